@@ -1,0 +1,61 @@
+# ChannelDesk — everything a fresh machine needs goes through these targets.
+#   make demo   set up, migrate, load the demo data, serve on http://127.0.0.1:8000
+#   make test   set up with the dev tools, run the whole suite on SQLite and PostgreSQL
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+BIN   := $(VENV)/bin
+HOST  ?= 127.0.0.1
+PORT  ?= 8000
+
+.PHONY: demo test test-sqlite test-postgres lint typecheck bench bench-full lock clean messages
+
+$(PY):
+	@python=$$(scripts/find-python) || exit 1; \
+	  echo "Using $$python ($$($$python --version))"; \
+	  $$python -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed-base: requirements/base.lock pyproject.toml | $(PY)
+	$(PY) -m pip install -q --require-hashes -r requirements/base.lock
+	$(PY) -m pip install -q --no-deps -e .
+	@touch $@
+
+$(VENV)/.installed-dev: requirements/dev.lock pyproject.toml | $(PY)
+	$(PY) -m pip install -q --require-hashes -r requirements/dev.lock
+	$(PY) -m pip install -q --no-deps -e .
+	@touch $@ $(VENV)/.installed-base
+
+demo: $(VENV)/.installed-base
+	$(BIN)/channeldesk migrate --noinput
+	$(BIN)/channeldesk collectstatic --noinput -v 0
+	$(BIN)/channeldesk demo load
+	$(BIN)/channeldesk demo serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-dev
+	scripts/run-tests
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+bench: $(VENV)/.installed-dev
+	scripts/run-benchmarks --scale small
+
+bench-full: $(VENV)/.installed-dev
+	scripts/run-benchmarks --scale full
+
+messages: $(VENV)/.installed-dev
+	cd src/channeldesk && ../../$(BIN)/channeldesk makemessages -l de -l en --no-obsolete && ../../$(BIN)/channeldesk compilemessages
+
+# Re-resolve the pinned lock files after changing dependencies in pyproject.toml.
+lock: $(VENV)/.installed-dev
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.12 --generate-hashes -q -o requirements/base.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.12 --generate-hashes -q -o requirements/dev.lock
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache

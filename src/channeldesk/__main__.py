@@ -1,0 +1,3 @@
+from channeldesk.cli import main
+
+main()

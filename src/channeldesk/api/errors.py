@@ -1,0 +1,87 @@
+"""One error format for the whole API.
+
+Every error answer has the body `{"error": {"code": ..., "message": ..., "details": [...]}}`,
+where `details` lists field- or row-level problems as objects (`field`, `row`, `message`, ...).
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ApiError(exceptions.APIException):
+    """A 4xx answer with a machine-readable code and optional details."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        details: list[dict[str, Any]] | None = None,
+        status_code: int = status.HTTP_400_BAD_REQUEST,
+    ) -> None:
+        super().__init__(detail=message, code=code)
+        self.error_code = code
+        self.details = details or []
+        self.status_code = status_code
+
+
+def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
+    """DRF validation details (nested dicts/lists) as a flat list of {field, message, code}."""
+    if isinstance(detail, dict):
+        items: list[dict[str, Any]] = []
+        for key, value in detail.items():
+            name = key if field is None else f"{field}.{key}"
+            items.extend(_flatten(value, None if key == "non_field_errors" else name))
+        return items
+    if isinstance(detail, list):
+        return [item for value in detail for item in _flatten(value, field)]
+    return [{"field": field, "message": str(detail), "code": getattr(detail, "code", "invalid")}]
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, ApiError):
+        body = {"code": exc.error_code, "message": str(exc.detail), "details": exc.details}
+    elif isinstance(exc, exceptions.ValidationError):
+        body = {
+            "code": "invalid",
+            "message": "The request is not valid.",
+            "details": _flatten(exc.detail),
+        }
+    else:
+        detail = getattr(exc, "detail", str(exc))
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        body = {
+            "code": codes if isinstance(codes, str) else "error",
+            "message": str(detail),
+            "details": [],
+        }
+    response.data = {"error": body}
+    return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse(
+        {"error": {"code": "not_found", "message": "Not found.", "details": []}}, status=404
+    )
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        {"error": {"code": "server_error", "message": "Internal error.", "details": []}},
+        status=500,
+    )

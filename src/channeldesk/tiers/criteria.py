@@ -1,0 +1,124 @@
+"""The registry of criterion kinds a tier policy can use (R5).
+
+A kind says which per-partner figure it measures and how that figure is compared with the
+criterion's threshold. All kinds of a policy are measured together in one aggregate query over
+the order lines (see `selectors.tiers_measure`); adding a kind means adding one `CriterionKind`
+entry here with its aggregate expression.
+
+Figures are measured over the policy's *evaluation period* (the last complete calendar half-year
+before the as-of date, by default), except revenue, which covers the `months` whole months that
+end with the evaluation period (12 by default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Aggregate, Count, Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from channeldesk.catalog.models import ProductKind
+from channeldesk.core.periods import Period, months_ending
+
+
+@dataclass(frozen=True)
+class MeasureContext:
+    """What a kind needs to build its aggregate: the evaluation period."""
+
+    period: Period
+
+
+@dataclass(frozen=True)
+class CriterionKind:
+    code: str
+    label: Any  # a lazy translation
+    unit: str
+    is_numeric: bool
+    # (parameters, context) -> (metric key, aggregate). Criteria that measure the same thing share
+    # one metric key and so one column of the aggregate query.
+    aggregate: Callable[[dict[str, Any], MeasureContext], tuple[str, Aggregate]]
+    default_comparison: str = "at_least"
+
+
+def _in_period(period: Period) -> Q:
+    return Q(order_date__gte=period.start, order_date__lt=period.end)
+
+
+def _orders(parameters: dict[str, Any], context: MeasureContext) -> tuple[str, Aggregate]:
+    # Credit notes are not orders: only orders with at least one positive line count.
+    return "orders", Count(
+        "order_id", distinct=True, filter=_in_period(context.period) & Q(quantity__gt=0)
+    )
+
+
+def _revenue(parameters: dict[str, Any], context: MeasureContext) -> tuple[str, Aggregate]:
+    months = int(parameters.get("months", 12))
+    window = months_ending(context.period.end, months)
+    return f"revenue_{months}m", Sum("net_amount", filter=_in_period(window), default=Decimal(0))
+
+
+def _beyond_retail(parameters: dict[str, Any], context: MeasureContext) -> tuple[str, Aggregate]:
+    # Positive lines of any non-retail product in the period; zero means "retail only" (or nothing).
+    return "non_retail_lines", Count(
+        "id",
+        filter=_in_period(context.period)
+        & Q(quantity__gt=0)
+        & ~Q(product__kind=ProductKind.RETAIL),
+    )
+
+
+def _distinct_products(
+    parameters: dict[str, Any], context: MeasureContext
+) -> tuple[str, Aggregate]:
+    return "distinct_products", Count(
+        "product_id", distinct=True, filter=_in_period(context.period) & Q(quantity__gt=0)
+    )
+
+
+KINDS: dict[str, CriterionKind] = {
+    kind.code: kind
+    for kind in (
+        CriterionKind(
+            code="orders",
+            label=_("orders in the evaluation period"),
+            unit="orders",
+            is_numeric=True,
+            aggregate=_orders,
+        ),
+        CriterionKind(
+            code="revenue",
+            label=_("net revenue over the last months"),
+            unit="EUR",
+            is_numeric=True,
+            aggregate=_revenue,
+        ),
+        CriterionKind(
+            code="beyond_retail",
+            label=_("buys more than retail products"),
+            unit="lines",
+            is_numeric=False,
+            aggregate=_beyond_retail,
+        ),
+        CriterionKind(
+            code="distinct_products",
+            label=_("distinct products in the evaluation period"),
+            unit="products",
+            is_numeric=True,
+            aggregate=_distinct_products,
+        ),
+    )
+}
+
+
+def criterion_holds(kind: CriterionKind, value: Decimal, threshold: Decimal | None, comparison: str) -> bool:
+    """Numeric kinds compare with the threshold; yes/no kinds hold when the measure is positive."""
+    if not kind.is_numeric:
+        return value > 0
+    if threshold is None:
+        return True
+    if comparison == "at_most":
+        return value <= threshold
+    return value >= threshold

@@ -1,0 +1,133 @@
+"""The two tier policies that exist right after `migrate` (R2, R5, R6).
+
+`previous` is the programme before the change: Gold 30 %, Silver 25 %, no third tier. It is
+published and in force from 2000-01-01 so that today's tiers have a policy to belong to.
+
+`default` reproduces the seed's plan as a draft: Gold 35 %, Silver 25 % and the new entry tier
+"Autorisierter Partner" at 20 %. Whoever ordered at most once in the evaluation half-year, or only
+bought retail products, lands in the entry tier; Gold and Silver are split by revenue (to be
+calibrated to the targets Gold 60–75 and Silver 200–250) and order count.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+PREVIOUS: dict[str, Any] = {
+    "code": "previous",
+    "name": "Partner programme until 2005 (Gold / Silver)",
+    "status": "published",
+    "effective_from": "2000-01-01",
+    "tiers": [
+        {
+            "code": "gold",
+            "rank": 2,
+            "name_de": "Gold-Partner",
+            "name_en": "Gold Partner",
+            "discount_percent": Decimal("30.00"),
+            "criteria": [
+                {"kind": "revenue", "threshold": Decimal("25000"), "parameters": {"months": 12}},
+            ],
+        },
+        {
+            "code": "silver",
+            "rank": 1,
+            "name_de": "Silber-Partner",
+            "name_en": "Silver Partner",
+            "discount_percent": Decimal("25.00"),
+            "criteria": [],
+        },
+    ],
+}
+
+DEFAULT: dict[str, Any] = {
+    "code": "default",
+    "name": "Three-tier partner programme (Gold / Silver / Authorised)",
+    "status": "draft",
+    "effective_from": None,
+    "tiers": [
+        {
+            "code": "gold",
+            "rank": 3,
+            "name_de": "Gold-Partner",
+            "name_en": "Gold Partner",
+            "discount_percent": Decimal("35.00"),
+            "target_min": 60,
+            "target_max": 75,
+            "criteria": [
+                {"kind": "orders", "threshold": Decimal(4)},
+                {"kind": "beyond_retail"},
+                {
+                    "kind": "revenue",
+                    "threshold": Decimal("50000"),
+                    "parameters": {"months": 12},
+                    "is_calibrated": True,
+                },
+            ],
+        },
+        {
+            "code": "silver",
+            "rank": 2,
+            "name_de": "Silber-Partner",
+            "name_en": "Silver Partner",
+            "discount_percent": Decimal("25.00"),
+            "target_min": 200,
+            "target_max": 250,
+            "criteria": [
+                {"kind": "orders", "threshold": Decimal(2)},
+                {"kind": "beyond_retail"},
+                {
+                    "kind": "revenue",
+                    "threshold": Decimal("10000"),
+                    "parameters": {"months": 12},
+                    "is_calibrated": True,
+                },
+            ],
+        },
+        {
+            "code": "authorized",
+            "rank": 1,
+            "name_de": "Autorisierter Partner",
+            "name_en": "Authorised Partner",
+            "discount_percent": Decimal("20.00"),
+            "criteria": [],
+        },
+    ],
+}
+
+POLICIES = [PREVIOUS, DEFAULT]
+
+
+def create_policy(apps: Any, spec: dict[str, Any]) -> None:
+    """Create one policy from its spec with the historical models of a migration."""
+    policy_model = apps.get_model("tiers", "TierPolicy")
+    tier_model = apps.get_model("tiers", "Tier")
+    criterion_model = apps.get_model("tiers", "TierCriterion")
+    if policy_model.objects.filter(code=spec["code"]).exists():
+        return
+    policy = policy_model.objects.create(
+        code=spec["code"],
+        version=1,
+        name=spec["name"],
+        status=spec["status"],
+        effective_from=spec["effective_from"],
+    )
+    for tier_spec in spec["tiers"]:
+        tier = tier_model.objects.create(
+            policy=policy,
+            code=tier_spec["code"],
+            rank=tier_spec["rank"],
+            name_de=tier_spec["name_de"],
+            name_en=tier_spec["name_en"],
+            discount_percent=tier_spec["discount_percent"],
+            target_min=tier_spec.get("target_min"),
+            target_max=tier_spec.get("target_max"),
+        )
+        for position, criterion in enumerate(tier_spec["criteria"]):
+            criterion_model.objects.create(
+                tier=tier,
+                kind=criterion["kind"],
+                threshold=criterion.get("threshold"),
+                parameters=criterion.get("parameters", {}),
+                is_calibrated=criterion.get("is_calibrated", False),
+                position=position,
+            )

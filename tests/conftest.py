@@ -1,0 +1,68 @@
+"""Shared fixtures. The personas are the cast of every access test:
+
+- partner A admin and partner A user (same reseller, different roles),
+- partner B user (another reseller, must never see A's data),
+- vendor staff (channel manager: everything),
+- support desk (vendor staff, read-only).
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from rest_framework.test import APIClient
+
+from channeldesk.partners.models import MembershipRole, Partner
+from tests.factories import MembershipFactory, PartnerFactory, UserFactory
+
+
+@dataclass
+class Personas:
+    partner_a: Partner
+    partner_b: Partner
+    partner_a_admin: object
+    partner_a_user: object
+    partner_b_user: object
+    staff: object
+    support: object
+
+    def all(self) -> dict[str, object]:
+        return {
+            "partner_a_admin": self.partner_a_admin,
+            "partner_a_user": self.partner_a_user,
+            "partner_b_user": self.partner_b_user,
+            "staff": self.staff,
+            "support": self.support,
+        }
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    partner_a = PartnerFactory(partner_number="A-1000", name="Alpha Systemhaus GmbH")
+    partner_b = PartnerFactory(partner_number="B-2000", name="Beta IT-Service KG")
+    staff = UserFactory(username="staff", is_staff=True, is_superuser=True)
+    support = UserFactory(username="support", is_staff=True)
+    support_group, _ = Group.objects.get_or_create(name="support desk")
+    support.groups.add(support_group)
+    return Personas(
+        partner_a=partner_a,
+        partner_b=partner_b,
+        partner_a_admin=MembershipFactory(
+            user=UserFactory(username="alice"), partner=partner_a, role=MembershipRole.ADMIN
+        ).user,
+        partner_a_user=MembershipFactory(user=UserFactory(username="arne"), partner=partner_a).user,
+        partner_b_user=MembershipFactory(user=UserFactory(username="bob"), partner=partner_b).user,
+        staff=staff,
+        support=support,
+    )
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def is_postgres(db: None) -> bool:
+    return connection.vendor == "postgresql"
