@@ -1,0 +1,5 @@
+"""API endpoints: imports."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

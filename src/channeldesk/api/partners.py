@@ -1,0 +1,5 @@
+"""API endpoints: partners."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""API endpoints: tiers."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
