@@ -6,15 +6,31 @@
 - support desk (vendor staff, read-only).
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from channeldesk.partners.models import MembershipRole, Partner
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(settings: Any) -> None:
+    """The personas get real password hashes; the slow default hasher would dominate the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards() -> Iterator[None]:
+    """A request leaves its language active in the thread; later tests start from the default."""
+    yield
+    translation.deactivate()
 
 
 @dataclass

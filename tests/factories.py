@@ -70,9 +70,11 @@ def order_with_lines(
     order_number: str | None = None,
 ) -> Order:
     """An order and its lines, with the denormalised partner and date filled in as imports do."""
-    order = OrderFactory(partner=partner, order_date=order_date, **(
-        {"order_number": order_number} if order_number else {}
-    ))
+    order = OrderFactory(
+        partner=partner,
+        order_date=order_date,
+        **({"order_number": order_number} if order_number else {}),
+    )
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,

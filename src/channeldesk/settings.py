@@ -106,7 +106,26 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- E-mail -----------------------------------------------------------------------------------
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# EMAIL_URL (smtp://user:pass@host:587, smtp+tls://..., consolemail://, filemail:///path,
+# memorymail://) becomes Django 6.1's MAILERS["default"].
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+_email_options = {
+    "host": _email.get("EMAIL_HOST"),
+    "port": _email.get("EMAIL_PORT"),
+    "username": _email.get("EMAIL_HOST_USER"),
+    "password": _email.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": _email.get("EMAIL_USE_TLS"),
+    "use_ssl": _email.get("EMAIL_USE_SSL"),
+    "file_path": _email.get("EMAIL_FILE_PATH"),
+}
+if _email["EMAIL_BACKEND"] != "django.core.mail.backends.smtp.EmailBackend":
+    _email_options = {"file_path": _email_options["file_path"]}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": {key: value for key, value in _email_options.items() if value},
+    }
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ChannelDesk <channel@localhost>")
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -130,6 +149,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Partners, tiers, orders and imports of the ChannelDesk channel system.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "PartnerStatusEnum": "channeldesk.partners.models.PartnerStatus",
+        "ProductKindEnum": "channeldesk.catalog.models.ProductKind",
+        "PolicyStatusEnum": "channeldesk.tiers.models.PolicyStatus",
+    },
 }
 
 # --- Jobs -------------------------------------------------------------------------------------

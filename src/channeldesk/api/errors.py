@@ -7,6 +7,7 @@ where `details` lists field- or row-level problems as objects (`field`, `row`, `
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -16,7 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class ApiError(exceptions.APIException):
     """A 4xx answer with a machine-readable code and optional details."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
 
     def __init__(
@@ -38,8 +39,11 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
     if isinstance(detail, dict):
         items: list[dict[str, Any]] = []
         for key, value in detail.items():
-            name = key if field is None else f"{field}.{key}"
-            items.extend(_flatten(value, None if key == "non_field_errors" else name))
+            if key == "non_field_errors":
+                name = field
+            else:
+                name = key if field is None else f"{field}.{key}"
+            items.extend(_flatten(value, name))
         return items
     if isinstance(detail, list):
         return [item for value in detail for item in _flatten(value, field)]
@@ -47,6 +51,13 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, IntegrityError):
+        # Two requests raced for the same key; the loser wrote nothing and may simply retry.
+        exc = ApiError(
+            "A concurrent change to the same records won; nothing was written. Retry.",
+            code="conflict",
+            status_code=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -74,7 +85,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+def not_found(
+    request: HttpRequest, exception: Exception | None = None, path: str = ""
+) -> JsonResponse:
     return JsonResponse(
         {"error": {"code": "not_found", "message": "Not found.", "details": []}}, status=404
     )

@@ -1,5 +1,228 @@
-"""API endpoints: imports."""
+"""API endpoints: imports. POST a CSV file to /api/v1/imports/{partners,products,orders}.
 
-from django.urls import URLPattern
+The same imports as `channeldesk import`, for the ERP to push to: the file as multipart field
+`file`, or as the raw request body with `Content-Type: text/csv`; `?dry_run=true` checks without
+writing. A rejected file answers 400 with every problem in `details` and writes nothing.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from typing import IO, Any, ClassVar
+
+from django.conf import settings
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers
+from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from channeldesk.api.errors import ApiError
+from channeldesk.catalog.imports import ORDERS_IMPORTER, PRODUCTS_IMPORTER
+from channeldesk.core.importing import Importer, ImportReport, import_file
+from channeldesk.partners.imports import PARTNERS_IMPORTER
+from channeldesk.partners.selectors import user_is_support_desk, user_is_vendor_staff
+
+BODY_FILE_NAME = "body.csv"
+_FILENAME = re.compile(r'filename="?([^";]+)"?')
+
+
+class MayImport(BasePermission):
+    """Vendor staff, except the support desk, which only reads (imports write the register)."""
+
+    message = _("Imports are for vendor staff; the support desk may only read.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return user_is_vendor_staff(user=user) and not user_is_support_desk(user=user)
+
+
+class CsvBodyParser(BaseParser):
+    """The raw body as the file, spooled to disk beyond Django's in-memory upload limit."""
+
+    media_type = "text/csv"
+
+    def parse(
+        self,
+        stream: IO[bytes],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        # Not a `with` block: the view reads the file after parse() returns, and the file is
+        # closed when the request lets go of it.
+        limit = settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+        spooled = tempfile.SpooledTemporaryFile(max_size=limit)  # noqa: SIM115
+        shutil.copyfileobj(stream, spooled)
+        spooled.seek(0)
+        return {"body": spooled}
+
+
+class ImportQuerySerializer(serializers.Serializer[Any]):
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Check the file (including the database checks), write nothing."
+    )
+
+
+class ImportProblemSerializer(serializers.Serializer[Any]):
+    file = serializers.CharField()
+    row = serializers.IntegerField(allow_null=True, help_text="The line in the file (1 = header).")
+    column = serializers.CharField(allow_null=True)
+    message = serializers.CharField(source="reason")
+
+
+class ImportReportSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    file = serializers.CharField()
+    dry_run = serializers.BooleanField()
+    accepted = serializers.BooleanField()
+    encoding = serializers.CharField(help_text="utf-8, utf-8 (BOM) or windows-1252.")
+    delimiter = serializers.CharField()
+    rows = serializers.IntegerField(help_text="Data rows read (blank lines not counted).")
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    warnings = ImportProblemSerializer(many=True)
+
+
+_ERROR_RESPONSE = inline_serializer(
+    name="ImportRejected",
+    fields={
+        "error": inline_serializer(
+            name="ImportRejectedError",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "details": ImportProblemSerializer(many=True),
+            },
+        )
+    },
+)
+_UPLOAD = inline_serializer(name="ImportUpload", fields={"file": serializers.FileField()})
+
+
+def _upload(request: Request) -> tuple[Iterable[bytes], str, int | None]:
+    """The file, its name and size: from the multipart field `file` or from the raw body."""
+    upload = request.FILES.get("file")
+    if upload is not None:
+        upload.seek(0)
+        return upload, upload.name or "upload.csv", upload.size
+    body = request.data.get("body") if isinstance(request.data, Mapping) else None
+    if body is None:
+        raise ApiError(
+            str(_("Send the CSV file as multipart field 'file' or as a text/csv request body.")),
+            code="file_missing",
+            details=[{"field": "file", "message": str(_("No file was sent."))}],
+        )
+    disposition = _FILENAME.search(request.headers.get("Content-Disposition", ""))
+    return body, disposition.group(1) if disposition else BODY_FILE_NAME, None
+
+
+def _rejection(report: ImportReport) -> ApiError:
+    details = [problem.as_dict() for problem in report.problems]
+    return ApiError(report.summary(), code="import_rejected", details=details)
+
+
+class ImportView(APIView):
+    """Runs one importer on the posted file; the subclasses name the importer."""
+
+    importer: ClassVar[Importer[Any]]
+    parser_classes = [MultiPartParser, CsvBodyParser]
+    permission_classes = [IsAuthenticated, MayImport]
+
+    def post(self, request: Request) -> Response:
+        query = ImportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        source, file_name, size = _upload(request)
+        report = import_file(
+            importer=self.importer,
+            source=source,
+            file_name=file_name,
+            total_bytes=size,
+            dry_run=query.validated_data["dry_run"],
+        )
+        if not report.accepted:
+            raise _rejection(report)
+        return Response(ImportReportSerializer(report).data)
+
+
+def _documented(importer: Importer[Any], example: str) -> Any:
+    """The OpenAPI description of one import endpoint: its columns, request forms and answers."""
+    optional = ", ".join(importer.optional_columns) or "none"
+    return extend_schema(
+        operation_id=f"imports_{importer.name}",
+        summary=f"Import {importer.name} from a CSV file",
+        description=(
+            f"Columns: {', '.join(importer.required_columns)}; optional: {optional}. "
+            "German Excel files (';', Windows-1252 or UTF-8 with BOM, 1.234,50, dd.mm.yyyy) "
+            "and plain ones (',', UTF-8, ISO dates) are accepted. The file is imported whole "
+            "or not at all; re-importing the same file changes nothing. Vendor staff only."
+        ),
+        tags=["imports"],
+        parameters=[ImportQuerySerializer],
+        request={"multipart/form-data": _UPLOAD, "text/csv": OpenApiTypes.BINARY},
+        responses={
+            200: ImportReportSerializer,
+            400: OpenApiResponse(_ERROR_RESPONSE, description="The file was rejected."),
+            401: OpenApiResponse(description="Not signed in."),
+            403: OpenApiResponse(description="Not vendor staff, or the support desk."),
+        },
+        examples=[OpenApiExample(f"{importer.name}.csv", value=example, media_type="text/csv")],
+    )
+
+
+class PartnersImportView(ImportView):
+    importer = PARTNERS_IMPORTER
+
+    @_documented(
+        PARTNERS_IMPORTER,
+        "partner_number;name;street;postal_code;city;country;vat_id;email;status\n"
+        "P-1001;Alpha Systemhaus GmbH;Hauptstraße 1;80331;München;DE;DE136695976;"
+        "info@alpha.example;authorized\n",
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+
+class ProductsImportView(ImportView):
+    importer = PRODUCTS_IMPORTER
+
+    @_documented(
+        PRODUCTS_IMPORTER,
+        "sku;name_de;name_en;kind;list_price;unit\n"
+        "AV-ENT-1Y;Virenschutz Enterprise;Antivirus Enterprise;enterprise;1.234,50;Lizenz\n",
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+
+class OrdersImportView(ImportView):
+    importer = ORDERS_IMPORTER
+
+    @_documented(
+        ORDERS_IMPORTER,
+        "order_number;partner_number;order_date;sku;quantity;net_amount\n"
+        "SO-1;P-1001;15.03.2026;AV-ENT-1Y;10;9.876,00\n"
+        "GS-1;P-1001;20.03.2026;AV-ENT-1Y;-1;-987,60\n",
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+
+urlpatterns = [
+    path("partners", PartnersImportView.as_view(), name="import-partners"),
+    path("products", ProductsImportView.as_view(), name="import-products"),
+    path("orders", OrdersImportView.as_view(), name="import-orders"),
+]

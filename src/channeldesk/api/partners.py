@@ -1,5 +1,357 @@
-"""API endpoints: partners."""
+"""API endpoints: the partner register, the product catalogue and the partners' orders (R1).
 
-from django.urls import URLPattern
+All of them are read-only. Which rows a caller sees is decided by the selectors
+(`partners.selectors`, `catalog.selectors`), never here: a partner user sees its own partner and
+its orders, and another partner's number or order id answers 404 exactly like one that does not
+exist, so nobody can probe for other partners' data.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from channeldesk.api.permissions import IsPartnerUserOrVendorStaff
+from channeldesk.catalog.models import Order, OrderLine, Product
+from channeldesk.catalog.selectors import (
+    orders_filter,
+    orders_visible_to,
+    orders_with_lines,
+    products_visible_to,
+)
+from channeldesk.partners.models import Contact, Partner, PartnerStatus
+from channeldesk.partners.selectors import partners_search, partners_visible_to
+from channeldesk.tiers.selectors import tier_current_map
+
+# --- The error envelope, for the schema -------------------------------------------------------
+
+
+class ApiErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable reason, e.g. `not_found`.")
+    message = serializers.CharField(help_text="A sentence for people.")
+    details = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Field- or row-level problems: objects with `field` or `row`, and `message`.",
+    )
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    """The body of every error answer (see `channeldesk.api.errors`)."""
+
+    error = ApiErrorBodySerializer()
+
+
+def _error(*, description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ApiErrorSerializer, description=description)
+
+
+READ_ERRORS = {
+    401: _error(description="No or an invalid token or session."),
+    403: _error(description="The login belongs to no partner and is not vendor staff."),
+}
+LIST_ERRORS = {400: _error(description="A query parameter is not valid."), **READ_ERRORS}
+DETAIL_ERRORS = {
+    **READ_ERRORS,
+    404: _error(description="No such object, or it belongs to another partner."),
+}
+
+
+def _paginated[M: Model](*, view: viewsets.GenericViewSet[M], rows: QuerySet[M]) -> Response:
+    """One page of `rows` in the view's serializer, as every list of the API answers."""
+    page = view.paginate_queryset(rows)
+    serializer = view.get_serializer(page, many=True)
+    return view.get_paginated_response(serializer.data)
+
+
+def _validated_query(*, serializer_class: type[serializers.Serializer], request: Request) -> Any:
+    """The query parameters checked by a serializer; a bad value answers 400 before any query."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# --- Partners -----------------------------------------------------------------------------------
+
+
+class AccountManagerSerializer(serializers.Serializer):
+    """The vendor's person who looks after the partner, as the partner may see them."""
+
+    name = serializers.CharField(source="get_full_name")
+    email = serializers.EmailField()
+
+
+class PartnerTierSerializer(serializers.Serializer):
+    """A partner's tier in force today and why."""
+
+    code = serializers.CharField()
+    name_de = serializers.CharField()
+    name_en = serializers.CharField()
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    policy = serializers.CharField(help_text="CODE@VERSION of the policy that assigned it.")
+    valid_from = serializers.DateField()
+    # DRF's metaclass turns declared attributes into fields, so this shadows nothing at runtime.
+    source = serializers.CharField(help_text="initial, evaluation or override")  # type: ignore[assignment]
+    reasons = serializers.ListField(child=serializers.DictField())
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    """A partner's master data.
+
+    `tier` is the tier in force today (code, names, discount, policy, valid from, source and the
+    reasons, criterion by criterion); a list fetches it for the whole page in one query (the
+    `tiers` map in the serializer context), so the list stays at a fixed number of queries.
+    """
+
+    account_manager = AccountManagerSerializer(read_only=True, allow_null=True)
+    tier = serializers.SerializerMethodField()
+
+    @extend_schema_field(PartnerTierSerializer(allow_null=True))
+    def get_tier(self, partner: Partner) -> dict[str, Any] | None:
+        tiers = self.context.get("tiers")
+        if tiers is None:
+            tiers = tier_current_map(
+                on=timezone.localdate(), partner_ids=[partner.pk], with_reasons=True
+            )
+        current = tiers.get(partner.pk)
+        if current is None:
+            return None
+        return {
+            "code": current.tier_code,
+            "name_de": current.tier_name_de,
+            "name_en": current.tier_name_en,
+            "discount_percent": str(current.discount_percent),
+            "policy": current.policy_reference,
+            "valid_from": current.valid_from,
+            "source": current.source,
+            "reasons": current.reasons or [],
+        }
+
+    class Meta:
+        model = Partner
+        fields = [
+            "partner_number",
+            "name",
+            "street",
+            "postal_code",
+            "city",
+            "country",
+            "vat_id",
+            "email",
+            "phone",
+            "language",
+            "status",
+            "tier",
+            "account_manager",
+            "partner_since",
+        ]
+        read_only_fields = fields
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "name", "role", "email", "phone"]
+        read_only_fields = fields
+
+
+class PartnerFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=PartnerStatus.choices, required=False, help_text="Only partners with this status."
+    )
+    search = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="A fragment of the partner number or the legal name (case-insensitive).",
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List partners",
+        description="Vendor staff see every partner, a partner user only its own.",
+        parameters=[PartnerFilterSerializer],
+        responses={200: PartnerSerializer, **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One partner by its partner number",
+        responses={200: PartnerSerializer, **DETAIL_ERRORS},
+    ),
+)
+class PartnerViewSet(viewsets.ReadOnlyModelViewSet[Partner]):
+    serializer_class = PartnerSerializer
+    permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
+    lookup_field = "partner_number"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> QuerySet[Partner]:
+        return partners_visible_to(user=self.request.user).select_related("account_manager")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The filters narrow the list only: a detail URL answers the same whatever the query.
+        filters = _validated_query(serializer_class=PartnerFilterSerializer, request=request)
+        partners = partners_search(
+            partners=self.get_queryset(), status=filters.get("status"), search=filters.get("search")
+        )
+        page = self.paginate_queryset(partners) or []
+        tiers = tier_current_map(
+            on=timezone.localdate(), partner_ids=[p.pk for p in page], with_reasons=True
+        )
+        context = {**self.get_serializer_context(), "tiers": tiers}
+        serializer = self.get_serializer(page, many=True, context=context)
+        return self.get_paginated_response(serializer.data)
+
+
+@extend_schema(
+    summary="A partner's contacts",
+    parameters=[
+        OpenApiParameter(
+            "partner_number", str, OpenApiParameter.PATH, description="The partner's number."
+        )
+    ],
+    responses={200: ContactSerializer, **DETAIL_ERRORS},
+)
+class PartnerContactViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Contact]):
+    """The contacts of one partner; a partner the caller may not see answers 404."""
+
+    serializer_class = ContactSerializer
+    permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
+
+    def get_queryset(self) -> QuerySet[Contact]:
+        partners = partners_visible_to(user=self.request.user)
+        partner = get_object_or_404(partners, partner_number=self.kwargs["partner_number"])
+        return partner.contacts.order_by("name", "id")
+
+
+# --- Products -----------------------------------------------------------------------------------
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["sku", "name_de", "name_en", "kind", "list_price", "unit", "is_active"]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List products",
+        description="The catalogue: every product for vendor staff, active ones for partners.",
+        responses={200: ProductSerializer, 401: READ_ERRORS[401]},
+    ),
+    retrieve=extend_schema(
+        summary="One product by its SKU",
+        responses={
+            200: ProductSerializer,
+            401: READ_ERRORS[401],
+            404: _error(
+                description="No such product, or it is retired and the caller is a partner."
+            ),
+        },
+    ),
+)
+class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
+    serializer_class = ProductSerializer
+    permission_classes = [IsAuthenticated]
+    lookup_field = "sku"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> QuerySet[Product]:
+        return products_visible_to(user=self.request.user).order_by("sku")
+
+
+# --- Orders -------------------------------------------------------------------------------------
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+
+    class Meta:
+        model = OrderLine
+        fields = ["line_number", "sku", "quantity", "net_amount"]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    """An order or a credit note (negative lines) as the ERP recorded it."""
+
+    partner_number = serializers.CharField(source="partner.partner_number", read_only=True)
+    lines = OrderLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = ["id", "order_number", "partner_number", "order_date", "lines"]
+        read_only_fields = fields
+
+
+class OrderFilterSerializer(serializers.Serializer):
+    partner_number = serializers.CharField(
+        required=False, max_length=32, help_text="Only this partner's orders."
+    )
+    date_from = serializers.DateField(
+        required=False, help_text="Only orders dated on or after this day (YYYY-MM-DD)."
+    )
+    date_to = serializers.DateField(
+        required=False, help_text="Only orders dated on or before this day (YYYY-MM-DD)."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        date_from, date_to = attrs.get("date_from"), attrs.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            raise serializers.ValidationError({"date_to": _("must not be before date_from.")})
+        return attrs
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List orders with their lines",
+        description=(
+            "Newest first. Vendor staff see every partner's orders, a partner user its own. "
+            "Credit notes appear as orders with negative lines."
+        ),
+        parameters=[OrderFilterSerializer],
+        responses={200: OrderSerializer, **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One order with its lines",
+        responses={200: OrderSerializer, **DETAIL_ERRORS},
+    ),
+)
+class OrderViewSet(viewsets.ReadOnlyModelViewSet[Order]):
+    serializer_class = OrderSerializer
+    permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
+
+    def get_queryset(self) -> QuerySet[Order]:
+        return orders_with_lines(orders=orders_visible_to(user=self.request.user))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        filters = _validated_query(serializer_class=OrderFilterSerializer, request=request)
+        return _paginated(view=self, rows=orders_filter(orders=self.get_queryset(), **filters))
+
+
+router = SimpleRouter()
+router.register("partners", PartnerViewSet, basename="partner")
+router.register(
+    r"partners/(?P<partner_number>[^/]+)/contacts",
+    PartnerContactViewSet,
+    basename="partner-contact",
+)
+router.register("products", ProductViewSet, basename="product")
+router.register("orders", OrderViewSet, basename="order")
+
+urlpatterns = router.urls

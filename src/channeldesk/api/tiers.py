@@ -1,5 +1,355 @@
-"""API endpoints: tiers."""
+"""API endpoints of the tier programme: policies, evaluation, simulation, calibration, applying,
+overrides, and each partner's current tier with its reasons.
 
-from django.urls import URLPattern
+Answers are the same documents the CLI prints with `--format json` (`channeldesk.tiers.reports`).
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.urls import path
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from channeldesk.api.errors import ApiError
+from channeldesk.api.permissions import IsChannelManager, IsPartnerUserOrVendorStaff, IsVendorStaff
+from channeldesk.partners.models import Partner
+from channeldesk.partners.selectors import partners_visible_to, user_is_vendor_staff
+from channeldesk.tiers import reports
+from channeldesk.tiers.calibration import tiers_calibrate
+from channeldesk.tiers.evaluation import tiers_evaluate
+from channeldesk.tiers.models import PolicyStatus, TierPolicy
+from channeldesk.tiers.selectors import PolicyNotFound, policy_get, tier_current, tier_history
+from channeldesk.tiers.services import (
+    TierError,
+    tier_override_create,
+    tier_policy_publish,
+    tiers_apply,
+)
+from channeldesk.tiers.simulation import tiers_simulate
+
+Document = dict[str, Any]
+
+
+def _policy(reference: str, queryset: QuerySet[TierPolicy] | None = None) -> TierPolicy:
+    try:
+        policy = policy_get(reference=reference)
+    except PolicyNotFound as error:
+        raise ApiError(str(error), code="policy_not_found", status_code=404) from error
+    if queryset is not None and not queryset.filter(pk=policy.pk).exists():
+        raise ApiError(f"No tier policy '{reference}'.", code="policy_not_found", status_code=404)
+    return policy
+
+
+def _tier_error(error: Exception) -> ApiError:
+    return ApiError(str(error), code="tier_rule_violated", status_code=409)
+
+
+def policies_visible_to(user: Any) -> QuerySet[TierPolicy]:
+    """Staff see every policy; partners see published ones and drafts open for feedback (R3)."""
+    policies = TierPolicy.objects.all()
+    if user_is_vendor_staff(user=user):
+        return policies
+    return policies.filter(Q(status=PolicyStatus.PUBLISHED) | Q(is_open_for_feedback=True))
+
+
+class PolicyReferenceSerializer(serializers.Serializer):
+    policy = serializers.CharField(help_text="CODE or CODE@VERSION, e.g. default or default@2")
+    as_of = serializers.DateField(required=False, help_text="Default: today (Europe/Berlin).")
+
+
+class TargetSerializer(serializers.Serializer):
+    min = serializers.IntegerField(min_value=0)
+    max = serializers.IntegerField(min_value=0)
+
+    def validate(self, attrs: dict[str, int]) -> dict[str, int]:
+        if attrs["min"] > attrs["max"]:
+            raise serializers.ValidationError("min must not be greater than max.")
+        return attrs
+
+
+class CalibrateSerializer(PolicyReferenceSerializer):
+    targets = serializers.DictField(child=TargetSerializer(), required=False, default=dict)
+    save_draft = serializers.BooleanField(
+        required=False, default=True, help_text="Save the result as a new draft version."
+    )
+
+
+class PublishSerializer(serializers.Serializer):
+    effective_from = serializers.DateField()
+
+
+class OverrideSerializer(serializers.Serializer):
+    partner_number = serializers.CharField()
+    tier = serializers.SlugField()
+    reason = serializers.CharField()
+    valid_from = serializers.DateField(required=False)
+    valid_until = serializers.DateField(required=False, allow_null=True)
+
+
+def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _as_of(data: dict[str, Any]) -> dt.date:
+    return data.get("as_of") or timezone.localdate()
+
+
+class PolicyListView(APIView):
+    permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
+
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Tier policies",
+        operation_id="tiers_policies_list",
+    )
+    def get(self, request: Request) -> Response:
+        policies = policies_visible_to(request.user).order_by("code", "version")
+        return Response([reports.policy_document(policy) for policy in policies])
+
+
+class PolicyDetailView(APIView):
+    permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="One tier policy")
+    def get(self, request: Request, reference: str) -> Response:
+        policy = _policy(reference, policies_visible_to(request.user))
+        return Response(reports.policy_document(policy))
+
+
+class PolicyPublishView(APIView):
+    permission_classes = [IsAuthenticated, IsChannelManager]
+
+    @extend_schema(
+        request=PublishSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Publish a draft policy with its effective date",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        data = _valid(PublishSerializer, request.data)
+        policy = _policy(reference)
+        try:
+            policy = tier_policy_publish(policy=policy, effective_from=data["effective_from"])
+        except TierError as error:
+            raise _tier_error(error) from error
+        return Response(reports.policy_document(policy))
+
+
+class EvaluateView(APIView):
+    """Every partner's tier under a policy (nothing is stored), a page of partners at a time."""
+
+    permission_classes = [IsAuthenticated, IsVendorStaff]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("policy", str, required=True),
+            OpenApiParameter("as_of", OpenApiTypes.DATE),
+            OpenApiParameter("partner_number", str, many=True),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Evaluate a policy",
+    )
+    def get(self, request: Request) -> Response:
+        data = _valid(PolicyReferenceSerializer, request.query_params)
+        policy = _policy(data["policy"])
+        numbers = request.query_params.getlist("partner_number")
+        partner_ids = None
+        if numbers:
+            partner_ids = list(
+                Partner.objects.filter(partner_number__in=numbers).values_list("id", flat=True)
+            )
+        evaluation = tiers_evaluate(policy=policy, as_of=_as_of(data), partner_ids=partner_ids)
+        limit, offset = _page(request)
+        document = reports.evaluation_document(evaluation)
+        document["partner_count"] = len(evaluation.decisions)
+        document["partners"] = [
+            decision.as_dict() for decision in evaluation.decisions[offset : offset + limit]
+        ]
+        return Response(document)
+
+
+def _page(request: Request) -> tuple[int, int]:
+    try:
+        limit = min(int(request.query_params.get("limit", 1000)), 10_000)
+        offset = int(request.query_params.get("offset", 0))
+    except ValueError as error:
+        raise ApiError("limit and offset must be whole numbers.", code="invalid") from error
+    if limit < 1 or offset < 0:
+        raise ApiError("limit must be positive and offset not negative.", code="invalid")
+    return limit, offset
+
+
+class SimulateView(APIView):
+    permission_classes = [IsAuthenticated, IsVendorStaff]
+
+    @extend_schema(
+        request=PolicyReferenceSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Preview a policy: counts, movers, discount cost",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(PolicyReferenceSerializer, request.data)
+        simulation = tiers_simulate(policy=_policy(data["policy"]), as_of=_as_of(data))
+        return Response(reports.simulation_document(simulation))
+
+
+class CalibrateView(APIView):
+    permission_classes = [IsAuthenticated, IsChannelManager]
+
+    @extend_schema(
+        request=CalibrateSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Find thresholds that meet target tier counts",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(CalibrateSerializer, request.data)
+        targets = {code: (span["min"], span["max"]) for code, span in data["targets"].items()}
+        try:
+            calibration = tiers_calibrate(
+                policy=_policy(data["policy"]),
+                as_of=_as_of(data),
+                targets=targets,
+                save=data["save_draft"],
+            )
+        except ValueError as error:
+            raise ApiError(str(error), code="invalid_target") from error
+        return Response(reports.calibration_document(calibration))
+
+
+class ApplyView(APIView):
+    permission_classes = [IsAuthenticated, IsChannelManager]
+
+    @extend_schema(
+        request=PolicyReferenceSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Record a published policy's evaluation as tier assignments",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(PolicyReferenceSerializer, request.data)
+        policy = _policy(data["policy"])
+        try:
+            result = tiers_apply(policy=policy, as_of=data.get("as_of"), user=request.user)
+        except TierError as error:
+            raise _tier_error(error) from error
+        return Response(
+            {
+                "policy": policy.reference,
+                "valid_from": result.valid_from.isoformat(),
+                "created": result.created,
+                "corrected": result.corrected,
+                "unchanged": result.unchanged,
+                "movers": [reports.mover_document(result.evaluation, d) for d in result.movers],
+            }
+        )
+
+
+class OverrideView(APIView):
+    permission_classes = [IsAuthenticated, IsChannelManager]
+
+    @extend_schema(
+        request=OverrideSerializer,
+        responses={201: OpenApiTypes.OBJECT},
+        summary="Set a partner's tier by hand until a date",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(OverrideSerializer, request.data)
+        partner = Partner.objects.filter(partner_number=data["partner_number"]).first()
+        if partner is None:
+            raise ApiError(
+                f"No partner {data['partner_number']}.", code="not_found", status_code=404
+            )
+        try:
+            override = tier_override_create(
+                partner=partner,
+                tier_code=data["tier"],
+                reason=data["reason"],
+                valid_from=data.get("valid_from") or timezone.localdate(),
+                valid_until=data.get("valid_until"),
+                user=request.user,
+            )
+        except TierError as error:
+            raise _tier_error(error) from error
+        return Response(
+            {
+                "partner_number": partner.partner_number,
+                "tier": override.tier_code,
+                "reason": override.reason,
+                "valid_from": override.valid_from.isoformat(),
+                "valid_until": override.valid_until.isoformat() if override.valid_until else None,
+            },
+            status=201,
+        )
+
+
+class PartnerTierView(APIView):
+    """A partner's tier today, its discount and reasons, and the whole history."""
+
+    permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="A partner's tier and history")
+    def get(self, request: Request, partner_number: str) -> Response:
+        partner = (
+            partners_visible_to(user=request.user).filter(partner_number=partner_number).first()
+        )
+        if partner is None:
+            raise ApiError("Not found.", code="not_found", status_code=404)
+        today = timezone.localdate()
+        current = tier_current(partner=partner, on=today)
+        return Response(
+            {
+                "partner_number": partner.partner_number,
+                "on": today.isoformat(),
+                "current": None
+                if current is None
+                else {
+                    "tier": current.tier_code,
+                    "name_de": current.tier_name_de,
+                    "name_en": current.tier_name_en,
+                    "discount_percent": reports.number(current.discount_percent),
+                    "policy": current.policy_reference,
+                    "valid_from": current.valid_from.isoformat(),
+                    "valid_to": current.valid_to.isoformat() if current.valid_to else None,
+                    "source": current.source,
+                    "reasons": current.reasons,
+                },
+                "history": [
+                    {
+                        "tier": assignment.tier.code,
+                        "policy": assignment.policy.reference,
+                        "discount_percent": reports.number(assignment.tier.discount_percent),
+                        "valid_from": assignment.valid_from.isoformat(),
+                        "valid_to": assignment.valid_to.isoformat()
+                        if assignment.valid_to
+                        else None,
+                        "source": assignment.source,
+                    }
+                    for assignment in tier_history(partner=partner)
+                ],
+            }
+        )
+
+
+urlpatterns = [
+    path("policies/", PolicyListView.as_view(), name="tiers-policies"),
+    path("policies/<str:reference>/", PolicyDetailView.as_view(), name="tiers-policy"),
+    path("policies/<str:reference>/publish/", PolicyPublishView.as_view(), name="tiers-publish"),
+    path("evaluate/", EvaluateView.as_view(), name="tiers-evaluate"),
+    path("simulate/", SimulateView.as_view(), name="tiers-simulate"),
+    path("calibrate/", CalibrateView.as_view(), name="tiers-calibrate"),
+    path("apply/", ApplyView.as_view(), name="tiers-apply"),
+    path("overrides/", OverrideView.as_view(), name="tiers-overrides"),
+    path("partners/<str:partner_number>/", PartnerTierView.as_view(), name="tiers-partner"),
+]

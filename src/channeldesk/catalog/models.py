@@ -42,7 +42,9 @@ class Order(models.Model):
     as an order for the tier criteria.
     """
 
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="orders")
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="orders"
+    )
     order_number = models.CharField(_("order number"), max_length=64)
     order_date = models.DateField(_("order date"))
     imported_at = models.DateTimeField(_("imported at"), auto_now=True)
@@ -56,6 +58,7 @@ class Order(models.Model):
                 fields=["partner", "order_number"], name="order_unique_number_per_partner"
             )
         ]
+        indexes = [models.Index(fields=["-order_date", "order_number"], name="order_date_idx")]
 
     def __str__(self) -> str:
         return f"{self.order_number} ({self.partner_id}, {self.order_date})"
@@ -70,13 +73,19 @@ class OrderLine(models.Model):
 
     # The unique constraint (order, line_number) and the (partner, order_date) index serve these
     # two foreign keys, so they get no index of their own: fewer indexes to maintain on bulk load.
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
-    line_number = models.PositiveIntegerField(_("line"))
-    partner = models.ForeignKey(
-        Partner, on_delete=models.PROTECT, related_name="+", db_index=False
+    order = models.ForeignKey(
+        Order,
+        verbose_name=_("order"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_index=False,
     )
+    line_number = models.PositiveIntegerField(_("line"))
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+", db_index=False)
     order_date = models.DateField(_("order date"))
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="order_lines"
+    )
     quantity = models.IntegerField(_("quantity"))
     net_amount = models.DecimalField(_("net amount (EUR)"), max_digits=14, decimal_places=2)
 
@@ -85,7 +94,9 @@ class OrderLine(models.Model):
         verbose_name_plural = _("order lines")
         ordering = ["order", "line_number"]
         constraints = [
-            models.UniqueConstraint(fields=["order", "line_number"], name="order_line_unique_number")
+            models.UniqueConstraint(
+                fields=["order", "line_number"], name="order_line_unique_number"
+            )
         ]
         indexes = [
             models.Index(fields=["partner", "order_date"], name="order_line_partner_date_idx"),

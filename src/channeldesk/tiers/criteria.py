@@ -113,7 +113,9 @@ KINDS: dict[str, CriterionKind] = {
 }
 
 
-def criterion_holds(kind: CriterionKind, value: Decimal, threshold: Decimal | None, comparison: str) -> bool:
+def criterion_holds(
+    kind: CriterionKind, value: Decimal, threshold: Decimal | None, comparison: str
+) -> bool:
     """Numeric kinds compare with the threshold; yes/no kinds hold when the measure is positive."""
     if not kind.is_numeric:
         return value > 0

@@ -37,7 +37,12 @@ class TierPolicy(models.Model):
     )
     is_open_for_feedback = models.BooleanField(_("open for partner feedback"), default=False)
     based_on = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="derived"
+        "self",
+        verbose_name=_("based on"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="derived",
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -128,16 +133,30 @@ class TierAssignment(models.Model):
     The history is never deleted; a change closes the current row and opens a new one.
     """
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="tier_assignments")
-    policy = models.ForeignKey(TierPolicy, on_delete=models.PROTECT, related_name="assignments")
-    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="assignments")
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="tier_assignments",
+    )
+    policy = models.ForeignKey(
+        TierPolicy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    tier = models.ForeignKey(
+        Tier, verbose_name=_("tier"), on_delete=models.PROTECT, related_name="assignments"
+    )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=AssignmentSource.choices)
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -171,7 +190,12 @@ class TierOverride(models.Model):
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:

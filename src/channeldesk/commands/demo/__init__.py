@@ -1,0 +1,11 @@
+"""Demo data shaped by the seed (issue 2, section 6) and the demo servers.
+
+- `population`: the plan and every partner's profile, initial tier and share of the order lines;
+- `register`, `orders`: one partner's register entry and its orders, lines and credit notes;
+- `generator`: streams partners with their orders, one at a time, deterministically;
+- `reference`: the product catalogue and the German cities;
+- `loader`, `writers`: write them in chunks (COPY on PostgreSQL), idempotently;
+- `accounts`: the vendor staff, support desk and partner-user logins;
+- `shape`: what the loaded data looks like, measured as the tier criteria measure it;
+- `serve`: the job worker and the web server behind `channeldesk demo serve`.
+"""

@@ -1,0 +1,227 @@
+"""`channeldesk demo load|serve`: the demo data shaped by the seed, and the demo servers.
+
+`demo load` is what `make demo` runs before serving; it may run any number of times (partners
+already present are skipped, so nothing is duplicated). See docs/demo.md for the data's shape.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from channeldesk.commands.demo.accounts import PARTNER_PASSWORD, vendor_logins
+from channeldesk.commands.demo.loader import (
+    DemoLoadError,
+    LoadResult,
+    PreparedLoad,
+    demo_load,
+    demo_prepare,
+)
+from channeldesk.commands.demo.population import (
+    DEFAULT_PARTNERS,
+    DEFAULT_SEED,
+    DemoPlan,
+    DemoShapeError,
+    plan_make,
+)
+from channeldesk.commands.demo.serve import (
+    gunicorn_available,
+    partner_examples,
+    processes_run,
+    serve_commands,
+)
+from channeldesk.commands.demo.shape import demo_shape
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date (YYYY-MM-DD).") from None
+
+
+class Command(BaseCommand):
+    help = "Load the demo data shaped by the seed (demo load), or serve the demo (demo serve)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True, metavar="{load,serve}")
+        load = actions.add_parser("load", help="Load the demo data; running it again adds nothing.")
+        load.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Random seed.")
+        load.add_argument(
+            "--partners", type=int, default=DEFAULT_PARTNERS, help="Partners (max 100,000)."
+        )
+        load.add_argument(
+            "--orders",
+            type=int,
+            default=None,
+            help="Order lines in all (max 10,000,000; default 30,000 per 940 partners).",
+        )
+        load.add_argument(
+            "--today", type=_date, default=None, help="Anchor date: orders end here (YYYY-MM-DD)."
+        )
+        load.add_argument(
+            "--users",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help=f"A login per partner (default: only up to {DEFAULT_PARTNERS} partners).",
+        )
+        serve = actions.add_parser("serve", help="Print the logins, run the worker and the server.")
+        serve.add_argument("--host", default="127.0.0.1")
+        serve.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "load":
+            self._load(options)
+        else:
+            self._serve(host=options["host"], port=options["port"])
+
+    # --- load ---------------------------------------------------------------------------------
+
+    def _load(self, options: dict[str, Any]) -> None:
+        try:
+            plan = plan_make(
+                seed=options["seed"],
+                partners=options["partners"],
+                order_lines=options["orders"],
+                today=options["today"] or timezone.localdate(),
+            )
+            self.stdout.write(
+                f"Demo data: seed {plan.seed}, {plan.partners:,} partners, "
+                f"{plan.order_lines:,} order lines, orders from {plan.first_day} to {plan.today}."
+            )
+            prepared = demo_prepare(plan=plan)
+        except DemoShapeError as error:
+            raise CommandError(str(error)) from error
+        with_users = options["users"]
+        if with_users is None:
+            with_users = plan.partners <= DEFAULT_PARTNERS
+        started = time.monotonic()
+        try:
+            result = self._load_with_progress(
+                prepared=prepared, with_users=with_users, verbosity=options["verbosity"]
+            )
+        except DemoLoadError as error:
+            raise CommandError(str(error)) from error
+        self._report_load(prepared=prepared, result=result, seconds=time.monotonic() - started)
+        self._report_shape(plan=plan)
+        self._report_logins(with_users=with_users)
+
+    def _load_with_progress(
+        self, *, prepared: PreparedLoad, with_users: bool, verbosity: int
+    ) -> LoadResult:
+        """The load with a progress bar on stderr (none at verbosity 0 or with nothing to do)."""
+        if verbosity == 0 or prepared.partners_to_load == 0:
+            return demo_load(prepared=prepared, with_users=with_users)
+        progress = Progress(
+            TextColumn("[bold]order lines"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[partners]:,} partners"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+        )
+        with progress:
+            task = progress.add_task("load", total=prepared.lines_to_load, partners=0)
+            partners = 0
+
+            def advance(lines: int, chunk_partners: int) -> None:
+                nonlocal partners
+                partners += chunk_partners
+                progress.update(task, advance=lines, partners=partners)
+
+            return demo_load(prepared=prepared, with_users=with_users, on_progress=advance)
+
+    def _report_load(self, *, prepared: PreparedLoad, result: LoadResult, seconds: float) -> None:
+        if prepared.present:
+            self.stdout.write(
+                f"{len(prepared.present):,} of the {prepared.plan.partners:,} demo partners were "
+                "already loaded and were left as they are."
+            )
+        if result.partners_added:
+            self.stdout.write(
+                f"Loaded {result.partners_added:,} partners with {result.orders_added:,} orders "
+                f"and credit notes ({result.lines_added:,} order lines) in {seconds:,.1f} s."
+            )
+        else:
+            self.stdout.write("Nothing to add: the demo data is already loaded.")
+        if result.vendor_logins_added or result.partner_users_added:
+            self.stdout.write(
+                f"Created {result.vendor_logins_added} vendor logins and "
+                f"{result.partner_users_added:,} partner users."
+            )
+
+    def _report_shape(self, *, plan: DemoPlan) -> None:
+        shape = demo_shape(as_of=plan.today)
+        share = shape.near_non_buyers / shape.partners if shape.partners else 0.0
+        histogram = " · ".join(
+            f"{orders}{'+' if orders == max(shape.orders_histogram) else ''}: {count:,}"
+            for orders, count in shape.orders_histogram.items()
+        )
+        initial = ", ".join(f"{code} {count:,}" for code, count in shape.initial_tiers.items())
+        self.stdout.write(
+            f"\nShape in the evaluation half-year {shape.period.label()} "
+            f"(the last complete one before {plan.today}):\n"
+            f"  partners by orders: {histogram}\n"
+            f"  near non-buyers (at most 1 order): {shape.near_non_buyers:,} "
+            f"of {shape.partners:,} ({share:.0%})\n"
+            f"  retail-only buyers: {shape.retail_only:,}\n"
+            f"  meeting Gold's order criteria (>= 4 orders, not only retail): "
+            f"{shape.gold_candidates:,}; Silver's (>= 2 orders): {shape.silver_candidates:,}\n"
+            f"  initial tiers (previous programme): {initial or 'none'}"
+        )
+
+    def _report_logins(self, *, with_users: bool) -> None:
+        self.stdout.write("\nLogins:")
+        for login in vendor_logins():
+            self.stdout.write(f"  {login.username} / {login.password}  — {login.description}")
+        examples = partner_examples()
+        if examples:
+            self.stdout.write(
+                f"  partner users: the partner number in lower case / {PARTNER_PASSWORD}, e.g."
+            )
+            for example in examples:
+                self.stdout.write(
+                    f"    {example.username}  {example.name} ({example.partner_number}): "
+                    f"{example.why}"
+                )
+        elif not with_users:
+            self.stdout.write("  partner users were not created (demo load --users creates them)")
+
+    # --- serve --------------------------------------------------------------------------------
+
+    def _serve(self, *, host: str, port: int) -> None:
+        if not gunicorn_available():
+            raise CommandError("gunicorn is not installed in this environment (pip install .).")
+        self._report_logins(with_users=False)
+        base = f"http://{host}:{port}"
+        self.stdout.write(
+            f"\nChannelDesk demo on {base}/\n"
+            f"  admin (vendor staff, support desk): {base}/admin/\n"
+            f"  API documentation:                  {base}/api/v1/docs/\n"
+            "Starting the job worker and the web server; Ctrl-C stops both.\n"
+        )
+        self.stdout.flush()
+        worker, server = serve_commands(host=host, port=port)
+        result = processes_run(background=worker, foreground=server)
+        if result.ended_by == "worker":
+            raise CommandError(
+                f"The job worker exited with status {result.worker}; stopped the web server too."
+            )
+        if result.ended_by == "server" and result.server:
+            raise CommandError(f"The web server exited with status {result.server}.")
+        self.stdout.write("Stopped the web server and the job worker.")

@@ -1,0 +1,466 @@
+"""`channeldesk tiers ...`: evaluate, preview, calibrate, publish and apply tier policies."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from rich.table import Table
+
+from channeldesk.commands.console import FORMATS, out_console, parse_date, status, to_json
+from channeldesk.partners.models import Partner
+from channeldesk.tiers import reports
+from channeldesk.tiers.calibration import tiers_calibrate
+from channeldesk.tiers.evaluation import Evaluation, tiers_evaluate
+from channeldesk.tiers.models import TierPolicy
+from channeldesk.tiers.selectors import PolicyNotFound, policy_get, tier_history
+from channeldesk.tiers.services import (
+    TierError,
+    tier_override_create,
+    tier_policy_publish,
+    tiers_apply,
+)
+from channeldesk.tiers.simulation import tiers_simulate
+
+
+def _target(value: str) -> tuple[str, tuple[int, int]]:
+    """`gold=60-75` → ("gold", (60, 75)); `gold=70` → ("gold", (70, 70))."""
+    code, _, span = value.partition("=")
+    low, _, high = span.partition("-")
+    try:
+        bounds = (int(low), int(high or low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not TIER=MIN-MAX (e.g. gold=60-75)."
+        ) from None
+    if not code or bounds[0] > bounds[1] or bounds[0] < 0:
+        raise argparse.ArgumentTypeError(f"'{value}' is not TIER=MIN-MAX (e.g. gold=60-75).")
+    return code, bounds
+
+
+class Command(BaseCommand):
+    help = "Evaluate, simulate, calibrate, publish and apply tier policies."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
+        commands.add_parser("policies", help="List the tier policies.").add_argument(
+            "--format", choices=FORMATS, default="table"
+        )
+        show = commands.add_parser("show", help="Show one policy's tiers and criteria.")
+        self._policy_options(show, as_of=False)
+
+        evaluate = commands.add_parser("evaluate", help="Every partner's tier; changes nothing.")
+        self._policy_options(evaluate, formats=(*FORMATS, "csv"))
+        evaluate.add_argument("--partner", action="append", help="Only these partner numbers.")
+
+        apply = commands.add_parser("apply", help="Record the evaluation as tier assignments.")
+        self._policy_options(apply)
+        apply.add_argument("--yes", action="store_true", help="Apply without asking.")
+
+        simulate = commands.add_parser("simulate", help="Preview a policy: counts, movers, cost.")
+        self._policy_options(simulate)
+
+        calibrate = commands.add_parser("calibrate", help="Find thresholds for target counts.")
+        self._policy_options(calibrate)
+        calibrate.add_argument("--target", action="append", type=_target, default=[])
+        calibrate.add_argument("--no-save", action="store_true", help="Do not save a new draft.")
+
+        publish = commands.add_parser("publish", help="Publish a draft with its effective date.")
+        self._policy_options(publish, as_of=False)
+        publish.add_argument("--effective", type=parse_date, required=True)
+
+        override = commands.add_parser("override", help="Set a partner's tier by hand.")
+        override.add_argument("partner_number")
+        override.add_argument("tier")
+        override.add_argument("--reason", required=True)
+        override.add_argument("--from", dest="valid_from", type=parse_date)
+        override.add_argument("--until", type=parse_date)
+        override.add_argument("--format", choices=FORMATS, default="table")
+
+        history = commands.add_parser("history", help="A partner's tier history with reasons.")
+        history.add_argument("partner_number")
+        history.add_argument("--format", choices=FORMATS, default="table")
+
+    def _policy_options(
+        self, parser: CommandParser, *, as_of: bool = True, formats: tuple[str, ...] = FORMATS
+    ) -> None:
+        parser.add_argument("--policy", required=True, help="CODE or CODE@VERSION")
+        if as_of:
+            parser.add_argument("--as-of", type=parse_date, help="Default: today.")
+        parser.add_argument("--format", choices=formats, default="table")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.console = out_console(self.stdout)
+        self.format = options["format"]
+        handler = getattr(self, f"do_{options['action']}")
+        try:
+            handler(options)
+        except (PolicyNotFound, TierError, ValueError) as error:
+            raise CommandError(str(error)) from error
+
+    def emit(self, document: Any) -> None:
+        self.stdout.write(to_json(document))
+
+    def policy(self, options: dict[str, Any]) -> TierPolicy:
+        return policy_get(reference=options["policy"])
+
+    def as_of(self, options: dict[str, Any]) -> Any:
+        return options.get("as_of") or timezone.localdate()
+
+    # --- policies -----------------------------------------------------------------------------
+
+    def do_policies(self, options: dict[str, Any]) -> None:
+        policies = list(TierPolicy.objects.prefetch_related("tiers").order_by("code", "version"))
+        if self.format == "json":
+            self.emit([reports.policy_document(p) for p in policies])
+            return
+        table = Table("policy", "status", "effective from", "tiers (discount)", "name")
+        for policy in policies:
+            tiers = ", ".join(
+                f"{t.code} {reports.number(t.discount_percent)} %"
+                for t in sorted(policy.tiers.all(), key=lambda t: -t.rank)
+            )
+            table.add_row(
+                policy.reference,
+                policy.status,
+                str(policy.effective_from or "–"),
+                tiers,
+                policy.name,
+            )
+        self.console.print(table)
+
+    def do_show(self, options: dict[str, Any]) -> None:
+        document = reports.policy_document(self.policy(options))
+        if self.format == "json":
+            self.emit(document)
+            return
+        self.console.print(
+            f"{document['policy']} ({document['status']}), effective from "
+            f"{document['effective_from'] or '–'}: {document['name']}"
+        )
+        table = Table("tier", "rank", "discount", "target", "criteria")
+        for tier in document["tiers"]:
+            target = tier["target"]
+            table.add_row(
+                f"{tier['code']} ({tier['name_de']})",
+                str(tier["rank"]),
+                f"{tier['discount_percent']} %",
+                f"{target['min']}–{target['max']}" if target else "–",
+                "; ".join(_criterion_text(c) for c in tier["criteria"]) or "none (entry tier)",
+            )
+        self.console.print(table)
+
+    # --- evaluate / apply ---------------------------------------------------------------------
+
+    def evaluate(self, options: dict[str, Any], policy: TierPolicy | None = None) -> Evaluation:
+        policy = policy or self.policy(options)
+        partner_ids = None
+        if options.get("partner"):
+            partner_ids = list(
+                Partner.objects.filter(partner_number__in=options["partner"]).values_list(
+                    "id", flat=True
+                )
+            )
+        with status(f"Evaluating partners under {policy.reference}…"):
+            return tiers_evaluate(policy=policy, as_of=self.as_of(options), partner_ids=partner_ids)
+
+    def do_evaluate(self, options: dict[str, Any]) -> None:
+        evaluation = self.evaluate(options)
+        if self.format == "json":
+            for decision in evaluation.decisions:
+                self.stdout.write(to_json(decision.as_dict()))
+            return
+        if self.format == "csv":
+            self._evaluation_csv(evaluation)
+            return
+        self._summary(evaluation)
+        table = Table("partner", "tier", "before", "reasons")
+        for decision in evaluation.decisions:
+            table.add_row(
+                decision.partner_number,
+                decision.tier,
+                decision.previous_tier or "–",
+                _reasons_text(decision.reasons_as_dicts()),
+            )
+        self.console.print(table)
+
+    def _evaluation_csv(self, evaluation: Evaluation) -> None:
+        writer = csv.writer(self.stdout)
+        writer.writerow(
+            [
+                "partner_number",
+                "tier",
+                "previous_tier",
+                "criterion",
+                "measured",
+                "threshold",
+                "holds",
+            ]
+        )
+        for decision in evaluation.decisions:
+            for reason in decision.reasons_as_dicts():
+                writer.writerow(
+                    [
+                        decision.partner_number,
+                        decision.tier,
+                        decision.previous_tier or "",
+                        f"{reason.get('tier', '')}:{reason.get('criterion', 'override')}",
+                        reason.get("measured", reason.get("override", "")),
+                        "" if reason.get("threshold") is None else reason["threshold"],
+                        reason.get("holds", ""),
+                    ]
+                )
+
+    def _summary(self, evaluation: Evaluation) -> None:
+        document = reports.evaluation_document(evaluation)
+        period = document["evaluation_period"]
+        self.console.print(
+            f"{document['policy']} as of {document['as_of']} "
+            f"(evaluation period {period['start']} – {period['end']})"
+        )
+        previous = document["previous_counts"]
+        table = Table("tier", "now", "after")
+        for code, count in document["counts"].items():
+            table.add_row(code, str(previous.get(code, 0)), str(count))
+        self.console.print(table)
+        directions = document["directions"]
+        self.console.print(
+            f"up {directions['up']}, down {directions['down']}, unchanged "
+            f"{directions['unchanged']}, new {directions['new']}"
+        )
+
+    def do_apply(self, options: dict[str, Any]) -> None:
+        policy = self.policy(options)
+        as_of = options.get("as_of") or policy.effective_from or timezone.localdate()
+        options = {**options, "as_of": as_of}
+        evaluation = self.evaluate(options, policy)
+        if self.format == "table":
+            self._summary(evaluation)
+            self._movers(evaluation)
+        if not options["yes"]:
+            if not sys.stdin.isatty():
+                raise CommandError("Nothing applied: pass --yes to apply without a terminal.")
+            if input(f"Apply as of {as_of}? [y/N] ").strip().lower() not in ("y", "yes"):
+                raise CommandError("Nothing applied.")
+        result = tiers_apply(policy=policy, as_of=as_of, evaluation=evaluation)
+        summary = {
+            "policy": policy.reference,
+            "valid_from": as_of.isoformat(),
+            "created": result.created,
+            "corrected": result.corrected,
+            "unchanged": result.unchanged,
+            "movers": [reports.mover_document(evaluation, d) for d in result.movers],
+        }
+        if self.format == "json":
+            self.emit(summary)
+        else:
+            self.console.print(
+                f"Applied {policy.reference} from {as_of}: {result.created} new assignments, "
+                f"{result.corrected} corrected, {result.unchanged} unchanged."
+            )
+
+    def _movers(self, evaluation: Evaluation, limit: int = 50) -> None:
+        movers = evaluation.movers()
+        table = Table("partner", "from", "to", "direction", title=f"Movers ({len(movers)})")
+        for decision in movers[:limit]:
+            table.add_row(
+                decision.partner_number,
+                decision.previous_tier or "–",
+                decision.tier,
+                evaluation.direction(decision),
+            )
+        if movers:
+            self.console.print(table)
+        if len(movers) > limit:
+            self.console.print(f"… and {len(movers) - limit} more (--format json lists all).")
+
+    # --- simulate / calibrate -----------------------------------------------------------------
+
+    def do_simulate(self, options: dict[str, Any]) -> None:
+        policy = self.policy(options)
+        with status(f"Simulating {policy.reference}…"):
+            simulation = tiers_simulate(policy=policy, as_of=self.as_of(options))
+        document = reports.simulation_document(simulation)
+        if self.format == "json":
+            self.emit(document)
+            return
+        self._summary(simulation.evaluation)
+        table = Table(
+            "tier",
+            "discount",
+            "now",
+            "after",
+            "target",
+            "cost now",
+            "cost after",
+            title=f"Discount cost, order lines {document['cost_window']['start']} – "
+            f"{document['cost_window']['end']} at list price",
+        )
+        for tier in document["tiers"]:
+            target = tier["target"]
+            table.add_row(
+                tier["code"],
+                f"{tier['discount_percent']} %",
+                str(tier["current"]),
+                str(tier["projected"]),
+                f"{target['min']}–{target['max']}" if target else "–",
+                _euro(tier["discount_cost_current"]),
+                _euro(tier["discount_cost_projected"]),
+            )
+        self.console.print(table)
+        cost = document["discount_cost"]
+        self.console.print(
+            f"Discount cost: {_euro(cost['current'])} now, {_euro(cost['projected'])} after "
+            f"(change {_euro(cost['change'])})."
+        )
+        self._movers(simulation.evaluation)
+
+    def do_calibrate(self, options: dict[str, Any]) -> None:
+        policy = self.policy(options)
+        with status(f"Calibrating {policy.reference}…"):
+            calibration = tiers_calibrate(
+                policy=policy,
+                as_of=self.as_of(options),
+                targets=dict(options["target"]),
+                save=not options["no_save"],
+            )
+        document = reports.calibration_document(calibration)
+        if self.format == "json":
+            self.emit(document)
+            return
+        table = Table(
+            "tier", "criterion", "threshold before", "threshold", "target", "count", "met"
+        )
+        for tier in document["tiers"]:
+            target = tier["target"]
+            table.add_row(
+                tier["tier"],
+                tier["criterion"] or "–",
+                str(tier["threshold_before"]),
+                str(tier["threshold"]),
+                f"{target['min']}–{target['max']}" if target else "–",
+                str(tier["count"]),
+                "yes" if tier["met"] else "NO",
+            )
+        self.console.print(table)
+        for tier in document["tiers"]:
+            self.console.print(f"{tier['tier']}: {tier['message']}")
+            for partner in tier["nearest"]:
+                marker = "just in " if partner["side"] == "in" else "just out"
+                self.console.print(f"  {marker} {partner['partner_number']}: {partner['value']}")
+        counts = ", ".join(f"{code} {count}" for code, count in document["counts"].items())
+        self.console.print(f"Resulting counts: {counts}")
+        if document["draft"]:
+            self.console.print(f"Saved as draft {document['draft']}.")
+
+    # --- publish / override / history ---------------------------------------------------------
+
+    def do_publish(self, options: dict[str, Any]) -> None:
+        policy = tier_policy_publish(
+            policy=self.policy(options), effective_from=options["effective"]
+        )
+        if self.format == "json":
+            self.emit(reports.policy_document(policy))
+        else:
+            self.console.print(f"Published {policy.reference}, effective {policy.effective_from}.")
+
+    def do_override(self, options: dict[str, Any]) -> None:
+        partner = self.partner(options["partner_number"])
+        override = tier_override_create(
+            partner=partner,
+            tier_code=options["tier"],
+            reason=options["reason"],
+            valid_from=options["valid_from"] or timezone.localdate(),
+            valid_until=options["until"],
+        )
+        document = {
+            "partner_number": partner.partner_number,
+            "tier": override.tier_code,
+            "valid_from": override.valid_from,
+            "valid_until": override.valid_until,
+            "reason": override.reason,
+        }
+        if self.format == "json":
+            self.emit(document)
+        else:
+            self.console.print(
+                f"{partner.partner_number} is {override.tier_code} from {override.valid_from} "
+                f"until {override.valid_until or 'further notice'}."
+            )
+
+    def do_history(self, options: dict[str, Any]) -> None:
+        partner = self.partner(options["partner_number"])
+        rows = [
+            {
+                "policy": a.policy.reference,
+                "tier": a.tier.code,
+                "discount_percent": a.tier.discount_percent,
+                "valid_from": a.valid_from,
+                "valid_to": a.valid_to,
+                "source": a.source,
+                "reasons": a.reasons,
+            }
+            for a in tier_history(partner=partner)
+        ]
+        if self.format == "json":
+            self.emit({"partner_number": partner.partner_number, "history": rows})
+            return
+        table = Table(
+            "from",
+            "to",
+            "tier",
+            "discount",
+            "policy",
+            "source",
+            "reasons",
+            title=f"{partner.partner_number} {partner.name}",
+        )
+        for row in rows:
+            table.add_row(
+                str(row["valid_from"]),
+                str(row["valid_to"] or "–"),
+                row["tier"],
+                f"{reports.number(row['discount_percent'])} %",
+                row["policy"],
+                row["source"],
+                _reasons_text(row["reasons"]),
+            )
+        self.console.print(table)
+
+    def partner(self, number: str) -> Partner:
+        partner = Partner.objects.filter(partner_number=number).first()
+        if partner is None:
+            raise CommandError(f"No partner {number}.")
+        return partner
+
+
+def _criterion_text(criterion: dict[str, Any]) -> str:
+    parameters = criterion["parameters"]
+    comparison = "≤" if parameters.get("comparison") == "at_most" else "≥"
+    months = f" ({parameters['months']} months)" if parameters.get("months") else ""
+    mark = " *" if criterion["calibrated"] else ""
+    if criterion["threshold"] is None:
+        return f"{criterion['kind']}{mark}"
+    return f"{criterion['kind']} {comparison} {criterion['threshold']}{months}{mark}"
+
+
+def _reasons_text(reasons: list[dict[str, Any]]) -> str:
+    parts = []
+    for reason in reasons:
+        if "override" in reason:
+            parts.append(f"override: {reason['override']}")
+            continue
+        verdict = "ok" if reason["holds"] else "no"
+        threshold = "" if reason["threshold"] is None else f"/{reason['threshold']}"
+        parts.append(
+            f"{reason['tier']}.{reason['criterion']} {reason['measured']}{threshold} {verdict}"
+        )
+    return "; ".join(parts)
+
+
+def _euro(amount: str) -> str:
+    return f"{float(amount):,.2f} €"

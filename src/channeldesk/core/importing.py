@@ -1,0 +1,810 @@
+"""The import framework: CSV files from the vendor's ERP (or from Excel) into the database.
+
+Every import (partners, products, orders, and later customers, contracts, training completions)
+plugs an `Importer` into `import_file`: a pydantic row model whose field names are the column
+names, and a planner that checks the rows against the database and works out what to write.
+
+Why it is built this way: the files come from people and from an ERP, so they arrive as German
+Excel writes them as often as they arrive plain, and a half-imported file is worse than none.
+`import_file` therefore works in five steps:
+
+1. Read the bytes line by line (never the whole file at once) and settle the encoding on the
+   first line that is not plain ASCII: UTF-8 (with or without BOM), otherwise Windows-1252.
+2. Read the header: names are normalised (trimmed, lower case, spaces and dashes to `_`), the
+   separator is `;` or `,` (whichever the header uses), required columns must be there, unknown
+   columns are ignored with a warning.
+3. Validate each row with the row model. Numbers and dates are read the German way in a
+   `;`-separated file (`1.234,50`, `15.03.2026`) and accepted in ISO form everywhere.
+4. Let the importer plan: database-level checks (unknown keys, duplicates) add problems to the
+   same list, so one run reports every problem of the file, each with file, line and column.
+5. Apply the plan in one transaction, and only when no problem was found and it is not a dry run.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Protocol
+
+from babel import Locale
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+)
+from pydantic_core import ErrorDetails
+
+from channeldesk.core.money import CENT
+
+# Lookups pass at most this many keys per query: one query for any ERP file we know of, and well
+# below the bound-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
+LOOKUP_BATCH = 10_000
+# Rows per INSERT/UPDATE statement when writing.
+WRITE_BATCH = 1_000
+# The progress callback is told about every this many bytes read, not about every line.
+PROGRESS_STEP_BYTES = 256 * 1024
+# The pydantic validation context key telling the cell types that the file is German Excel.
+GERMAN_NUMBERS = "german_numbers"
+
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+ZIP_SIGNATURE = b"PK\x03\x04"
+
+
+# --- Problems and the report -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProblem:
+    """One finding about a file: where it is (file, line, column) and what is wrong."""
+
+    file: str
+    row: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        place = self.file if self.row is None else f"{self.file}:{self.row}"
+        column = f" {self.column}:" if self.column else ""
+        return f"{place}:{column} {self.reason}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "row": self.row, "column": self.column, "message": self.reason}
+
+
+@dataclass
+class ProblemLog:
+    """Collects problems (or warnings) of one file; every step of an import appends to it."""
+
+    file: str
+    items: list[ImportProblem] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def add(self, *, row: int | None, column: str | None, reason: str) -> None:
+        self.items.append(ImportProblem(self.file, row, column, reason))
+
+    def in_file_order(self) -> list[ImportProblem]:
+        return sorted(self.items, key=lambda problem: problem.row or 0)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did, or in a dry run would do. Counts are zero when the file is rejected."""
+
+    kind: str
+    file: str
+    dry_run: bool
+    encoding: str
+    delimiter: str
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    warnings: list[ImportProblem]
+    problems: list[ImportProblem]
+
+    @property
+    def accepted(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if not self.accepted:
+            count = len(self.problems)
+            noun = "problem" if count == 1 else "problems"
+            return f"{self.file}: rejected with {count} {noun}; nothing was imported."
+        counts = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        if self.dry_run:
+            counts = f"dry run, nothing written; would be {counts}"
+        rows = "1 row" if self.rows == 1 else f"{self.rows} rows"
+        return f"{self.file}: {rows}, {self.kind}: {counts}."
+
+
+class ImportStage(StrEnum):
+    READING = "reading"
+    CHECKING = "checking"
+    WRITING = "writing"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProgress:
+    """Where an import is: bytes read of the total while reading, then the later stages."""
+
+    stage: ImportStage
+    done: int
+    total: int | None
+
+
+type ProgressCallback = Callable[[ImportProgress], None]
+
+
+def _ignore_progress(progress: ImportProgress) -> None:
+    """The progress callback used when the caller does not want one."""
+
+
+# --- Cell types: German and ISO numbers and dates ----------------------------------------------
+
+_GROUPED = {
+    ".": re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+"),
+    ",": re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+"),
+}
+_DIGITS = re.compile(r"[0-9]*")
+_GERMAN_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]+)")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+def _decimal_mark(text: str, *, german: bool) -> str:
+    """Which of `.` and `,` separates the decimals in `text` (the other one groups thousands)."""
+    if "," in text and "." in text:
+        return "," if text.rfind(",") > text.rfind(".") else "."
+    if text.count(",") == 1:
+        return ","
+    if text.count(".") == 1:
+        # "1.234" is 1234 in German Excel, and 1.234 anywhere else.
+        return "," if german and _GROUPED["."].fullmatch(text) else "."
+    return "," if text.count(".") > 1 else "."
+
+
+def parse_decimal(text: str, *, german: bool = False) -> Decimal:
+    """A number as German Excel writes it (`1.234,50`, `-0,5`, `12,00-`, `1.234,50 €`) or plainly.
+
+    The decimal mark is the last of `.` and `,` when both occur, a single `,`, or a single `.`
+    (except `1.234` in a German file, which is one thousand two hundred and thirty-four). Marks
+    that group thousands must group exactly three digits. A trailing minus is how SAP writes
+    credits.
+    """
+    cleaned = text.strip().removesuffix("€").replace("\u00a0", "").replace(" ", "")
+    sign = ""
+    if cleaned[:1] in ("-", "+") and cleaned:
+        sign, cleaned = cleaned[0], cleaned[1:]
+    elif cleaned.endswith("-"):
+        sign, cleaned = "-", cleaned[:-1]
+    mark = _decimal_mark(cleaned, german=german)
+    whole, _, fraction = cleaned.partition(mark)
+    group = "," if mark == "." else "."
+    if group in whole and _GROUPED[group].fullmatch(whole):
+        whole = whole.replace(group, "")
+    if not (whole or fraction) or not _DIGITS.fullmatch(whole) or not _DIGITS.fullmatch(fraction):
+        raise ValueError(f"{text.strip()!r} is not a number (write e.g. 1.234,50 or 1234.50)")
+    return Decimal(f"{sign}{whole or '0'}.{fraction}" if fraction else f"{sign}{whole}")
+
+
+def parse_int(text: str, *, german: bool = False) -> int:
+    """A whole number, with the same notations as `parse_decimal` (`1.234`, `3,00`, `5-`)."""
+    value = parse_decimal(text, german=german)
+    if value != value.to_integral_value():
+        raise ValueError(f"{text.strip()!r} is not a whole number")
+    return int(value)
+
+
+def parse_date(text: str) -> dt.date:
+    """A date as `dd.mm.yyyy` (German Excel, also `d.m.yyyy`) or ISO `yyyy-mm-dd`."""
+    cleaned = text.strip()
+    if match := _GERMAN_DATE.fullmatch(cleaned):
+        day, month, year = (int(part) for part in match.groups())
+        if len(match.group(3)) != 4:
+            raise ValueError(f"{cleaned!r} needs a four-digit year (dd.mm.yyyy)")
+    elif match := _ISO_DATE.fullmatch(cleaned):
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        raise ValueError(f"{cleaned!r} is not a date (write dd.mm.yyyy or yyyy-mm-dd)")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{cleaned!r} is not a valid calendar date") from None
+
+
+def _is_german(info: ValidationInfo) -> bool:
+    context = info.context
+    return bool(context.get(GERMAN_NUMBERS)) if isinstance(context, Mapping) else False
+
+
+def _require_cell(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a value is required")
+    return value
+
+
+def _decimal_cell(value: object, info: ValidationInfo) -> object:
+    if isinstance(value, str):
+        return parse_decimal(_require_cell(value), german=_is_german(info))
+    return value
+
+
+def _int_cell(value: object, info: ValidationInfo) -> object:
+    if isinstance(value, str):
+        return parse_int(_require_cell(value), german=_is_german(info))
+    return value
+
+
+def _date_cell(value: object) -> object:
+    return parse_date(_require_cell(value)) if isinstance(value, str) else value
+
+
+def _blank_as_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _cents(value: Decimal) -> Decimal:
+    rounded = value.quantize(CENT)
+    if rounded != value:
+        raise ValueError(f"{value} has more than two decimal places")
+    return rounded
+
+
+def _email(value: str) -> str:
+    try:
+        validate_email(value)
+    except DjangoValidationError:
+        raise ValueError(f"{value!r} is not a valid e-mail address") from None
+    return value
+
+
+def _email_or_blank(value: str) -> str:
+    return _email(value) if value else value
+
+
+_COUNTRIES = frozenset(
+    code
+    for code in Locale("en").territories
+    if isinstance(code, str) and re.fullmatch("[A-Z]{2}", code)
+)
+
+
+def _country(value: str) -> str:
+    if value not in _COUNTRIES:
+        raise ValueError(f"{value!r} is not a two-letter ISO 3166 country code (e.g. DE, AT)")
+    return value
+
+
+# Reusable types for row models. Plain `str` fields are trimmed by `ImportRow`; give them a
+# `Field(max_length=...)` matching the model field so PostgreSQL never sees a too-long value, and
+# `NotBlank` after it when the cell must not be empty:
+#     order_number: Annotated[str, Field(max_length=64), NotBlank]
+# (after, not before: pydantic then keeps its plain "at most 64 characters" message).
+NotBlank = AfterValidator(_require_cell)
+CsvDecimal = Annotated[Decimal, BeforeValidator(_decimal_cell)]
+CsvInt = Annotated[int, BeforeValidator(_int_cell)]
+CsvDate = Annotated[dt.date, BeforeValidator(_date_cell)]
+Money = Annotated[Decimal, BeforeValidator(_decimal_cell), AfterValidator(_cents)]
+OptionalDecimal = Annotated[CsvDecimal | None, BeforeValidator(_blank_as_none)]
+OptionalInt = Annotated[CsvInt | None, BeforeValidator(_blank_as_none)]
+OptionalDate = Annotated[CsvDate | None, BeforeValidator(_blank_as_none)]
+EmailAddress = Annotated[str, Field(max_length=254), NotBlank, AfterValidator(_email)]
+EmailOrBlank = Annotated[str, Field(max_length=254), AfterValidator(_email_or_blank)]
+CountryCode = Annotated[str, BeforeValidator(_upper), AfterValidator(_country)]
+# Metadata for choices: `Annotated[PartnerStatus, CaseInsensitive]` accepts "Authorized".
+CaseInsensitive = BeforeValidator(_lower)
+
+
+class ImportRow(BaseModel):
+    """Base of every row model: field names (or aliases) are the normalised column names.
+
+    A field without a default is a required column; a field with a default is an optional column
+    that may be left out of the file. `model_fields_set` tells which optional columns were there.
+    """
+
+    model_config = ConfigDict(str_strip_whitespace=True, frozen=True, extra="ignore")
+
+    @classmethod
+    def columns(cls) -> dict[str, bool]:
+        """Column name → whether the column is required, in declaration order."""
+        return {(info.alias or name): info.is_required() for name, info in cls.model_fields.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow[RowT: ImportRow]:
+    """A validated row and the line of the file it starts on."""
+
+    line: int
+    data: RowT
+
+
+# --- Reading the file ----------------------------------------------------------------------------
+
+
+class _UnreadableFileError(Exception):
+    """The file is not a CSV text file at all (a workbook, UTF-16); reading stops at once."""
+
+
+class _ByteCounter:
+    """Tells the progress callback how far reading has got, every PROGRESS_STEP_BYTES."""
+
+    def __init__(self, *, total: int | None, progress: ProgressCallback) -> None:
+        self.total, self.progress = total, progress
+        self.done = self.reported = 0
+
+    def add(self, count: int) -> None:
+        self.done += count
+        if self.done - self.reported >= PROGRESS_STEP_BYTES:
+            self.finish()
+
+    def finish(self) -> None:
+        self.reported = self.done
+        self.progress(ImportProgress(ImportStage.READING, self.done, self.total))
+
+
+class _LineDecoder:
+    """Decodes byte lines, settling on UTF-8 or Windows-1252 at the first non-ASCII line.
+
+    Splitting on b"\\n" before decoding is safe for both encodings, and lets a file of any size
+    stream through without being read whole.
+    """
+
+    def __init__(self, *, problems: ProblemLog, counter: _ByteCounter) -> None:
+        self.problems, self.counter = problems, counter
+        self.encoding: str | None = None
+        self.label = "utf-8"
+
+    def decode(self, source: Iterable[bytes]) -> Iterator[str]:
+        for number, raw in enumerate(source, start=1):
+            self.counter.add(len(raw))
+            yield self._decode_line(self._strip_signature(raw) if number == 1 else raw, number)
+        self.counter.finish()
+
+    def _strip_signature(self, raw: bytes) -> bytes:
+        if raw.startswith(UTF16_BOMS):
+            raise _UnreadableFileError("the file is UTF-16 text; save it as CSV (UTF-8 or ANSI)")
+        if raw.startswith(ZIP_SIGNATURE):
+            raise _UnreadableFileError("this is an Excel workbook, not CSV; save it as CSV")
+        if raw.startswith(UTF8_BOM):
+            self.encoding, self.label = "utf-8", "utf-8 (BOM)"
+            return raw[len(UTF8_BOM) :]
+        return raw
+
+    def _decode_line(self, raw: bytes, number: int) -> str:
+        if raw.isascii():
+            return raw.decode("ascii")
+        if self.encoding is None:
+            self.encoding = "utf-8" if _is_utf8(raw) else "cp1252"
+            self.label = "utf-8" if self.encoding == "utf-8" else "windows-1252"
+        try:
+            return raw.decode(self.encoding)
+        except UnicodeDecodeError as error:
+            self.problems.add(
+                row=number,
+                column=None,
+                reason=f"byte {raw[error.start]:#04x} cannot be read as {self.label}; "
+                "the file mixes encodings",
+            )
+            return raw.decode(self.encoding, errors="replace")
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _delimiter(header_line: str) -> str:
+    """`;` (German Excel) or `,`, whichever the header line uses more; tabs are accepted too."""
+    return max((";", ",", "\t"), key=header_line.count)
+
+
+def normalise_column(name: str) -> str:
+    """`" Partner Number "` → `partner_number`: trimmed, lower case, spaces/dashes as `_`."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+@dataclass(frozen=True)
+class _Header:
+    """Maps each position of a record to a column of the row model, or to None (ignored)."""
+
+    columns: tuple[str | None, ...]
+
+    def values(self, cells: list[str], line: int, problems: ProblemLog) -> dict[str, str] | None:
+        extra = cells[len(self.columns) :]
+        if any(cell.strip() for cell in extra):
+            problems.add(
+                row=line,
+                column=None,
+                reason=f"has {len(cells)} values but the header names {len(self.columns)} columns",
+            )
+            return None
+        padded = itertools.chain(cells, itertools.repeat(""))
+        return {
+            name: cell for name, cell in zip(self.columns, padded, strict=False) if name is not None
+        }
+
+
+def _read_header(
+    names: list[str], *, row_model: type[ImportRow], warnings: ProblemLog, problems: ProblemLog
+) -> _Header | None:
+    """Check the header against the row model's columns; None when a required column is missing."""
+    known = row_model.columns()
+    normalised = [normalise_column(name) for name in names]
+    seen: set[str] = set()
+    for position, name in enumerate(normalised, start=1):
+        if not name:
+            warnings.add(row=1, column=None, reason=f"column {position} has no name; ignored")
+        elif name in seen:
+            problems.add(row=1, column=name, reason="the column appears twice in the header")
+        elif name not in known:
+            warnings.add(row=1, column=name, reason="unknown column; ignored")
+        seen.add(name)
+    missing = [name for name, required in known.items() if required and name not in seen]
+    for name in missing:
+        problems.add(row=1, column=name, reason="required column is missing from the header")
+    if missing or len(problems):
+        return None
+    return _Header(tuple(name if name in known else None for name in normalised))
+
+
+def _records(
+    reader: Iterator[list[str]], line_number: Callable[[], int], problems: ProblemLog
+) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record with the line it starts on (a quoted value may span several lines)."""
+    previous_end = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            problems.add(row=line_number(), column=None, reason=f"not readable as CSV: {error}")
+            return
+        yield previous_end + 1, record
+        previous_end = line_number()
+
+
+def _reason(error: ErrorDetails) -> str:
+    """A pydantic error for people: our own messages as they are, pydantic's with the input."""
+    if error["type"] == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    shown = repr(error["input"])
+    shown = shown if len(shown) <= 60 else f"{shown[:57]}..."
+    return f"{error['msg']} (found {shown})"
+
+
+def validate_row[RowT: ImportRow](
+    *,
+    row_model: type[RowT],
+    values: Mapping[str, str],
+    line: int,
+    german: bool,
+    problems: ProblemLog,
+) -> RowT | None:
+    """The row as its model, or None after adding one problem per invalid cell."""
+    try:
+        return row_model.model_validate(values, context={GERMAN_NUMBERS: german})
+    except ValidationError as error:
+        for item in error.errors(include_url=False):
+            column = str(item["loc"][0]) if item["loc"] else None
+            problems.add(row=line, column=column, reason=_reason(item))
+        return None
+
+
+@dataclass
+class ParsedFile[RowT: ImportRow]:
+    """The valid rows of a file, with what was found on the way."""
+
+    file: str
+    rows: list[SourceRow[RowT]]
+    row_count: int
+    encoding: str
+    delimiter: str
+    warnings: ProblemLog
+    problems: ProblemLog
+
+
+def read_csv_rows[RowT: ImportRow](
+    *,
+    row_model: type[RowT],
+    source: Iterable[bytes],
+    file_name: str,
+    total_bytes: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> ParsedFile[RowT]:
+    """Read and validate a CSV file line by line (steps 1-3 of the module docstring).
+
+    `source` yields the file's lines as bytes; an open binary file or a Django upload does.
+    Blank lines (Excel writes `;;;;` for formatted empty rows) are skipped.
+    """
+    parsed: ParsedFile[RowT] = ParsedFile(
+        file_name, [], 0, "utf-8", ",", ProblemLog(file_name), ProblemLog(file_name)
+    )
+    counter = _ByteCounter(total=total_bytes, progress=progress or _ignore_progress)
+    decoder = _LineDecoder(problems=parsed.problems, counter=counter)
+    try:
+        _read_into(parsed, row_model=row_model, lines=decoder.decode(source))
+    except _UnreadableFileError as error:
+        parsed.problems.add(row=1, column=None, reason=str(error))
+    parsed.encoding = decoder.label
+    return parsed
+
+
+def _read_into[RowT: ImportRow](
+    parsed: ParsedFile[RowT], *, row_model: type[RowT], lines: Iterator[str]
+) -> None:
+    first = next(lines, None)
+    if first is None or not first.strip():
+        columns = ", ".join(row_model.columns())
+        parsed.problems.add(row=1, column=None, reason=f"no header line; expected: {columns}")
+        return
+    parsed.delimiter = _delimiter(first)
+    reader = csv.reader(itertools.chain([first], lines), delimiter=parsed.delimiter, strict=True)
+    records = _records(reader, lambda: reader.line_num, parsed.problems)
+    _, names = next(records, (1, []))
+    header = _read_header(
+        names, row_model=row_model, warnings=parsed.warnings, problems=parsed.problems
+    )
+    if header is None:
+        return
+    for line, cells in records:
+        if any(cell.strip() for cell in cells):
+            parsed.row_count += 1
+            _add_row(parsed, row_model=row_model, header=header, line=line, cells=cells)
+
+
+def _add_row[RowT: ImportRow](
+    parsed: ParsedFile[RowT], *, row_model: type[RowT], header: _Header, line: int, cells: list[str]
+) -> None:
+    values = header.values(cells, line, parsed.problems)
+    if values is None:
+        return
+    german = parsed.delimiter == ";"
+    row = validate_row(
+        row_model=row_model, values=values, line=line, german=german, problems=parsed.problems
+    )
+    if row is not None:
+        parsed.rows.append(SourceRow(line, row))
+
+
+# --- Planning and writing ----------------------------------------------------------------------
+
+
+class ImportPlan(Protocol):
+    """What an importer would write: the counts for the report, and how to write it."""
+
+    @property
+    def created(self) -> int: ...
+
+    @property
+    def updated(self) -> int: ...
+
+    @property
+    def unchanged(self) -> int: ...
+
+    def apply(self) -> None:
+        """Write the plan. Called inside the import's transaction, only for a valid file."""
+
+
+class Planner[RowT: ImportRow](Protocol):
+    def __call__(self, *, rows: Sequence[SourceRow[RowT]], problems: ProblemLog) -> ImportPlan:
+        """Check the rows against the database, adding problems, and plan the writes."""
+        ...
+
+
+@dataclass(frozen=True)
+class Importer[RowT: ImportRow]:
+    """One kind of import: its name (as in `channeldesk import NAME`), row model and planner."""
+
+    name: str
+    row_model: type[RowT]
+    plan: Planner[RowT]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [name for name, required in self.row_model.columns().items() if required]
+
+    @property
+    def optional_columns(self) -> list[str]:
+        return [name for name, required in self.row_model.columns().items() if not required]
+
+
+def import_file[RowT: ImportRow](
+    *,
+    importer: Importer[RowT],
+    source: Iterable[bytes],
+    file_name: str,
+    total_bytes: int | None = None,
+    dry_run: bool = False,
+    progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Import a whole CSV file, or nothing of it (the five steps of the module docstring).
+
+    The file is rejected when the report has problems; a dry run stops before writing but runs
+    every check, including the database-level ones.
+    """
+    notify = progress or _ignore_progress
+    parsed = read_csv_rows(
+        row_model=importer.row_model,
+        source=source,
+        file_name=file_name,
+        total_bytes=total_bytes,
+        progress=notify,
+    )
+    notify(ImportProgress(ImportStage.CHECKING, 0, None))
+    plan = _plan_and_apply(importer=importer, parsed=parsed, dry_run=dry_run, progress=notify)
+    return _report(importer=importer, parsed=parsed, plan=plan, dry_run=dry_run)
+
+
+def _plan_and_apply[RowT: ImportRow](
+    *,
+    importer: Importer[RowT],
+    parsed: ParsedFile[RowT],
+    dry_run: bool,
+    progress: ProgressCallback,
+) -> ImportPlan:
+    # Checks still run on a file that already has problems, so one run reports them all.
+    if dry_run or len(parsed.problems):
+        return importer.plan(rows=parsed.rows, problems=parsed.problems)
+    # Planning inside the transaction keeps the checks and the writes consistent.
+    with transaction.atomic():
+        plan = importer.plan(rows=parsed.rows, problems=parsed.problems)
+        if not len(parsed.problems):
+            progress(ImportProgress(ImportStage.WRITING, 0, None))
+            plan.apply()
+    return plan
+
+
+def _report[RowT: ImportRow](
+    *, importer: Importer[RowT], parsed: ParsedFile[RowT], plan: ImportPlan, dry_run: bool
+) -> ImportReport:
+    accepted = not len(parsed.problems)
+    return ImportReport(
+        kind=importer.name,
+        file=parsed.file,
+        dry_run=dry_run,
+        encoding=parsed.encoding,
+        delimiter=parsed.delimiter,
+        rows=parsed.row_count,
+        created=plan.created if accepted else 0,
+        updated=plan.updated if accepted else 0,
+        unchanged=plan.unchanged if accepted else 0,
+        warnings=parsed.warnings.in_file_order(),
+        problems=parsed.problems.in_file_order(),
+    )
+
+
+# --- Helpers for planners ----------------------------------------------------------------------
+
+
+def select_in[RowT](
+    *, queryset: QuerySet[Any, RowT], field: str, keys: Collection[Any]
+) -> list[RowT]:
+    """The rows whose `field` is one of `keys`: a query per LOOKUP_BATCH keys, none for no keys."""
+    ordered = list(keys)
+    results: list[RowT] = []
+    for start in range(0, len(ordered), LOOKUP_BATCH):
+        batch = ordered[start : start + LOOKUP_BATCH]
+        results.extend(queryset.filter(**{f"{field}__in": batch}))
+    return results
+
+
+def report_duplicates[RowT: ImportRow](
+    *,
+    rows: Sequence[SourceRow[RowT]],
+    key: Callable[[RowT], str],
+    column: str,
+    problems: ProblemLog,
+) -> None:
+    """A key that must be unique in the file appears again: a problem on every repeat."""
+    first_line: dict[str, int] = {}
+    for row in rows:
+        value = key(row.data)
+        if value in first_line:
+            reason = f"{value} appears more than once (first on line {first_line[value]})"
+            problems.add(row=row.line, column=column, reason=reason)
+        else:
+            first_line[value] = row.line
+
+
+@dataclass
+class UpsertPlan[ModelT: models.Model]:
+    """Records to create and to update for an import keyed by one unique field."""
+
+    model: type[ModelT]
+    to_create: list[ModelT]
+    to_update: list[ModelT]
+    update_fields: list[str]
+    unchanged: int
+
+    @property
+    def created(self) -> int:
+        return len(self.to_create)
+
+    @property
+    def updated(self) -> int:
+        return len(self.to_update)
+
+    def apply(self) -> None:
+        manager = self.model._default_manager
+        manager.bulk_create(self.to_create, batch_size=WRITE_BATCH)
+        if self.to_update:
+            manager.bulk_update(self.to_update, self.update_fields, batch_size=WRITE_BATCH)
+
+
+def upsert_plan[ModelT: models.Model](
+    *, model: type[ModelT], key_field: str, values: Mapping[str, Mapping[str, Any]]
+) -> UpsertPlan[ModelT]:
+    """Plan an upsert by `key_field`: new keys are created, changed records updated.
+
+    `values` maps each key to the field values the file gives for it. A record whose values all
+    equal the stored ones is left alone, so re-importing a file changes nothing. One query reads
+    the existing records; `auto_now` fields of changed records are set, as `save()` would.
+    """
+    queryset = model._default_manager.all()
+    existing = {
+        getattr(record, key_field): record
+        for record in select_in(queryset=queryset, field=key_field, keys=values.keys())
+    }
+    plan = UpsertPlan(model=model, to_create=[], to_update=[], update_fields=[], unchanged=0)
+    changed_fields: set[str] = set()
+    for key, fields in values.items():
+        record = existing.get(key)
+        if record is None:
+            plan.to_create.append(model(**{key_field: key, **fields}))
+        elif changed := _assign_changes(record, fields):
+            plan.to_update.append(record)
+            changed_fields.update(changed)
+        else:
+            plan.unchanged += 1
+    plan.update_fields = sorted(changed_fields) + _touch_auto_now(model, plan.to_update)
+    return plan
+
+
+def _assign_changes(record: models.Model, fields: Mapping[str, Any]) -> list[str]:
+    changed = [name for name, value in fields.items() if getattr(record, name) != value]
+    for name in changed:
+        setattr(record, name, fields[name])
+    return changed
+
+
+def _touch_auto_now(model: type[models.Model], records: list[Any]) -> list[str]:
+    names = [
+        model_field.name
+        for model_field in model._meta.concrete_fields
+        if getattr(model_field, "auto_now", False)
+    ]
+    now = timezone.now()
+    for record in records:
+        for name in names:
+            setattr(record, name, now)
+    return names if records else []

@@ -1,0 +1,275 @@
+"""Admin for tier policies and the partners' tier history.
+
+A published policy is never edited, only superseded (issue 2, section 3): its page, its tiers
+and their criteria are read-only here, and only drafts can be changed. Publishing is not a field
+to tick but a step of the tiers commands, which check the policy first; so `status` is read-only
+everywhere in the admin. The tier history (assignments) is never edited either; a manual
+decision is a tier override.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from channeldesk.core.admin import LargeTablePaginator
+from channeldesk.tiers.criteria import KINDS
+from channeldesk.tiers.models import (
+    PolicyStatus,
+    Tier,
+    TierAssignment,
+    TierCriterion,
+    TierOverride,
+    TierPolicy,
+)
+
+
+def _policy_of(*, obj: object | None, path: str) -> TierPolicy | None:
+    """Follows `path` (dotted attribute names, empty for the object itself) to a policy."""
+    for name in filter(None, path.split(".")):
+        obj = getattr(obj, name) if obj is not None else None
+    return obj if isinstance(obj, TierPolicy) else None
+
+
+def _is_draft_or_new(*, obj: object | None, path: str) -> bool:
+    policy = _policy_of(obj=obj, path=path)
+    return policy is None or not policy.is_published
+
+
+class DraftOnlyInline(admin.TabularInline):
+    """An inline that can be changed while its parent belongs to a draft policy.
+
+    `policy_path` leads from the parent object to its policy ("" when the parent is the policy).
+    """
+
+    extra = 0
+    policy_path = ""
+
+    def has_add_permission(self, request, obj=None):
+        allowed = super().has_add_permission(request, obj)
+        return allowed and _is_draft_or_new(obj=obj, path=self.policy_path)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and _is_draft_or_new(obj=obj, path=self.policy_path)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and _is_draft_or_new(obj=obj, path=self.policy_path)
+
+
+class DraftOnlyAdmin(admin.ModelAdmin):
+    """A model admin whose objects can be changed while they belong to a draft policy.
+
+    `policy_path` leads from the object to its policy ("" when the object is the policy).
+    """
+
+    policy_path = ""
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and _is_draft_or_new(obj=obj, path=self.policy_path)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and _is_draft_or_new(obj=obj, path=self.policy_path)
+
+
+class TierInline(DraftOnlyInline):
+    model = Tier
+    fields = [
+        "code",
+        "rank",
+        "name_de",
+        "name_en",
+        "discount_percent",
+        "target_min",
+        "target_max",
+        "criteria_summary",
+    ]
+    readonly_fields = ["criteria_summary"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("criteria")
+
+    @admin.display(description=_("criteria"))
+    def criteria_summary(self, tier: Tier) -> str:
+        """The tier's criteria in one line; they are edited on the tier's own page."""
+        if tier.pk is None:
+            return "-"
+        return (
+            "; ".join(_criterion_text(criterion=criterion) for criterion in tier.criteria.all())
+            or "-"
+        )
+
+
+def _criterion_text(*, criterion: TierCriterion) -> str:
+    kind = KINDS.get(criterion.kind)
+    parts = [str(kind.label) if kind is not None else criterion.kind]
+    if criterion.threshold is not None:
+        parts.append(str(criterion.threshold))
+    if criterion.parameters:
+        parts.append(json.dumps(criterion.parameters, sort_keys=True))
+    return " ".join(parts)
+
+
+@admin.register(TierPolicy)
+class TierPolicyAdmin(DraftOnlyAdmin):
+    list_display = [
+        "code",
+        "version",
+        "name",
+        "status",
+        "effective_from",
+        "evaluation_period",
+        "is_open_for_feedback",
+        "published_at",
+    ]
+    list_filter = ["status", "code", "is_open_for_feedback"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["status", "published_at", "created_at"]
+    fields = [
+        "code",
+        "version",
+        "name",
+        "description",
+        "status",
+        "effective_from",
+        "evaluation_period",
+        "is_open_for_feedback",
+        "based_on",
+        "notes",
+        "published_at",
+        "created_at",
+    ]
+    inlines = [TierInline]
+
+
+def _criterion_kinds() -> list[tuple[str, str]]:
+    return [(code, str(kind.label)) for code, kind in KINDS.items()]
+
+
+class TierCriterionForm(forms.ModelForm):
+    """Offers the criterion kinds of the registry instead of a free text field."""
+
+    # A callable, so that a kind registered later is offered without restarting anything.
+    kind = forms.ChoiceField(label=_("kind"), choices=_criterion_kinds)
+
+    class Meta:
+        model = TierCriterion
+        fields = ["kind", "threshold", "parameters", "is_calibrated", "position"]
+
+
+class TierCriterionInline(DraftOnlyInline):
+    model = TierCriterion
+    form = TierCriterionForm
+    fields = ["kind", "threshold", "parameters", "is_calibrated", "position"]
+
+    policy_path = "policy"
+
+
+def _draft_policies_only(*, db_field, kwargs, path: str) -> None:
+    """New tiers and criteria may only be attached to drafts."""
+    kwargs["queryset"] = db_field.related_model.objects.filter(**{path: PolicyStatus.DRAFT})
+
+
+@admin.register(Tier)
+class TierAdmin(DraftOnlyAdmin):
+    list_display = [
+        "code",
+        "policy",
+        "rank",
+        "name_de",
+        "name_en",
+        "discount_percent",
+        "target_min",
+        "target_max",
+    ]
+    list_filter = ["policy__status", "policy"]
+    list_select_related = ["policy"]
+    search_fields = ["code", "name_de", "name_en", "policy__code"]
+    inlines = [TierCriterionInline]
+
+    policy_path = "policy"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "policy":
+            _draft_policies_only(db_field=db_field, kwargs=kwargs, path="status")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(TierCriterion)
+class TierCriterionAdmin(DraftOnlyAdmin):
+    form = TierCriterionForm
+    fields = ["tier", "kind", "threshold", "parameters", "is_calibrated", "position"]
+    list_display = ["tier", "kind", "threshold", "parameters", "is_calibrated", "position"]
+    list_filter = ["kind", "is_calibrated", "tier__policy"]
+    list_select_related = ["tier__policy"]
+    search_fields = ["tier__code", "tier__policy__code", "kind"]
+
+    policy_path = "tier.policy"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "tier":
+            _draft_policies_only(db_field=db_field, kwargs=kwargs, path="policy__status")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(TierAssignment)
+class TierAssignmentAdmin(admin.ModelAdmin):
+    """The tier history, to look at: it is written by `tiers apply` and never edited."""
+
+    list_display = ["partner", "tier", "policy", "valid_from", "valid_to", "source", "created_at"]
+    list_filter = ["source", "policy", "valid_from"]
+    list_select_related = ["partner", "tier__policy", "policy", "created_by"]
+    search_fields = ["=partner__partner_number", "partner__name"]
+    search_help_text = _("Exact partner number, or part of the legal name.")
+    show_full_result_count = False
+    paginator = LargeTablePaginator
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TierOverride)
+class TierOverrideAdmin(admin.ModelAdmin):
+    list_display = [
+        "partner",
+        "tier_code",
+        "valid_from",
+        "valid_until",
+        "revoked_at",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["tier_code", "valid_from"]
+    list_select_related = ["partner", "created_by"]
+    search_fields = ["=partner__partner_number", "partner__name", "reason"]
+    autocomplete_fields = ["partner"]
+    readonly_fields = ["created_by", "created_at"]
+    fields = [
+        "partner",
+        "tier_code",
+        "reason",
+        "valid_from",
+        "valid_until",
+        "revoked_at",
+        "created_by",
+        "created_at",
+    ]
+
+    def save_model(self, request, obj, form, change):
+        """Records who decided: an override is a person's decision, and says whose."""
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,229 @@
+"""Deciding every partner's tier under a policy, with the reasons (R2, R4, R5).
+
+The algorithm:
+1. Compile the policy for the as-of date: its tiers best first, the evaluation period, and the
+   aggregate column each criterion needs.
+2. Measure all partners in one aggregate query over the order lines (`tiers_measure`).
+3. For each authorised partner, check every criterion of every tier against its figures. The
+   partner gets the best tier whose criteria all hold; the entry tier has no criteria, so every
+   authorised partner gets at least that (R4). An override in force wins over the evaluation.
+4. Compare with the assignment in force on the as-of date to find the movers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from channeldesk.core.periods import Period
+from channeldesk.tiers.criteria import criterion_holds
+from channeldesk.tiers.models import TierPolicy
+from channeldesk.tiers.selectors import (
+    CompiledPolicy,
+    CompiledTier,
+    CurrentTier,
+    Metrics,
+    overrides_active,
+    partners_in_programme,
+    policy_compile,
+    tier_current_map,
+    tiers_measure,
+)
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
+    """One criterion checked for one partner: what was measured, against what, and the verdict."""
+
+    tier: str
+    kind: str
+    measured: Decimal
+    threshold: Decimal | None
+    comparison: str
+    holds: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tier": self.tier,
+            "criterion": self.kind,
+            "measured": _plain(self.measured),
+            "threshold": None if self.threshold is None else _plain(self.threshold),
+            "comparison": self.comparison,
+            "holds": self.holds,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TierDecision:
+    """The tier a partner gets under a policy, why, and what it had before."""
+
+    partner_id: int
+    partner_number: str
+    tier: str
+    previous_tier: str | None
+    reasons: tuple[CriterionResult, ...]
+    override_reason: str | None = None
+
+    @property
+    def is_mover(self) -> bool:
+        return self.tier != self.previous_tier
+
+    def reasons_as_dicts(self) -> list[dict[str, Any]]:
+        reasons = [reason.as_dict() for reason in self.reasons]
+        if self.override_reason is not None:
+            reasons.append({"override": self.override_reason})
+        return reasons
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "partner_number": self.partner_number,
+            "tier": self.tier,
+            "previous_tier": self.previous_tier,
+            "reasons": self.reasons_as_dicts(),
+        }
+
+
+@dataclass
+class Evaluation:
+    """All decisions of one evaluation run; nothing is stored."""
+
+    compiled: CompiledPolicy
+    as_of: dt.date
+    decisions: list[TierDecision]
+    previous: dict[int, CurrentTier] = field(repr=False)
+    metrics: dict[int, Metrics] = field(repr=False)
+
+    @property
+    def policy(self) -> TierPolicy:
+        return self.compiled.policy
+
+    @property
+    def period(self) -> Period:
+        return self.compiled.period
+
+    def counts(self) -> dict[str, int]:
+        counted = Counter(decision.tier for decision in self.decisions)
+        return {tier.code: counted.get(tier.code, 0) for tier in self.compiled.tiers}
+
+    def previous_counts(self) -> dict[str, int]:
+        return dict(Counter(d.previous_tier for d in self.decisions if d.previous_tier))
+
+    def movers(self) -> list[TierDecision]:
+        return [decision for decision in self.decisions if decision.is_mover]
+
+    def direction(self, decision: TierDecision) -> str:
+        """up, down, unchanged or new (no tier before)."""
+        return move_direction(
+            self.compiled,
+            decision.previous_tier,
+            decision.tier,
+            self.previous.get(decision.partner_id),
+        )
+
+    def direction_counts(self) -> dict[str, int]:
+        counted = Counter(self.direction(decision) for decision in self.decisions)
+        return {key: counted.get(key, 0) for key in ("up", "down", "unchanged", "new")}
+
+
+def move_direction(
+    compiled: CompiledPolicy, previous: str | None, new: str, current: CurrentTier | None
+) -> str:
+    """Compare tiers across policies: by rank when both codes exist in the new policy, else by
+    discount (a better tier is one with a higher discount)."""
+    if previous is None:
+        return "new"
+    if previous == new:
+        return "unchanged"
+    new_tier = compiled.tier(new)
+    old_tier = compiled.tier(previous)
+    if new_tier is not None and old_tier is not None:
+        return "up" if new_tier.rank > old_tier.rank else "down"
+    old_discount = current.discount_percent if current is not None else ZERO
+    new_discount = new_tier.discount_percent if new_tier is not None else ZERO
+    return "up" if new_discount > old_discount else "down"
+
+
+def decide(
+    compiled: CompiledPolicy, figures: Metrics | None
+) -> tuple[CompiledTier, tuple[CriterionResult, ...]]:
+    """The best tier whose criteria all hold, and the result of every criterion checked."""
+    figures = figures or {}
+    results = []
+    chosen: CompiledTier | None = None
+    for tier in compiled.tiers:
+        tier_holds = True
+        for criterion in tier.criteria:
+            measured = figures.get(criterion.metric, ZERO)
+            holds = criterion_holds(
+                criterion.kind, measured, criterion.threshold, criterion.comparison
+            )
+            tier_holds = tier_holds and holds
+            results.append(
+                CriterionResult(
+                    tier=tier.code,
+                    kind=criterion.kind.code,
+                    measured=measured,
+                    threshold=criterion.threshold,
+                    comparison=criterion.comparison if criterion.kind.is_numeric else "yes",
+                    holds=holds,
+                )
+            )
+        if chosen is None and tier_holds:
+            chosen = tier
+    return chosen or compiled.entry_tier, tuple(results)
+
+
+def tiers_evaluate(
+    *,
+    policy: TierPolicy,
+    as_of: dt.date,
+    partner_ids: Collection[int] | None = None,
+) -> Evaluation:
+    """Compute every authorised partner's tier under `policy` on `as_of`; change nothing."""
+    compiled = policy_compile(policy=policy, as_of=as_of)
+    metrics = tiers_measure(compiled=compiled, partner_ids=partner_ids)
+    partners = partners_in_programme(partner_ids=partner_ids)
+    previous = tier_current_map(on=as_of, partner_ids=partner_ids)
+    overrides = overrides_active(on=as_of, partner_ids=partner_ids)
+    decisions = list(_decisions(compiled, partners, metrics, previous, overrides))
+    return Evaluation(
+        compiled=compiled, as_of=as_of, decisions=decisions, previous=previous, metrics=metrics
+    )
+
+
+def _decisions(
+    compiled: CompiledPolicy,
+    partners: Iterable[tuple[int, str]],
+    metrics: dict[int, Metrics],
+    previous: dict[int, CurrentTier],
+    overrides: dict[int, Any],
+) -> Iterable[TierDecision]:
+    for partner_id, partner_number in partners:
+        tier, reasons = decide(compiled, metrics.get(partner_id))
+        override = overrides.get(partner_id)
+        override_reason = None
+        if override is not None and compiled.tier(override.tier_code) is not None:
+            tier = compiled.tier(override.tier_code) or tier
+            override_reason = override.reason
+        current = previous.get(partner_id)
+        yield TierDecision(
+            partner_id=partner_id,
+            partner_number=partner_number,
+            tier=tier.code,
+            previous_tier=current.tier_code if current is not None else None,
+            reasons=reasons,
+            override_reason=override_reason,
+        )
+
+
+def _plain(value: Decimal) -> int | float | str:
+    """A Decimal as JSON would show it best: whole numbers as int, others as a string."""
+    if value == value.to_integral_value():
+        return int(value)
+    return str(value)

@@ -1,0 +1,163 @@
+"""Machine-readable documents of evaluations, simulations and calibrations.
+
+The CLI's `--format json` and the API answer with exactly these documents, so scripts and the
+phone desk see the same thing wherever they ask.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from channeldesk.tiers.calibration import Calibration
+from channeldesk.tiers.evaluation import Evaluation, TierDecision
+from channeldesk.tiers.models import TierPolicy
+from channeldesk.tiers.simulation import Simulation
+
+
+def number(value: Decimal | None) -> int | str | None:
+    """Whole numbers as JSON numbers, amounts with cents as exact strings."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else str(value)
+
+
+def policy_document(policy: TierPolicy) -> dict[str, Any]:
+    return {
+        "policy": policy.reference,
+        "code": policy.code,
+        "version": policy.version,
+        "name": policy.name,
+        "status": policy.status,
+        "effective_from": policy.effective_from.isoformat() if policy.effective_from else None,
+        "evaluation_period": policy.evaluation_period,
+        "open_for_feedback": policy.is_open_for_feedback,
+        "tiers": [
+            {
+                "code": tier.code,
+                "rank": tier.rank,
+                "name_de": tier.name_de,
+                "name_en": tier.name_en,
+                "discount_percent": number(tier.discount_percent),
+                "target": _target(tier.target_min, tier.target_max),
+                "criteria": [
+                    {
+                        "kind": criterion.kind,
+                        "threshold": number(criterion.threshold),
+                        "parameters": criterion.parameters,
+                        "calibrated": criterion.is_calibrated,
+                    }
+                    for criterion in tier.criteria.all()
+                ],
+            }
+            for tier in policy.tiers.prefetch_related("criteria").order_by("-rank")
+        ],
+    }
+
+
+def _target(low: int | None, high: int | None) -> dict[str, int | None] | None:
+    return None if low is None and high is None else {"min": low, "max": high}
+
+
+def mover_document(evaluation: Evaluation, decision: TierDecision) -> dict[str, Any]:
+    return {
+        "partner_number": decision.partner_number,
+        "from": decision.previous_tier,
+        "to": decision.tier,
+        "direction": evaluation.direction(decision),
+    }
+
+
+def evaluation_document(evaluation: Evaluation, *, with_partners: bool = False) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "policy": evaluation.policy.reference,
+        "as_of": evaluation.as_of.isoformat(),
+        "evaluation_period": {
+            "start": evaluation.period.start.isoformat(),
+            "end": evaluation.period.last_day.isoformat(),
+        },
+        "counts": evaluation.counts(),
+        "previous_counts": evaluation.previous_counts(),
+        "directions": evaluation.direction_counts(),
+        "thresholds": thresholds_document(evaluation),
+        "movers": [mover_document(evaluation, d) for d in evaluation.movers()],
+    }
+    if with_partners:
+        document["partners"] = [decision.as_dict() for decision in evaluation.decisions]
+    return document
+
+
+def thresholds_document(evaluation: Evaluation) -> dict[str, list[dict[str, Any]]]:
+    return {
+        tier.code: [
+            {
+                "criterion": criterion.kind.code,
+                "threshold": number(criterion.threshold),
+                "comparison": criterion.comparison if criterion.kind.is_numeric else "yes",
+                "months": criterion.months,
+            }
+            for criterion in tier.criteria
+        ]
+        for tier in evaluation.compiled.tiers
+    }
+
+
+def simulation_document(simulation: Simulation) -> dict[str, Any]:
+    document = evaluation_document(simulation.evaluation)
+    document["cost_window"] = {
+        "start": simulation.cost_window.start.isoformat(),
+        "end": simulation.cost_window.last_day.isoformat(),
+    }
+    document["tiers"] = [
+        {
+            "code": tier.code,
+            "name_de": tier.name_de,
+            "name_en": tier.name_en,
+            "discount_percent": number(tier.discount_percent),
+            "current": tier.current,
+            "projected": tier.projected,
+            "target": _target(tier.target_min, tier.target_max),
+            "within_target": tier.within_target,
+            "discount_cost_current": str(tier.discount_cost_current),
+            "discount_cost_projected": str(tier.discount_cost_projected),
+        }
+        for tier in simulation.tiers
+    ]
+    document["discount_cost"] = {
+        "current": str(simulation.discount_cost_current),
+        "projected": str(simulation.discount_cost_projected),
+        "change": str(simulation.discount_cost_change),
+        "currency": "EUR",
+    }
+    return document
+
+
+def calibration_document(calibration: Calibration) -> dict[str, Any]:
+    return {
+        "policy": calibration.policy.reference,
+        "as_of": calibration.as_of.isoformat(),
+        "evaluation_period": {
+            "start": calibration.period.start.isoformat(),
+            "end": calibration.period.last_day.isoformat(),
+        },
+        "met": calibration.is_met,
+        "counts": calibration.counts,
+        "draft": calibration.draft.reference if calibration.draft else None,
+        "tiers": [
+            {
+                "tier": tier.tier,
+                "criterion": tier.criterion,
+                "threshold_before": number(tier.threshold_before),
+                "threshold": number(tier.threshold),
+                "target": {"min": tier.target[0], "max": tier.target[1]} if tier.target else None,
+                "count": tier.count,
+                "met": tier.is_met,
+                "message": tier.message,
+                "nearest": [
+                    {"partner_number": p.partner_number, "value": number(p.value), "side": p.side}
+                    for p in tier.nearest
+                ],
+            }
+            for tier in calibration.tiers
+        ],
+    }

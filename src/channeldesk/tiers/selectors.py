@@ -1,0 +1,281 @@
+"""Reads for the tier programme: policies, measured figures, current assignments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q
+
+from channeldesk.catalog.models import OrderLine
+from channeldesk.core.periods import Period, PeriodKind, last_complete_period, months_ending
+from channeldesk.partners.models import Partner, PartnerStatus
+from channeldesk.tiers.criteria import KINDS, CriterionKind, MeasureContext
+from channeldesk.tiers.models import PolicyStatus, Tier, TierAssignment, TierOverride, TierPolicy
+
+
+class PolicyNotFound(LookupError):
+    """No policy matches the reference (`code` or `code@version`)."""
+
+
+def policy_get(*, reference: str) -> TierPolicy:
+    """The policy named by `code` (its latest version) or `code@version`."""
+    code, _, version = reference.partition("@")
+    policies = TierPolicy.objects.filter(code=code)
+    if version:
+        if not version.isdigit():
+            raise PolicyNotFound(f"'{reference}': the version after '@' must be a number.")
+        policies = policies.filter(version=int(version))
+    policy = policies.order_by("-version").first()
+    if policy is None:
+        known = ", ".join(sorted(set(TierPolicy.objects.values_list("code", flat=True))))
+        raise PolicyNotFound(f"No tier policy '{reference}'. Known policies: {known}.")
+    return policy
+
+
+def policy_in_force(*, on: dt.date) -> TierPolicy | None:
+    """The published policy with the latest effective date on or before `on`."""
+    return (
+        TierPolicy.objects.filter(status=PolicyStatus.PUBLISHED, effective_from__lte=on)
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+
+
+def evaluation_period(*, policy: TierPolicy, as_of: dt.date) -> Period:
+    """The last complete calendar period (half-year by default) before the as-of date."""
+    return last_complete_period(as_of, PeriodKind(policy.evaluation_period))
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledCriterion:
+    """A criterion ready to be checked against a partner's measured figures."""
+
+    id: int
+    tier_code: str
+    kind: CriterionKind
+    metric: str
+    threshold: Decimal | None
+    comparison: str
+    months: int | None
+    is_calibrated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledTier:
+    id: int
+    code: str
+    rank: int
+    name_de: str
+    name_en: str
+    discount_percent: Decimal
+    target_min: int | None
+    target_max: int | None
+    criteria: tuple[CompiledCriterion, ...]
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    """A policy's tiers (best first) and the aggregate columns its criteria need."""
+
+    policy: TierPolicy
+    period: Period
+    tiers: tuple[CompiledTier, ...]
+    aggregates: dict[str, object]
+    measured_since: dt.date
+
+    @property
+    def entry_tier(self) -> CompiledTier:
+        return self.tiers[-1]
+
+    def tier(self, code: str) -> CompiledTier | None:
+        return next((tier for tier in self.tiers if tier.code == code), None)
+
+
+def policy_compile(*, policy: TierPolicy, as_of: dt.date) -> CompiledPolicy:
+    """Resolve a policy's criteria against the registry for one as-of date."""
+    period = evaluation_period(policy=policy, as_of=as_of)
+    context = MeasureContext(period=period)
+    aggregates: dict[str, object] = {}
+    measured_since = period.start
+    tiers = []
+    for tier in Tier.objects.filter(policy=policy).prefetch_related("criteria").order_by("-rank"):
+        criteria = []
+        for criterion in tier.criteria.all():
+            kind = KINDS.get(criterion.kind)
+            if kind is None:
+                raise ValueError(
+                    f"Tier '{tier.code}' uses unknown criterion kind '{criterion.kind}'."
+                )
+            metric, aggregate = kind.aggregate(criterion.parameters, context)
+            aggregates[metric] = aggregate
+            months = criterion.parameters.get("months")
+            if months:
+                measured_since = min(measured_since, months_ending(period.end, int(months)).start)
+            criteria.append(
+                CompiledCriterion(
+                    id=criterion.id,
+                    tier_code=tier.code,
+                    kind=kind,
+                    metric=metric,
+                    threshold=criterion.threshold,
+                    comparison=criterion.parameters.get("comparison", kind.default_comparison),
+                    months=int(months) if months else None,
+                    is_calibrated=criterion.is_calibrated,
+                )
+            )
+        tiers.append(
+            CompiledTier(
+                id=tier.id,
+                code=tier.code,
+                rank=tier.rank,
+                name_de=tier.name_de,
+                name_en=tier.name_en,
+                discount_percent=tier.discount_percent,
+                target_min=tier.target_min,
+                target_max=tier.target_max,
+                criteria=tuple(criteria),
+            )
+        )
+    if not tiers:
+        raise ValueError(f"Tier policy {policy.reference} has no tiers.")
+    return CompiledPolicy(
+        policy=policy,
+        period=period,
+        tiers=tuple(tiers),
+        aggregates=aggregates,
+        measured_since=measured_since,
+    )
+
+
+Metrics = dict[str, Decimal]
+
+
+def tiers_measure(
+    *, compiled: CompiledPolicy, partner_ids: Collection[int] | None = None
+) -> dict[int, Metrics]:
+    """Every partner's figures for all criteria of a policy, in ONE aggregate query.
+
+    Partners without order lines in the measured window are absent from the result: their
+    figures are all zero.
+    """
+    if not compiled.aggregates:
+        return {}
+    lines = OrderLine.objects.filter(
+        order_date__gte=compiled.measured_since, order_date__lt=compiled.period.end
+    )
+    if partner_ids is not None:
+        lines = lines.filter(partner_id__in=list(partner_ids))
+    rows = (
+        lines.values("partner_id")
+        .annotate(**compiled.aggregates)
+        .order_by()
+        .values_list("partner_id", *compiled.aggregates.keys())
+    )
+    metrics = list(compiled.aggregates.keys())
+    return {
+        row[0]: {
+            metric: Decimal(value or 0) for metric, value in zip(metrics, row[1:], strict=True)
+        }
+        for row in rows.iterator(chunk_size=10_000)
+    }
+
+
+def partners_in_programme(*, partner_ids: Collection[int] | None = None) -> list[tuple[int, str]]:
+    """(id, partner number) of every authorised partner: everybody the programme tiers (R4)."""
+    partners = Partner.objects.filter(status=PartnerStatus.AUTHORIZED)
+    if partner_ids is not None:
+        partners = partners.filter(id__in=list(partner_ids))
+    return list(partners.order_by("partner_number").values_list("id", "partner_number"))
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentTier:
+    """A partner's tier on a date, with what it is worth."""
+
+    partner_id: int
+    assignment_id: int
+    policy_id: int
+    policy_reference: str
+    tier_code: str
+    tier_name_de: str
+    tier_name_en: str
+    discount_percent: Decimal
+    valid_from: dt.date
+    valid_to: dt.date | None
+    source: str
+    reasons: list[dict[str, object]] | None
+
+
+def tier_current_map(
+    *, on: dt.date, partner_ids: Collection[int] | None = None, with_reasons: bool = False
+) -> dict[int, CurrentTier]:
+    """Each partner's assignment in force on a date (one query)."""
+    assignments = TierAssignment.objects.filter(valid_from__lte=on).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=on)
+    )
+    if partner_ids is not None:
+        assignments = assignments.filter(partner_id__in=list(partner_ids))
+    fields = [
+        "id",
+        "partner_id",
+        "policy_id",
+        "policy__code",
+        "policy__version",
+        "tier__code",
+        "tier__name_de",
+        "tier__name_en",
+        "tier__discount_percent",
+        "valid_from",
+        "valid_to",
+        "source",
+    ]
+    if with_reasons:
+        fields.append("reasons")
+    result = {}
+    for row in assignments.values(*fields).iterator(chunk_size=10_000):
+        result[row["partner_id"]] = CurrentTier(
+            partner_id=row["partner_id"],
+            assignment_id=row["id"],
+            policy_id=row["policy_id"],
+            policy_reference=f"{row['policy__code']}@{row['policy__version']}",
+            tier_code=row["tier__code"],
+            tier_name_de=row["tier__name_de"],
+            tier_name_en=row["tier__name_en"],
+            discount_percent=row["tier__discount_percent"],
+            valid_from=row["valid_from"],
+            valid_to=row["valid_to"],
+            source=row["source"],
+            reasons=row.get("reasons"),
+        )
+    return result
+
+
+def tier_current(*, partner: Partner, on: dt.date) -> CurrentTier | None:
+    return tier_current_map(on=on, partner_ids=[partner.pk], with_reasons=True).get(partner.pk)
+
+
+def tier_history(*, partner: Partner) -> list[TierAssignment]:
+    """Every assignment the partner ever had, newest first."""
+    return list(
+        TierAssignment.objects.filter(partner=partner)
+        .select_related("tier", "policy", "created_by")
+        .order_by("-valid_from")
+    )
+
+
+def overrides_active(
+    *, on: dt.date, partner_ids: Collection[int] | None = None
+) -> dict[int, TierOverride]:
+    """The override in force per partner on a date (the newest wins)."""
+    overrides = TierOverride.objects.filter(valid_from__lte=on, revoked_at__isnull=True).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=on)
+    )
+    if partner_ids is not None:
+        overrides = overrides.filter(partner_id__in=list(partner_ids))
+    result: dict[int, TierOverride] = {}
+    for override in overrides.order_by("valid_from", "created_at"):
+        result[override.partner_id] = override
+    return result

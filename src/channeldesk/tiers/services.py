@@ -1,0 +1,358 @@
+"""Writes for the tier programme: publishing policies, applying evaluations, overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef
+from django.utils import timezone
+
+from channeldesk.partners.models import Partner
+from channeldesk.tiers.criteria import KINDS
+from channeldesk.tiers.evaluation import Evaluation, TierDecision, tiers_evaluate
+from channeldesk.tiers.models import (
+    AssignmentSource,
+    PolicyStatus,
+    Tier,
+    TierAssignment,
+    TierCriterion,
+    TierOverride,
+    TierPolicy,
+)
+from channeldesk.tiers.selectors import policy_in_force
+
+User = AbstractBaseUser | AnonymousUser | None
+
+
+class TierError(ValueError):
+    """A tier operation that cannot be done as asked; the message says why."""
+
+
+# --- Policies -------------------------------------------------------------------------------
+
+
+def tier_policy_validate(*, policy: TierPolicy) -> list[str]:
+    """Everything that keeps a policy from being published, as sentences."""
+    problems = []
+    tiers = list(policy.tiers.prefetch_related("criteria").order_by("rank"))
+    if not tiers:
+        return [f"{policy.reference} has no tiers."]
+    if list(tiers[0].criteria.all()):
+        problems.append(
+            f"The entry tier '{tiers[0].code}' must have no criteria: every authorised partner "
+            "gets at least the entry tier."
+        )
+    for tier in tiers:
+        if not Decimal(0) <= tier.discount_percent <= Decimal(100):
+            problems.append(f"Tier '{tier.code}': the discount must be between 0 and 100 %.")
+        for criterion in tier.criteria.all():
+            kind = KINDS.get(criterion.kind)
+            if kind is None:
+                problems.append(f"Tier '{tier.code}': unknown criterion kind '{criterion.kind}'.")
+            elif kind.is_numeric and criterion.threshold is None:
+                problems.append(
+                    f"Tier '{tier.code}': criterion '{criterion.kind}' needs a threshold."
+                )
+    return problems
+
+
+@transaction.atomic
+def tier_policy_publish(*, policy: TierPolicy, effective_from: dt.date) -> TierPolicy:
+    """Publish a draft: from now on it is never edited, only superseded."""
+    policy = TierPolicy.objects.select_for_update().get(pk=policy.pk)
+    if policy.status != PolicyStatus.DRAFT:
+        raise TierError(f"{policy.reference} is already published; draft a new version instead.")
+    problems = tier_policy_validate(policy=policy)
+    if problems:
+        raise TierError(" ".join(problems))
+    later = TierPolicy.objects.filter(
+        status=PolicyStatus.PUBLISHED, effective_from__gt=effective_from
+    ).first()
+    if later is not None:
+        raise TierError(
+            f"{later.reference} takes effect later ({later.effective_from}); a policy can only "
+            "supersede what is in force, not what comes after it."
+        )
+    policy.status = PolicyStatus.PUBLISHED
+    policy.effective_from = effective_from
+    policy.published_at = timezone.now()
+    policy.save(update_fields=["status", "effective_from", "published_at"])
+    return policy
+
+
+@transaction.atomic
+def tier_policy_draft_from(
+    *,
+    policy: TierPolicy,
+    thresholds: Mapping[int, Decimal] | None = None,
+    targets: Mapping[str, tuple[int, int]] | None = None,
+    notes: str = "",
+) -> TierPolicy:
+    """A new draft version of a policy, copying its tiers and criteria.
+
+    `thresholds` maps criterion ids of the source policy to new thresholds; `targets` maps tier
+    codes to (min, max) partner counts.
+    """
+    thresholds = thresholds or {}
+    targets = targets or {}
+    latest = TierPolicy.objects.filter(code=policy.code).aggregate(Max("version"))["version__max"]
+    draft = TierPolicy.objects.create(
+        code=policy.code,
+        version=(latest or 0) + 1,
+        name=policy.name,
+        description=policy.description,
+        evaluation_period=policy.evaluation_period,
+        based_on=policy,
+        notes=notes,
+    )
+    for tier in policy.tiers.prefetch_related("criteria").order_by("rank"):
+        target_min, target_max = targets.get(tier.code, (tier.target_min, tier.target_max))
+        copy = Tier.objects.create(
+            policy=draft,
+            code=tier.code,
+            rank=tier.rank,
+            name_de=tier.name_de,
+            name_en=tier.name_en,
+            discount_percent=tier.discount_percent,
+            target_min=target_min,
+            target_max=target_max,
+        )
+        TierCriterion.objects.bulk_create(
+            TierCriterion(
+                tier=copy,
+                kind=criterion.kind,
+                threshold=thresholds.get(criterion.id, criterion.threshold),
+                parameters=criterion.parameters,
+                is_calibrated=criterion.is_calibrated,
+                position=criterion.position,
+            )
+            for criterion in tier.criteria.all()
+        )
+    return draft
+
+
+# --- Applying an evaluation -------------------------------------------------------------------
+
+
+@dataclass
+class ApplyResult:
+    """What `tiers_apply` recorded."""
+
+    evaluation: Evaluation
+    valid_from: dt.date
+    created: int = 0
+    corrected: int = 0
+    unchanged: int = 0
+    movers: list[TierDecision] = field(default_factory=list)
+
+
+def tiers_apply(
+    *,
+    policy: TierPolicy,
+    as_of: dt.date | None = None,
+    partner_ids: Collection[int] | None = None,
+    user: User = None,
+    evaluation: Evaluation | None = None,
+) -> ApplyResult:
+    """Record the evaluation of a published policy as tier assignments valid from `as_of`.
+
+    1. Evaluate (or take the evaluation already shown to the user).
+    2. A partner whose open assignment already has this policy and tier is unchanged.
+    3. An open assignment that starts on `as_of` itself is corrected in place (a re-run on the
+       same day after the data changed); any other open assignment is closed on `as_of` and a new
+       one is opened. History is never deleted.
+    Applying the same run twice therefore changes nothing.
+    """
+    if policy.status != PolicyStatus.PUBLISHED or policy.effective_from is None:
+        raise TierError(f"{policy.reference} is a draft: publish it before applying it.")
+    as_of = as_of or policy.effective_from
+    if as_of < policy.effective_from:
+        raise TierError(
+            f"{policy.reference} takes effect on {policy.effective_from}; it cannot be applied "
+            f"as of {as_of}."
+        )
+    if evaluation is None:
+        evaluation = tiers_evaluate(policy=policy, as_of=as_of, partner_ids=partner_ids)
+    with transaction.atomic():
+        return _record(evaluation, as_of, _user_or_none(user))
+
+
+def _record(evaluation: Evaluation, as_of: dt.date, user: Any) -> ApplyResult:
+    tier_ids = {tier.code: tier.id for tier in evaluation.compiled.tiers}
+    policy_id = evaluation.policy.pk
+    partner_ids = [decision.partner_id for decision in evaluation.decisions]
+    open_rows = {
+        row["partner_id"]: row
+        for row in TierAssignment.objects.select_for_update()
+        .filter(valid_to__isnull=True, partner_id__in=partner_ids)
+        .values("id", "partner_id", "policy_id", "tier_id", "valid_from")
+    }
+    result = ApplyResult(evaluation=evaluation, valid_from=as_of)
+    to_close: list[int] = []
+    to_create: list[TierAssignment] = []
+    to_correct: list[TierAssignment] = []
+    for decision in evaluation.decisions:
+        tier_id = tier_ids[decision.tier]
+        current = open_rows.get(decision.partner_id)
+        if current and current["policy_id"] == policy_id and current["tier_id"] == tier_id:
+            result.unchanged += 1
+            continue
+        if current and current["valid_from"] > as_of:
+            raise TierError(
+                f"Partner {decision.partner_number} already has a tier from "
+                f"{current['valid_from']}; apply as of that date or later."
+            )
+        assignment = TierAssignment(
+            partner_id=decision.partner_id,
+            policy_id=policy_id,
+            tier_id=tier_id,
+            valid_from=as_of,
+            source=AssignmentSource.OVERRIDE
+            if decision.override_reason is not None
+            else AssignmentSource.EVALUATION,
+            reasons=decision.reasons_as_dicts(),
+            created_by=user,
+        )
+        if decision.is_mover:
+            result.movers.append(decision)
+        if current and current["valid_from"] == as_of:
+            assignment.pk = current["id"]
+            to_correct.append(assignment)
+            continue
+        if current:
+            to_close.append(current["id"])
+        to_create.append(assignment)
+    for start in range(0, len(to_close), 5000):
+        TierAssignment.objects.filter(id__in=to_close[start : start + 5000]).update(valid_to=as_of)
+    TierAssignment.objects.bulk_update(
+        to_correct, ["policy_id", "tier_id", "source", "reasons", "created_by"], batch_size=1000
+    )
+    TierAssignment.objects.bulk_create(to_create, batch_size=5000)
+    result.created = len(to_create)
+    result.corrected = len(to_correct)
+    return result
+
+
+def _user_or_none(user: User) -> Any:
+    return user if user is not None and user.is_authenticated else None
+
+
+# --- Overrides --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def tier_override_create(
+    *,
+    partner: Partner,
+    tier_code: str,
+    reason: str,
+    valid_from: dt.date,
+    valid_until: dt.date | None = None,
+    user: User = None,
+) -> TierOverride:
+    """A manual tier that wins over the evaluation until `valid_until` (exclusive).
+
+    It takes effect at once: the partner's assignment is switched from `valid_from` on.
+    """
+    if not reason.strip():
+        raise TierError("An override needs a reason.")
+    if valid_until is not None and valid_until <= valid_from:
+        raise TierError("An override must end after it starts.")
+    policy = policy_in_force(on=valid_from)
+    if policy is None:
+        raise TierError(f"No published tier policy is in force on {valid_from}.")
+    tier = policy.tiers.filter(code=tier_code).first()
+    if tier is None:
+        codes = ", ".join(policy.tiers.order_by("-rank").values_list("code", flat=True))
+        raise TierError(f"{policy.reference} has no tier '{tier_code}' (tiers: {codes}).")
+    override = TierOverride.objects.create(
+        partner=partner,
+        tier_code=tier_code,
+        reason=reason.strip(),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        created_by=_user_or_none(user),
+    )
+    tiers_apply(
+        policy=policy,
+        as_of=max(valid_from, policy.effective_from or valid_from),
+        partner_ids=[partner.pk],
+        user=user,
+    )
+    return override
+
+
+@transaction.atomic
+def tier_override_revoke(*, override: TierOverride, on: dt.date, user: User = None) -> None:
+    """End an override early; the partner's tier returns to what the evaluation gives."""
+    override.revoked_at = timezone.now()
+    override.save(update_fields=["revoked_at"])
+    tiers_overrides_settle(on=on, partner_ids=[override.partner_id], user=user)
+
+
+def tiers_overrides_settle(
+    *, on: dt.date, partner_ids: Collection[int] | None = None, user: User = None
+) -> int:
+    """Return partners whose override has ended to their evaluated tier (an idempotent sweep).
+
+    Looks at partners whose open assignment came from an override that is no longer in force
+    on `on`, and applies the policy in force to just those partners.
+    """
+    policy = policy_in_force(on=on)
+    if policy is None:
+        return 0
+    open_overridden = TierAssignment.objects.filter(
+        valid_to__isnull=True, source=AssignmentSource.OVERRIDE, valid_from__lte=on
+    )
+    if partner_ids is not None:
+        open_overridden = open_overridden.filter(partner_id__in=list(partner_ids))
+    candidates = set(open_overridden.values_list("partner_id", flat=True))
+    if not candidates:
+        return 0
+    result = tiers_apply(policy=policy, as_of=on, partner_ids=candidates, user=user)
+    return result.created + result.corrected
+
+
+# --- The daily sweep --------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    policy: str | None
+    applied_policy: bool = False
+    new_partners: int = 0
+    settled_overrides: int = 0
+
+
+def tiers_sweep(*, on: dt.date) -> SweepResult:
+    """Keep assignments in line with the policy in force; safe to run any number of times.
+
+    1. A published policy whose effective date has come but that was never applied is applied
+       as of its effective date (publishing with a date is the channel manager's decision).
+    2. Authorised partners without an open assignment (new partners) get their evaluated tier.
+    3. Partners whose override has ended return to their evaluated tier.
+    """
+    policy = policy_in_force(on=on)
+    if policy is None:
+        return SweepResult(policy=None)
+    result = SweepResult(policy=policy.reference)
+    if not TierAssignment.objects.filter(policy=policy).exists():
+        tiers_apply(policy=policy, as_of=policy.effective_from)
+        result.applied_policy = True
+    untiered = list(
+        Partner.objects.authorized()
+        .exclude(
+            Exists(TierAssignment.objects.filter(partner=OuterRef("pk"), valid_to__isnull=True))
+        )
+        .values_list("id", flat=True)
+    )
+    if untiered:
+        result.new_partners = tiers_apply(policy=policy, as_of=on, partner_ids=untiered).created
+    result.settled_overrides = tiers_overrides_settle(on=on)
+    return result

@@ -1,0 +1,67 @@
+"""Fixtures of the admin tests: one object of every model, and signed-in browsers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from channeldesk.catalog.models import Order
+from channeldesk.core.models import UserPreference
+from channeldesk.partners.models import Contact
+from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierOverride, TierPolicy
+from tests.conftest import Personas
+from tests.factories import ProductFactory, order_with_lines
+
+
+@dataclass
+class AdminData:
+    personas: Personas
+    order: Order
+    published_policy: TierPolicy
+    draft_policy: TierPolicy
+
+
+@pytest.fixture
+def admin_data(personas: Personas) -> AdminData:
+    """At least one row in every table the admin shows (the policies come from the migrations)."""
+    partner = personas.partner_a
+    Contact.objects.create(partner=partner, name="Anna Alpha", role="sales")
+    product = ProductFactory(sku="ENT-100")
+    order = order_with_lines(partner, dt.date(2026, 1, 10), [(product, 3, Decimal("150.00"))])
+    published = TierPolicy.objects.get(code="previous")
+    silver = published.tiers.get(code="silver")
+    TierAssignment.objects.create(
+        partner=partner,
+        policy=published,
+        tier=silver,
+        valid_from=dt.date(2026, 1, 1),
+        source=AssignmentSource.INITIAL,
+        reasons=[{"kind": "revenue", "value": "1000", "held": True}],
+    )
+    TierOverride.objects.create(
+        partner=personas.partner_b,
+        tier_code="gold",
+        reason="Strategic account",
+        valid_from=dt.date(2026, 1, 1),
+        created_by=personas.staff,
+    )
+    UserPreference.objects.create(user=personas.partner_a_user, language="en")
+    Token.objects.create(user=personas.partner_b_user)
+    return AdminData(
+        personas=personas,
+        order=order,
+        published_policy=published,
+        draft_policy=TierPolicy.objects.get(code="default"),
+    )
+
+
+@pytest.fixture
+def staff_client(personas: Personas) -> Client:
+    client = Client()
+    client.force_login(personas.staff)
+    return client

@@ -1,0 +1,47 @@
+"""Helpers for the import tests: files as German Excel writes them, and a database snapshot."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from channeldesk.catalog.models import Order, OrderLine, Product
+from channeldesk.core.importing import Importer, ImportReport, import_file
+from channeldesk.partners.models import Partner
+
+DATA = Path(__file__).parent / "data"
+
+
+def excel_csv(text: str) -> bytes:
+    """What German Excel's "CSV (Trennzeichen-getrennt)" writes: Windows-1252 with CRLF."""
+    return text.replace("\n", "\r\n").encode("cp1252")
+
+
+def excel_utf8_csv(text: str) -> bytes:
+    """What German Excel's "CSV UTF-8" writes: UTF-8 with a byte order mark and CRLF."""
+    return b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8")
+
+
+def run_import(
+    importer: Importer[Any], content: bytes, *, name: str = "file.csv", dry_run: bool = False
+) -> ImportReport:
+    return import_file(
+        importer=importer,
+        source=io.BytesIO(content),
+        file_name=name,
+        total_bytes=len(content),
+        dry_run=dry_run,
+    )
+
+
+def database_state() -> dict[str, list[dict[str, Any]]]:
+    """Every row (all columns, timestamps included) of the tables the imports write."""
+    return {
+        model.__name__: list(model.objects.order_by("pk").values())
+        for model in (Partner, Product, Order, OrderLine)
+    }
+
+
+def problem_lines(report: ImportReport) -> list[str]:
+    return [str(problem) for problem in report.problems]

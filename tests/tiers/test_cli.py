@@ -1,0 +1,140 @@
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from channeldesk.catalog.models import Product
+from channeldesk.tiers.models import TierAssignment, TierPolicy
+from tests.factories import PartnerFactory
+from tests.tiers.conftest import buy, previous_tier
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("tiers", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def partners(enterprise: Product) -> list:
+    result = []
+    for index, times in enumerate([5, 3, 1]):
+        partner = PartnerFactory(partner_number=f"P{index + 1}")
+        previous_tier(partner, "gold" if index == 0 else "silver")
+        buy(partner, enterprise, times=times, amount=Decimal("12000.00"))
+        result.append(partner)
+    return result
+
+
+def test_evaluate_json_prints_one_object_per_partner(partners: list) -> None:
+    lines = run("evaluate", "--policy", "default", "--as-of", "2026-07-01", "--format", "json")
+
+    objects = [json.loads(line) for line in lines.splitlines()]
+    assert [(o["partner_number"], o["tier"], o["previous_tier"]) for o in objects] == [
+        ("P1", "gold", "gold"),
+        ("P2", "silver", "silver"),
+        ("P3", "authorized", "silver"),
+    ]
+    assert set(objects[0]["reasons"][0]) == {
+        "tier",
+        "criterion",
+        "measured",
+        "threshold",
+        "comparison",
+        "holds",
+    }
+
+
+def test_evaluate_table_and_csv(partners: list) -> None:
+    table = run("evaluate", "--policy", "default", "--as-of", "01.07.2026")
+    assert "P3" in table
+    assert "up 0, down 1, unchanged 2, new 0" in table
+
+    csv_text = run("evaluate", "--policy", "default", "--as-of", "2026-07-01", "--format", "csv")
+    assert csv_text.splitlines()[0] == (
+        "partner_number,tier,previous_tier,criterion,measured,threshold,holds"
+    )
+    assert "P1,gold,gold,gold:revenue,60000,50000,True" in csv_text
+
+
+def test_simulate_json_document(partners: list) -> None:
+    document = json.loads(
+        run("simulate", "--policy", "default", "--as-of", "2026-07-01", "--format", "json")
+    )
+
+    assert document["counts"] == {"gold": 1, "silver": 1, "authorized": 1}
+    assert document["previous_counts"] == {"gold": 1, "silver": 2}
+    assert [m["partner_number"] for m in document["movers"]] == ["P3"]
+    assert document["thresholds"]["gold"][2] == {
+        "criterion": "revenue",
+        "threshold": 50000,
+        "comparison": "at_least",
+        "months": 12,
+    }
+    assert set(document["discount_cost"]) == {"current", "projected", "change", "currency"}
+
+
+def test_calibrate_then_publish_then_apply(partners: list) -> None:
+    document = json.loads(
+        run(
+            "calibrate",
+            "--policy",
+            "default",
+            "--as-of",
+            "2026-07-01",
+            "--target",
+            "gold=1-1",
+            "--target",
+            "silver=1-1",
+            "--format",
+            "json",
+        )
+    )
+    assert document["met"] is True
+    assert document["draft"] == "default@2"
+
+    run("publish", "--policy", "default@2", "--effective", "2026-07-01")
+    applied = json.loads(run("apply", "--policy", "default", "--yes", "--format", "json"))
+
+    assert applied["created"] == 3
+    assert TierAssignment.objects.filter(valid_to__isnull=True, tier__code="gold").count() == 1
+    again = json.loads(run("apply", "--policy", "default", "--yes", "--format", "json"))
+    assert (again["created"], again["unchanged"]) == (0, 3)
+
+
+def test_apply_without_yes_and_without_terminal_applies_nothing(partners: list) -> None:
+    run("publish", "--policy", "default", "--effective", "2026-07-01")
+    before = TierAssignment.objects.count()
+
+    with pytest.raises(CommandError, match="--yes"):
+        run("apply", "--policy", "default")
+    assert TierAssignment.objects.count() == before
+
+
+def test_unknown_policy_is_a_clear_error() -> None:
+    with pytest.raises(CommandError, match=r"No tier policy 'platinum'\. Known policies: default"):
+        run("show", "--policy", "platinum")
+
+
+def test_bad_target_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises((CommandError, SystemExit)):
+        run("calibrate", "--policy", "default", "--target", "gold=75-60")
+    assert TierPolicy.objects.filter(code="default").count() == 1
+
+
+def test_override_and_history(partners: list) -> None:
+    run("publish", "--policy", "default", "--effective", "2026-07-01")
+    run("apply", "--policy", "default", "--yes")
+
+    run("override", "P3", "gold", "--reason", "Public sector pilot", "--from", "2026-08-01")
+    history = json.loads(run("history", "P3", "--format", "json"))
+
+    assert [(h["tier"], h["source"]) for h in history["history"]] == [
+        ("gold", "override"),
+        ("authorized", "evaluation"),
+        ("silver", "initial"),
+    ]
