@@ -75,7 +75,7 @@ def orm_loop(policy: Any, partner_ids: list[int]) -> dict[int, str]:
 def _decide(compiled: Any, figures: dict[str, Decimal]) -> str:
     from channeldesk.tiers.evaluation import decide
 
-    return decide(compiled, figures)[0].code
+    return decide(compiled, figures).code
 
 
 def main() -> None:

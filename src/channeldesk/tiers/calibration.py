@@ -333,11 +333,10 @@ def _recount(state: _State, thresholds: dict[int, Decimal]) -> dict[str, int]:
         )
         for tier in state.compiled.tiers
     )
-    compiled = dataclasses.replace(state.compiled, tiers=tiers)
+    compiled = dataclasses.replace(state.compiled, tiers=tiers, decisions_cache={})
     counts: Counter[str] = Counter(state.fixed)
     for partner_id in state.free:
-        tier, _reasons = decide(compiled, state.metrics.get(partner_id))
-        counts[tier.code] += 1
+        counts[decide(compiled, state.metrics.get(partner_id)).code] += 1
     return {tier.code: counts.get(tier.code, 0) for tier in tiers}
 
 

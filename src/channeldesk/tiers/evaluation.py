@@ -17,33 +17,37 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from channeldesk.core.periods import Period
 from channeldesk.tiers.criteria import criterion_holds
 from channeldesk.tiers.models import TierPolicy
 from channeldesk.tiers.selectors import (
+    CompiledCriterion,
     CompiledPolicy,
     CompiledTier,
-    CurrentTier,
     Metrics,
+    PreviousTier,
     overrides_active,
     partners_in_programme,
     policy_compile,
-    tier_current_map,
+    tier_previous_map,
     tiers_measure,
 )
 
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
-class CriterionResult:
-    """One criterion checked for one partner: what was measured, against what, and the verdict."""
+class CriterionResult(NamedTuple):
+    """One criterion checked for one partner: what was measured, against what, and the verdict.
+
+    A named tuple rather than a dataclass: an evaluation of 100,000 partners makes over half a
+    million of them, and tuples are the cheapest immutable record Python has.
+    """
 
     tier: str
     kind: str
-    measured: Decimal
+    measured: Decimal | int
     threshold: Decimal | None
     comparison: str
     holds: bool
@@ -59,16 +63,25 @@ class CriterionResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TierDecision:
-    """The tier a partner gets under a policy, why, and what it had before."""
+    """The tier a partner gets under a policy, why, and what it had before.
+
+    The reasons are worked out from the partner's figures when asked for: deciding 100,000
+    partners needs only the verdicts, and most callers look at the reasons of a few.
+    """
 
     partner_id: int
     partner_number: str
     tier: str
     previous_tier: str | None
-    reasons: tuple[CriterionResult, ...]
+    figures: Metrics | None = field(repr=False)
+    compiled: CompiledPolicy = field(repr=False)
     override_reason: str | None = None
+
+    @property
+    def reasons(self) -> tuple[CriterionResult, ...]:
+        return explain(self.compiled, self.figures)
 
     @property
     def is_mover(self) -> bool:
@@ -96,7 +109,7 @@ class Evaluation:
     compiled: CompiledPolicy
     as_of: dt.date
     decisions: list[TierDecision]
-    previous: dict[int, CurrentTier] = field(repr=False)
+    previous: dict[int, PreviousTier] = field(repr=False)
     metrics: dict[int, Metrics] = field(repr=False)
 
     @property
@@ -132,7 +145,7 @@ class Evaluation:
 
 
 def move_direction(
-    compiled: CompiledPolicy, previous: str | None, new: str, current: CurrentTier | None
+    compiled: CompiledPolicy, previous: str | None, new: str, current: PreviousTier | None
 ) -> str:
     """Compare tiers across policies: by rank when both codes exist in the new policy, else by
     discount (a better tier is one with a higher discount)."""
@@ -149,21 +162,38 @@ def move_direction(
     return "up" if new_discount > old_discount else "down"
 
 
-def decide(
-    compiled: CompiledPolicy, figures: Metrics | None
-) -> tuple[CompiledTier, tuple[CriterionResult, ...]]:
-    """The best tier whose criteria all hold, and the result of every criterion checked."""
+def decide(compiled: CompiledPolicy, figures: Metrics | None) -> CompiledTier:
+    """The best tier whose criteria all hold for these figures (the entry tier at least).
+
+    Partners with the same figures get the same answer, so answers are remembered per policy.
+    """
+    figures = figures or {}
+    key = tuple(figures.get(metric, 0) for metric in compiled.aggregates)
+    cache = compiled.decisions_cache
+    tier = cache.get(key)
+    if tier is None:
+        tier = cache[key] = next(
+            (t for t in compiled.tiers if all(_holds(c, figures) for c in t.criteria)),
+            compiled.entry_tier,
+        )
+    return tier
+
+
+def _holds(criterion: CompiledCriterion, figures: Metrics) -> bool:
+    measured = figures.get(criterion.metric, ZERO)
+    return criterion_holds(criterion.kind, measured, criterion.threshold, criterion.comparison)
+
+
+def explain(compiled: CompiledPolicy, figures: Metrics | None) -> tuple[CriterionResult, ...]:
+    """Every criterion of every tier checked against the figures: measured, threshold, verdict."""
     figures = figures or {}
     results = []
-    chosen: CompiledTier | None = None
     for tier in compiled.tiers:
-        tier_holds = True
         for criterion in tier.criteria:
             measured = figures.get(criterion.metric, ZERO)
             holds = criterion_holds(
                 criterion.kind, measured, criterion.threshold, criterion.comparison
             )
-            tier_holds = tier_holds and holds
             results.append(
                 CriterionResult(
                     tier=tier.code,
@@ -174,9 +204,7 @@ def decide(
                     holds=holds,
                 )
             )
-        if chosen is None and tier_holds:
-            chosen = tier
-    return chosen or compiled.entry_tier, tuple(results)
+    return tuple(results)
 
 
 def tiers_evaluate(
@@ -189,7 +217,7 @@ def tiers_evaluate(
     compiled = policy_compile(policy=policy, as_of=as_of)
     metrics = tiers_measure(compiled=compiled, partner_ids=partner_ids)
     partners = partners_in_programme(partner_ids=partner_ids)
-    previous = tier_current_map(on=as_of, partner_ids=partner_ids)
+    previous = tier_previous_map(on=as_of, partner_ids=partner_ids)
     overrides = overrides_active(on=as_of, partner_ids=partner_ids)
     decisions = list(_decisions(compiled, partners, metrics, previous, overrides))
     return Evaluation(
@@ -201,11 +229,12 @@ def _decisions(
     compiled: CompiledPolicy,
     partners: Iterable[tuple[int, str]],
     metrics: dict[int, Metrics],
-    previous: dict[int, CurrentTier],
+    previous: dict[int, PreviousTier],
     overrides: dict[int, Any],
 ) -> Iterable[TierDecision]:
     for partner_id, partner_number in partners:
-        tier, reasons = decide(compiled, metrics.get(partner_id))
+        figures = metrics.get(partner_id)
+        tier = decide(compiled, figures)
         override = overrides.get(partner_id)
         override_reason = None
         if override is not None and compiled.tier(override.tier_code) is not None:
@@ -217,13 +246,14 @@ def _decisions(
             partner_number=partner_number,
             tier=tier.code,
             previous_tier=current.tier_code if current is not None else None,
-            reasons=reasons,
+            figures=figures,
+            compiled=compiled,
             override_reason=override_reason,
         )
 
 
-def _plain(value: Decimal) -> int | float | str:
-    """A Decimal as JSON would show it best: whole numbers as int, others as a string."""
-    if value == value.to_integral_value():
+def _plain(value: Decimal | int) -> int | str:
+    """A figure as JSON would show it best: whole numbers as int, others as an exact string."""
+    if isinstance(value, int) or value == value.to_integral_value():
         return int(value)
     return str(value)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.db.models import Q
 
@@ -78,13 +79,18 @@ class CompiledTier:
 
 @dataclass(frozen=True)
 class CompiledPolicy:
-    """A policy's tiers (best first) and the aggregate columns its criteria need."""
+    """A policy's tiers (best first) and the aggregate columns its criteria need.
+
+    `decisions_cache` remembers the decision for each distinct set of figures: partners with the
+    same figures (all the non-buyers, for a start) are decided once.
+    """
 
     policy: TierPolicy
     period: Period
     tiers: tuple[CompiledTier, ...]
     aggregates: dict[str, object]
     measured_since: dt.date
+    decisions_cache: dict[tuple[object, ...], Any] = field(default_factory=dict, compare=False)
 
     @property
     def entry_tier(self) -> CompiledTier:
@@ -150,7 +156,7 @@ def policy_compile(*, policy: TierPolicy, as_of: dt.date) -> CompiledPolicy:
     )
 
 
-Metrics = dict[str, Decimal]
+Metrics = dict[str, Decimal | int]
 
 
 def tiers_measure(
@@ -251,6 +257,29 @@ def tier_current_map(
             reasons=row.get("reasons"),
         )
     return result
+
+
+class PreviousTier(NamedTuple):
+    """The little an evaluation needs of the tier a partner had: its code and discount."""
+
+    tier_code: str
+    discount_percent: Decimal
+
+
+def tier_previous_map(
+    *, on: dt.date, partner_ids: Collection[int] | None = None
+) -> dict[int, PreviousTier]:
+    """Each partner's tier code and discount on a date (one query, three columns)."""
+    assignments = TierAssignment.objects.filter(valid_from__lte=on).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=on)
+    )
+    if partner_ids is not None:
+        assignments = assignments.filter(partner_id__in=list(partner_ids))
+    rows = assignments.values_list("partner_id", "tier__code", "tier__discount_percent")
+    return {
+        partner_id: PreviousTier(code, discount)
+        for partner_id, code, discount in rows.iterator(chunk_size=10_000)
+    }
 
 
 def tier_current(*, partner: Partner, on: dt.date) -> CurrentTier | None:
