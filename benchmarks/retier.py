@@ -36,7 +36,13 @@ def bare_sql(compiled: Any, partner_ids: list[int] | None = None) -> list[tuple]
         WHERE l.order_date >= %(since)s AND l.order_date < %(end)s {subset}
         GROUP BY l.partner_id
     """
-    with connection.cursor() as cursor:
+    from django.db import transaction
+
+    from channeldesk.tiers.selectors import analytic_session_tune
+
+    # The same session tuning the service uses (work_mem), so only the work differs.
+    with transaction.atomic(), connection.cursor() as cursor:
+        analytic_session_tune()
         cursor.execute(
             sql, {"start": period.start, "end": period.end, "since": since, "ids": partner_ids}
         )

@@ -161,7 +161,7 @@ def _from_evaluation(evaluation: Evaluation) -> _State:
 
 
 def _measure(compiled: CompiledPolicy, as_of: dt.date) -> _State:
-    partners = partners_in_programme()
+    partners = [(pid, number) for pid, number, _tier in partners_in_programme(on=as_of)]
     overrides = overrides_active(on=as_of)
     fixed: Counter[str] = Counter()
     remaining = set()
@@ -224,7 +224,11 @@ def _calibrate_tier(
     others = [c for c in tier.criteria if c is not criterion]
     candidates = sorted(
         (
-            (state.metrics.get(pid, {}).get(criterion.metric, ZERO), state.numbers[pid], pid)
+            (
+                Decimal(state.metrics.get(pid, {}).get(criterion.metric, ZERO)),
+                state.numbers[pid],
+                pid,
+            )
             for pid in state.remaining
             if all(_holds(c, state.metrics.get(pid)) for c in others)
         ),

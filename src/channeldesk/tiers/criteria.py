@@ -113,8 +113,12 @@ KINDS: dict[str, CriterionKind] = {
 }
 
 
+# A measured figure: counts are int, amounts Decimal; both compare exactly with Decimal.
+Figure = Decimal | int
+
+
 def criterion_holds(
-    kind: CriterionKind, value: Decimal, threshold: Decimal | None, comparison: str
+    kind: CriterionKind, value: Figure, threshold: Decimal | None, comparison: str
 ) -> bool:
     """Numeric kinds compare with the threshold; yes/no kinds hold when the measure is positive."""
     if not kind.is_numeric:

@@ -31,7 +31,6 @@ from channeldesk.tiers.selectors import (
     overrides_active,
     partners_in_programme,
     policy_compile,
-    tier_previous_map,
     tiers_measure,
 )
 
@@ -216,10 +215,10 @@ def tiers_evaluate(
     """Compute every authorised partner's tier under `policy` on `as_of`; change nothing."""
     compiled = policy_compile(policy=policy, as_of=as_of)
     metrics = tiers_measure(compiled=compiled, partner_ids=partner_ids)
-    partners = partners_in_programme(partner_ids=partner_ids)
-    previous = tier_previous_map(on=as_of, partner_ids=partner_ids)
+    partners = partners_in_programme(on=as_of, partner_ids=partner_ids)
+    previous = {partner_id: tier for partner_id, _number, tier in partners if tier is not None}
     overrides = overrides_active(on=as_of, partner_ids=partner_ids)
-    decisions = list(_decisions(compiled, partners, metrics, previous, overrides))
+    decisions = list(_decisions(compiled, partners, metrics, overrides))
     return Evaluation(
         compiled=compiled, as_of=as_of, decisions=decisions, previous=previous, metrics=metrics
     )
@@ -227,12 +226,11 @@ def tiers_evaluate(
 
 def _decisions(
     compiled: CompiledPolicy,
-    partners: Iterable[tuple[int, str]],
+    partners: Iterable[tuple[int, str, PreviousTier | None]],
     metrics: dict[int, Metrics],
-    previous: dict[int, PreviousTier],
     overrides: dict[int, Any],
 ) -> Iterable[TierDecision]:
-    for partner_id, partner_number in partners:
+    for partner_id, partner_number, current in partners:
         figures = metrics.get(partner_id)
         tier = decide(compiled, figures)
         override = overrides.get(partner_id)
@@ -240,7 +238,6 @@ def _decisions(
         if override is not None and compiled.tier(override.tier_code) is not None:
             tier = compiled.tier(override.tier_code) or tier
             override_reason = override.reason
-        current = previous.get(partner_id)
         yield TierDecision(
             partner_id=partner_id,
             partner_number=partner_number,

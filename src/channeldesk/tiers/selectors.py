@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Q
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import FilteredRelation, Q
 
 from channeldesk.catalog.models import OrderLine
 from channeldesk.core.periods import Period, PeriodKind, last_complete_period, months_ending
@@ -165,7 +167,8 @@ def tiers_measure(
     """Every partner's figures for all criteria of a policy, in ONE aggregate query.
 
     Partners without order lines in the measured window are absent from the result: their
-    figures are all zero.
+    figures are all zero. Counts arrive as int and sums as Decimal; both compare exactly with
+    the Decimal thresholds, so nothing is converted.
     """
     if not compiled.aggregates:
         return {}
@@ -174,27 +177,54 @@ def tiers_measure(
     )
     if partner_ids is not None:
         lines = lines.filter(partner_id__in=list(partner_ids))
+    metrics = list(compiled.aggregates.keys())
     rows = (
         lines.values("partner_id")
         .annotate(**compiled.aggregates)
         .order_by()
-        .values_list("partner_id", *compiled.aggregates.keys())
+        .values_list("partner_id", *metrics)
     )
-    metrics = list(compiled.aggregates.keys())
-    return {
-        row[0]: {
-            metric: Decimal(value or 0) for metric, value in zip(metrics, row[1:], strict=True)
+    with transaction.atomic():
+        analytic_session_tune()
+        return {
+            row[0]: dict(zip(metrics, row[1:], strict=True))
+            for row in rows.iterator(chunk_size=10_000)
         }
-        for row in rows.iterator(chunk_size=10_000)
-    }
 
 
-def partners_in_programme(*, partner_ids: Collection[int] | None = None) -> list[tuple[int, str]]:
-    """(id, partner number) of every authorised partner: everybody the programme tiers (R4)."""
-    partners = Partner.objects.filter(status=PartnerStatus.AUTHORIZED)
+def analytic_session_tune() -> None:
+    """Give a big aggregate room to sort in memory (PostgreSQL; this transaction only).
+
+    COUNT(DISTINCT ...) sorts its input; with the default 4 MB of work memory a large partner
+    set spills to disk. `TIERS_WORK_MEM` (default 256MB) is set with set_config(..., true), the
+    SET LOCAL form, so it ends with the transaction and touches nothing else.
+    """
+    if connection.vendor == "postgresql":
+        work_mem = getattr(settings, "TIERS_WORK_MEM", "256MB")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+
+
+def partners_in_programme(
+    *, on: dt.date, partner_ids: Collection[int] | None = None
+) -> list[tuple[int, str, PreviousTier | None]]:
+    """Every authorised partner (everybody the programme tiers, R4) with the tier it has on
+    `on`, ordered by partner number: one query with a filtered LEFT JOIN on the assignments."""
+    in_force = Q(tier_assignments__valid_from__lte=on) & (
+        Q(tier_assignments__valid_to__isnull=True) | Q(tier_assignments__valid_to__gt=on)
+    )
+    partners = Partner.objects.filter(status=PartnerStatus.AUTHORIZED).annotate(
+        current=FilteredRelation("tier_assignments", condition=in_force)
+    )
     if partner_ids is not None:
         partners = partners.filter(id__in=list(partner_ids))
-    return list(partners.order_by("partner_number").values_list("id", "partner_number"))
+    rows = partners.order_by("partner_number").values_list(
+        "id", "partner_number", "current__tier__code", "current__tier__discount_percent"
+    )
+    return [
+        (partner_id, number, PreviousTier(code, discount) if code is not None else None)
+        for partner_id, number, code, discount in rows.iterator(chunk_size=10_000)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,22 +294,6 @@ class PreviousTier(NamedTuple):
 
     tier_code: str
     discount_percent: Decimal
-
-
-def tier_previous_map(
-    *, on: dt.date, partner_ids: Collection[int] | None = None
-) -> dict[int, PreviousTier]:
-    """Each partner's tier code and discount on a date (one query, three columns)."""
-    assignments = TierAssignment.objects.filter(valid_from__lte=on).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=on)
-    )
-    if partner_ids is not None:
-        assignments = assignments.filter(partner_id__in=list(partner_ids))
-    rows = assignments.values_list("partner_id", "tier__code", "tier__discount_percent")
-    return {
-        partner_id: PreviousTier(code, discount)
-        for partner_id, code, discount in rows.iterator(chunk_size=10_000)
-    }
 
 
 def tier_current(*, partner: Partner, on: dt.date) -> CurrentTier | None:
