@@ -15,6 +15,7 @@ from channeldesk.core.models import UserPreference
 from channeldesk.partners.models import Contact
 from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierOverride, TierPolicy
 from tests.conftest import Personas
+from tests.contracts.factories import contract_of, customer_of
 from tests.factories import ProductFactory, order_with_lines
 
 
@@ -52,6 +53,7 @@ def admin_data(personas: Personas) -> AdminData:
     )
     UserPreference.objects.create(user=personas.partner_a_user, language="en")
     Token.objects.create(user=personas.partner_b_user)
+    contract_of(customer_of(partner, customer_number="K-1"), contract_number="V-1")
     return AdminData(
         personas=personas,
         order=order,

@@ -12,6 +12,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import TokenProxy
 
 from channeldesk.catalog.models import OrderLine
+from channeldesk.contracts.models import CustomerAssignment
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.models import TierAssignment
 from tests.admin.conftest import AdminData
@@ -19,7 +20,7 @@ from tests.conftest import Personas
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory, order_with_lines
 
 # History and imported detail rows: looked at in the admin, never added there.
-READ_ONLY_MODELS: set[type[Model]] = {OrderLine, TierAssignment}
+READ_ONLY_MODELS: set[type[Model]] = {OrderLine, TierAssignment, CustomerAssignment}
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 

@@ -38,11 +38,18 @@ shape; write the ones your endpoint is meant to give):
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
+
+from channeldesk.contracts.models import ContractStatus
+from channeldesk.contracts.services import customer_partner_change
 from tests.api.world import PERSONA_NAMES, World
+from tests.contracts.factories import contract_of, customer_of
+from tests.tiers.conftest import previous_tier
 
 
 def answers(default: int, **exceptions: int) -> dict[str, int]:
@@ -101,6 +108,88 @@ def _order_a(world: World) -> dict[str, Any]:
 
 def _order_b(world: World) -> dict[str, Any]:
     return {"pk": world.order_b.pk}
+
+
+# --- Customers and contracts: each case builds the customer and contract it asks about. -----
+
+
+def _customer_a(world: World) -> dict[str, Any]:
+    return {"customer_number": customer_of(world.partner_a, customer_number="K-A").customer_number}
+
+
+def _customer_b(world: World) -> dict[str, Any]:
+    return {"customer_number": customer_of(world.partner_b, customer_number="K-B").customer_number}
+
+
+def _customer_moved_from_a_to_b(world: World) -> dict[str, Any]:
+    """Looked after by A until yesterday, by B since: only B (and staff) may see it now."""
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    customer = customer_of(world.partner_a, customer_number="K-MOVED")
+    customer_partner_change(customer=customer, partner=world.partner_b, on=yesterday)
+    contract_of(customer, partner=world.partner_a, contract_number="V-MOVED")
+    return {"customer_number": customer.customer_number}
+
+
+def _contract_a(world: World, **fields: Any) -> dict[str, Any]:
+    customer = customer_of(world.partner_a, customer_number="K-A")
+    contract = contract_of(customer, product=world.product, contract_number="V-A", **fields)
+    return {"contract_number": contract.contract_number}
+
+
+def _contract_b(world: World) -> dict[str, Any]:
+    customer = customer_of(world.partner_b, customer_number="K-B")
+    contract = contract_of(customer, product=world.product, contract_number="V-B")
+    return {"contract_number": contract.contract_number}
+
+
+def _contract_sold_by_a_of_a_customer_now_with_b(world: World) -> dict[str, Any]:
+    _customer_moved_from_a_to_b(world)
+    return {"contract_number": "V-MOVED"}
+
+
+def _renewed_contract_a(world: World) -> dict[str, Any]:
+    return _contract_a(world, status=ContractStatus.RENEWED)
+
+
+def _contract_a_with_tier(world: World) -> dict[str, Any]:
+    previous_tier(world.partner_a, "silver")
+    return _contract_a(world)
+
+
+def _contract_b_with_tier(world: World) -> dict[str, Any]:
+    previous_tier(world.partner_b, "gold")
+    return _contract_b(world)
+
+
+def _unknown_contract(world: World) -> dict[str, Any]:
+    return {"contract_number": "V-9999"}
+
+
+def _customer_a_for_a_new_contract(world: World) -> dict[str, Any]:
+    customer_of(world.partner_a, customer_number="K-A")
+    return {}
+
+
+def _new_contract(world: World) -> dict[str, Any]:
+    return {
+        "contract_number": "V-NEW",
+        "customer_number": "K-A",
+        "sku": world.product.sku,
+        "seats": 10,
+        "start_date": "2026-04-01",
+        "end_date": "2027-03-31",
+    }
+
+
+def _renewal(world: World) -> dict[str, Any]:
+    return {"contract_number": "V-A-2", "end_date": "2027-03-31"}
+
+
+# Writes to contracts: vendor staff; the support desk and partner users (admins too) get 403.
+BOOKED_BY_STAFF = answers(403, anonymous=401, staff=200)
+CUSTOMER_MOVED_TO_B = answers(
+    200, anonymous=401, outsider=403, partner_a_admin=404, partner_a_user=404
+)
 
 
 ACCESS_TABLE: dict[str, list[Case]] = {
@@ -175,6 +264,158 @@ ACCESS_TABLE: dict[str, list[Case]] = {
             answers(403, anonymous=401, staff=400),
             method="post",
         ),
+    ],
+    "import-customers": [
+        Case(
+            "post without a file: vendor staff except the support desk",
+            answers(403, anonymous=401, staff=400),
+            method="post",
+        ),
+    ],
+    "import-contracts": [
+        Case(
+            "post without a file: vendor staff except the support desk",
+            answers(403, anonymous=401, staff=400),
+            method="post",
+        ),
+    ],
+    "customer-list": [
+        Case("list", PARTNER_USERS_AND_STAFF),
+        Case("filtered list", PARTNER_USERS_AND_STAFF, query={"sector": "public_authority"}),
+        Case(
+            "an unknown sector is refused",
+            answers(400, anonymous=401, outsider=403),
+            query={"sector": "bakery"},
+        ),
+        Case("create is not offered", READ_ONLY_ENDPOINT, method="post", data=_no_arguments),
+    ],
+    "customer-detail": [
+        Case("customer of partner A", PARTNER_A_AND_STAFF, kwargs=_customer_a),
+        Case("customer of partner B", PARTNER_B_AND_STAFF, kwargs=_customer_b),
+        Case(
+            "customer moved from A to B: A no longer sees it",
+            CUSTOMER_MOVED_TO_B,
+            kwargs=_customer_moved_from_a_to_b,
+        ),
+        Case(
+            "unknown customer number",
+            NOBODY_FINDS_IT,
+            kwargs=lambda world: {"customer_number": "K-9999"},
+        ),
+    ],
+    "contract-list": [
+        Case("list", PARTNER_USERS_AND_STAFF),
+        Case(
+            "filtered list",
+            PARTNER_USERS_AND_STAFF,
+            query={"status": "active", "ending_from": "2026-01-01", "ending_to": "2026-12-31"},
+        ),
+        Case(
+            "an end of the window before its start is refused",
+            answers(400, anonymous=401, outsider=403),
+            query={"ending_from": "2026-12-31", "ending_to": "2026-01-01"},
+        ),
+        Case(
+            "create: vendor staff except the support desk",
+            answers(403, anonymous=401, staff=201),
+            method="post",
+            kwargs=_customer_a_for_a_new_contract,
+            data=_new_contract,
+        ),
+        Case(
+            "create for an unknown customer: refused before writing",
+            answers(403, anonymous=401, staff=400),
+            method="post",
+            data=_new_contract,
+        ),
+    ],
+    "contract-detail": [
+        Case("contract of partner A", PARTNER_A_AND_STAFF, kwargs=_contract_a),
+        Case("contract of partner B", PARTNER_B_AND_STAFF, kwargs=_contract_b),
+        Case(
+            "sold by A, customer now with B: A no longer sees it",
+            CUSTOMER_MOVED_TO_B,
+            kwargs=_contract_sold_by_a_of_a_customer_now_with_b,
+        ),
+        Case("unknown contract number", NOBODY_FINDS_IT, kwargs=_unknown_contract),
+        Case(
+            "delete is not offered",
+            answers(405, anonymous=401, outsider=403),
+            method="delete",
+            kwargs=_contract_a,
+        ),
+    ],
+    "contract-renew": [
+        Case(
+            "renew: vendor staff except the support desk",
+            answers(403, anonymous=401, staff=201),
+            method="post",
+            kwargs=_contract_a,
+            data=_renewal,
+        ),
+        Case(
+            "renewing a renewed contract: 409, nothing changes",
+            answers(403, anonymous=401, staff=409),
+            method="post",
+            kwargs=_renewed_contract_a,
+            data=_renewal,
+        ),
+        Case(
+            "renewing without an end date: 400",
+            answers(403, anonymous=401, staff=400),
+            method="post",
+            kwargs=_contract_a,
+            data=lambda world: {"contract_number": "V-A-2"},
+        ),
+        Case(
+            "unknown contract number",
+            answers(403, anonymous=401, staff=404),
+            method="post",
+            kwargs=_unknown_contract,
+            data=_renewal,
+        ),
+    ],
+    "contract-cancel": [
+        Case(
+            "cancel: vendor staff except the support desk",
+            BOOKED_BY_STAFF,
+            method="post",
+            kwargs=_contract_a,
+            data=lambda world: {"reason": "Customer switched vendor."},
+        ),
+        Case(
+            "cancelling a renewed contract: 409, nothing changes",
+            answers(403, anonymous=401, staff=409),
+            method="post",
+            kwargs=_renewed_contract_a,
+            data=lambda world: {"reason": "Customer switched vendor."},
+        ),
+    ],
+    "contract-end-date": [
+        Case(
+            "change the end date: vendor staff except the support desk",
+            BOOKED_BY_STAFF,
+            method="post",
+            kwargs=_contract_a,
+            data=lambda world: {"end_date": "2026-06-30"},
+        ),
+        Case(
+            "an end date before the start: 400",
+            answers(403, anonymous=401, staff=400),
+            method="post",
+            kwargs=_contract_a,
+            data=lambda world: {"end_date": "2020-01-01"},
+        ),
+    ],
+    "contract-renewal-quote": [
+        Case("contract of partner A", PARTNER_A_AND_STAFF, kwargs=_contract_a_with_tier),
+        Case("contract of partner B", PARTNER_B_AND_STAFF, kwargs=_contract_b_with_tier),
+        Case(
+            "partner without a tier: 409",
+            answers(409, anonymous=401, outsider=403, partner_b_user=404),
+            kwargs=_contract_a,
+        ),
+        Case("unknown contract number", NOBODY_FINDS_IT, kwargs=_unknown_contract),
     ],
     "api-not-found": [
         Case(

@@ -1,4 +1,5 @@
-"""API endpoints: imports. POST a CSV file to /api/v1/imports/{partners,products,orders}.
+"""API endpoints: imports. POST a CSV file to /api/v1/imports/{partners,products,orders,customers,
+contracts}.
 
 The same imports as `channeldesk import`, for the ERP to push to: the file as multipart field
 `file`, or as the raw request body with `Content-Type: text/csv`; `?dry_run=true` checks without
@@ -32,6 +33,7 @@ from rest_framework.views import APIView
 
 from channeldesk.api.errors import ApiError
 from channeldesk.catalog.imports import ORDERS_IMPORTER, PRODUCTS_IMPORTER
+from channeldesk.contracts.imports import CONTRACTS_IMPORTER, CUSTOMERS_IMPORTER
 from channeldesk.core.importing import Importer, ImportReport, import_file
 from channeldesk.partners.imports import PARTNERS_IMPORTER
 from channeldesk.partners.selectors import user_is_support_desk, user_is_vendor_staff
@@ -221,8 +223,38 @@ class OrdersImportView(ImportView):
         return super().post(request)
 
 
+class CustomersImportView(ImportView):
+    importer = CUSTOMERS_IMPORTER
+
+    @_documented(
+        CUSTOMERS_IMPORTER,
+        "customer_number;name;street;postal_code;city;country;language;sector;contact_name;"
+        "contact_email;partner_number\n"
+        "K-10001;Stadtverwaltung Musterstadt;Rathausplatz 1;12345;Musterstadt;DE;de;"
+        "public_authority;Erika Mustermann;it@musterstadt.example;P-1001\n",
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+
+class ContractsImportView(ImportView):
+    importer = CONTRACTS_IMPORTER
+
+    @_documented(
+        CONTRACTS_IMPORTER,
+        "contract_number;customer_number;partner_number;sku;seats;start_date;end_date;"
+        "renews_contract_number\n"
+        "V-2025-001;K-10001;P-1001;AV-ENT-1Y;250;01.04.2025;31.03.2026;\n"
+        "V-2026-001;K-10001;P-1001;AV-ENT-1Y;300;01.04.2026;31.03.2027;V-2025-001\n",
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+
 urlpatterns = [
     path("partners", PartnersImportView.as_view(), name="import-partners"),
     path("products", ProductsImportView.as_view(), name="import-products"),
     path("orders", OrdersImportView.as_view(), name="import-orders"),
+    path("customers", CustomersImportView.as_view(), name="import-customers"),
+    path("contracts", ContractsImportView.as_view(), name="import-contracts"),
 ]

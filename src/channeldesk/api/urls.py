@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("channeldesk.api.partners")),
     path("imports/", include("channeldesk.api.imports")),
     path("tiers/", include("channeldesk.api.tiers")),
+    path("", include("channeldesk.api.contracts")),
     # Anything else under /api/v1/ answers 404 in the API's error format, not an HTML page.
     re_path(r"^(?P<path>.*)$", not_found, name="api-not-found"),
 ]

@@ -1,5 +1,6 @@
 # ruff: noqa: N999 - Django names a command after its module, and the command is `import`.
-"""`channeldesk import partners|products|orders FILE [--dry-run]`: ERP CSV files into ChannelDesk.
+"""`channeldesk import partners|products|orders|customers|contracts FILE [--dry-run]`: ERP CSV
+files into ChannelDesk.
 
 The file is imported whole or not at all. Every problem is printed as `FILE:ROW: column: reason`
 (the form editors and CI logs link to), then the command fails with exit code 1.
@@ -23,6 +24,7 @@ from rich.progress import (
 )
 
 from channeldesk.catalog.imports import ORDERS_IMPORTER, PRODUCTS_IMPORTER
+from channeldesk.contracts.imports import CONTRACTS_IMPORTER, CUSTOMERS_IMPORTER
 from channeldesk.core.importing import (
     Importer,
     ImportProgress,
@@ -34,7 +36,14 @@ from channeldesk.core.importing import (
 from channeldesk.partners.imports import PARTNERS_IMPORTER
 
 IMPORTERS: dict[str, Importer[Any]] = {
-    importer.name: importer for importer in (PARTNERS_IMPORTER, PRODUCTS_IMPORTER, ORDERS_IMPORTER)
+    importer.name: importer
+    for importer in (
+        PARTNERS_IMPORTER,
+        PRODUCTS_IMPORTER,
+        ORDERS_IMPORTER,
+        CUSTOMERS_IMPORTER,
+        CONTRACTS_IMPORTER,
+    )
 }
 # Files smaller than this import in well under a second; a bar would only flicker.
 PROGRESS_BAR_MIN_BYTES = 1024 * 1024

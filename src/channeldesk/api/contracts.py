@@ -1,0 +1,414 @@
+"""API endpoints: end customers and their contracts, and the contract changes (issue 3).
+
+Reads are for partner users and vendor staff. Which rows a caller sees is decided by
+`contracts.selectors`: a partner user sees the customers it looks after now and all their
+contracts; another partner's customer number or contract number answers 404 exactly like one
+that does not exist.
+
+Writes (create, renew, cancel, change the end date) are for vendor staff, except the support
+desk, which only reads. Partner users, partner admins included, may not make them: a contract is
+what the vendor invoices, booked from the partner's order in the vendor's ERP, so ChannelDesk
+takes contracts from the back office and the ERP import and never from the partner directly.
+Partners see the renewal quote for their customers' contracts and order the renewal as usual.
+
+Every write validates its input first (400, nothing written); a change the contract's state
+does not allow (renewing a cancelled contract, cancelling a renewed one) answers 409 and changes
+nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from channeldesk.api.contract_inputs import (
+    ContractCancelSerializer,
+    ContractCreateSerializer,
+    ContractEndDateSerializer,
+    ContractRenewSerializer,
+)
+from channeldesk.api.errors import ApiError
+from channeldesk.api.partners import DETAIL_ERRORS, LIST_ERRORS, ApiErrorSerializer
+from channeldesk.api.permissions import IsPartnerUserOrVendorStaff
+from channeldesk.contracts.models import (
+    Contract,
+    ContractStatus,
+    Customer,
+    CustomerSector,
+)
+from channeldesk.contracts.selectors import (
+    NoPartnerAssigned,
+    contract_renewal_quote,
+    contracts_filter,
+    contracts_visible_to,
+    contracts_with_relations,
+    customer_partner_current,
+    customers_search,
+    customers_visible_to,
+    customers_with_partner,
+)
+from channeldesk.contracts.services import (
+    ContractError,
+    contract_cancel,
+    contract_change_end_date,
+    contract_create,
+    contract_renew,
+)
+from channeldesk.partners.selectors import user_is_support_desk, user_is_vendor_staff
+from channeldesk.pricing.services import NoTierInForce
+
+
+class MayBookContracts(BasePermission):
+    """Vendor staff except the support desk (see the module docstring for why not partners)."""
+
+    message = _("Contracts are booked by vendor staff; the support desk may only read.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return user_is_vendor_staff(user=user) and not user_is_support_desk(user=user)
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ApiErrorSerializer, description=description)
+
+
+WRITE_ERRORS = {
+    400: _error("The request is not valid; nothing was written."),
+    401: _error("No or an invalid token or session."),
+    403: _error("Not vendor staff, or the support desk (which only reads)."),
+    404: _error("No such contract."),
+    409: _error("The contract's status does not allow this change; nothing was written."),
+}
+CREATE_ERRORS = {code: answer for code, answer in WRITE_ERRORS.items() if code not in (404, 409)}
+
+
+def _validated(serializer_class: type[serializers.Serializer], data: Any, **context: Any) -> Any:
+    """The input checked by a serializer: a bad value answers 400 before anything is written."""
+    serializer = serializer_class(data=data, context=context)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _conflict(error: ContractError) -> ApiError:
+    return ApiError(str(error), code=error.code, status_code=status.HTTP_409_CONFLICT)
+
+
+# --- Customers ----------------------------------------------------------------------------------
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    """A customer's master data and the partner who looks after it now."""
+
+    partner_number = serializers.SerializerMethodField(
+        help_text="The partner who looks after the customer now."
+    )
+
+    def get_partner_number(self, customer: Customer) -> str | None:
+        partner = customer_partner_current(customer=customer)
+        return partner.partner_number if partner is not None else None
+
+    class Meta:
+        model = Customer
+        fields = [
+            "customer_number",
+            "name",
+            "street",
+            "postal_code",
+            "city",
+            "country",
+            "language",
+            "sector",
+            "contact_name",
+            "contact_email",
+            "partner_number",
+        ]
+        read_only_fields = fields
+
+
+class CustomerFilterSerializer(serializers.Serializer):
+    sector = serializers.ChoiceField(
+        choices=CustomerSector.choices, required=False, help_text="Only customers of this sector."
+    )
+    search = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="A fragment of the customer number or name (case-insensitive).",
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List customers",
+        description="Vendor staff see every customer, a partner user those it looks after now.",
+        parameters=[CustomerFilterSerializer],
+        responses={200: CustomerSerializer, **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One customer by its customer number",
+        responses={200: CustomerSerializer, **DETAIL_ERRORS},
+    ),
+)
+class CustomerViewSet(viewsets.ReadOnlyModelViewSet[Customer]):
+    serializer_class = CustomerSerializer
+    permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
+    lookup_field = "customer_number"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        return customers_with_partner(customers=customers_visible_to(user=self.request.user))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        filters = _validated(CustomerFilterSerializer, request.query_params)
+        customers = customers_search(customers=self.get_queryset(), **filters)
+        page = self.paginate_queryset(customers)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+# --- Contracts: reading -------------------------------------------------------------------------
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    """A contract. `partner_number` is the partner who sold it, which may differ from the
+    partner who looks after the customer now."""
+
+    customer_number = serializers.CharField(source="customer.customer_number", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    partner_number = serializers.CharField(
+        source="partner.partner_number", read_only=True, help_text="The selling partner."
+    )
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    renews_contract_number = serializers.CharField(
+        source="renews.contract_number", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Contract
+        fields = [
+            "contract_number",
+            "customer_number",
+            "customer_name",
+            "partner_number",
+            "sku",
+            "seats",
+            "start_date",
+            "end_date",
+            "status",
+            "renews_contract_number",
+            "cancelled_at",
+            "cancellation_reason",
+        ]
+        read_only_fields = fields
+
+
+class ContractFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=ContractStatus.choices, required=False, help_text="Only contracts in this status."
+    )
+    customer_number = serializers.CharField(
+        required=False, max_length=32, help_text="Only this customer's contracts."
+    )
+    partner_number = serializers.CharField(
+        required=False, max_length=32, help_text="Only contracts this partner sold."
+    )
+    ending_from = serializers.DateField(
+        required=False, help_text="Only contracts ending on or after this day (YYYY-MM-DD)."
+    )
+    ending_to = serializers.DateField(
+        required=False, help_text="Only contracts ending on or before this day (YYYY-MM-DD)."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        ending_from, ending_to = attrs.get("ending_from"), attrs.get("ending_to")
+        if ending_from and ending_to and ending_from > ending_to:
+            raise serializers.ValidationError({"ending_to": _("must not be before ending_from.")})
+        return attrs
+
+
+class RenewalQuoteSerializer(serializers.Serializer):
+    """The price of renewing a contract today, at the current partner's tier discount."""
+
+    contract_number = serializers.CharField()
+    partner_number = serializers.CharField(help_text="The partner who looks after the customer.")
+    sku = serializers.CharField()
+    on = serializers.DateField()
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=0, help_text="Seats.")
+    unit = serializers.CharField()
+    list_unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    list_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    tier = serializers.CharField()
+    policy = serializers.CharField()
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    net_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    currency = serializers.CharField()
+
+
+# --- Contracts: the view set --------------------------------------------------------------------
+
+WRITE_ACTIONS = {"create", "renew", "cancel", "change_end_date"}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List contracts",
+        description=(
+            "Soonest end first. Vendor staff see every contract; a partner user the contracts of "
+            "the customers it looks after now, whoever sold them."
+        ),
+        parameters=[ContractFilterSerializer],
+        responses={200: ContractSerializer, **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One contract by its contract number",
+        responses={200: ContractSerializer, **DETAIL_ERRORS},
+    ),
+    create=extend_schema(
+        summary="Book a new contract",
+        request=ContractCreateSerializer,
+        responses={
+            201: ContractSerializer,
+            **CREATE_ERRORS,
+            409: _error("Nobody looks after the customer, and no partner_number was given."),
+        },
+    ),
+)
+class ContractViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[Contract],
+):
+    serializer_class = ContractSerializer
+    lookup_field = "contract_number"
+    lookup_value_regex = "[^/]+"
+
+    def get_permissions(self) -> list[BasePermission]:
+        if self.action in WRITE_ACTIONS:
+            return [IsAuthenticated(), MayBookContracts()]
+        return [IsAuthenticated(), IsPartnerUserOrVendorStaff()]
+
+    def get_queryset(self) -> QuerySet[Contract]:
+        contracts = contracts_visible_to(user=self.request.user)
+        return contracts_with_relations(contracts=contracts)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        filters = _validated(ContractFilterSerializer, request.query_params)
+        contracts = contracts_filter(contracts=self.get_queryset(), **filters)
+        page = self.paginate_queryset(contracts)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = _validated(ContractCreateSerializer, request.data)
+        try:
+            contract = contract_create(
+                contract_number=data["contract_number"],
+                customer=data["customer_number"],
+                partner=data.get("partner_number"),
+                product=data["sku"],
+                seats=data["seats"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+            )
+        except ContractError as error:
+            raise _conflict(error) from error
+        return self._answer(contract, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Renew a contract",
+        description=(
+            "Creates the follow-up contract and marks this one renewed, in one transaction. "
+            "Active and expired contracts can be renewed; a renewed or cancelled one answers "
+            "409. The follow-up is sold by the partner who looks after the customer now."
+        ),
+        request=ContractRenewSerializer,
+        responses={201: ContractSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def renew(self, request: Request, contract_number: str) -> Response:
+        contract = self.get_object()
+        data = _validated(ContractRenewSerializer, request.data, contract=contract)
+        try:
+            follow_up = contract_renew(
+                contract=contract,
+                contract_number=data["contract_number"],
+                end_date=data["end_date"],
+                start_date=data.get("start_date"),
+                seats=data.get("seats"),
+                product=data.get("sku"),
+            )
+        except ContractError as error:
+            raise _conflict(error) from error
+        return self._answer(follow_up, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Cancel a contract",
+        description="Only an active contract can be cancelled; it keeps its end date.",
+        request=ContractCancelSerializer,
+        responses={200: ContractSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, contract_number: str) -> Response:
+        contract = self.get_object()
+        data = _validated(ContractCancelSerializer, request.data)
+        try:
+            contract_cancel(contract=contract, reason=data["reason"])
+        except ContractError as error:
+            raise _conflict(error) from error
+        return self._answer(contract, status_code=status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Change a contract's end date",
+        description="Only an active contract's end date can change.",
+        request=ContractEndDateSerializer,
+        responses={200: ContractSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="end-date", url_name="end-date")
+    def change_end_date(self, request: Request, contract_number: str) -> Response:
+        contract = self.get_object()
+        data = _validated(ContractEndDateSerializer, request.data, contract=contract)
+        try:
+            contract_change_end_date(contract=contract, end_date=data["end_date"])
+        except ContractError as error:
+            raise _conflict(error) from error
+        return self._answer(contract, status_code=status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="The price of renewing a contract today",
+        description=(
+            "The contract's seats at today's list price, less the tier discount of the partner "
+            "who looks after the customer now. 409 when that partner has no tier."
+        ),
+        responses={
+            200: RenewalQuoteSerializer,
+            **DETAIL_ERRORS,
+            409: _error("The partner has no tier today, so no discount can be determined."),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="renewal-quote", url_name="renewal-quote")
+    def renewal_quote(self, request: Request, contract_number: str) -> Response:
+        contract = self.get_object()
+        try:
+            quote = contract_renewal_quote(contract=contract)
+        except (NoTierInForce, NoPartnerAssigned) as error:
+            raise ApiError(str(error), code="no_quote", status_code=409) from error
+        return Response({"contract_number": contract.contract_number, **quote.as_dict()})
+
+    def _answer(self, contract: Contract, *, status_code: int) -> Response:
+        """The contract as stored now, read back through the caller's scope."""
+        stored = self.get_queryset().get(pk=contract.pk)
+        return Response(self.get_serializer(stored).data, status=status_code)
+
+
+router = SimpleRouter()
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("contracts", ContractViewSet, basename="contract")
+
+urlpatterns = router.urls

@@ -1,0 +1,177 @@
+"""Admin for customers, who looks after them, and their contracts.
+
+The admin is for raw data, but it must not bypass the rules the reminder flow relies on:
+
+- The partner who looks after a customer is a field of the customer's form; saving it goes
+  through `customer_partner_change`, which keeps the history (the spans themselves are
+  read-only here).
+- A contract's status, renewal link, cancellation and end date change only through the
+  services (API `renew`, `cancel`, `end-date`), which plan and cancel reminders in the same
+  transaction; so they are read-only on an existing contract's page.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.utils.translation import gettext_lazy as _
+
+from channeldesk.contracts.models import Contract, Customer, CustomerAssignment
+from channeldesk.contracts.selectors import customer_partner_current, customers_with_partner
+from channeldesk.contracts.services import customer_partner_change
+from channeldesk.core.admin import LargeTablePaginator
+from channeldesk.partners.models import Partner
+
+
+class CustomerAssignmentInline(admin.TabularInline):
+    """The customer's history of partners, newest first; changed through the partner field."""
+
+    model = CustomerAssignment
+    extra = 0
+    fields = ["partner", "valid_from", "valid_to", "created_at"]
+    readonly_fields = ["partner", "valid_from", "valid_to", "created_at"]
+    ordering = ["-valid_from"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CustomerAdminForm(forms.ModelForm):
+    """The customer's master data plus the partner who looks after it from today on."""
+
+    partner = forms.ModelChoiceField(
+        label=_("looked after by"),
+        queryset=Partner.objects.all(),
+        widget=AutocompleteSelect(CustomerAssignment._meta.get_field("partner"), admin.site),
+        help_text=_("A change takes effect today; the previous partner stays in the history."),
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "customer_number",
+            "name",
+            "street",
+            "postal_code",
+            "city",
+            "country",
+            "language",
+            "sector",
+            "contact_name",
+            "contact_email",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["partner"].initial = customer_partner_current(customer=self.instance)
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerAdminForm
+    list_display = ["customer_number", "name", "city", "country", "sector", "looked_after_by"]
+    list_filter = ["sector", "language", "country"]
+    search_fields = ["customer_number", "name", "city", "contact_email"]
+    search_help_text = _("Customer number, name, city or contact e-mail.")
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["customer_number", "name", "sector", "partner"]}),
+        (_("Address"), {"fields": ["street", "postal_code", "city", "country", "language"]}),
+        (_("Contact"), {"fields": ["contact_name", "contact_email"]}),
+        (None, {"fields": ["created_at", "updated_at"]}),
+    ]
+    inlines = [CustomerAssignmentInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return customers_with_partner(customers=super().get_queryset(request))
+
+    @admin.display(description=_("looked after by"))
+    def looked_after_by(self, customer: Customer) -> str:
+        partner = customer_partner_current(customer=customer)
+        return str(partner) if partner is not None else "-"
+
+    def save_model(self, request, obj, form, change):
+        """Saves the master data, then moves the customer to the chosen partner (if it changed)
+        through the service, in the admin's transaction."""
+        super().save_model(request, obj, form, change)
+        customer_partner_change(customer=obj, partner=form.cleaned_data["partner"])
+
+
+@admin.register(CustomerAssignment)
+class CustomerAssignmentAdmin(admin.ModelAdmin):
+    """The history of who looked after which customer; written only by the service."""
+
+    list_display = ["customer", "partner", "valid_from", "valid_to"]
+    list_select_related = ["customer", "partner"]
+    list_filter = ["valid_from"]
+    search_fields = ["=customer__customer_number", "=partner__partner_number"]
+    search_help_text = _("Exact customer number or partner number.")
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Changed on an existing contract only through the services (see the module docstring).
+SERVICE_FIELDS = ["status", "end_date", "renews", "cancelled_at", "cancellation_reason"]
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = [
+        "contract_number",
+        "customer",
+        "partner",
+        "product",
+        "seats",
+        "start_date",
+        "end_date",
+        "status",
+    ]
+    list_filter = ["status", "end_date"]
+    list_select_related = ["customer", "partner", "product"]
+    search_fields = ["=contract_number", "=customer__customer_number", "=partner__partner_number"]
+    search_help_text = _("Exact contract number, customer number or partner number.")
+    autocomplete_fields = ["customer", "partner", "product"]
+    show_full_result_count = False
+    paginator = LargeTablePaginator
+    fields = [
+        "contract_number",
+        "customer",
+        "partner",
+        "product",
+        "seats",
+        "start_date",
+        "end_date",
+        "status",
+        "renews",
+        "cancelled_at",
+        "cancellation_reason",
+        "created_at",
+        "updated_at",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        """New contracts start active and unlinked (renewals go through the service); an
+        existing contract's state fields change only through the services."""
+        if obj is None:
+            return ["status", "renews", "cancelled_at", "cancellation_reason"]
+        return [*SERVICE_FIELDS, "created_at", "updated_at"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return [name for name in self.fields if name not in ("created_at", "updated_at")]
+        return self.fields
