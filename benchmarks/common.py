@@ -90,6 +90,11 @@ def setup_django(scale: Scale) -> str:
         )
     from django.db import connection
 
+    if connection.vendor == "postgresql":
+        # Fresh planner statistics, as after any bulk load (autovacuum may not have run yet).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
     return connection.vendor
 
 
@@ -151,3 +156,28 @@ def peak_rss_mib() -> float:
 def emit(name: str, value: float, unit: str, **extra: Any) -> None:
     record = {"name": name, "value": round(value, 4), "unit": unit, **extra}
     print(json.dumps(record), flush=True)
+
+
+def scratch_database_url(name: str) -> str:
+    """An empty benchmark database of its own (`channeldesk_bench_<name>`) on the server that
+    BENCH_DATABASE_URL names, for benchmarks that bring their own data."""
+    base = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/channeldesk")
+    if base.startswith("sqlite"):
+        return f"sqlite:///{ROOT / 'var' / f'bench-{name}.sqlite3'}"
+    return base.rsplit("/", 1)[0] + f"/channeldesk_bench_{name}"
+
+
+def setup_scratch_django(name: str) -> str:
+    """Point Django at the scratch database, created and migrated; returns the vendor."""
+    url = scratch_database_url(name)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channeldesk.settings")
+    _create_database(url)
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run([CHANNELDESK, "migrate", "--noinput", "-v", "0"], check=True, env=env)
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    return connection.vendor
