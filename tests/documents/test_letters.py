@@ -1,0 +1,167 @@
+"""A letter is checked when it is built; the renewal template fills it in both languages."""
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from channeldesk.documents.composition import letter_compose
+from channeldesk.documents.letters import Letter, LetterError
+from tests.documents.conftest import INFORMATION, RECIPIENT, plain_letter, renewal_letter
+
+
+def test_six_address_lines_fit_the_window() -> None:
+    recipient = (*RECIPIENT, "DEUTSCHLAND")
+
+    letter = plain_letter(recipient=recipient)
+
+    assert letter.recipient == recipient
+
+
+def test_a_seventh_address_line_is_refused() -> None:
+    recipient = ("Müller Maschinenbau GmbH", "Einkauf", "z. Hd. Frau Dr. Anna Beispiel")
+    recipient += ("Gebäude 4", "Industriestraße 12", "70565 Stuttgart", "DEUTSCHLAND")
+
+    with pytest.raises(LetterError) as refused:
+        plain_letter(recipient=recipient)
+
+    assert str(refused.value) == (
+        "The recipient address has 7 lines; the envelope window holds at most 6. "
+        "Shorten it, e.g. by leaving out a department line."
+    )
+
+
+def test_an_address_line_wider_than_the_window_is_refused() -> None:
+    line = "Müller Maschinenbau und Anlagentechnik Süd GmbH & Co. KG"
+
+    with pytest.raises(LetterError) as refused:
+        plain_letter(recipient=(line, "70565 Stuttgart"))
+
+    assert str(refused.value) == (
+        f"The address line '{line}' is 111 mm wide; the envelope window shows 80 mm. "
+        "Split or abbreviate it."
+    )
+
+
+@pytest.mark.parametrize("recipient", [(), ("Müller GmbH", ""), ("Müller GmbH\nEinkauf",)])
+def test_an_empty_address_or_address_line_is_refused(recipient: tuple[str, ...]) -> None:
+    with pytest.raises(LetterError):
+        plain_letter(recipient=recipient)
+
+
+def test_a_language_letters_are_not_written_in_is_refused() -> None:
+    with pytest.raises(LetterError) as refused:
+        dataclasses.replace(plain_letter(), language="fr")
+
+    assert str(refused.value) == "Letters are written in de or en, not in 'fr'."
+
+
+def test_a_letter_without_text_is_refused() -> None:
+    with pytest.raises(LetterError) as refused:
+        dataclasses.replace(plain_letter(), paragraphs=("", "  "))
+
+    assert str(refused.value) == "A letter needs at least one paragraph of text."
+
+
+def test_the_german_renewal_letter_names_contract_product_seats_end_date_and_partner() -> None:
+    letter = renewal_letter("de")
+
+    assert letter.subject == "Ihr Vertrag V-2026-0042 endet am 1. Dezember 2026"
+    assert letter.salutation == "Sehr geehrte Damen und Herren,"
+    assert letter.paragraphs == (
+        "Ihr Vertrag über 1.250 Arbeitsplätze für ChannelDesk Enterprise endet am "
+        "1. Dezember 2026. Wir erinnern Sie rechtzeitig daran, damit Sie die Software ohne "
+        "Unterbrechung weiter nutzen können.",
+        "Vertragsnummer: V-2026-0042\nProdukt: ChannelDesk Enterprise\nArbeitsplätze: 1.250\n"
+        "Vertragsende: 1. Dezember 2026",
+        "Um den Vertrag zu verlängern, wenden Sie sich bitte an Ihren Fachhändler, der Sie "
+        "betreut und Ihnen gern ein Angebot macht:\nAlpha Systemhaus GmbH\n"
+        "Telefon: +49 40 1234567\nE-Mail: vertrieb@alpha.example",
+        "Wenn Sie nichts unternehmen, endet der Vertrag am 1. Dezember 2026. Danach sind Ihre "
+        "Lizenzen nicht mehr gültig, und Sie erhalten weder Updates noch Support.",
+    )
+    assert letter.closing == "Mit freundlichen Grüßen"
+    assert (letter.language, letter.recipient, letter.information) == ("de", RECIPIENT, INFORMATION)
+
+
+def test_the_english_renewal_letter_says_the_same_in_english() -> None:
+    letter = renewal_letter("en")
+
+    assert letter.subject == "Your contract V-2026-0042 ends on 1 December 2026"
+    assert letter.salutation == "Dear Sir or Madam,"
+    assert letter.paragraphs == (
+        "Your contract for 1,250 seats of ChannelDesk Enterprise ends on 1 December 2026. We "
+        "are writing in good time so that you can go on using the software without "
+        "interruption.",
+        "Contract number: V-2026-0042\nProduct: ChannelDesk Enterprise\nSeats: 1,250\n"
+        "End date: 1 December 2026",
+        "To renew the contract, please contact the partner who looks after you; they will be "
+        "glad to send you a quote:\nAlpha Systemhaus GmbH\nPhone: +49 40 1234567\n"
+        "E-mail: vertrieb@alpha.example",
+        "If you do nothing, the contract ends on 1 December 2026. After that your licences are "
+        "no longer valid, and you will receive neither updates nor support.",
+    )
+    assert letter.closing == "Yours faithfully"
+
+
+def test_a_named_contact_is_greeted_by_name_and_one_seat_is_singular() -> None:
+    german = renewal_letter("de", contact_name="Frau Beispiel", seats=1)
+    english = renewal_letter("en", contact_name="Ms Beispiel", seats=1)
+
+    assert german.salutation == "Guten Tag Frau Beispiel,"
+    assert german.paragraphs[0].startswith("Ihr Vertrag über 1 Arbeitsplatz für ")
+    assert (english.salutation, english.closing) == ("Dear Ms Beispiel,", "Yours sincerely")
+    assert english.paragraphs[0].startswith("Your contract for 1 seat of ")
+
+
+def test_a_renewal_context_with_missing_unknown_or_mistyped_keys_is_refused() -> None:
+    context = {
+        "contract_number": "V-1",
+        "product": "ChannelDesk Enterprise",
+        "seats": "25",
+        "end_date": dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+        "partner_name": "Alpha Systemhaus GmbH",
+        "partner_phone": "+49 40 1234567",
+        "partner_mail": "vertrieb@alpha.example",
+    }
+
+    with pytest.raises(LetterError) as refused:
+        letter_compose(
+            template="renewal",
+            language="de",
+            recipient=RECIPIENT,
+            information=INFORMATION,
+            context=context,
+        )
+
+    assert str(refused.value) == (
+        "The 'renewal' letter cannot be filled (missing: partner_email; unknown: partner_mail; "
+        "wrong type: end_date, seats)."
+    )
+
+
+def test_an_unknown_template_is_refused() -> None:
+    with pytest.raises(LetterError) as refused:
+        letter_compose(
+            template="farewell",
+            language="de",
+            recipient=RECIPIENT,
+            information=INFORMATION,
+            context={},
+        )
+
+    assert str(refused.value) == "There is no letter template 'farewell'."
+
+
+def test_a_letter_is_signed_by_the_sender_unless_someone_is_named() -> None:
+    letter = plain_letter()
+
+    assert letter.signed_by == "ChannelDesk Software GmbH"
+    assert dataclasses.replace(letter, signature="Ihr Vertriebsteam").signed_by == (
+        "Ihr Vertriebsteam"
+    )
+
+
+def test_letters_are_plain_values() -> None:
+    assert isinstance(renewal_letter(), Letter)
+    assert renewal_letter() == renewal_letter()
