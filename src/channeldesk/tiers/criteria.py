@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Aggregate, Count, Q, Sum
+from django.db.models import Aggregate, Count, DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.catalog.models import ProductKind
@@ -39,7 +40,7 @@ class CriterionKind:
     is_numeric: bool
     # (parameters, context) -> (metric key, aggregate). Criteria that measure the same thing share
     # one metric key and so one column of the aggregate query.
-    aggregate: Callable[[dict[str, Any], MeasureContext], tuple[str, Aggregate]]
+    aggregate: Callable[[dict[str, Any], MeasureContext], tuple[str, Aggregate | Coalesce]]
     default_comparison: str = "at_least"
 
 
@@ -54,10 +55,17 @@ def _orders(parameters: dict[str, Any], context: MeasureContext) -> tuple[str, A
     )
 
 
-def _revenue(parameters: dict[str, Any], context: MeasureContext) -> tuple[str, Aggregate]:
+def _revenue(parameters: dict[str, Any], context: MeasureContext) -> tuple[str, Coalesce]:
     months = int(parameters.get("months", 12))
     window = months_ending(context.period.end, months)
-    return f"revenue_{months}m", Sum("net_amount", filter=_in_period(window), default=Decimal(0))
+    # An explicit output field keeps the sum exact to the cent on SQLite too, where the database
+    # adds REAL values and Django has to turn the float back into a Decimal.
+    cents = DecimalField(max_digits=16, decimal_places=2)
+    return f"revenue_{months}m", Coalesce(
+        Sum("net_amount", filter=_in_period(window), output_field=cents),
+        Value(Decimal(0)),
+        output_field=cents,
+    )
 
 
 def _beyond_retail(parameters: dict[str, Any], context: MeasureContext) -> tuple[str, Aggregate]:

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import FilteredRelation, Q
 
 from channeldesk.catalog.models import OrderLine
+from channeldesk.core.money import money_round
 from channeldesk.core.periods import Period, PeriodKind, last_complete_period, months_ending
 from channeldesk.partners.models import Partner, PartnerStatus
 from channeldesk.tiers.criteria import KINDS, CriterionKind, MeasureContext
@@ -189,7 +190,15 @@ def tiers_measure(
     # whose fast-start planning makes PostgreSQL pick a slower plan for this aggregate.
     with transaction.atomic():
         analytic_session_tune()
-        return {row[0]: dict(zip(metrics, row[1:], strict=True)) for row in rows}
+        measured = {row[0]: dict(zip(metrics, row[1:], strict=True)) for row in rows}
+    if connection.vendor == "sqlite":
+        # SQLite sums REALs; Django rounds plain columns back to their decimal places but not
+        # aggregates, so amounts are rounded to the cent here (the one money rule).
+        for figures in measured.values():
+            for metric, value in figures.items():
+                if isinstance(value, Decimal):
+                    figures[metric] = money_round(value)
+    return measured
 
 
 def analytic_session_tune() -> None:
