@@ -23,6 +23,7 @@ from channeldesk.commands.demo.generator import partners_generate
 from channeldesk.commands.demo.population import plan_make, population_build
 from channeldesk.commands.demo.serve import partner_examples
 from channeldesk.commands.demo.shape import demo_shape
+from channeldesk.contracts.models import Contract, Customer, CustomerAssignment
 from channeldesk.partners.models import MembershipRole, Partner, PartnerMembership
 from channeldesk.tiers.models import AssignmentSource, TierAssignment
 from tests.demo.conftest import ANCHOR
@@ -47,6 +48,9 @@ def counts() -> dict[str, int]:
         "products": Product.objects.count(),
         "users": get_user_model().objects.count(),
         "memberships": PartnerMembership.objects.count(),
+        "customers": Customer.objects.count(),
+        "customer assignments": CustomerAssignment.objects.count(),
+        "contracts": Contract.objects.count(),
     }
 
 

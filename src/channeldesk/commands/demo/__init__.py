@@ -4,8 +4,12 @@
 - `register`, `orders`: one partner's register entry and its orders, lines and credit notes;
 - `generator`: streams partners with their orders, one at a time, deterministically;
 - `reference`: the product catalogue and the German cities;
-- `loader`, `writers`: write them in chunks (COPY on PostgreSQL), idempotently;
+- `customers`, `subscriptions`, `sectors`, `regions`: the partners' end customers with their
+  contracts and spans of care, one partner at a time (issue 3);
+- `loader`, `customer_loader`, `writers`, `streaming`: write them in chunks (COPY on
+  PostgreSQL), idempotently;
 - `accounts`: the vendor staff, support desk and partner-user logins;
-- `shape`: what the loaded data looks like, measured as the tier criteria measure it;
+- `shape`: what the loaded data looks like, measured as the tier criteria and the reminder flow
+  see it;
 - `serve`: the job worker and the web server behind `channeldesk demo serve`.
 """

@@ -9,16 +9,15 @@
    partners behind.
 3. Partners already present are skipped whole, which makes a second `demo load` add nothing and
    lets an interrupted one carry on where it stopped.
-4. Logins come last: vendor staff always, partner users when asked for.
+4. Then the partners' end customers with their contracts (`customer_loader`), the same way and
+   as idempotently: partners whose customers are there are skipped, the others get theirs.
+5. Logins come last: vendor staff always, partner users when asked for.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import cast
 
 from django.db import connection, transaction
 from django.db.models import Model
@@ -26,6 +25,12 @@ from django.utils import timezone
 
 from channeldesk.catalog.models import Order, OrderLine, Product
 from channeldesk.commands.demo.accounts import partner_accounts_ensure, vendor_accounts_ensure
+from channeldesk.commands.demo.customer_loader import (
+    CustomerProgress,
+    PreparedCustomers,
+    customers_load,
+    customers_prepare,
+)
 from channeldesk.commands.demo.generator import PartnerData, partners_generate
 from channeldesk.commands.demo.population import (
     INITIAL_STATUS_FROM,
@@ -34,6 +39,7 @@ from channeldesk.commands.demo.population import (
     population_build,
 )
 from channeldesk.commands.demo.reference import PRODUCTS
+from channeldesk.commands.demo.streaming import chunked, prefetched
 from channeldesk.commands.demo.writers import (
     TableWriter,
     next_id,
@@ -44,7 +50,6 @@ from channeldesk.partners.models import Contact, Partner, PartnerStatus
 from channeldesk.tiers.models import AssignmentSource, Tier, TierAssignment, TierPolicy
 
 CHUNK_LINES = 100_000
-_END = object()
 PREVIOUS_POLICY = "previous"
 
 PARTNER_FIELDS = (
@@ -75,6 +80,11 @@ class PreparedLoad:
     present: frozenset[str]
     partners_to_load: int
     lines_to_load: int
+    customers: PreparedCustomers
+
+    @property
+    def nothing_to_load(self) -> bool:
+        return not self.partners_to_load and not self.customers.customers_to_load
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,8 @@ class LoadResult:
     partners_added: int
     orders_added: int
     lines_added: int
+    customers_added: int
+    contracts_added: int
     vendor_logins_added: int
     partner_users_added: int
 
@@ -97,7 +109,8 @@ class _References:
 
 
 def demo_prepare(*, plan: DemoPlan) -> PreparedLoad:
-    """The population of the plan and what of it is still missing from the register."""
+    """The population of the plan and what of it, partners and customers, is still missing from
+    the register."""
     population = population_build(plan=plan)
     numbers = {plan.partner_number(index) for index in range(plan.partners)}
     present = frozenset(
@@ -112,30 +125,56 @@ def demo_prepare(*, plan: DemoPlan) -> PreparedLoad:
         present=present,
         partners_to_load=len(missing),
         lines_to_load=sum(population.line_budgets[index] for index in missing),
+        customers=customers_prepare(population=population),
     )
 
 
 def demo_load(
-    *, prepared: PreparedLoad, with_users: bool, on_progress: ProgressCallback | None = None
+    *,
+    prepared: PreparedLoad,
+    with_users: bool,
+    on_progress: ProgressCallback | None = None,
+    on_customers: CustomerProgress | None = None,
 ) -> LoadResult:
-    """Write the missing partners with their history, then the logins."""
+    """Write the missing partners with their history, then the missing customers with their
+    contracts, then the logins."""
     references = _references_load()
     writer = writer_for_connection()
     partners = orders = lines = 0
     stream = partners_generate(population=prepared.population, skip=prepared.present)
-    for chunk in _prefetched(chunks=_chunked(stream=stream)):
-        chunk_lines = sum(len(order.lines) for data in chunk for order in data.orders)
+    for chunk in prefetched(chunks=chunked(items=stream, weight=_line_count, limit=CHUNK_LINES)):
+        chunk_lines = sum(_line_count(data) for data in chunk)
         orders += _chunk_write(chunk=chunk, references=references, writer=writer)
         partners, lines = partners + len(chunk), lines + chunk_lines
         if on_progress:
             on_progress(chunk_lines, len(chunk))
+    customers = customers_load(
+        population=prepared.population,
+        prepared=prepared.customers,
+        product_ids=references.product_ids,
+        now=references.now,
+        writer=writer,
+        on_progress=on_customers,
+    )
     plan = prepared.plan
     vendor_added = vendor_accounts_ensure()
     users_added = 0
     if with_users:
         numbers = [plan.partner_number(index) for index in range(plan.partners)]
         users_added = partner_accounts_ensure(partner_numbers=numbers)
-    return LoadResult(partners, orders, lines, vendor_added, users_added)
+    return LoadResult(
+        partners_added=partners,
+        orders_added=orders,
+        lines_added=lines,
+        customers_added=customers.customers,
+        contracts_added=customers.contracts,
+        vendor_logins_added=vendor_added,
+        partner_users_added=users_added,
+    )
+
+
+def _line_count(data: PartnerData) -> int:
+    return sum(len(order.lines) for order in data.orders)
 
 
 def products_ensure() -> tuple[int, ...]:
@@ -175,59 +214,6 @@ def _references_load() -> _References:
         tier_ids=tier_ids,
         now=connection.ops.adapt_datetimefield_value(timezone.now()),
     )
-
-
-def _chunked(*, stream: Iterator[PartnerData]) -> Iterator[list[PartnerData]]:
-    """Whole partners, grouped until a group holds `CHUNK_LINES` order lines."""
-    chunk: list[PartnerData] = []
-    lines = 0
-    for data in stream:
-        chunk.append(data)
-        lines += sum(len(order.lines) for order in data.orders)
-        if lines >= CHUNK_LINES:
-            yield chunk
-            chunk, lines = [], 0
-    if chunk:
-        yield chunk
-
-
-def _prefetched(*, chunks: Iterator[list[PartnerData]]) -> Iterator[list[PartnerData]]:
-    """Yield `chunks`, generating the next one in a thread while the caller writes this one.
-
-    Writing a chunk is mostly waiting for the database (PostgreSQL checks every foreign key of a
-    chunk at commit) and psycopg releases the GIL while it waits, so generating meanwhile takes
-    about a fifth off a full-scale load. At most one chunk waits in the queue: memory stays flat.
-    Generation touches no database, so the thread needs no connection of its own.
-    """
-    handover: queue.Queue[object] = queue.Queue(maxsize=1)
-    stopped = threading.Event()
-
-    def hand_over(item: object) -> None:
-        while not stopped.is_set():
-            try:
-                handover.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def produce() -> None:
-        try:
-            for chunk in chunks:
-                hand_over(chunk)
-            hand_over(_END)
-        except BaseException as error:  # handed over: re-raised in the consuming thread
-            hand_over(error)
-
-    thread = threading.Thread(target=produce, name="demo-generator", daemon=True)
-    thread.start()
-    try:
-        while (item := handover.get()) is not _END:
-            if isinstance(item, BaseException):
-                raise item
-            yield cast(list[PartnerData], item)
-    finally:
-        stopped.set()
-        thread.join()
 
 
 def _chunk_write(

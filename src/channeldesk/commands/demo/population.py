@@ -317,7 +317,7 @@ def slices_make(*, plan: DemoPlan) -> tuple[Slice, ...]:
     return tuple(slices)
 
 
-def _poisson(*, rng: random.Random, mean: float) -> int:
+def poisson(*, rng: random.Random, mean: float) -> int:
     """Knuth's method: exact and fast for the small means of orders per half-year."""
     limit, count, product = math.exp(-mean), 0, rng.random()
     while product > limit:
@@ -342,7 +342,7 @@ def schedule_draw(
                 days.append(rng.randint(part.first, part.last))
             continue
         mean = profile.rate * part.fraction * math.exp(profile.trend * (1.0 - part.years_ago))
-        days.extend(rng.randint(part.first, part.last) for _ in range(_poisson(rng=rng, mean=mean)))
+        days.extend(rng.randint(part.first, part.last) for _ in range(poisson(rng=rng, mean=mean)))
     days.sort()
     last = plan.today.toordinal()
     schedule = []

@@ -9,6 +9,7 @@ anybody.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 import unicodedata
 from dataclasses import dataclass
@@ -69,8 +70,12 @@ _CITY_WEIGHTS = list(accumulate(city.weight for city in CITIES))
 _LEGAL_FORM_WEIGHTS = list(accumulate(weight for _, weight in LEGAL_FORMS))
 
 
-def _ascii_slug(*, text: str) -> str:
-    """'Müller & Söhne' -> 'mueller-soehne': German transliteration for e-mail addresses."""
+@functools.lru_cache(maxsize=16_384)
+def ascii_slug(*, text: str) -> str:
+    """'Müller & Söhne' -> 'mueller-soehne': German transliteration for e-mail addresses.
+
+    Cached: the names come from Faker's finite lists, and customers repeat them often.
+    """
     for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
         text = text.lower().replace(umlaut, spelled)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -83,7 +88,7 @@ def partner_record_make(
     plan = population.plan
     rng = random_stream(plan=plan, index=profile.index, purpose="register")
     faker.seed_instance(f"channeldesk-demo:{plan.seed}:{profile.index}:faker")
-    city = CITIES[weighted_index(rng=rng, cumulative=_CITY_WEIGHTS)]
+    city = CITIES[_city_draw(rng=rng)]
     owner, partner_name = faker.last_name(), faker.last_name()
     brand = BRANDS[rng.randrange(len(BRANDS))]
     pattern = NAME_PATTERNS[rng.randrange(len(NAME_PATTERNS))]
@@ -92,7 +97,7 @@ def partner_record_make(
         last=owner, other=partner_name, brand=brand, city=city.name, form=legal_form
     )
     trade_name = brand if "{brand}" in pattern else owner
-    domain = f"{_ascii_slug(text=trade_name)}-{_ascii_slug(text=city.name)}"
+    domain = f"{ascii_slug(text=trade_name)}-{ascii_slug(text=city.name)}"
     contact_first, contact_last = faker.first_name(), faker.last_name()
     since_first, since_last = dt.date(1991, 1, 1).toordinal(), INITIAL_STATUS_FROM.toordinal() - 1
     return PartnerRecord(
@@ -109,10 +114,21 @@ def partner_record_make(
         partner_since=dt.date.fromordinal(rng.randint(since_first, since_last)),
         contact_name=f"{contact_first} {contact_last}",
         contact_role=CONTACT_ROLES[rng.randrange(len(CONTACT_ROLES))],
-        contact_email=f"{_ascii_slug(text=contact_first)}.{_ascii_slug(text=contact_last)}@{domain}.example",
+        contact_email=f"{ascii_slug(text=contact_first)}.{ascii_slug(text=contact_last)}@{domain}.example",
         segment=profile.segment,
         initial_tier=population.initial_tier(profile.index),
     )
+
+
+def partner_city_index(*, plan: DemoPlan, index: int) -> int:
+    """The partner's city (an index into `CITIES`) without generating the rest of its register
+    entry: the first draw of its register stream, as `partner_record_make` draws it. The
+    customers of a partner sit around its city."""
+    return _city_draw(rng=random_stream(plan=plan, index=index, purpose="register"))
+
+
+def _city_draw(*, rng: random.Random) -> int:
+    return weighted_index(rng=rng, cumulative=_CITY_WEIGHTS)
 
 
 def _phone(*, rng: random.Random, city: City) -> str:

@@ -4,6 +4,10 @@
 about half near non-buyers; R2: 80 Gold and 860 Silver before the change; R5: retail-only
 buyers), and so that one can see there is room to calibrate the default policy: far more partners
 meet the order criteria of Gold and Silver than the targets 60-75 and 200-250.
+
+`customers_shape` does the same for the end customers and contracts: the sector mix (public
+authorities well represented, for the licensing issue), contracts by status, and that contracts
+end on every day of the year before and the year after the anchor (the reminder flow's work).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 
 from channeldesk.catalog.models import OrderLine, ProductKind
+from channeldesk.commands.demo.subscriptions import WINDOW_DAYS
+from channeldesk.contracts.models import Contract, Customer, CustomerAssignment
 from channeldesk.core.periods import Period, last_complete_period
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.models import AssignmentSource, TierAssignment
@@ -82,4 +88,61 @@ def demo_shape(*, as_of: dt.date) -> DemoShape:
             1 for orders, non_retail in rows if orders >= SILVER_MINIMUM_ORDERS and non_retail
         ),
         initial_tiers=dict(initial),
+    )
+
+
+@dataclass(frozen=True)
+class CustomerShape:
+    """The end customers and their contracts, measured as the reminder flow and the compliance
+    report will see them."""
+
+    customers: int
+    by_sector: dict[str, int]  # largest first
+    moved: int  # customers with more than one span of care
+    contracts_by_status: dict[str, int]
+    ending_before: int  # contracts ending in the 365 days before the anchor
+    ending_after: int  # contracts ending on the anchor or in the 364 days after it
+    fewest_on_a_day: int  # the fewest contracts ending on one day of those two years
+    most_on_a_day: int
+
+
+def customers_shape(*, as_of: dt.date) -> CustomerShape:
+    """Count customers by sector and contracts by status and by end date, in a few aggregate
+    queries."""
+    by_sector = dict(
+        Customer.objects.values("sector")
+        .annotate(customers=Count("id"))
+        .order_by("-customers", "sector")
+        .values_list("sector", "customers")
+    )
+    by_status = dict(
+        Contract.objects.values("status")
+        .annotate(contracts=Count("id"))
+        .order_by("-contracts", "status")
+        .values_list("status", "contracts")
+    )
+    first, end = as_of - dt.timedelta(days=WINDOW_DAYS), as_of + dt.timedelta(days=WINDOW_DAYS)
+    per_day = dict(
+        Contract.objects.filter(end_date__gte=first, end_date__lt=end)
+        .values("end_date")
+        .annotate(contracts=Count("id"))
+        .order_by()
+        .values_list("end_date", "contracts")
+    )
+    days = [per_day.get(first + dt.timedelta(days=offset), 0) for offset in range(2 * WINDOW_DAYS)]
+    moved = (
+        CustomerAssignment.objects.values("customer_id")
+        .annotate(spans=Count("id"))
+        .filter(spans__gt=1)
+        .count()
+    )
+    return CustomerShape(
+        customers=sum(by_sector.values()),
+        by_sector=by_sector,
+        moved=moved,
+        contracts_by_status=by_status,
+        ending_before=sum(days[:WINDOW_DAYS]),
+        ending_after=sum(days[WINDOW_DAYS:]),
+        fewest_on_a_day=min(days),
+        most_on_a_day=max(days),
     )

@@ -1,7 +1,8 @@
 """`channeldesk demo load|serve`: the demo data shaped by the seed, and the demo servers.
 
-`demo load` is what `make demo` runs before serving; it may run any number of times (partners
-already present are skipped, so nothing is duplicated). See docs/demo.md for the data's shape.
+`demo load` is what `make demo` runs before serving; it may run any number of times (partners,
+and partners' customers, already present are skipped, so nothing is duplicated). See
+docs/demo.md for the data's shape.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ from channeldesk.commands.demo.serve import (
     processes_run,
     serve_commands,
 )
-from channeldesk.commands.demo.shape import demo_shape
+from channeldesk.commands.demo.shape import customers_shape, demo_shape
+from channeldesk.contracts.models import CustomerSector
 
 
 def _date(value: str) -> dt.date:
@@ -118,33 +120,58 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self._report_load(prepared=prepared, result=result, seconds=time.monotonic() - started)
         self._report_shape(plan=plan)
+        self._report_customers(plan=plan)
         self._report_logins(with_users=with_users)
 
     def _load_with_progress(
         self, *, prepared: PreparedLoad, with_users: bool, verbosity: int
     ) -> LoadResult:
-        """The load with a progress bar on stderr (none at verbosity 0 or with nothing to do)."""
-        if verbosity == 0 or prepared.partners_to_load == 0:
+        """The load with a progress bar on stderr (none at verbosity 0 or with nothing to do):
+        order lines while the partners are written, then customers while their contracts are."""
+        if verbosity == 0 or prepared.nothing_to_load:
             return demo_load(prepared=prepared, with_users=with_users)
         progress = Progress(
-            TextColumn("[bold]order lines"),
+            TextColumn("[bold]{task.description:<11}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("{task.fields[partners]:,} partners"),
+            TextColumn("{task.fields[detail]}"),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=Console(stderr=True),
         )
         with progress:
-            task = progress.add_task("load", total=prepared.lines_to_load, partners=0)
-            partners = 0
+            lines_task = progress.add_task(
+                "order lines",
+                total=prepared.lines_to_load,
+                detail="0 partners",
+                visible=bool(prepared.lines_to_load),
+            )
+            customers_task = progress.add_task(
+                "customers",
+                total=prepared.customers.customers_to_load,
+                detail="0 contracts",
+                visible=bool(prepared.customers.customers_to_load),
+            )
+            partners = contracts = 0
 
             def advance(lines: int, chunk_partners: int) -> None:
                 nonlocal partners
                 partners += chunk_partners
-                progress.update(task, advance=lines, partners=partners)
+                progress.update(lines_task, advance=lines, detail=f"{partners:,} partners")
 
-            return demo_load(prepared=prepared, with_users=with_users, on_progress=advance)
+            def advance_customers(customers: int, chunk_contracts: int) -> None:
+                nonlocal contracts
+                contracts += chunk_contracts
+                progress.update(
+                    customers_task, advance=customers, detail=f"{contracts:,} contracts"
+                )
+
+            return demo_load(
+                prepared=prepared,
+                with_users=with_users,
+                on_progress=advance,
+                on_customers=advance_customers,
+            )
 
     def _report_load(self, *, prepared: PreparedLoad, result: LoadResult, seconds: float) -> None:
         if prepared.present:
@@ -155,8 +182,15 @@ class Command(BaseCommand):
         if result.partners_added:
             self.stdout.write(
                 f"Loaded {result.partners_added:,} partners with {result.orders_added:,} orders "
-                f"and credit notes ({result.lines_added:,} order lines) in {seconds:,.1f} s."
+                f"and credit notes ({result.lines_added:,} order lines)."
             )
+        if result.customers_added:
+            self.stdout.write(
+                f"Loaded {result.customers_added:,} customers with "
+                f"{result.contracts_added:,} contracts."
+            )
+        if result.partners_added or result.customers_added:
+            self.stdout.write(f"Took {seconds:,.1f} s.")
         else:
             self.stdout.write("Nothing to add: the demo data is already loaded.")
         if result.vendor_logins_added or result.partner_users_added:
@@ -183,6 +217,25 @@ class Command(BaseCommand):
             f"  meeting Gold's order criteria (>= 4 orders, not only retail): "
             f"{shape.gold_candidates:,}; Silver's (>= 2 orders): {shape.silver_candidates:,}\n"
             f"  initial tiers (previous programme): {initial or 'none'}"
+        )
+
+    def _report_customers(self, *, plan: DemoPlan) -> None:
+        shape = customers_shape(as_of=plan.today)
+        if not shape.customers:
+            return
+        sectors = ", ".join(f"{sector} {count:,}" for sector, count in shape.by_sector.items())
+        authorities = shape.by_sector.get(CustomerSector.PUBLIC_AUTHORITY, 0) / shape.customers
+        statuses = ", ".join(
+            f"{status} {count:,}" for status, count in shape.contracts_by_status.items()
+        )
+        self.stdout.write(
+            f"\nCustomers and contracts:\n"
+            f"  {shape.customers:,} customers ({authorities:.0%} public authorities): {sectors}; "
+            f"{shape.moved:,} moved to another partner\n"
+            f"  {sum(shape.contracts_by_status.values()):,} contracts: {statuses}\n"
+            f"  ending in the year before {plan.today}: {shape.ending_before:,}, in the year "
+            f"from it: {shape.ending_after:,}; {shape.fewest_on_a_day}-{shape.most_on_a_day} "
+            "on each of those days"
         )
 
     def _report_logins(self, *, with_users: bool) -> None:
