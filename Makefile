@@ -26,6 +26,9 @@ $(VENV)/.installed-dev: requirements/dev.lock pyproject.toml | $(PY)
 	$(PY) -m pip install -q --no-deps -e .
 	@touch $@ $(VENV)/.installed-base
 
+# The demo keeps the e-mails it sends as files in var/mail (a local mailbox) unless EMAIL_URL
+# says otherwise.
+demo: export EMAIL_URL ?= filemail:///var/mail
 demo: $(VENV)/.installed-base
 	$(BIN)/channeldesk migrate --noinput
 	$(BIN)/channeldesk collectstatic --noinput -v 0

@@ -121,6 +121,8 @@ _email_options = {
     "use_ssl": _email.get("EMAIL_USE_SSL"),
     "file_path": _email.get("EMAIL_FILE_PATH"),
 }
+# A hung SMTP server must not hold a dispatcher past half its lease (see docs/outbox.md).
+_email_options["timeout"] = env.int("EMAIL_TIMEOUT", default=30)
 if _email["EMAIL_BACKEND"] != "django.core.mail.backends.smtp.EmailBackend":
     _email_options = {"file_path": _email_options["file_path"]}
 MAILERS = {

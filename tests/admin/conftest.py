@@ -11,7 +11,9 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from channeldesk.catalog.models import Order
+from channeldesk.contracts.reminders.planning import reminders_plan
 from channeldesk.core.models import UserPreference
+from channeldesk.notifications.services import outbox_enqueue
 from channeldesk.partners.models import Contact
 from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierOverride, TierPolicy
 from tests.conftest import Personas
@@ -53,7 +55,13 @@ def admin_data(personas: Personas) -> AdminData:
     )
     UserPreference.objects.create(user=personas.partner_a_user, language="en")
     Token.objects.create(user=personas.partner_b_user)
-    contract_of(customer_of(partner, customer_number="K-1"), contract_number="V-1")
+    customer = customer_of(partner, customer_number="K-1")
+    contract_of(customer, contract_number="V-1")
+    ending = contract_of(customer, contract_number="V-2", end_date=dt.date(2026, 12, 31))
+    reminders_plan(today=dt.date(2026, 10, 1), contract_ids=[ending.pk])
+    outbox_enqueue(
+        key="admin-test:1", to=["partner@example.com"], subject="Renewal", text="Your customer."
+    )
     return AdminData(
         personas=personas,
         order=order,

@@ -12,7 +12,8 @@ from django.urls import reverse
 from rest_framework.authtoken.models import TokenProxy
 
 from channeldesk.catalog.models import OrderLine
-from channeldesk.contracts.models import CustomerAssignment
+from channeldesk.contracts.models import CustomerAssignment, Reminder
+from channeldesk.notifications.models import OutboxMessage
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.models import TierAssignment
 from tests.admin.conftest import AdminData
@@ -20,7 +21,14 @@ from tests.conftest import Personas
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory, order_with_lines
 
 # History and imported detail rows: looked at in the admin, never added there.
-READ_ONLY_MODELS: set[type[Model]] = {OrderLine, TierAssignment, CustomerAssignment}
+# History and machine-written records: viewed in the admin, never added by hand.
+READ_ONLY_MODELS: set[type[Model]] = {
+    OrderLine,
+    TierAssignment,
+    CustomerAssignment,
+    Reminder,
+    OutboxMessage,
+}
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
@@ -148,3 +156,17 @@ def test_changelist_queries_do_not_grow_with_its_rows(
     _more_rows(admin_data)
 
     assert _changelist_queries(staff_client, model) == few
+
+
+def test_partner_page_shows_the_tier_history_with_discount_and_reasons(
+    admin_data: AdminData, staff_client: Client
+) -> None:
+    partner = admin_data.personas.partner_a
+
+    response = staff_client.get(_url(Partner, "change", partner.pk))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "silver" in content
+    assert "25.00" in content or "25,00" in content
+    assert "revenue" in content

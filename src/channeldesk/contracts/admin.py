@@ -8,6 +8,9 @@ The admin is for raw data, but it must not bypass the rules the reminder flow re
 - A contract's status, renewal link, cancellation and end date change only through the
   services (API `renew`, `cancel`, `end-date`), which plan and cancel reminders in the same
   transaction; so they are read-only on an existing contract's page.
+- Reminder schedules and rules are data vendor staff edit here; reminders themselves are
+  written by planning and the dispatcher only, and staff act on them through the release and
+  dismiss actions, which go through the services and are recorded in the history.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.contracts.models import Contract, Customer, CustomerAssignment
+
+# The reminder flow's admin lives beside its code (`contracts.reminders.admin`); importing it
+# here registers it, since Django looks only for each app's `admin` module.
+from channeldesk.contracts.reminders import admin as reminders_admin  # noqa: F401
 from channeldesk.contracts.selectors import customer_partner_current, customers_with_partner
 from channeldesk.contracts.services import customer_partner_change
 from channeldesk.core.admin import LargeTablePaginator

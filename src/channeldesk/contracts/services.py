@@ -1,12 +1,16 @@
 """Writes for customers and contracts. Each service runs in one transaction.
 
 Contracts change state only here: `contract_renew`, `contract_cancel`, `contract_change_end_date`
-and the `contracts_expire` sweep. The reminder flow hooks into exactly these functions, so that
-renewing or cancelling a contract cancels its pending reminders, and changing an end date
-re-plans them, in the same transaction. Each locks the contract row (`SELECT … FOR UPDATE` on
-PostgreSQL; SQLite has one writer at a time) and checks its status again under the lock, so two
-requests racing to renew the same contract cannot both succeed; the named unique constraint
-`contract_one_follow_up` is the hard guard behind that.
+and the `contracts_expire` sweep. The first three re-plan the contract's reminders
+(`reminders.planning.reminders_plan` for that contract) in their own transaction, so that
+renewing or cancelling a contract cancels its planned reminders, and changing an end date
+cancels the old ones and plans the new ones, together with the change or not at all. Expiring
+changes no reminder: the one after an unrenewed end is exactly for expired contracts.
+
+Each locks the contract row (`SELECT … FOR UPDATE` on PostgreSQL; SQLite has one writer at a time)
+and checks its status again under the lock, so two requests racing to renew the same contract
+cannot both succeed; the named unique constraint `contract_one_follow_up` is the hard guard
+behind that.
 
 Field values are validated by the callers (API serializers, import row models) before a service
 runs; the services refuse what the contract's state does not allow, with a `ContractError`.
@@ -29,6 +33,7 @@ from channeldesk.contracts.models import (
     CustomerAssignment,
     CustomerSector,
 )
+from channeldesk.contracts.reminders.planning import reminders_plan
 from channeldesk.contracts.selectors import contracts_active_past_end, customer_partner_on
 from channeldesk.partners.models import Partner
 
@@ -180,7 +185,8 @@ def contract_renew(
     2. Create the follow-up for the same customer: from the day after the end date unless told
        otherwise, same product and seats unless told otherwise, sold by the partner who looks
        after the customer now.
-    3. Mark the contract renewed. Should anything fail, neither change is kept.
+    3. Mark the contract renewed, cancel its planned reminders and plan the follow-up's.
+       Should anything fail, no change is kept.
     Returns the follow-up; the `contract` passed in is updated to its new status.
     """
     previous = _locked(contract=contract)
@@ -198,6 +204,7 @@ def contract_renew(
         renews=previous,
     )
     _mark_renewed(previous=previous)
+    reminders_plan(contract_ids=[previous.pk, follow_up.pk])
     _copy_state(source=previous, target=contract)
     return follow_up
 
@@ -207,7 +214,8 @@ def contract_cancel(*, contract: Contract, reason: str) -> Contract:
     """Cancel an active contract: it will not be renewed, and nothing more is sent about it.
 
     The end date is kept (it says until when the customer was entitled); to end a contract
-    sooner, change its end date first. `reason` is stored for the back office.
+    sooner, change its end date first. `reason` is stored for the back office, and quoted in
+    the history of the planned reminders this cancels.
     """
     if not reason.strip():
         raise ContractError("A cancellation needs a reason.", code="reason_missing")
@@ -219,6 +227,7 @@ def contract_cancel(*, contract: Contract, reason: str) -> Contract:
     locked.cancelled_at = timezone.now()
     locked.cancellation_reason = reason.strip()
     locked.save(update_fields=["status", "cancelled_at", "cancellation_reason", "updated_at"])
+    reminders_plan(contract_ids=[locked.pk])
     _copy_state(source=locked, target=contract)
     return contract
 
@@ -228,7 +237,8 @@ def contract_change_end_date(*, contract: Contract, end_date: dt.date) -> Contra
     """Move an active contract's end date (an extension, or an earlier end).
 
     The same end date again changes nothing. An end date moved into the past leaves the contract
-    active until the expiry sweep runs, like any other contract that ran out.
+    active until the expiry sweep runs, like any other contract that ran out. The reminders
+    planned for the old end date are cancelled and those for the new one planned.
     """
     locked = _locked(contract=contract)
     _refuse_unless(
@@ -246,6 +256,7 @@ def contract_change_end_date(*, contract: Contract, end_date: dt.date) -> Contra
     if end_date != locked.end_date:
         locked.end_date = end_date
         locked.save(update_fields=["end_date", "updated_at"])
+        reminders_plan(contract_ids=[locked.pk])
     _copy_state(source=locked, target=contract)
     return contract
 

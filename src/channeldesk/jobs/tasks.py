@@ -8,6 +8,8 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from channeldesk.contracts.reminders.services import reminders_run
+from channeldesk.notifications.dispatch import outbox_dispatch
 from channeldesk.tiers.services import tiers_sweep
 
 
@@ -15,3 +17,20 @@ from channeldesk.tiers.services import tiers_sweep
 def tiers_daily_sweep() -> None:
     """Apply a policy whose day has come, tier new partners, end expired overrides."""
     tiers_sweep(on=timezone.localdate())
+
+
+@db_periodic_task(crontab(minute="5"))
+def reminders_hourly_sweep() -> None:
+    """Plan renewal reminders, expire contracts that ran out, send the reminders due today.
+
+    Hourly rather than daily so that a failed or missed run is caught up within the hour; the
+    sweep is idempotent, so the repeated runs of a day find nothing more to do. The e-mails it
+    hands to the outbox go out with `outbox_minutely_dispatch`.
+    """
+    reminders_run(today=timezone.localdate(), dispatch_outbox=False)
+
+
+@db_periodic_task(crontab(minute="*"))
+def outbox_minutely_dispatch() -> None:
+    """Send the e-mails that are due: new ones, and retries whose backoff has run out."""
+    outbox_dispatch()

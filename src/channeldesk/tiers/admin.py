@@ -13,9 +13,13 @@ import json
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.core.admin import LargeTablePaginator
+from channeldesk.partners.admin import PartnerAdmin
+from channeldesk.partners.models import Partner
 from channeldesk.tiers.criteria import KINDS
 from channeldesk.tiers.models import (
     PolicyStatus,
@@ -273,3 +277,39 @@ class TierOverrideAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class TierHistoryInline(admin.TabularInline):
+    """A partner's tiers over time, newest first, with the reasons (read-only: history)."""
+
+    model = TierAssignment
+    verbose_name_plural = _("tier history (the open row is the tier in force)")
+    fields = ["valid_from", "valid_to", "tier", "discount", "policy", "source", "reasons"]
+    readonly_fields = ("valid_from", "valid_to", "tier", "discount", "policy", "source", "reasons")
+    ordering = ["-valid_from"]
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TierAssignment]:
+        return super().get_queryset(request).select_related("tier", "policy")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description=_("discount %"))
+    def discount(self, assignment: TierAssignment) -> object:
+        return assignment.tier.discount_percent
+
+
+class PartnerWithTiersAdmin(PartnerAdmin):
+    """The partner page with its tier history. Registered here because `partners` sits below
+    `tiers` and may not import it."""
+
+    inlines = [*PartnerAdmin.inlines, TierHistoryInline]
+
+
+admin.site.unregister(Partner)
+admin.site.register(Partner, PartnerWithTiersAdmin)

@@ -11,7 +11,9 @@ import argparse
 import datetime as dt
 import time
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from rich.console import Console
@@ -47,6 +49,11 @@ from channeldesk.commands.demo.serve import (
 )
 from channeldesk.commands.demo.shape import customers_shape, demo_shape
 from channeldesk.contracts.models import CustomerSector
+from channeldesk.contracts.reminders.services import reminders_run
+
+# The demo's first load runs the reminder sweep for this many past days, so staff see letters
+# and partner e-mails already sent.
+DEMO_REMINDER_DAYS = 14
 
 
 def _date(value: str) -> dt.date:
@@ -80,6 +87,13 @@ class Command(BaseCommand):
             action=argparse.BooleanOptionalAction,
             default=None,
             help=f"A login per partner (default: only up to {DEFAULT_PARTNERS} partners).",
+        )
+        load.add_argument(
+            "--reminder-days",
+            type=int,
+            default=None,
+            help="Run the renewal reminders for the last N days up to the anchor date, so letters "
+            f"and e-mails have been sent (default: 14 up to {DEFAULT_PARTNERS} partners, else 0).",
         )
         serve = actions.add_parser("serve", help="Print the logins, run the worker and the server.")
         serve.add_argument("--host", default="127.0.0.1")
@@ -121,7 +135,33 @@ class Command(BaseCommand):
         self._report_load(prepared=prepared, result=result, seconds=time.monotonic() - started)
         self._report_shape(plan=plan)
         self._report_customers(plan=plan)
+        days = options["reminder_days"]
+        if days is None:
+            days = DEMO_REMINDER_DAYS if plan.partners <= DEFAULT_PARTNERS else 0
+        self._replay_reminders(until=plan.today, days=days)
         self._report_logins(with_users=with_users)
+
+    def _replay_reminders(self, *, until: dt.date, days: int) -> None:
+        """Run the daily reminder sweep for each of the last `days` days, as the job would have.
+
+        Idempotent like the sweep itself: a second load sends nothing again.
+        """
+        if days <= 0:
+            return
+        berlin = ZoneInfo(settings.TIME_ZONE)
+        sent = 0
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("renewal reminders", total=days)
+            for offset in range(days, -1, -1):
+                day = until - dt.timedelta(days=offset)
+                now = dt.datetime.combine(day, dt.time(9, 0), tzinfo=berlin)
+                report = reminders_run(today=day, now=now, limit=10_000)
+                sent += report.dispatch.sent
+                progress.advance(task)
+        self.stdout.write(
+            f"Renewal reminders: the daily sweep ran for {days + 1} days up to {until}; "
+            f"{sent} reminders sent (letters are in the print batch: channeldesk letters batch)."
+        )
 
     def _load_with_progress(
         self, *, prepared: PreparedLoad, with_users: bool, verbosity: int

@@ -1,0 +1,337 @@
+"""`reminders_dispatch`: e-mails per second from the outbox to a local SMTP sink.
+
+Target (issue 3, section 6): two dispatcher processes deliver at least 500 e-mails/s to an SMTP
+server on loopback (aiosmtpd in a process of its own). The limit, measured in the same run, is
+the bare rate of Django's SMTP backend sending the same messages in one loop over one
+connection (`baseline`); `ratio` is outbox rate / bare rate. Every run also checks that each
+message arrived exactly once.
+
+The dispatchers start up (Django, database connection) before the clock starts, so the figure
+is the sending, not Python's start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import time
+from collections import Counter
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from common import emit, scratch_database_url, setup_scratch_django
+
+MESSAGES = {"small": 500, "full": 10_000}
+DISPATCHERS = 2
+TARGET = 500
+STARTUP_TIMEOUT = 120  # seconds
+RUN_TIMEOUT = 600  # seconds
+# Children first, so that DELETE on SQLite meets no foreign key.
+TABLES = (
+    "notifications_outboxevent",
+    "notifications_outboxattachment",
+    "notifications_outboxmessage",
+)
+TEXT = (
+    "Guten Tag,\n\nIhr Kunde {number} erhält in 15 Tagen ein Schreiben zur Verlängerung seines "
+    "Vertrags über 25 Lizenzen ChannelDesk Enterprise, der am 31. Dezember 2026 endet.\n\n"
+    "Ihr Angebot zu Ihrem aktuellen Partnerrabatt: 12.345,00 € netto.\n\n"
+    "Mit freundlichen Grüßen\nIhr Partnerteam\n"
+)
+
+
+# --- The SMTP sink (its own process) ------------------------------------------------------
+
+
+def _sink(port: int, control: Connection) -> None:
+    """Counts Message-IDs; answers `stats` (and resets) over the pipe until told to `stop`.
+
+    It finds the Message-ID with a regular expression rather than a header parser: the sink is
+    shared by both dispatchers and should cost as little as it can.
+    """
+    import re
+
+    from aiosmtpd.controller import Controller
+
+    message_id = re.compile(rb"^Message-ID: *(<[^>]*>)", re.MULTILINE | re.IGNORECASE)
+
+    class Handler:
+        def __init__(self) -> None:
+            self.seen: Counter[str] = Counter()
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            found = message_id.search(envelope.content)
+            self.seen[found.group(1).decode() if found else "(none)"] += 1
+            return "250 OK"
+
+    handler = Handler()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    control.send("ready")
+    while (command := control.recv()) != "stop":
+        if command == "stats":
+            seen, handler.seen = handler.seen, Counter()
+            control.send(dict(seen))
+    controller.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# --- The dispatchers (processes) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dispatcher:
+    """What a dispatcher process needs: where the data and the sink are, and its name."""
+
+    database_url: str
+    email_url: str
+    window: int | None
+    number: int
+
+
+def _dispatcher(job: Dispatcher, ready: Any, start: Any, out: Any) -> None:
+    os.environ.update(
+        DATABASE_URL=job.database_url,
+        EMAIL_URL=job.email_url,
+        DJANGO_SETTINGS_MODULE="channeldesk.settings",
+    )
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.mail import DNS_NAME
+    from django.db import connection
+
+    from channeldesk.notifications.dispatch import outbox_dispatch
+
+    if job.window is not None:
+        settings.OUTBOX_WINDOW = job.window
+    connection.ensure_connection()
+    DNS_NAME.get_fqdn()  # Looked up once per process; the baseline has it cached as well.
+    warm_up()
+    ready.release()
+    start.wait()
+    cpu = time.process_time()
+    result = outbox_dispatch(limit=10**9, worker=f"bench-{job.number}")
+    out.put((time.perf_counter(), result.sent, time.process_time() - cpu))
+
+
+@dataclass(frozen=True)
+class Measured:
+    """E-mails per second, and the sender's CPU time per e-mail (all its processes)."""
+
+    rate: float
+    cpu_ms: float
+
+
+def dispatch_rate(url: str, email_url: str, window: int | None) -> Measured:
+    """Two dispatcher processes, timed from a common start signal."""
+    context = multiprocessing.get_context("spawn")
+    ready, start, out = context.Semaphore(0), context.Event(), context.Queue()
+    processes = [
+        context.Process(
+            target=_dispatcher,
+            args=(Dispatcher(url, email_url, window, number), ready, start, out),
+        )
+        for number in range(DISPATCHERS)
+    ]
+    for process in processes:
+        process.start()
+    for _ in processes:
+        if not ready.acquire(timeout=STARTUP_TIMEOUT):
+            _stop(processes)
+            raise RuntimeError("A dispatcher process did not start; see its traceback above.")
+    began = time.perf_counter()
+    start.set()
+    reports = [out.get(timeout=RUN_TIMEOUT) for _ in processes]
+    for process in processes:
+        process.join()
+    sent = sum(report[1] for report in reports)
+    cpu = sum(report[2] for report in reports)
+    return Measured(sent / (max(report[0] for report in reports) - began), cpu * 1000 / sent)
+
+
+def warm_up() -> None:
+    """Render one e-mail, so that the email package's lazy imports and regular expressions
+    are not timed: the bare loop runs in a process that has them already."""
+    from django.core.mail import EmailMultiAlternatives
+
+    EmailMultiAlternatives("Warm-up", "-", "a@example.com", ["b@example.com"]).message().as_bytes()
+
+
+def _stop(processes: list[Any]) -> None:
+    for process in processes:
+        process.kill()
+        process.join()
+
+
+# --- The bare loop and the data -----------------------------------------------------------
+
+
+def bare_rate(messages: list[Any]) -> Measured:
+    """Django's SMTP backend, the same messages, one loop, one connection."""
+    from django.core.mail import EmailMultiAlternatives, mailers
+
+    emails = []
+    for message in messages:
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.text_body,
+            from_email=message.from_email,
+            to=message.to,
+            headers={
+                "Message-ID": message.message_id,
+                "Auto-Submitted": "auto-generated",
+                "Content-Language": message.language,
+            },
+        )
+        emails.append(email)
+    began, cpu = time.perf_counter(), time.process_time()
+    with mailers.default as mailer:
+        for email in emails:
+            mailer.send_messages([email])
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+    return Measured(len(emails) / elapsed, cpu * 1000 / len(emails))
+
+
+def refill(count: int) -> list[Any]:
+    """An empty outbox, then `count` reminder-like messages, all due."""
+    from django.db import connection
+
+    from channeldesk.notifications.models import OutboxMessage
+    from channeldesk.notifications.services import MessageDraft, outbox_enqueue_many
+
+    _empty_outbox()
+    drafts = [
+        MessageDraft(
+            key=f"reminder:{number}:partner",
+            to=[f"partner{number}@example.com"],
+            subject=f"Ihr Kunde K-{number:06d} erhält in 15 Tagen ein Verlängerungsschreiben",
+            text=TEXT.format(number=number),
+            language="de",
+            category="reminder",
+        )
+        for number in range(count)
+    ]
+    for start in range(0, count, 2000):
+        outbox_enqueue_many(drafts=drafts[start : start + 2000])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {', '.join(TABLES)}")
+    return list(OutboxMessage.objects.order_by("id"))
+
+
+def _empty_outbox() -> None:
+    """DELETE, then VACUUM on PostgreSQL: the deleted rows would otherwise stay behind as dead
+    tuples wherever autovacuum is off (as on the benchmark machine) and slow later runs down."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            cursor.execute(f"DELETE FROM {table}")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"VACUUM {', '.join(TABLES)}")
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", choices=sorted(MESSAGES), default="small")
+    parser.add_argument("--runs", type=int, help="Repetitions (the median is taken).")
+    parser.add_argument("--window", type=int, help="OUTBOX_WINDOW of the dispatchers.")
+    return parser.parse_args()
+
+
+@dataclass
+class Figures:
+    bare: list[Measured]
+    outbox: list[Measured]
+    exactly_once: bool = True
+
+    def median(self, which: str, field: str) -> float:
+        return statistics.median(getattr(m, field) for m in getattr(self, which))
+
+
+def measure(options: argparse.Namespace, url: str, control: Connection, port: int) -> Figures:
+    """Per run: refill, the bare loop, refill, the two dispatchers; each checked at the sink."""
+    email_url = f"smtp://127.0.0.1:{port}"
+    figures = Figures(bare=[], outbox=[])
+    for _ in range(options.runs or 3):
+        messages = refill(MESSAGES[options.scale])
+        figures.bare.append(bare_rate(messages))
+        figures.exactly_once &= _arrived_once(control, messages)
+        messages = refill(MESSAGES[options.scale])
+        figures.outbox.append(dispatch_rate(url, email_url, options.window))
+        figures.exactly_once &= _arrived_once(control, messages)
+    return figures
+
+
+def main() -> None:
+    options = _arguments()
+    port = _free_port()
+    os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
+    database = setup_scratch_django("outbox")
+    from channeldesk.notifications.conf import outbox_settings
+
+    warm_up()
+
+    context = multiprocessing.get_context("spawn")
+    control, remote = context.Pipe()
+    sink = context.Process(target=_sink, args=(port, remote), daemon=True)
+    sink.start()
+    assert control.recv() == "ready"
+    figures = measure(options, scratch_database_url("outbox"), control, port)
+    control.send("stop")
+    sink.join()
+
+    common = {
+        "dispatchers": DISPATCHERS,
+        "window": options.window or outbox_settings().window,
+        "batch_size": outbox_settings().batch_size,
+        "messages": MESSAGES[options.scale],
+        "scale": options.scale,
+        "database": database,
+        "runs": len(figures.outbox),
+        "exactly_once": figures.exactly_once,
+    }
+    value, baseline = figures.median("outbox", "rate"), figures.median("bare", "rate")
+    emit(
+        "reminders_dispatch.emails_per_second",
+        value,
+        "emails/s",
+        baseline=round(baseline, 1),
+        ratio=round(value / baseline, 3),
+        target=f">= {TARGET} emails/s",
+        meets_target=value >= TARGET,
+        rates=[round(m.rate, 1) for m in figures.outbox],
+        baselines=[round(m.rate, 1) for m in figures.bare],
+        **common,
+    )
+    cpu, bare_cpu = figures.median("outbox", "cpu_ms"), figures.median("bare", "cpu_ms")
+    emit(
+        "reminders_dispatch.cpu_per_email",
+        cpu,
+        "ms",
+        baseline=round(bare_cpu, 3),
+        ratio=round(cpu / bare_cpu, 3),
+        note="sender CPU only (dispatchers vs bare loop); the sink and the database not counted",
+        **common,
+    )
+
+
+def _arrived_once(control: Connection, messages: list[Any]) -> bool:
+    control.send("stats")
+    return control.recv() == {message.message_id: 1 for message in messages}
+
+
+if __name__ == "__main__":
+    main()

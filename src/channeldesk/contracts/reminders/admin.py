@@ -1,0 +1,320 @@
+"""Admin for the reminder flow: schedules and rules (data vendor staff edit), and reminders.
+
+Reminders are written by planning and the dispatcher only; here staff look at them and their
+history, open a letter's PDF, and act through two actions that go through the services and are
+recorded in the history: send again (release, for review and failed reminders) and dismiss,
+with a reason typed into the field beside the action list.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.template import TemplateSyntaxError
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from channeldesk.contracts.models import (
+    Reminder,
+    ReminderEvent,
+    ReminderRule,
+    ReminderSchedule,
+)
+from channeldesk.contracts.reminders.emails import text_check
+from channeldesk.contracts.reminders.kinds import REMINDER_KINDS
+from channeldesk.contracts.reminders.services import (
+    ReminderError,
+    reminder_dismiss,
+    reminder_release,
+)
+from channeldesk.core.admin import LargeTablePaginator
+
+TEXT_FIELDS = ("subject_de", "body_de", "subject_en", "body_en")
+RULE_FIELDS = [
+    "schedule",
+    "offset_days",
+    "audience",
+    "channel",
+    "template",
+    "grace_days",
+    "is_active",
+]
+
+
+class ReminderRuleForm(forms.ModelForm):
+    """A rule whose template fits its channel and audience, and whose texts are valid templates.
+
+    Staff's texts are checked by rendering them with the template's sample context, so a typo
+    in a tag fails here, not in the dispatcher for thousands of reminders.
+    """
+
+    class Meta:
+        model = ReminderRule
+        fields = [*RULE_FIELDS, *TEXT_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        kind = REMINDER_KINDS.get(cleaned.get("template", ""))
+        if kind is None:
+            return cleaned
+        if cleaned.get("channel") != kind.channel:
+            self.add_error(
+                "channel", _("This template is sent as %(channel)s.") % {"channel": kind.channel}
+            )
+        if cleaned.get("audience") != kind.audience:
+            self.add_error(
+                "audience",
+                _("This template goes to the %(audience)s.") % {"audience": kind.audience},
+            )
+        for name in TEXT_FIELDS:
+            self._check_text(
+                name, cleaned.get(name, ""), kind.sample, letter=kind.letter is not None
+            )
+        return cleaned
+
+    def _check_text(self, name: str, text: str, sample, *, letter: bool) -> None:
+        if not text:
+            return
+        if letter:
+            self.add_error(name, _("Letter texts come from the documents app's letter template."))
+            return
+        try:
+            text_check(text=text, context=sample, language=name.rsplit("_", 1)[1])
+        except TemplateSyntaxError as error:
+            self.add_error(name, str(error))
+
+
+class ReminderRuleInline(admin.TabularInline):
+    model = ReminderRule
+    form = ReminderRuleForm
+    extra = 0
+    fields = ["offset_days", "audience", "channel", "template", "grace_days", "is_active"]
+    show_change_link = True
+
+
+@admin.register(ReminderSchedule)
+class ReminderScheduleAdmin(admin.ModelAdmin):
+    """Schedules and their rules. A new schedule takes over for contracts ending from its date;
+    planned reminders of the one it replaces are cancelled by the next planning run."""
+
+    list_display = ["name", "effective_from", "rule_count", "updated_at"]
+    fields = ["name", "effective_from", "note", "created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [ReminderRuleInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(rule_total=Count("rules"))
+
+    @admin.display(description=_("rules"))
+    def rule_count(self, schedule: ReminderSchedule) -> int:
+        return schedule.rule_total  # type: ignore[attr-defined]
+
+
+@admin.register(ReminderRule)
+class ReminderRuleAdmin(admin.ModelAdmin):
+    """One rule, with the e-mail texts staff may replace (empty: the shipped text)."""
+
+    form = ReminderRuleForm
+    list_display = [
+        "schedule",
+        "offset_days",
+        "audience",
+        "channel",
+        "template",
+        "grace_days",
+        "is_active",
+    ]
+    list_filter = ["schedule", "channel", "audience", "is_active"]
+    list_select_related = ["schedule"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "schedule",
+                    "offset_days",
+                    "audience",
+                    "channel",
+                    "template",
+                    "grace_days",
+                    "is_active",
+                ]
+            },
+        ),
+        (
+            _("E-mail texts (empty: the shipped text; template syntax: docs/reminders.md)"),
+            {"fields": list(TEXT_FIELDS)},
+        ),
+        (None, {"fields": ["created_at", "updated_at"]}),
+    ]
+
+
+class ReminderActionForm(ActionForm):
+    reason = forms.CharField(
+        label=_("reason"), required=False, help_text=_("Needed to dismiss reminders.")
+    )
+
+
+class ReminderEventInline(admin.TabularInline):
+    """Everything that happened to the reminder after it was planned, oldest first."""
+
+    model = ReminderEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "kind", "worker", "actor", "detail"]
+    readonly_fields = ["at", "kind", "worker", "actor", "detail"]
+    ordering = ["at", "id"]
+    verbose_name_plural = _("history after planning")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+REMINDER_FIELDS = [
+    "contract",
+    "rule",
+    "contract_end_date",
+    "offset_days",
+    "due_on",
+    "status",
+    "reason",
+    "late",
+    "planned",
+    "partner",
+    "recipient",
+    "sent_on",
+    "sent_at",
+    "letter",
+    "email",
+    "attempts",
+    "claimed_by",
+    "lease_expires_at",
+]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """Reminders are written by planning and the dispatcher only. Staff look at them, open the
+    letter PDF, and act through two actions: send again (release) and dismiss with a reason."""
+
+    list_display = [
+        "id",
+        "contract",
+        "rule",
+        "due_on",
+        "status",
+        "late",
+        "sent_on",
+        "recipient",
+        "reason",
+    ]
+    list_filter = ["status", "late", "rule__channel", "rule__template", "due_on"]
+    list_select_related = ["contract", "rule"]
+    search_fields = ["=contract__contract_number", "=contract__customer__customer_number"]
+    search_help_text = _("Exact contract number or customer number.")
+    show_full_result_count = False
+    paginator = LargeTablePaginator
+    action_form = ReminderActionForm
+    actions = ["release", "dismiss"]
+    inlines = [ReminderEventInline]
+    fields = (*REMINDER_FIELDS,)
+    readonly_fields = REMINDER_FIELDS
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.letter_view)
+        return [
+            path("<int:pk>/letter.pdf", view, name="contracts_reminder_letter"),
+            *super().get_urls(),
+        ]
+
+    def letter_view(self, request: HttpRequest, pk: int) -> FileResponse:
+        """The archived letter PDF, exactly as it went into the print batch."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        reminder = get_object_or_404(Reminder.objects.select_related("document"), pk=pk)
+        if reminder.document is None:
+            raise Http404(_("This reminder has no letter."))
+        document = reminder.document
+        return FileResponse(
+            document.file.open("rb"),
+            content_type="application/pdf",
+            filename=f"{document.kind}-{document.reference}.pdf",
+        )
+
+    @admin.display(description=_("planned at"))
+    def planned(self, reminder: Reminder) -> str:
+        return f"{timezone.localtime(reminder.created_at):%Y-%m-%d %H:%M:%S}"
+
+    @admin.display(description=_("letter"))
+    def letter(self, reminder: Reminder) -> str:
+        if reminder.document_id is None:
+            return "-"
+        url = reverse("admin:contracts_reminder_letter", args=[reminder.pk])
+        return format_html('<a href="{}">{}</a>', url, _("PDF"))
+
+    @admin.display(description=_("e-mail"))
+    def email(self, reminder: Reminder) -> str:
+        message = reminder.message
+        if message is None:
+            return "-"
+        url = reverse("admin:notifications_outboxmessage_change", args=[message.pk])
+        return format_html('<a href="{}">{}</a> ({})', url, message.message_id, message.status)
+
+    @admin.action(
+        description=_("Send again (release review/failed reminders)"), permissions=["change"]
+    )
+    def release(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
+        self._each(
+            request,
+            queryset,
+            lambda reminder: reminder_release(
+                reminder=reminder, actor=request.user, note="Released in the admin."
+            ),
+        )
+
+    @admin.action(
+        description=_("Dismiss (do not send) with the reason given"), permissions=["change"]
+    )
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(request, _("Give a reason to dismiss reminders."), messages.ERROR)
+            return
+        self._each(
+            request,
+            queryset,
+            lambda reminder: reminder_dismiss(reminder=reminder, reason=reason, actor=request.user),
+        )
+
+    def _each(self, request, queryset, action) -> None:
+        """Runs the service per reminder; refusals are reported, the others still done."""
+        done = 0
+        for reminder in queryset:
+            try:
+                action(reminder)
+            except ReminderError as error:
+                self.message_user(request, str(error), messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, _("%(count)d reminder(s) updated.") % {"count": done})

@@ -1,0 +1,416 @@
+"""Sending one claimed reminder: re-check it, build it, hand it over, record what happened.
+
+E-mails are handed to the outbox in the same transaction that marks the reminder sent, so a
+reminder is sent with its e-mail or not at all, and the outbox delivers it exactly once.
+
+Letters take three steps, because rendering takes a while and must not hold a transaction:
+
+1. Lock the reminder and its contract, re-check, compose the letter; mark it `sending`.
+2. Render and archive it (`letter_store`, idempotent by the reminder's key).
+3. Lock again, re-check again (the contract may have been renewed meanwhile), mark it sent.
+
+A dispatcher that dies during step 2 leaves the reminder `sending`; once its lease has run out
+it goes to review, not out again: letters are sent at most once. The print batch takes only
+sent letters, so a letter archived by a dead dispatcher is never printed unless staff release
+it, and then the archived letter is used, not a second one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from channeldesk.contracts.models import (
+    Contract,
+    ContractStatus,
+    Reminder,
+    ReminderEventKind,
+    ReminderStatus,
+)
+from channeldesk.contracts.reminders.conf import reminder_settings
+from channeldesk.contracts.reminders.emails import email_enqueue
+from channeldesk.contracts.reminders.history import CLAIM_CLEARED, events_add, reminders_close
+from channeldesk.contracts.reminders.kinds import REMINDER_KINDS
+from channeldesk.contracts.reminders.letters import LETTER_TEMPLATE
+from channeldesk.contracts.reminders.occasion import (
+    Occasion,
+    ReminderMoot,
+    ReminderProblem,
+    ReminderWaits,
+)
+from channeldesk.contracts.reminders.schedules import ScheduleSpan, schedule_for_end_date
+from channeldesk.contracts.selectors import customer_partner_on
+from channeldesk.documents.letters import Letter, LetterError
+from channeldesk.documents.models import Document
+from channeldesk.documents.services import letter_store
+from channeldesk.notifications.services import OutboxError
+
+logger = logging.getLogger(__name__)
+
+type Clock = Callable[[], dt.datetime]
+
+# What makes a reminder fail with a sentence staff can act on.
+PROBLEMS = (ReminderProblem, LetterError, OutboxError)
+
+
+class Outcome(enum.Enum):
+    SENT = "sent"
+    LATE = "late"  # sent, after its due date
+    CANCELLED = "cancelled"
+    MISSED = "missed"
+    FAILED = "failed"
+    DEFERRED = "deferred"
+    LOST = "lost"  # the claim was no longer ours
+
+
+@dataclass
+class Claim:
+    """Reminders one dispatcher holds; it starts none after `deadline` (a monotonic time)."""
+
+    token: uuid.UUID
+    worker: str
+    reminders: list[Reminder]
+    deadline: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why a due reminder is not sent after all: the status, a short reason, the detail."""
+
+    status: ReminderStatus
+    kind: ReminderEventKind
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """What sending one reminder needs besides the reminder."""
+
+    claim: Claim
+    today: dt.date
+    clock: Clock
+    spans: Sequence[ScheduleSpan]
+
+
+def reminder_send(*, reminder: Reminder, dispatch: Dispatch) -> Outcome:
+    """Send one claimed reminder by its channel; every outcome is recorded on the reminder."""
+    kind = REMINDER_KINDS[reminder.rule.template]
+    if kind.letter is not None:
+        return _send_letter(reminder, dispatch=dispatch)
+    return _send_email(reminder, dispatch=dispatch)
+
+
+# --- Re-checking at send time -----------------------------------------------------------------
+
+
+def verdict(
+    *, reminder: Reminder, contract: Contract, spans: Sequence[ScheduleSpan], today: dt.date
+) -> Verdict | None:
+    """None when the reminder is to be sent today; otherwise why not."""
+    cancelled = _cancel_reason(reminder=reminder, contract=contract, spans=spans)
+    if cancelled is not None:
+        return Verdict(ReminderStatus.CANCELLED, ReminderEventKind.CANCELLED, *cancelled)
+    days_late = (today - reminder.due_on).days
+    grace = reminder.rule.grace_days
+    if days_late > grace:
+        detail = (
+            f"Due on {reminder.due_on}, {days_late} days ago; the rule sends at most {grace} "
+            "days late."
+        )
+        return Verdict(ReminderStatus.MISSED, ReminderEventKind.MISSED, "Too late.", detail)
+    if reminder.offset_days <= 0 and today > contract.end_date:
+        detail = f"The contract ended on {contract.end_date}; a reminder before the end is moot."
+        return Verdict(ReminderStatus.MISSED, ReminderEventKind.MISSED, "Contract ended.", detail)
+    return None
+
+
+def _cancel_reason(
+    *, reminder: Reminder, contract: Contract, spans: Sequence[ScheduleSpan]
+) -> tuple[str, str] | None:
+    if contract.status == ContractStatus.RENEWED:
+        follow_up = contract.renewals.values_list("contract_number", flat=True).first()
+        return "Contract renewed.", f"Contract renewed{f' by {follow_up}' if follow_up else ''}."
+    if contract.status == ContractStatus.CANCELLED:
+        return "Contract cancelled.", f"Contract cancelled: {contract.cancellation_reason}"
+    if contract.end_date != reminder.contract_end_date:
+        return "End date changed.", (
+            f"End date moved from {reminder.contract_end_date} to {contract.end_date}."
+        )
+    if not reminder.rule.is_active:
+        return "Rule switched off.", "The rule was switched off."
+    span = schedule_for_end_date(spans=spans, end_date=contract.end_date)
+    if span is None or span.schedule_id != reminder.rule.schedule_id:
+        return "Another schedule applies.", (
+            f"The rule's schedule does not cover contracts ending on {contract.end_date}."
+        )
+    return None
+
+
+# --- E-mails ----------------------------------------------------------------------------------
+
+
+def _send_email(reminder: Reminder, *, dispatch: Dispatch) -> Outcome:
+    """One transaction: re-check, build, enqueue under the reminder's key, mark sent."""
+    kind = REMINDER_KINDS[reminder.rule.template]
+    assert kind.email is not None
+    try:
+        with transaction.atomic():
+            locked = _lock(reminder, dispatch.claim, ReminderStatus.CLAIMED)
+            if locked is None:
+                return Outcome.LOST
+            occasion, stop = _occasion(locked, dispatch=dispatch)
+            if stop is not None:
+                return _close(locked, stop, dispatch=dispatch)
+            enqueued = email_enqueue(occasion=occasion, content=kind.email(occasion=occasion))
+            message = enqueued.message
+            detail = (
+                f"E-mail to {', '.join(message.to)} handed to the outbox as {message.message_id}."
+            )
+            return _mark_sent(
+                locked,
+                occasion,
+                dispatch=dispatch,
+                recipient=", ".join(message.to),
+                detail=detail,
+                message_id=message.pk,
+            )
+    except ReminderWaits as waiting:
+        return _defer(reminder, dispatch=dispatch, why=str(waiting))
+    except ReminderMoot as moot:
+        return _settle(reminder, dispatch=dispatch, status=ReminderStatus.CLAIMED, moot=str(moot))
+    except Exception as error:
+        why = _why(error, reminder=reminder)
+        return _fail(reminder, dispatch=dispatch, status=ReminderStatus.CLAIMED, why=why)
+
+
+def _why(error: Exception, *, reminder: Reminder) -> str:
+    """The sentence staff read: the problem's own for expected ones, else the error (logged
+    with its traceback)."""
+    if isinstance(error, PROBLEMS):
+        return str(error)
+    logger.exception("Sending %s failed", reminder.key)
+    return f"Unexpected error: {type(error).__name__}: {error}"
+
+
+# --- Letters ----------------------------------------------------------------------------------
+
+
+def _send_letter(reminder: Reminder, *, dispatch: Dispatch) -> Outcome:
+    """The three steps of the module docstring."""
+    try:
+        prepared = _prepare_letter(reminder, dispatch=dispatch)
+    except Exception as error:
+        why = _why(error, reminder=reminder)
+        return _fail(reminder, dispatch=dispatch, status=ReminderStatus.CLAIMED, why=why)
+    if isinstance(prepared, Outcome):
+        return prepared
+    letter, occasion = prepared
+    try:
+        stored = letter_store(
+            letter=letter,
+            kind=LETTER_TEMPLATE,
+            reference=occasion.contract.contract_number,
+            key=reminder.key,
+        )
+    except Exception as error:
+        why = f"Rendering or storing the letter failed: {_why(error, reminder=reminder)}"
+        return _fail(reminder, dispatch=dispatch, status=ReminderStatus.SENDING, why=why)
+    return _finish_letter(reminder, letter, occasion, stored.document, dispatch=dispatch)
+
+
+def _prepare_letter(reminder: Reminder, *, dispatch: Dispatch) -> tuple[Letter, Occasion] | Outcome:
+    """Step 1: the composed letter, or the outcome when it is not to be sent."""
+    kind = REMINDER_KINDS[reminder.rule.template]
+    assert kind.letter is not None
+    with transaction.atomic():
+        locked = _lock(reminder, dispatch.claim, ReminderStatus.CLAIMED)
+        if locked is None:
+            return Outcome.LOST
+        occasion, stop = _occasion(locked, dispatch=dispatch)
+        if stop is not None:
+            return _close(locked, stop, dispatch=dispatch)
+        letter = kind.letter(occasion=occasion)
+        # A fresh lease for the render, so that a letter started late in the claim's lease is
+        # not taken for dead by another dispatcher while it is being stored.
+        Reminder.objects.filter(pk=locked.pk).update(
+            status=ReminderStatus.SENDING,
+            attempts=F("attempts") + 1,
+            lease_expires_at=timezone.now() + reminder_settings().lease,
+            updated_at=dispatch.clock(),
+        )
+    return letter, occasion
+
+
+def _finish_letter(
+    reminder: Reminder,
+    letter: Letter,
+    occasion: Occasion,
+    document: Document,
+    *,
+    dispatch: Dispatch,
+) -> Outcome:
+    """Step 3: sent, unless the claim was lost or the contract changed while rendering."""
+    with transaction.atomic():
+        locked = _lock(reminder, dispatch.claim, ReminderStatus.SENDING)
+        if locked is None:
+            _late_report(reminder, document, dispatch=dispatch)
+            return Outcome.LOST
+        _, stop = _occasion(locked, dispatch=dispatch)
+        if stop is not None:
+            note = f" The letter archived as {document.key} is not printed."
+            stop = Verdict(stop.status, stop.kind, stop.reason, stop.detail + note)
+            return _close(locked, stop, dispatch=dispatch)
+        recipient = ", ".join(letter.recipient)
+        detail = (
+            f"Letter to {recipient}, archived as {document.key} ({document.page_count} "
+            f"page(s)), in the print batch of {dispatch.today}."
+        )
+        return _mark_sent(
+            locked,
+            occasion,
+            dispatch=dispatch,
+            recipient=recipient,
+            detail=detail,
+            document_id=document.pk,
+        )
+
+
+# --- Shared steps -----------------------------------------------------------------------------
+
+
+def _lock(reminder: Reminder, claim: Claim, status: ReminderStatus) -> Reminder | None:
+    """The reminder, locked, if this claim still holds it in `status`."""
+    return (
+        Reminder.objects.select_for_update()
+        .select_related("rule")
+        .filter(pk=reminder.pk, claim_token=claim.token, status=status)
+        .first()
+    )
+
+
+def _occasion(reminder: Reminder, *, dispatch: Dispatch) -> tuple[Occasion, Verdict | None]:
+    """Lock the contract (a renewal waits for us, or we for it) and re-check the reminder."""
+    contract = (
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("customer", "product")
+        .get(pk=reminder.contract_id)
+    )
+    partner = customer_partner_on(customer=contract.customer, on=dispatch.today)
+    occasion = Occasion(reminder=reminder, contract=contract, partner=partner, today=dispatch.today)
+    stop = verdict(reminder=reminder, contract=contract, spans=dispatch.spans, today=dispatch.today)
+    return occasion, stop
+
+
+def _close(reminder: Reminder, stop: Verdict, *, dispatch: Dispatch) -> Outcome:
+    reminders_close(
+        rows=[(reminder.pk, stop.detail)],
+        status=stop.status,
+        kind=stop.kind,
+        reason=stop.reason,
+        at=dispatch.clock(),
+        from_statuses=(ReminderStatus.CLAIMED, ReminderStatus.SENDING),
+        worker=dispatch.claim.worker,
+    )
+    return Outcome.MISSED if stop.status == ReminderStatus.MISSED else Outcome.CANCELLED
+
+
+def _mark_sent(
+    reminder: Reminder,
+    occasion: Occasion,
+    *,
+    dispatch: Dispatch,
+    recipient: str,
+    detail: str,
+    **links: Any,
+) -> Outcome:
+    now = dispatch.clock()
+    days_late = (dispatch.today - reminder.due_on).days
+    if days_late > 0:
+        detail += f" Sent {days_late} day(s) late (due on {reminder.due_on})."
+    Reminder.objects.filter(pk=reminder.pk).update(
+        status=ReminderStatus.SENT,
+        sent_at=now,
+        sent_on=dispatch.today,
+        late=days_late > 0,
+        partner=occasion.partner,
+        recipient=recipient[:500],
+        reason="",
+        updated_at=now,
+        **links,
+        **CLAIM_CLEARED,
+    )
+    events_add(
+        [(reminder.pk, ReminderEventKind.SENT, detail)], at=now, worker=dispatch.claim.worker
+    )
+    return Outcome.LATE if days_late > 0 else Outcome.SENT
+
+
+def _fail(reminder: Reminder, *, dispatch: Dispatch, status: ReminderStatus, why: str) -> Outcome:
+    with transaction.atomic():
+        if _lock(reminder, dispatch.claim, status) is None:
+            return Outcome.LOST
+        reminders_close(
+            rows=[(reminder.pk, why)],
+            status=ReminderStatus.FAILED,
+            kind=ReminderEventKind.FAILED,
+            reason=why,
+            at=dispatch.clock(),
+            from_statuses=(status,),
+            worker=dispatch.claim.worker,
+        )
+    return Outcome.FAILED
+
+
+def _settle(
+    reminder: Reminder, *, dispatch: Dispatch, status: ReminderStatus, moot: str
+) -> Outcome:
+    """Cancel a reminder whose builder found nothing left to send."""
+    with transaction.atomic():
+        if _lock(reminder, dispatch.claim, status) is None:
+            return Outcome.LOST
+        reminders_close(
+            rows=[(reminder.pk, moot)],
+            status=ReminderStatus.CANCELLED,
+            kind=ReminderEventKind.CANCELLED,
+            reason=moot,
+            at=dispatch.clock(),
+            from_statuses=(status,),
+            worker=dispatch.claim.worker,
+        )
+    return Outcome.CANCELLED
+
+
+def _defer(reminder: Reminder, *, dispatch: Dispatch, why: str) -> Outcome:
+    """Back to planned without an event (it would repeat on every run); `reason` says why."""
+    Reminder.objects.filter(
+        pk=reminder.pk, claim_token=dispatch.claim.token, status=ReminderStatus.CLAIMED
+    ).update(
+        status=ReminderStatus.PLANNED,
+        reason=why[:300],
+        updated_at=dispatch.clock(),
+        **CLAIM_CLEARED,
+    )
+    return Outcome.DEFERRED
+
+
+def _late_report(reminder: Reminder, document: Document, *, dispatch: Dispatch) -> None:
+    """The lease ran out while this dispatcher stored the letter; record that it did."""
+    detail = (
+        f"{dispatch.claim.worker} archived the letter as {document.key} after its lease had run "
+        "out; the reminder was settled meanwhile and this report changed nothing."
+    )
+    events_add(
+        [(reminder.pk, ReminderEventKind.LATE_REPORT, detail)],
+        at=dispatch.clock(),
+        worker=dispatch.claim.worker,
+    )

@@ -1,0 +1,163 @@
+"""Admin for the outbox: what was sent, what failed and why, and the doubtful ones to settle.
+
+Messages are written by the services and the dispatcher only: nothing here adds, edits or
+deletes one. Staff act through two actions, which call the services and are recorded in the
+history with their name: "send again" (release) for messages in review or failed, and
+"dismiss" with a reason typed into the field beside the action list.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from channeldesk.notifications.models import OutboxAttachment, OutboxEvent, OutboxMessage
+from channeldesk.notifications.services import OutboxError, outbox_dismiss, outbox_release
+
+
+class OutboxActionForm(ActionForm):
+    reason = forms.CharField(
+        label=_("reason"), required=False, help_text=_("Needed to dismiss messages.")
+    )
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class OutboxEventInline(ReadOnlyInline):
+    model = OutboxEvent
+    fields = ["at", "kind", "attempt", "worker", "actor", "detail"]
+    readonly_fields = ["at", "kind", "attempt", "worker", "actor", "detail"]
+    ordering = ["at", "id"]
+    verbose_name_plural = _("history")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class OutboxAttachmentInline(ReadOnlyInline):
+    model = OutboxAttachment
+    fields = ["filename", "mimetype", "path", "size"]
+    readonly_fields = ["filename", "mimetype", "path", "size"]
+
+    @admin.display(description=_("stored bytes"))
+    def size(self, attachment: OutboxAttachment) -> str:
+        return "-" if attachment.content is None else str(len(attachment.content))
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "idempotency_key",
+        "status",
+        "recipients_text",
+        "subject",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    ]
+    list_filter = ["status", "category", "language"]
+    search_fields = ["=idempotency_key", "=message_id", "subject", "to"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    action_form = OutboxActionForm
+    actions = ["release", "dismiss"]
+    inlines = [OutboxAttachmentInline, OutboxEventInline]
+    fieldsets = [
+        (None, {"fields": ["idempotency_key", "category", "status", "last_error"]}),
+        (
+            _("message"),
+            {
+                "fields": [
+                    "message_id",
+                    "from_email",
+                    "to",
+                    "cc",
+                    "bcc",
+                    "reply_to",
+                    "language",
+                    "subject",
+                    "text_body",
+                    "html_body",
+                ]
+            },
+        ),
+        (
+            _("delivery"),
+            {
+                "fields": [
+                    "attempts",
+                    "next_attempt_at",
+                    "created_at",
+                    "sent_at",
+                    "claimed_by",
+                    "lease_expires_at",
+                ]
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("to"))
+    def recipients_text(self, message: OutboxMessage) -> str:
+        return ", ".join(message.recipients)
+
+    @admin.action(
+        description=_("Send again (release review/failed messages)"), permissions=["change"]
+    )
+    def release(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        self._each(
+            request,
+            queryset,
+            lambda message: outbox_release(
+                message=message, actor=request.user, note="Released in the admin."
+            ),
+        )
+
+    @admin.action(
+        description=_("Dismiss (do not send) with the reason given"), permissions=["change"]
+    )
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(request, _("Give a reason to dismiss messages."), messages.ERROR)
+            return
+        self._each(
+            request,
+            queryset,
+            lambda message: outbox_dismiss(message=message, reason=reason, actor=request.user),
+        )
+
+    def _each(self, request, queryset, action) -> None:
+        """Runs the service per message; refusals are reported, the others still done."""
+        done = 0
+        for message in queryset:
+            try:
+                action(message)
+            except OutboxError as error:
+                self.message_user(request, str(error), messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, _("%(count)d message(s) updated.") % {"count": done})

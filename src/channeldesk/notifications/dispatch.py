@@ -1,0 +1,419 @@
+"""The dispatcher: claims due messages, hands them to the default mailer, records what happened.
+
+Any number of dispatchers may run at once, in any number of processes. What keeps them from
+sending a message twice is the order of the writes, each committed before the next step:
+
+1. A message is claimed (pending/retry → claimed) under a lease, by one dispatcher only:
+   `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, a single writer on SQLite.
+2. Before a message is handed to the mailer, its attempt is put on record (claimed → sending),
+   together with the outcomes of the messages before it. Only the claim's holder can do that,
+   and only while the message is still claimed by it.
+3. After the mailer answers, the outcome is recorded: sent, retry (with backoff), failed, or
+   review when the server may or may not have it.
+
+A dispatcher that dies leaves its messages claimed or sending. Once the lease has run out, any
+dispatcher puts the claimed ones back in the queue (they were never attempted) and the sending
+ones in review (they may have arrived): they are not sent again unless staff release them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from django.core.mail import mailers
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from channeldesk.notifications.conf import OutboxSettings, outbox_settings
+from channeldesk.notifications.delivery import MailSession, Outcome, OutcomeKind
+from channeldesk.notifications.models import (
+    DUE_STATUSES,
+    HELD_STATUSES,
+    OutboxAttachment,
+    OutboxEvent,
+    OutboxEventKind,
+    OutboxMessage,
+    OutboxStatus,
+)
+
+type Clock = Callable[[], dt.datetime]
+
+
+@dataclass(frozen=True)
+class DispatchResult:
+    """What one dispatch run did.
+
+    `unknown` went to review because of how its own send ended, `expired` because another
+    dispatcher's lease ran out while sending; `returned` were claimed and never attempted.
+    """
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    unknown: int = 0
+    expired: int = 0
+    returned: int = 0
+
+    def __add__(self, other: DispatchResult) -> DispatchResult:
+        return DispatchResult(
+            **{
+                field.name: getattr(self, field.name) + getattr(other, field.name)
+                for field in fields(self)
+            }
+        )
+
+    @property
+    def review(self) -> int:
+        return self.unknown + self.expired
+
+    @property
+    def did_something(self) -> bool:
+        return any(getattr(self, field.name) for field in fields(self))
+
+
+@dataclass
+class Claim:
+    """Messages one dispatcher holds; it starts no send after `deadline` (a monotonic time)."""
+
+    token: uuid.UUID
+    worker: str
+    messages: list[OutboxMessage]
+    attachments: dict[int, list[OutboxAttachment]]
+    deadline: float
+
+
+def default_worker() -> str:
+    """Host and process id: enough for staff to tell which dispatcher held a message."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def outbox_dispatch(
+    *,
+    now: dt.datetime | None = None,
+    limit: int = 1000,
+    worker: str = "",
+    batch_size: int | None = None,
+) -> DispatchResult:
+    """Send what is due, up to `limit` messages, in batches over one mailer connection.
+
+    Steps:
+    1. Settle the claims of dispatchers whose lease ran out (`outbox_expire`).
+    2. Claim a batch of due messages (`outbox_claim`); stop when nothing is due.
+    3. Send it window by window (see the module docstring); repeat from 2.
+
+    `now` fixes the clock for tests; a misconfigured mailer fails before anything is claimed.
+    """
+    config = outbox_settings()
+    clock: Clock = (lambda: now) if now is not None else timezone.now
+    worker = worker or default_worker()
+    session = MailSession(mailer=mailers.default)
+    result = outbox_expire(now=clock())
+    try:
+        while result.claimed < limit:
+            size = min(batch_size or config.batch_size, limit - result.claimed)
+            claim = outbox_claim(now=clock(), limit=size, worker=worker)
+            if claim is None:
+                break
+            result += _deliver(claim, session=session, config=config, clock=clock)
+            if session.down_reason:
+                break  # The server is unreachable: the rest can wait for the next run.
+    finally:
+        session.close()
+    return result
+
+
+def outbox_claim(*, now: dt.datetime, limit: int, worker: str) -> Claim | None:
+    """Take up to `limit` due messages for one dispatcher, under a lease, committed at once.
+
+    Rows another dispatcher is claiming right now are skipped, not waited for.
+    """
+    config = outbox_settings()
+    token = uuid.uuid4()
+    lease_end = now + config.lease
+    with transaction.atomic():
+        messages = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(status__in=DUE_STATUSES, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")[:limit]
+        )
+        if not messages:
+            return None
+        held = {"claim_token": token, "claimed_by": worker, "lease_expires_at": lease_end}
+        OutboxMessage.objects.filter(pk__in=[message.pk for message in messages]).update(
+            status=OutboxStatus.CLAIMED, **held
+        )
+    for message in messages:
+        message.status = OutboxStatus.CLAIMED
+        for name, value in held.items():
+            setattr(message, name, value)
+    deadline = time.monotonic() + config.lease.total_seconds() / 2
+    return Claim(token, worker, messages, _attachments_of(messages), deadline)
+
+
+def _attachments_of(messages: list[OutboxMessage]) -> dict[int, list[OutboxAttachment]]:
+    """All attachments of a batch in one query, by message id."""
+    attachments: dict[int, list[OutboxAttachment]] = defaultdict(list)
+    for attachment in OutboxAttachment.objects.filter(message__in=messages).order_by("id"):
+        attachments[attachment.message_id].append(attachment)
+    return dict(attachments)
+
+
+@transaction.atomic
+def outbox_expire(*, now: dt.datetime | None = None) -> DispatchResult:
+    """Settle claims whose lease ran out: the dispatcher holding them died or hung.
+
+    Claimed messages were never attempted and go back to the queue. Sending messages may have
+    reached the server; they go to review instead of out again (at most once).
+    """
+    now = now or timezone.now()
+    expired = list(
+        OutboxMessage.objects.select_for_update(skip_locked=True)
+        .filter(status__in=HELD_STATUSES, lease_expires_at__lt=now)
+        .only("pk", "status", "attempts", "claimed_by", "lease_expires_at")
+    )
+    claimed = [message for message in expired if message.status == OutboxStatus.CLAIMED]
+    sending = [message for message in expired if message.status == OutboxStatus.SENDING]
+    _requeue(claimed, now=now, detail="The lease of {worker} ran out before it tried.")
+    _to_review(sending, now=now)
+    return DispatchResult(expired=len(sending), returned=len(claimed))
+
+
+def _to_review(messages: Sequence[OutboxMessage], *, now: dt.datetime) -> None:
+    OutboxMessage.objects.filter(pk__in=[message.pk for message in messages]).update(
+        status=OutboxStatus.REVIEW,
+        last_error="Outcome unknown: the dispatcher's lease ran out while it was sending.",
+    )
+    OutboxEvent.objects.bulk_create(
+        OutboxEvent(
+            message=message,
+            kind=OutboxEventKind.REVIEW,
+            at=now,
+            attempt=message.attempts,
+            worker=message.claimed_by,
+            detail=(
+                f"{message.claimed_by} was sending attempt {message.attempts} when its lease "
+                f"ran out at {_local(message.lease_expires_at)}. The server may or "
+                "may not have the message: release it to send it again, or dismiss it."
+            ),
+        )
+        for message in messages
+    )
+
+
+def _requeue(messages: Sequence[OutboxMessage], *, now: dt.datetime, detail: str) -> None:
+    """Back to the queue as if never claimed: pending, or retry when tried before."""
+    for status, group in (
+        (OutboxStatus.PENDING, [message for message in messages if message.attempts == 0]),
+        (OutboxStatus.RETRY, [message for message in messages if message.attempts > 0]),
+    ):
+        OutboxMessage.objects.filter(pk__in=[message.pk for message in group]).update(
+            status=status, claim_token=None, claimed_by="", lease_expires_at=None
+        )
+    OutboxEvent.objects.bulk_create(
+        OutboxEvent(
+            message=message,
+            kind=OutboxEventKind.RETURNED,
+            at=now,
+            attempt=message.attempts,
+            worker=message.claimed_by,
+            detail=detail.format(worker=message.claimed_by),
+        )
+        for message in messages
+    )
+
+
+# --- Sending one claim ------------------------------------------------------------------------
+
+
+def _deliver(
+    claim: Claim, *, session: MailSession, config: OutboxSettings, clock: Clock
+) -> DispatchResult:
+    """Step 3: window by window, each attempt on record before the mailer sees the message.
+
+    When half the lease is used up, the messages not yet attempted go back to the queue, so
+    that no send starts near the end of the lease.
+    """
+    result = DispatchResult(claimed=len(claim.messages))
+    outcomes: list[tuple[OutboxMessage, Outcome]] = []
+    waiting = list(claim.messages)
+    while waiting and time.monotonic() < claim.deadline:
+        window, waiting = waiting[: config.window], waiting[config.window :]
+        with transaction.atomic():
+            result += _record(claim, outcomes, config=config, now=clock())
+            window = _mark_sending(claim, window)
+        outcomes = [
+            (message, session.send(message, attachments=claim.attachments.get(message.pk, [])))
+            for message in window
+        ]
+    with transaction.atomic():
+        result += _record(claim, outcomes, config=config, now=clock())
+        result += _return_unattempted(claim, waiting, now=clock())
+    return result
+
+
+def _mine(claim: Claim, messages: Sequence[OutboxMessage], statuses: Sequence[str]) -> QuerySet:
+    """The given messages that this claim still holds in one of `statuses`."""
+    return OutboxMessage.objects.filter(
+        pk__in=[message.pk for message in messages],
+        claim_token=claim.token,
+        status__in=statuses,
+    )
+
+
+def _mark_sending(claim: Claim, window: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Claimed → sending, attempts + 1; only the messages that are still ours are sent."""
+    if not window:
+        return window
+    marked = _mine(claim, window, (OutboxStatus.CLAIMED,)).update(
+        status=OutboxStatus.SENDING, attempts=F("attempts") + 1
+    )
+    if marked < len(window):
+        still = set(_mine(claim, window, (OutboxStatus.SENDING,)).values_list("pk", flat=True))
+        window = [message for message in window if message.pk in still]
+    for message in window:
+        message.status = OutboxStatus.SENDING
+        message.attempts += 1
+    return window
+
+
+def _return_unattempted(
+    claim: Claim, messages: Sequence[OutboxMessage], *, now: dt.datetime
+) -> DispatchResult:
+    if not messages:
+        return DispatchResult()
+    ours = list(
+        _mine(claim, messages, (OutboxStatus.CLAIMED,))
+        .select_for_update()
+        .only("pk", "attempts", "claimed_by")
+    )
+    _requeue(ours, now=now, detail="{worker} used up half its lease before it tried.")
+    return DispatchResult(returned=len(ours))
+
+
+# --- Recording outcomes -------------------------------------------------------------------
+
+
+def _record(
+    claim: Claim,
+    outcomes: Sequence[tuple[OutboxMessage, Outcome]],
+    *,
+    config: OutboxSettings,
+    now: dt.datetime,
+) -> DispatchResult:
+    """Write the outcomes of a window: sent ones in one update, the rest one by one."""
+    if not outcomes:
+        return DispatchResult()
+    events: list[OutboxEvent] = []
+    sent = [(message, outcome) for message, outcome in outcomes if outcome.kind is OutcomeKind.SENT]
+    result = _record_sent(claim, sent, now=now, events=events)
+    for message, outcome in outcomes:
+        if outcome.kind is not OutcomeKind.SENT:
+            result += _record_unsent(claim, message, outcome, config=config, now=now, events=events)
+    OutboxEvent.objects.bulk_create(events)
+    return result
+
+
+def _record_sent(
+    claim: Claim,
+    sent: Sequence[tuple[OutboxMessage, Outcome]],
+    *,
+    now: dt.datetime,
+    events: list[OutboxEvent],
+) -> DispatchResult:
+    """Sending (or review, if the lease ran out meanwhile) → sent."""
+    if not sent:
+        return DispatchResult()
+    messages = [message for message, _ in sent]
+    updated = _mine(claim, messages, (OutboxStatus.SENDING, OutboxStatus.REVIEW)).update(
+        status=OutboxStatus.SENT, sent_at=now, last_error=""
+    )
+    recorded = {message.pk for message in messages}
+    if updated < len(messages):
+        recorded = set(_mine(claim, messages, (OutboxStatus.SENT,)).values_list("pk", flat=True))
+    for message, outcome in sent:
+        if message.pk in recorded:
+            events.append(_event(claim, message, OutboxEventKind.SENT, outcome.detail, now=now))
+        else:
+            events.append(_late(claim, message, outcome, now=now))
+    return DispatchResult(sent=len(recorded))
+
+
+def _record_unsent(
+    claim: Claim,
+    message: OutboxMessage,
+    outcome: Outcome,
+    *,
+    config: OutboxSettings,
+    now: dt.datetime,
+    events: list[OutboxEvent],
+) -> DispatchResult:
+    """Sending → retry (temporary, attempts left), failed, or review (unknown)."""
+    status, kind, detail, result = _next_state(message, outcome, config=config)
+    next_attempt_at = now + config.retry_delay(attempts=message.attempts)
+    changes: dict[str, Any] = {"status": status, "last_error": detail}
+    if status == OutboxStatus.RETRY:
+        changes["next_attempt_at"] = next_attempt_at
+        detail = f"{detail} Next attempt at {_local(next_attempt_at)}."
+    updated = _mine(claim, [message], (OutboxStatus.SENDING, OutboxStatus.REVIEW)).update(**changes)
+    if not updated:
+        events.append(_late(claim, message, outcome, now=now))
+        return DispatchResult()
+    events.append(_event(claim, message, kind, detail, now=now))
+    return result
+
+
+def _next_state(
+    message: OutboxMessage, outcome: Outcome, *, config: OutboxSettings
+) -> tuple[OutboxStatus, OutboxEventKind, str, DispatchResult]:
+    if outcome.kind is OutcomeKind.UNKNOWN:
+        return (
+            OutboxStatus.REVIEW,
+            OutboxEventKind.REVIEW,
+            outcome.detail,
+            DispatchResult(unknown=1),
+        )
+    if outcome.kind is OutcomeKind.TEMPORARY and message.attempts < config.max_attempts:
+        return OutboxStatus.RETRY, OutboxEventKind.RETRY, outcome.detail, DispatchResult(retried=1)
+    detail = outcome.detail
+    if outcome.kind is OutcomeKind.TEMPORARY:
+        detail = f"Gave up after {message.attempts} attempts: {detail}"
+    return OutboxStatus.FAILED, OutboxEventKind.FAILED, detail, DispatchResult(failed=1)
+
+
+def _event(
+    claim: Claim, message: OutboxMessage, kind: OutboxEventKind, detail: str, *, now: dt.datetime
+) -> OutboxEvent:
+    return OutboxEvent(
+        message=message,
+        kind=kind,
+        at=now,
+        attempt=message.attempts,
+        worker=claim.worker,
+        detail=detail,
+    )
+
+
+def _late(
+    claim: Claim, message: OutboxMessage, outcome: Outcome, *, now: dt.datetime
+) -> OutboxEvent:
+    """Staff released or dismissed the message while this dispatcher still held it."""
+    detail = (
+        f"Reported {outcome.kind.value} ({outcome.detail}) after the message had been released "
+        "or dismissed; the report changed nothing."
+    )
+    return _event(claim, message, OutboxEventKind.LATE, detail, now=now)
+
+
+def _local(moment: dt.datetime | None) -> str:
+    """A moment as staff read it in the history: business time zone, named."""
+    return "-" if moment is None else f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S %Z}"

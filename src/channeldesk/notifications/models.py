@@ -1,0 +1,183 @@
+"""The outbox: e-mails to send, their attachments and the history of every delivery attempt.
+
+A message is stored once per caller-given idempotency key and carries plain addresses and texts,
+never references to the business rows that caused it (notifications sits below every domain).
+The states and what moves a message between them are described in docs/outbox.md.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    CLAIMED = "claimed", _("claimed")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    RETRY = "retry", _("retry")
+    FAILED = "failed", _("failed")
+    REVIEW = "review", _("review")
+    DISMISSED = "dismissed", _("dismissed")
+
+
+# A dispatcher may pick these up once their next attempt is due.
+DUE_STATUSES = (OutboxStatus.PENDING, OutboxStatus.RETRY)
+# A dispatcher holds these under a lease.
+HELD_STATUSES = (OutboxStatus.CLAIMED, OutboxStatus.SENDING)
+# Staff may send these again, or close them without sending.
+RELEASABLE_STATUSES = (OutboxStatus.REVIEW, OutboxStatus.FAILED)
+DISMISSABLE_STATUSES = (
+    OutboxStatus.PENDING,
+    OutboxStatus.RETRY,
+    OutboxStatus.REVIEW,
+    OutboxStatus.FAILED,
+)
+
+
+class OutboxEventKind(models.TextChoices):
+    ENQUEUED = "enqueued", _("enqueued")
+    SENT = "sent", _("sent")
+    RETRY = "retry", _("temporary failure, will retry")
+    FAILED = "failed", _("failed")
+    REVIEW = "review", _("outcome unknown, needs review")
+    RETURNED = "returned", _("returned unsent")
+    RELEASED = "released", _("released to be sent again")
+    DISMISSED = "dismissed", _("dismissed")
+    LATE = "late", _("late report ignored")
+
+
+class OutboxMessage(models.Model):
+    """One e-mail to deliver exactly once, identified by the caller's idempotency key.
+
+    `message_id` is fixed when the message is stored and used for every attempt, so the copies a
+    released message may produce carry the same Message-ID header and can be recognised as one.
+    `claim_token`, `claimed_by` and `lease_expires_at` belong to the dispatcher currently
+    holding the message; they stay on a message in review so that a dispatcher that was only
+    slow can still report what happened.
+    """
+
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200)
+    category = models.CharField(_("category"), max_length=50, blank=True)
+    from_email = models.CharField(_("from"), max_length=320)
+    to = models.JSONField(_("to"), default=list)
+    cc = models.JSONField(_("cc"), default=list, blank=True)
+    bcc = models.JSONField(_("bcc"), default=list, blank=True)
+    reply_to = models.JSONField(_("reply to"), default=list, blank=True)
+    subject = models.CharField(_("subject"), max_length=500)
+    text_body = models.TextField(_("text"))
+    html_body = models.TextField(_("HTML"), blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    claim_token = models.UUIDField(_("claim token"), null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"], name="outbox_message_unique_idempotency_key"
+            ),
+            models.UniqueConstraint(fields=["message_id"], name="outbox_message_unique_message_id"),
+        ]
+        # Partial indexes: the millions of sent messages are in neither, so claiming and
+        # sweeping stay index lookups over the few rows in play.
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=models.Q(status__in=DUE_STATUSES),
+                name="outbox_message_due",
+            ),
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=models.Q(status__in=HELD_STATUSES),
+                name="outbox_message_held",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} ({self.status})"
+
+    @property
+    def recipients(self) -> list[str]:
+        return [*self.to, *self.cc, *self.bcc]
+
+
+class OutboxAttachment(models.Model):
+    """A file sent with a message: either stored bytes (a snapshot) or a path read at send time.
+
+    A relative path is resolved against MEDIA_ROOT. Bytes are the safe choice for anything that
+    may change or disappear before the message is sent.
+    """
+
+    message = models.ForeignKey(
+        OutboxMessage,
+        verbose_name=_("message"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    mimetype = models.CharField(_("MIME type"), max_length=100)
+    content = models.BinaryField(_("content"), null=True, blank=True)
+    path = models.CharField(_("path"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox attachment")
+        verbose_name_plural = _("outbox attachments")
+        ordering = ["message", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(content__isnull=False, path="")
+                    | models.Q(content__isnull=True) & ~models.Q(path="")
+                ),
+                name="outbox_attachment_content_or_path",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class OutboxEvent(models.Model):
+    """One step in a message's history: stored, sent, failed (why), reviewed, released, ...
+
+    Events are written by the service that changes the message, in the same transaction, and
+    never changed afterwards.
+    """
+
+    message = models.ForeignKey(
+        OutboxMessage, verbose_name=_("message"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=OutboxEventKind.choices)
+    at = models.DateTimeField(_("at"))
+    attempt = models.PositiveIntegerField(_("attempt"), default=0)
+    worker = models.CharField(_("worker"), max_length=200, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("outbox event")
+        verbose_name_plural = _("outbox events")
+        ordering = ["message", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,296 @@
+"""Writes of the outbox: storing messages once, and the staff decisions on doubtful ones.
+
+Callers enqueue inside their own transaction (a reminder marked "sent" and its e-mail stored
+commit together, or neither does); the dispatcher (`notifications.dispatch`) delivers later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.utils import timezone
+
+from channeldesk.notifications.conf import outbox_settings
+from channeldesk.notifications.models import (
+    DISMISSABLE_STATUSES,
+    RELEASABLE_STATUSES,
+    OutboxAttachment,
+    OutboxEvent,
+    OutboxEventKind,
+    OutboxMessage,
+    OutboxStatus,
+)
+
+type Actor = AbstractBaseUser | AnonymousUser | None
+
+KEY_MAX_LENGTH = 200
+SUBJECT_MAX_LENGTH = 500
+
+
+class OutboxError(ValueError):
+    """An outbox operation that cannot be done as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class AttachmentDraft:
+    """A file to send along: `content` (stored now) or `path` (read when sent), not both."""
+
+    filename: str
+    content: bytes | None = None
+    path: str = ""
+    mimetype: str = ""
+
+
+@dataclass(frozen=True)
+class MessageDraft:
+    """Everything an e-mail needs, in plain values; `key` makes storing it idempotent."""
+
+    key: str
+    to: Sequence[str]
+    subject: str
+    text: str
+    html: str = ""
+    cc: Sequence[str] = ()
+    bcc: Sequence[str] = ()
+    reply_to: Sequence[str] = ()
+    from_email: str = ""
+    language: str = ""
+    category: str = ""
+    attachments: Sequence[AttachmentDraft] = ()
+    send_after: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    """The stored message for a key, and whether this call stored it (False: it was there)."""
+
+    message: OutboxMessage
+    created: bool
+
+
+def outbox_enqueue(
+    *,
+    key: str,
+    to: Sequence[str],
+    subject: str,
+    text: str,
+    html: str = "",
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
+    reply_to: Sequence[str] = (),
+    from_email: str = "",
+    language: str = "",
+    category: str = "",
+    attachments: Sequence[AttachmentDraft] = (),
+    send_after: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Enqueued:
+    """Store one e-mail for delivery, once per `key`.
+
+    Enqueueing a key again returns the stored message unchanged, whatever the second call
+    says: the first write wins, so a re-run of the caller can never send a second, different
+    e-mail for the same occasion. `send_after` holds the message back until then.
+    """
+    draft = MessageDraft(
+        key=key,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        cc=cc,
+        bcc=bcc,
+        reply_to=reply_to,
+        from_email=from_email,
+        language=language,
+        category=category,
+        attachments=attachments,
+        send_after=send_after,
+    )
+    return outbox_enqueue_many(drafts=[draft], now=now)[0]
+
+
+@transaction.atomic
+def outbox_enqueue_many(
+    *, drafts: Sequence[MessageDraft], now: dt.datetime | None = None
+) -> list[Enqueued]:
+    """Store many e-mails in a few queries (for sweeps); one result per draft, in order.
+
+    Steps:
+    1. Check every draft; one bad draft stores nothing.
+    2. Insert all messages, skipping keys that exist (the unique constraint decides, so two
+       callers racing for one key store it once).
+    3. Read the rows back by key; a row carrying the Message-ID this call made is new.
+    4. Store the attachments and an "enqueued" event for the new ones.
+
+    A key given twice in one call is stored once, from its first draft.
+    """
+    for draft in drafts:
+        _check(draft)
+    now = now or timezone.now()
+    first: dict[str, MessageDraft] = {}
+    for draft in drafts:
+        first.setdefault(draft.key, draft)
+    domain = outbox_settings().message_id_domain
+    built = {key: _message(draft, now=now, domain=domain) for key, draft in first.items()}
+    OutboxMessage.objects.bulk_create(built.values(), ignore_conflicts=True, batch_size=500)
+    stored = OutboxMessage.objects.in_bulk(list(built), field_name="idempotency_key")
+    new = [stored[key] for key, mine in built.items() if stored[key].message_id == mine.message_id]
+    _store_attachments(new, first)
+    OutboxEvent.objects.bulk_create(
+        OutboxEvent(message=message, kind=OutboxEventKind.ENQUEUED, at=now) for message in new
+    )
+    created = {message.pk for message in new}
+    return [Enqueued(message=stored[d.key], created=stored[d.key].pk in created) for d in drafts]
+
+
+def _check(draft: MessageDraft) -> None:
+    """Mistakes of the caller, refused before anything is stored."""
+    if not draft.key or len(draft.key) > KEY_MAX_LENGTH:
+        raise OutboxError(f"The idempotency key must have 1 to {KEY_MAX_LENGTH} characters.")
+    if isinstance(draft.to, str) or not draft.to:
+        raise OutboxError(f"{draft.key}: 'to' must be a non-empty list of addresses.")
+    if len(draft.subject) > SUBJECT_MAX_LENGTH or "\n" in draft.subject:
+        raise OutboxError(f"{draft.key}: the subject must be one line of at most 500 characters.")
+    for attachment in draft.attachments:
+        if (attachment.content is None) == (not attachment.path):
+            raise OutboxError(
+                f"{draft.key}: attachment '{attachment.filename}' needs content or a path."
+            )
+
+
+def _message(draft: MessageDraft, *, now: dt.datetime, domain: str) -> OutboxMessage:
+    return OutboxMessage(
+        idempotency_key=draft.key,
+        category=draft.category,
+        from_email=draft.from_email or settings.DEFAULT_FROM_EMAIL,
+        to=list(draft.to),
+        cc=list(draft.cc),
+        bcc=list(draft.bcc),
+        reply_to=list(draft.reply_to),
+        subject=draft.subject,
+        text_body=draft.text,
+        html_body=draft.html,
+        language=draft.language,
+        message_id=f"<outbox.{uuid.uuid4().hex}@{domain}>",
+        status=OutboxStatus.PENDING,
+        next_attempt_at=draft.send_after or now,
+        created_at=now,
+    )
+
+
+def _store_attachments(messages: list[OutboxMessage], drafts: dict[str, MessageDraft]) -> None:
+    OutboxAttachment.objects.bulk_create(
+        OutboxAttachment(
+            message=message,
+            filename=attachment.filename,
+            mimetype=attachment.mimetype
+            or mimetypes.guess_type(attachment.filename)[0]
+            or "application/octet-stream",
+            content=attachment.content,
+            path=attachment.path,
+        )
+        for message in messages
+        for attachment in drafts[message.idempotency_key].attachments
+    )
+
+
+# --- Staff decisions ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def outbox_release(
+    *,
+    message: OutboxMessage,
+    actor: Actor = None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> OutboxMessage:
+    """Send a message in review or failed again: staff judged that it did not arrive.
+
+    The attempt count starts afresh, so a message that failed after all its retries gets all
+    of them again. A message released from review may arrive twice if it had arrived after
+    all; that is the decision staff take here, and the event records who took it.
+    """
+    locked = _locked(message=message, allowed=RELEASABLE_STATUSES, action="released")
+    now = now or timezone.now()
+    detail = f"Released from {locked.status} after {locked.attempts} attempt(s). {note}".strip()
+    locked.status = OutboxStatus.PENDING
+    locked.attempts = 0
+    locked.next_attempt_at = now
+    _clear_claim(locked)
+    locked.save(update_fields=[*_CLAIM_FIELDS, "status", "attempts", "next_attempt_at"])
+    _event(message=locked, kind=OutboxEventKind.RELEASED, at=now, actor=actor, detail=detail)
+    return locked
+
+
+@transaction.atomic
+def outbox_dismiss(
+    *,
+    message: OutboxMessage,
+    reason: str,
+    actor: Actor = None,
+    now: dt.datetime | None = None,
+) -> OutboxMessage:
+    """Close a message without sending it (again), e.g. it arrived after all, or it is moot.
+
+    Pending and retrying messages may be dismissed too, so a caller whose occasion went away
+    (a contract renewed while its reminder waited for a retry) can stop it.
+    """
+    if not reason.strip():
+        raise OutboxError("Say why the message is dismissed.")
+    locked = _locked(message=message, allowed=DISMISSABLE_STATUSES, action="dismissed")
+    now = now or timezone.now()
+    detail = f"Dismissed from {locked.status}: {reason.strip()}"
+    locked.status = OutboxStatus.DISMISSED
+    _clear_claim(locked)
+    locked.save(update_fields=[*_CLAIM_FIELDS, "status"])
+    _event(message=locked, kind=OutboxEventKind.DISMISSED, at=now, actor=actor, detail=detail)
+    return locked
+
+
+_CLAIM_FIELDS = ("claim_token", "claimed_by", "lease_expires_at")
+
+
+def _locked(
+    *, message: OutboxMessage, allowed: Sequence[OutboxStatus], action: str
+) -> OutboxMessage:
+    """The row, locked against dispatchers, if its status allows the action."""
+    locked = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+    if locked.status not in allowed:
+        names = ", ".join(str(status) for status in allowed)
+        raise OutboxError(
+            f"{locked.idempotency_key} is {locked.status}; only {names} messages can be {action}."
+        )
+    return locked
+
+
+def _clear_claim(message: OutboxMessage) -> None:
+    """Forget the last dispatcher, so a late report of it no longer changes the message."""
+    message.claim_token = None
+    message.claimed_by = ""
+    message.lease_expires_at = None
+
+
+def _event(
+    *,
+    message: OutboxMessage,
+    kind: OutboxEventKind,
+    at: dt.datetime,
+    actor: Actor,
+    detail: str,
+) -> None:
+    OutboxEvent.objects.create(
+        message=message,
+        kind=kind,
+        at=at,
+        attempt=message.attempts,
+        actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
+        detail=detail,
+    )

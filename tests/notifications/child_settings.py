@@ -1,0 +1,10 @@
+"""Settings of the dispatcher processes that the tests start and kill.
+
+A short lease lets a killed dispatcher's claim run out while the test waits; a short poll lets
+`outbox dispatch --loop` notice new messages at once.
+"""
+
+from channeldesk.settings import *  # noqa: F403
+
+OUTBOX_LEASE_SECONDS = 3
+OUTBOX_POLL_SECONDS = 0.1
