@@ -9,10 +9,6 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -21,7 +17,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from rich.table import Table
 
-from channeldesk.commands.console import FORMATS, out_console, to_json
+from channeldesk.commands.console import FORMATS, out_console, positive_int, stop_signal, to_json
 from channeldesk.notifications.conf import outbox_settings
 from channeldesk.notifications.dispatch import DispatchResult, default_worker, outbox_dispatch
 from channeldesk.notifications.models import OutboxMessage, OutboxStatus
@@ -35,13 +31,6 @@ from channeldesk.notifications.selectors import (
 from channeldesk.notifications.services import OutboxError, outbox_dismiss, outbox_release
 
 
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
-
-
 class Command(BaseCommand):
     help = "Send due e-mails from the outbox, list them, release or dismiss doubtful ones."
 
@@ -49,14 +38,14 @@ class Command(BaseCommand):
         commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
         dispatch = commands.add_parser("dispatch", help="Send what is due.")
         dispatch.add_argument("--loop", action="store_true", help="Keep going until stopped.")
-        dispatch.add_argument("--limit", type=_positive, default=1000, help="Messages per run.")
-        dispatch.add_argument("--batch", type=_positive, help="Messages claimed at once.")
+        dispatch.add_argument("--limit", type=positive_int, default=1000, help="Messages per run.")
+        dispatch.add_argument("--batch", type=positive_int, help="Messages claimed at once.")
         dispatch.add_argument("--worker", default="", help="Name in the history (host:pid).")
         dispatch.add_argument("--format", choices=FORMATS, default="table")
 
         listing = commands.add_parser("list", help="The newest messages.")
         listing.add_argument("--status", action="append", choices=OutboxStatus.values, default=[])
-        listing.add_argument("--limit", type=_positive, default=50)
+        listing.add_argument("--limit", type=positive_int, default=50)
         listing.add_argument("--format", choices=FORMATS, default="table")
 
         show = commands.add_parser("show", help="One message and its history.")
@@ -94,7 +83,7 @@ class Command(BaseCommand):
             self.report(outbox_dispatch(**arguments))
             return
         total = DispatchResult()
-        with _stop_signal() as stop:
+        with stop_signal() as stop:
             while not stop.is_set():
                 close_old_connections()
                 result = outbox_dispatch(**arguments)
@@ -202,18 +191,3 @@ def _message_document(message: OutboxMessage) -> dict[str, Any]:
         "sent_at": message.sent_at,
         "last_error": message.last_error,
     }
-
-
-@contextmanager
-def _stop_signal() -> Iterator[threading.Event]:
-    """SIGTERM and SIGINT ask the loop to stop after the current run (never mid-send)."""
-    stop = threading.Event()
-    previous = {
-        number: signal.signal(number, lambda *_: stop.set())
-        for number in (signal.SIGTERM, signal.SIGINT)
-    }
-    try:
-        yield stop
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)

@@ -12,10 +12,6 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -24,7 +20,14 @@ from django.db import close_old_connections
 from django.utils import timezone
 from rich.table import Table
 
-from channeldesk.commands.console import FORMATS, out_console, parse_date, to_json
+from channeldesk.commands.console import (
+    FORMATS,
+    out_console,
+    parse_date,
+    positive_int,
+    stop_signal,
+    to_json,
+)
 from channeldesk.contracts.models import Reminder, ReminderStatus
 from channeldesk.contracts.reminders.conf import reminder_settings
 from channeldesk.contracts.reminders.dispatch import DispatchReport, reminders_dispatch
@@ -44,13 +47,6 @@ from channeldesk.contracts.reminders.services import (
 from channeldesk.notifications.dispatch import default_worker
 
 
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
-
-
 class Command(BaseCommand):
     help = "Plan and send renewal reminders, list them, release or dismiss doubtful ones."
 
@@ -62,22 +58,22 @@ class Command(BaseCommand):
 
         run = commands.add_parser("run", help="Plan, expire, send what is due, then the outbox.")
         run.add_argument("--date", type=parse_date, help="Send what is due by this day.")
-        run.add_argument("--limit", type=_positive, default=1000, help="Reminders per run.")
+        run.add_argument("--limit", type=positive_int, default=1000, help="Reminders per run.")
         run.add_argument("--no-outbox", action="store_true", help="Leave the e-mails queued.")
         run.add_argument("--format", choices=FORMATS, default="table")
 
         dispatch = commands.add_parser("dispatch", help="Only send what is due.")
         dispatch.add_argument("--date", type=parse_date, help="Send what is due by this day.")
         dispatch.add_argument("--loop", action="store_true", help="Keep going until stopped.")
-        dispatch.add_argument("--limit", type=_positive, default=1000, help="Reminders per run.")
-        dispatch.add_argument("--batch", type=_positive, help="Reminders claimed at once.")
+        dispatch.add_argument("--limit", type=positive_int, default=1000, help="Reminders per run.")
+        dispatch.add_argument("--batch", type=positive_int, help="Reminders claimed at once.")
         dispatch.add_argument("--worker", default="", help="Name in the history (host:pid).")
         dispatch.add_argument("--format", choices=FORMATS, default="table")
 
         listing = commands.add_parser("list", help="Reminders by due date.")
         listing.add_argument("--status", action="append", choices=ReminderStatus.values, default=[])
         listing.add_argument("--contract", help="Only this contract number.")
-        listing.add_argument("--limit", type=_positive, default=50)
+        listing.add_argument("--limit", type=positive_int, default=50)
         listing.add_argument("--format", choices=FORMATS, default="table")
 
         show = commands.add_parser("show", help="One reminder and its history.")
@@ -156,7 +152,7 @@ class Command(BaseCommand):
             self.report(reminders_dispatch(today=options["date"], **arguments))
             return
         total = DispatchReport()
-        with _stop_signal() as stop:
+        with stop_signal() as stop:
             while not stop.is_set():
                 close_old_connections()
                 result = reminders_dispatch(today=options["date"], **arguments)
@@ -256,18 +252,3 @@ def _document(reminder: Reminder) -> dict[str, Any]:
         "sent_on": reminder.sent_on,
         "recipient": reminder.recipient,
     }
-
-
-@contextmanager
-def _stop_signal() -> Iterator[threading.Event]:
-    """SIGTERM and SIGINT ask the loop to stop after the current run (never mid-reminder)."""
-    stop = threading.Event()
-    previous = {
-        number: signal.signal(number, lambda *_: stop.set())
-        for number in (signal.SIGTERM, signal.SIGINT)
-    }
-    try:
-        yield stop
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
