@@ -244,16 +244,7 @@ class ApplyView(APIView):
             result = tiers_apply(policy=policy, as_of=data.get("as_of"), user=request.user)
         except TierError as error:
             raise _tier_error(error) from error
-        return Response(
-            {
-                "policy": policy.reference,
-                "valid_from": result.valid_from.isoformat(),
-                "created": result.created,
-                "corrected": result.corrected,
-                "unchanged": result.unchanged,
-                "movers": [reports.mover_document(result.evaluation, d) for d in result.movers],
-            }
-        )
+        return Response(reports.apply_document(result))
 
 
 class OverrideView(APIView):

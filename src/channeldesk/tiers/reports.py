@@ -12,6 +12,7 @@ from typing import Any
 from channeldesk.tiers.calibration import Calibration
 from channeldesk.tiers.evaluation import Evaluation, TierDecision
 from channeldesk.tiers.models import TierPolicy
+from channeldesk.tiers.services import ApplyResult
 from channeldesk.tiers.simulation import Simulation
 
 
@@ -160,4 +161,16 @@ def calibration_document(calibration: Calibration) -> dict[str, Any]:
             }
             for tier in calibration.tiers
         ],
+    }
+
+
+def apply_document(result: ApplyResult) -> dict[str, Any]:
+    """What `tiers_apply` recorded, with every mover."""
+    return {
+        "policy": result.evaluation.policy.reference,
+        "valid_from": result.valid_from.isoformat(),
+        "created": result.created,
+        "corrected": result.corrected,
+        "unchanged": result.unchanged,
+        "movers": [mover_document(result.evaluation, d) for d in result.movers],
     }

@@ -247,14 +247,7 @@ class Command(BaseCommand):
             if input(f"Apply as of {as_of}? [y/N] ").strip().lower() not in ("y", "yes"):
                 raise CommandError("Nothing applied.")
         result = tiers_apply(policy=policy, as_of=as_of, evaluation=evaluation)
-        summary = {
-            "policy": policy.reference,
-            "valid_from": as_of.isoformat(),
-            "created": result.created,
-            "corrected": result.corrected,
-            "unchanged": result.unchanged,
-            "movers": [reports.mover_document(evaluation, d) for d in result.movers],
-        }
+        summary = reports.apply_document(result)
         if self.format == "json":
             self.emit(summary)
         else:
