@@ -36,6 +36,7 @@ demo: $(VENV)/.installed-base
 	$(BIN)/channeldesk demo serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev
+	scripts/system-packages
 	scripts/run-tests
 
 lint: $(VENV)/.installed-dev

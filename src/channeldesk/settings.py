@@ -38,7 +38,13 @@ INSTALLED_APPS = [
     "channeldesk.tiers",
     "channeldesk.pricing",
     "channeldesk.contracts",
+    "channeldesk.training",
+    "channeldesk.feedback",
+    "channeldesk.licensing",
+    "channeldesk.usage",
     "channeldesk.api",
+    "channeldesk.portal",
+    "channeldesk.backoffice",
     "channeldesk.jobs",
     "channeldesk.commands",
 ]
@@ -188,3 +194,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+
+# --- Licensing (issue 4): keycodes, certificates, check-ins, compliance --------------------
+
+# --- Training and support hotlines (issue 6) ------------------------------------------------
+
+# --- Usage billing (issue 7) ----------------------------------------------------------------
+
+# --- Portal and back office (issue 5): allauth, pages ---------------------------------------

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("channeldesk.api.urls")),
+    path("portal/", include("channeldesk.portal.urls")),
+    path("backoffice/", include("channeldesk.backoffice.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

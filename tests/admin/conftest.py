@@ -12,12 +12,14 @@ from rest_framework.authtoken.models import Token
 
 from channeldesk.catalog.models import Order
 from channeldesk.contracts.reminders.planning import reminders_plan
-from channeldesk.core.models import UserPreference
+from channeldesk.core.models import TokenScope, UserPreference
+from channeldesk.core.tokens import service_token_create
 from channeldesk.notifications.services import outbox_enqueue
 from channeldesk.partners.models import Contact
 from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierOverride, TierPolicy
 from tests.conftest import Personas
 from tests.contracts.factories import contract_of, customer_of
+from tests.domains import domain_modules
 from tests.factories import ProductFactory, order_with_lines
 
 
@@ -55,6 +57,7 @@ def admin_data(personas: Personas) -> AdminData:
     )
     UserPreference.objects.create(user=personas.partner_a_user, language="en")
     Token.objects.create(user=personas.partner_b_user)
+    service_token_create(name="IT-Schulung GmbH", scope=TokenScope.TRAINING)
     customer = customer_of(partner, customer_number="K-1")
     contract_of(customer, contract_number="V-1")
     ending = contract_of(customer, contract_number="V-2", end_date=dt.date(2026, 12, 31))
@@ -62,6 +65,8 @@ def admin_data(personas: Personas) -> AdminData:
     outbox_enqueue(
         key="admin-test:1", to=["partner@example.com"], subject="Renewal", text="Your customer."
     )
+    for module in domain_modules("admin_rows"):
+        module.admin_rows(personas)
     return AdminData(
         personas=personas,
         order=order,

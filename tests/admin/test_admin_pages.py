@@ -13,11 +13,13 @@ from rest_framework.authtoken.models import TokenProxy
 
 from channeldesk.catalog.models import OrderLine
 from channeldesk.contracts.models import CustomerAssignment, Reminder
+from channeldesk.core.models import ServiceToken
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.models import TierAssignment
 from tests.admin.conftest import AdminData
 from tests.conftest import Personas
+from tests.domains import domain_modules
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory, order_with_lines
 
 # History and imported detail rows: looked at in the admin, never added there.
@@ -28,7 +30,10 @@ READ_ONLY_MODELS: set[type[Model]] = {
     CustomerAssignment,
     Reminder,
     OutboxMessage,
+    ServiceToken,
 }
+for _module in domain_modules("admin_rows"):
+    READ_ONLY_MODELS |= getattr(_module, "READ_ONLY_MODELS", set())
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 

@@ -500,3 +500,17 @@ ACCESS_TABLE: dict[str, list[Case]] = {
         Case("unknown partner number", NOBODY_FINDS_IT, kwargs=_unknown_partner),
     ],
 }
+
+
+def _merge_domain_tables() -> None:
+    """Add the rows of each domain's `tests/<domain>/api_access.py` (see tests/domains.py)."""
+    from tests.domains import domain_modules
+
+    for module in domain_modules("api_access"):
+        clash = set(module.ACCESS) & set(ACCESS_TABLE)
+        if clash:
+            raise ValueError(f"{module.__name__} repeats access rows {sorted(clash)}")
+        ACCESS_TABLE.update(module.ACCESS)
+
+
+_merge_domain_tables()

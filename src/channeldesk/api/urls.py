@@ -12,6 +12,11 @@ urlpatterns = [
     path("imports/", include("channeldesk.api.imports")),
     path("tiers/", include("channeldesk.api.tiers")),
     path("", include("channeldesk.api.contracts")),
+    path("", include("channeldesk.api.licensing")),
+    path("checkins/", include("channeldesk.api.checkins")),
+    path("training/", include("channeldesk.api.training")),
+    path("support/", include("channeldesk.api.support")),
+    path("usage/", include("channeldesk.api.usage")),
     # Anything else under /api/v1/ answers 404 in the API's error format, not an HTML page.
     re_path(r"^(?P<path>.*)$", not_found, name="api-not-found"),
 ]

@@ -6,9 +6,11 @@ from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
-from channeldesk.core.models import UserPreference
+from channeldesk.core.models import ServiceToken, UserPreference
 
 
 class LargeTablePaginator(Paginator):
@@ -51,3 +53,22 @@ class UserPreferenceAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(ServiceToken)
+class ServiceTokenAdmin(admin.ModelAdmin):
+    """Tokens are made with `channeldesk tokens create` (the secret is shown once); here staff
+    see them and revoke them."""
+
+    list_display = ["name", "scope", "key_id", "created_at", "expires_at", "revoked_at"]
+    list_filter = ["scope"]
+    readonly_fields = ["name", "scope", "key_id", "created_at", "last_used_at"]
+    exclude = ["digest"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())

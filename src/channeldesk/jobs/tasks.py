@@ -34,3 +34,7 @@ def reminders_hourly_sweep() -> None:
 def outbox_minutely_dispatch() -> None:
     """Send the e-mails that are due: new ones, and retries whose backoff has run out."""
     outbox_dispatch()
+
+
+# The other domains' schedules live beside this module; importing them here registers them.
+from channeldesk.jobs import licensing, training, usage  # noqa: E402, F401

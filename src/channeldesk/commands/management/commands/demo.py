@@ -27,6 +27,7 @@ from rich.progress import (
 )
 
 from channeldesk.commands.demo.accounts import PARTNER_PASSWORD, vendor_logins
+from channeldesk.commands.demo.licensing import demo_licensing_load
 from channeldesk.commands.demo.loader import (
     DemoLoadError,
     LoadResult,
@@ -48,6 +49,8 @@ from channeldesk.commands.demo.serve import (
     serve_commands,
 )
 from channeldesk.commands.demo.shape import customers_shape, demo_shape
+from channeldesk.commands.demo.training import demo_training_load
+from channeldesk.commands.demo.usage import demo_usage_load
 from channeldesk.contracts.models import CustomerSector
 from channeldesk.contracts.reminders.services import reminders_run
 
@@ -135,6 +138,9 @@ class Command(BaseCommand):
         self._report_load(prepared=prepared, result=result, seconds=time.monotonic() - started)
         self._report_shape(plan=plan)
         self._report_customers(plan=plan)
+        # Each later domain adds its demo data in its own module (commands/demo/<domain>.py).
+        for load_domain in (demo_training_load, demo_licensing_load, demo_usage_load):
+            load_domain(plan=plan, write=self.stdout.write)
         days = options["reminder_days"]
         if days is None:
             days = DEMO_REMINDER_DAYS if plan.partners <= DEFAULT_PARTNERS else 0

@@ -1,0 +1,5 @@
+"""API: checkins endpoints (filled in by its issue)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,1 @@
+"""The vendor back office (/backoffice/): staff steer the partner programme."""

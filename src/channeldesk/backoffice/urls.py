@@ -1,0 +1,6 @@
+"""URLs of the backoffice."""
+
+from django.urls import URLPattern
+
+app_name = "backoffice"
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,14 @@
+"""Demo data of the licensing domain, loaded by `channeldesk demo load` after the contracts.
+
+Idempotent like the rest of the demo: a second load adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from channeldesk.commands.demo.population import DemoPlan
+
+
+def demo_licensing_load(*, plan: DemoPlan, write: Callable[[str], None]) -> None:
+    """Load the licensing demo data for the plan; `write` reports a line to the console."""

@@ -1,0 +1,1 @@
+"""Partners' feedback on a draft tier policy that staff opened for comment (R3)."""

@@ -1,0 +1,1 @@
+"""Jobs of the licensing domain (see tasks.py)."""

@@ -1,0 +1,1 @@
+"""Jobs of the training domain (see tasks.py)."""

@@ -1,0 +1,1 @@
+"""Jobs of the usage domain (see tasks.py)."""

@@ -1,0 +1,1 @@
+"""The partner portal (/portal/): each partner sees its own tier, customers and licences."""

@@ -1,0 +1,1 @@
+"""Training courses from the outside training company, completions, training criterion (R7)."""
