@@ -7,7 +7,9 @@ connection (`baseline`); `ratio` is outbox rate / bare rate. Every run also chec
 message arrived exactly once.
 
 The dispatchers start up (Django, database connection) before the clock starts, so the figure
-is the sending, not Python's start-up.
+is the sending, not Python's start-up. The messages carry the reminders' category, so the
+dispatchers also run the reminders' send-time check per batch, as they do in production.
+`--messages N` replaces the scale's count (for quick comparisons).
 """
 
 from __future__ import annotations
@@ -219,7 +221,7 @@ def refill(count: int) -> list[Any]:
             subject=f"Ihr Kunde K-{number:06d} erhält in 15 Tagen ein Verlängerungsschreiben",
             text=TEXT.format(number=number),
             language="de",
-            category="reminder",
+            category="reminder:partner_advance_notice",  # as the reminders enqueue it
         )
         for number in range(count)
     ]
@@ -248,6 +250,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--scale", choices=sorted(MESSAGES), default="small")
     parser.add_argument("--runs", type=int, help="Repetitions (the median is taken).")
     parser.add_argument("--window", type=int, help="OUTBOX_WINDOW of the dispatchers.")
+    parser.add_argument("--messages", type=int, help="Messages per run instead of the scale's.")
     return parser.parse_args()
 
 
@@ -266,10 +269,10 @@ def measure(options: argparse.Namespace, url: str, control: Connection, port: in
     email_url = f"smtp://127.0.0.1:{port}"
     figures = Figures(bare=[], outbox=[])
     for _ in range(options.runs or 3):
-        messages = refill(MESSAGES[options.scale])
+        messages = refill(options.messages or MESSAGES[options.scale])
         figures.bare.append(bare_rate(messages))
         figures.exactly_once &= _arrived_once(control, messages)
-        messages = refill(MESSAGES[options.scale])
+        messages = refill(options.messages or MESSAGES[options.scale])
         figures.outbox.append(dispatch_rate(url, email_url, options.window))
         figures.exactly_once &= _arrived_once(control, messages)
     return figures
@@ -297,7 +300,7 @@ def main() -> None:
         "dispatchers": DISPATCHERS,
         "window": options.window or outbox_settings().window,
         "batch_size": outbox_settings().batch_size,
-        "messages": MESSAGES[options.scale],
+        "messages": options.messages or MESSAGES[options.scale],
         "scale": options.scale,
         "database": database,
         "runs": len(figures.outbox),

@@ -11,13 +11,17 @@ active. `--scale small` uses 20,000 contracts.
 
 Figures, each the median of several runs from an empty reminder table:
 
-- `reminders_plan.seconds`: one planning run as the hourly job does it (the default 90-day
-  horizon: every contract is looked at, the rows due within 90 days are written);
+- `reminders_plan.seconds` (**the target's figure**): one planning run as the hourly job does it
+  (the default 90-day horizon: every contract is looked at, the rows due within 90 days are
+  written);
 - `reminders_plan.replan_seconds`: the same run again, which finds everything planned;
 - `reminders_plan.next_day_seconds`: the run a day later, the steady state of the job (it adds
   the rows that came within the horizon overnight);
-- `reminders_plan.all_seconds`: the worst case, a horizon covering every end date, so every
-  active contract gets all its rows at once;
+- `reminders_plan.all_seconds` (informational, no target): planning every reminder at once, a
+  horizon covering every end date, so every active contract gets all its rows. Planning never
+  runs like that: reminders are planned ahead of their due date by the hourly sweep, within
+  the horizon (docs/reminders.md, "Why planning has a horizon"); this shows what the horizon
+  saves;
 - `reminders_plan.peak_rss`: the process's peak RSS (planning runs in the database, so it
   stays at Django's own size whatever the number of contracts).
 """
@@ -201,6 +205,7 @@ def main() -> None:
         meets_target=seconds < TARGET_SECONDS,
         reminders=report.planned,
         horizon_days=90,
+        mode="the hourly job: rows due within the planning horizon",
         load_seconds=round(load_seconds, 1),
         peak_rss_mib=rss,
         **common,
@@ -229,11 +234,11 @@ def main() -> None:
         "reminders_plan.all_seconds",
         all_seconds,
         "s",
-        target=f"< {TARGET_SECONDS:g} s",
-        meets_target=all_seconds < TARGET_SECONDS,
+        target="none (informational)",
         reminders=everything.planned,
         rows=rows,
-        note="horizon covering every end date: every active contract gets all its rows",
+        mode="every reminder at once (no horizon); planning never runs like this",
+        ratio_to_horizon=round(all_seconds / seconds, 2),
         peak_rss_mib=rss,
         **common,
     )

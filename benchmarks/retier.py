@@ -74,6 +74,9 @@ def orm_loop(policy: Any, partner_ids: list[int]) -> dict[int, str]:
             "non_retail_lines": Decimal(beyond_retail),
             "revenue_12m": revenue,
         }
+        # Criteria measured outside the order lines (training) bring their own measure.
+        for metric, measure in compiled.measures.items():
+            figures[metric] = measure([partner_id]).get(partner_id, 0)
         result[partner_id] = _decide(compiled, figures)
     return result
 

@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "channeldesk.backoffice",
     "channeldesk.jobs",
     "channeldesk.commands",
+    # After ChannelDesk's apps, so the portal's templates dress allauth's pages.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +64,7 @@ MIDDLEWARE = [
     "channeldesk.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "channeldesk.urls"
@@ -140,8 +145,15 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ChannelDesk <channel@localhost>")
 
 # --- Auth -----------------------------------------------------------------------------------
-LOGIN_URL = "/admin/login/"
+# Partner users and staff sign in through allauth (e-mail or user name + password, optional
+# TOTP); the admin keeps its own login page. See docs/portal.md.
+LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -196,10 +208,97 @@ LOGGING = {
 }
 
 
+# --- Renewal reminders and the outbox (issue 3; docs/reminders.md, docs/outbox.md) -----------
+# The default reminder schedule starts here ("from April", R10): contracts ending earlier get
+# nothing. Read by the migration that creates the schedule; afterwards edit it in the admin.
+REMINDERS_START_DATE = env.str("REMINDERS_START_DATE", default="2026-04-01")
+# Reminders are planned once due within this many days (the hourly sweep plans ahead).
+REMINDERS_PLANNING_HORIZON_DAYS = env.int("REMINDERS_PLANNING_HORIZON_DAYS", default=90)
+# E-mails one outbox dispatcher claims at once, and the most attempts before a message fails.
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+
 # --- Licensing (issue 4): keycodes, certificates, check-ins, compliance --------------------
+# Key material (docs/licensing.md, "Keys"). LICENSING_KEYCODE_KEYS: "1:<base64 secret>,2:<…>"
+# (HMAC-SHA256 secrets by key id, at least 32 bytes each); LICENSING_KEYCODE_KEY_ID: the id new
+# codes are issued under; LICENSING_KEYCODE_RETIRED_KEY_IDS: ids whose codes are refused.
+# LICENSING_SIGNING_KEY: the Ed25519 private key (base64 of the 32-byte seed) with its id.
+# Unset, both come from LICENSING_KEY_FILE, created on first use (dev, tests, demo, one host).
+LICENSING_KEYCODE_KEYS = env.str("LICENSING_KEYCODE_KEYS", default="")
+LICENSING_KEYCODE_KEY_ID = env.int("LICENSING_KEYCODE_KEY_ID", default=1)
+LICENSING_KEYCODE_RETIRED_KEY_IDS = env.list(
+    "LICENSING_KEYCODE_RETIRED_KEY_IDS", cast=int, default=[]
+)
+LICENSING_SIGNING_KEY = env.str("LICENSING_SIGNING_KEY", default="")
+LICENSING_SIGNING_KEY_ID = env.str("LICENSING_SIGNING_KEY_ID", default="ed25519-1")
+LICENSING_KEY_FILE = Path(
+    env.str("LICENSING_KEY_FILE", default=str(VAR_DIR / "licensing-keys.json"))
+)
+# Certificates live this many days at most (and never beyond the contract's end date).
+LICENSING_CERTIFICATE_DAYS = env.int("LICENSING_CERTIFICATE_DAYS", default=90)
+# An installation is active when seen within this many days, stale afterwards.
+LICENSING_ACTIVE_DAYS = env.int("LICENSING_ACTIVE_DAYS", default=30)
+# Under-licensed: over seats + max(TOLERANCE_SEATS, TOLERANCE_PERCENT % of seats) on
+# PERSISTENCE_DAYS scanned days in a row; near the limit from NEAR_LIMIT_PERCENT % utilisation.
+LICENSING_TOLERANCE_SEATS = env.int("LICENSING_TOLERANCE_SEATS", default=5)
+LICENSING_TOLERANCE_PERCENT = env.int("LICENSING_TOLERANCE_PERCENT", default=10)
+LICENSING_PERSISTENCE_DAYS = env.int("LICENSING_PERSISTENCE_DAYS", default=7)
+LICENSING_NEAR_LIMIT_PERCENT = env.int("LICENSING_NEAR_LIMIT_PERCENT", default=90)
+LICENSING_HEAVY_FACTOR = env.int("LICENSING_HEAVY_FACTOR", default=2)
+# Check-in throttling (DRF rates: N/second|minute|hour|day), counted in LICENSING_THROTTLE_CACHE.
+LICENSING_ACTIVATE_RATE_PER_KEYCODE = env.str(
+    "LICENSING_ACTIVATE_RATE_PER_KEYCODE", default="60/hour"
+)
+LICENSING_ACTIVATE_RATE_PER_ADDRESS = env.str(
+    "LICENSING_ACTIVATE_RATE_PER_ADDRESS", default="600/hour"
+)
+LICENSING_HEARTBEAT_RATE_PER_ADDRESS = env.str(
+    "LICENSING_HEARTBEAT_RATE_PER_ADDRESS", default="600/minute"
+)
+LICENSING_THROTTLE_CACHE = env.str("LICENSING_THROTTLE_CACHE", default="default")
+LICENSING_HEARTBEAT_BATCH_MAX = env.int("LICENSING_HEARTBEAT_BATCH_MAX", default=10_000)
+# The daily digest goes to these addresses (empty: every active staff login with an e-mail).
+LICENSING_DIGEST_TO = env.list("LICENSING_DIGEST_TO", default=[])
+
 
 # --- Training and support hotlines (issue 6) ------------------------------------------------
+# A Gold (or any) partner keeps its tier while a booked course of the required training is
+# pending, for at most this many days from the evaluation date (0: no grace).
+TRAINING_GRACE_DAYS = env.int("TRAINING_GRACE_DAYS", default=90)
+# A partner is told this many days before a completion of its people expires.
+TRAINING_EXPIRY_NOTICE_DAYS = env.int("TRAINING_EXPIRY_NOTICE_DAYS", default=60)
+# Tier-change notices go out this many days before the change takes effect (at once when the
+# change is recorded later than that).
+TIER_NOTICE_DAYS_BEFORE = env.int("TIER_NOTICE_DAYS_BEFORE", default=30)
 
 # --- Usage billing (issue 7) ----------------------------------------------------------------
+# Days after a month's end before it is closed and its statements issued (docs/usage.md).
+USAGE_CLOSE_GRACE_DAYS = env.int("USAGE_CLOSE_GRACE_DAYS", default=3)
+# How far in the future (clock skew of the sender) an event's time may lie, in seconds.
+USAGE_FUTURE_SKEW_SECONDS = env.int("USAGE_FUTURE_SKEW_SECONDS", default=300)
+# Most events in one POST /api/v1/usage/events batch.
+USAGE_BATCH_LIMIT = env.int("USAGE_BATCH_LIMIT", default=10_000)
+# PostgreSQL work memory for the rating's count (SET LOCAL; the month is hashed in memory).
+USAGE_RATING_WORK_MEM = env.str("USAGE_RATING_WORK_MEM", default="256MB")
 
 # --- Portal and back office (issue 5): allauth, pages ---------------------------------------
+# Sign-in (django-allauth): e-mail or user name with a password, optional TOTP second factor,
+# password reset by e-mail (queued in the outbox), no public sign-up, throttled failures.
+ACCOUNT_ADAPTER = "channeldesk.portal.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ChannelDesk] "
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_RATE_LIMITS = {
+    # Wrong passwords: 10 a minute from one address, 5 in 5 minutes against one login.
+    "login_failed": env.str("ACCOUNT_LOGIN_FAILED_LIMIT", default="10/m/ip,5/5m/key"),
+    "reset_password": "20/m/ip,5/m/key",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "ChannelDesk"
+# Back office: simulation and calibration runs go to a background thread of the web process;
+# INLINE runs them in the request (tests, single-threaded servers). A run unfinished after the
+# timeout is taken to be lost with its process.
+BACKOFFICE_RUNS_INLINE = env.bool("BACKOFFICE_RUNS_INLINE", default=False)
+BACKOFFICE_RUN_TIMEOUT_SECONDS = env.int("BACKOFFICE_RUN_TIMEOUT_SECONDS", default=1800)

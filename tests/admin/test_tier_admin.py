@@ -110,7 +110,7 @@ def test_criterion_kind_is_chosen_from_the_registry(
     response = staff_client.get("/admin/tiers/tiercriterion/add/")
 
     kinds = [code for code, _ in response.context["adminform"].form.fields["kind"].choices]
-    assert kinds == ["orders", "revenue", "beyond_retail", "distinct_products"]
+    assert kinds == ["orders", "revenue", "beyond_retail", "distinct_products", "training"]
 
 
 def test_tier_history_is_read_only(admin_data: AdminData, staff_client: Client) -> None:

@@ -277,14 +277,19 @@ def test_a_renewal_with_a_taken_number_is_refused_before_anything_is_written(
         format="json",
     )
 
+    # Without Accept-Language the messages are German (LANGUAGE_CODE).
     assert response.status_code == 400
     assert response.json()["error"]["details"] == [
         {
             "field": "contract_number",
-            "message": "A contract with this number exists already.",
+            "message": "Ein Vertrag mit dieser Nummer ist bereits vorhanden.",
             "code": "invalid",
         },
-        {"field": "sku", "message": "No product with this SKU.", "code": "invalid"},
+        {
+            "field": "sku",
+            "message": "Es gibt kein Produkt mit dieser Artikelnummer.",
+            "code": "invalid",
+        },
     ]
     assert contracts_state() == before
 

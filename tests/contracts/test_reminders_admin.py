@@ -61,18 +61,24 @@ def test_staff_change_a_rules_offset(staff_client: Client) -> None:
 @pytest.mark.parametrize(
     ("template", "changes", "field", "error"),
     [
-        ("renewal_letter", {"channel": "email"}, "channel", "This template is sent as letter."),
+        # The admin speaks German by default (LANGUAGE_CODE), labels included.
+        (
+            "renewal_letter",
+            {"channel": "email"},
+            "channel",
+            "Diese Vorlage wird als Brief versandt.",
+        ),
         (
             "partner_letter_copy",
             {"audience": "customer"},
             "audience",
-            "This template goes to the partner.",
+            "Diese Vorlage richtet sich an: betreuender Partner.",
         ),
         (
             "renewal_letter",
             {"body_de": "Hallo"},
             "body_de",
-            "Letter texts come from the documents app's letter template.",
+            "Brieftexte stammen aus der Briefvorlage des Dokumentenmoduls.",
         ),
         (
             "partner_advance_notice",
@@ -139,7 +145,7 @@ def test_dismissing_without_a_reason_changes_nothing(staff_client: Client) -> No
     )
 
     assert [str(message) for message in response.context["messages"]] == [
-        "Give a reason to dismiss reminders."
+        "Geben Sie einen Grund an, um Erinnerungen zu verwerfen."
     ]
     assert reminders_state() == before
 

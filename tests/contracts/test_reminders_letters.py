@@ -255,3 +255,49 @@ def test_staff_dismiss_a_letter_in_review_with_a_reason(personas: Personas) -> N
 
     assert (dismissed.status, dismissed.reason) == ("cancelled", "Dismissed: Printed by hand")
     assert events(dismissed) == [("cancelled", "Dismissed from review: Printed by hand")]
+
+
+@pytest.mark.parametrize(
+    ("language", "late_text", "on_time_text"),
+    [
+        (
+            "de",
+            "Dieses Schreiben erreicht Sie leider später als vorgesehen: Bis zum Vertragsende "
+            "bleiben nur noch 40 Tage.",
+            "rechtzeitig",
+        ),
+        (
+            "en",
+            "We regret that this letter reaches you later than planned: only 40 days remain "
+            "until the contract ends.",
+            "in good time",
+        ),
+    ],
+)
+def test_a_letter_caught_up_after_downtime_says_it_is_late_not_in_good_time(
+    media_root: Path, language: str, late_text: str, on_time_text: str
+) -> None:
+    world(customer_language=language)
+    reminders_plan(today=PLAN_DAY)
+    reminders_dispatch(today=ADVANCE_DAY)
+    caught_up = LETTER_DAY + dt.timedelta(days=5)  # down for five days; 40 days left
+
+    reminders_dispatch(today=caught_up)
+
+    letter = reminder_of("V-1", LETTER)
+    with letter.document.file.open("rb") as stored:
+        text = " ".join(pdf_text(stored.read()).split())
+    assert (letter.status, letter.late, letter.sent_on) == ("sent", True, caught_up)
+    assert late_text in text
+    assert on_time_text not in text
+
+
+def test_a_letter_sent_on_its_due_day_says_in_good_time(media_root: Path) -> None:
+    letter_day(customer_language="en")
+
+    letter = reminder_of("V-1", LETTER)
+    with letter.document.file.open("rb") as stored:
+        text = " ".join(pdf_text(stored.read()).split())
+    assert letter.late is False
+    assert "We are writing in good time" in text
+    assert "later than planned" not in text

@@ -336,3 +336,19 @@ def test_planning_one_contract_leaves_the_others_alone() -> None:
 
     assert report == PlanReport(planned=3)
     assert {number for number, *_ in rows()} == {"V-1"}
+
+
+def test_without_any_schedule_planning_and_renewing_plan_nothing() -> None:
+    """A database without schedules (staff deleted them, or a flushed test database) plans
+    nothing, and a contract can still be renewed."""
+    contract = world().contract
+    ReminderSchedule.objects.all().delete()
+
+    report = reminders_plan(today=PLAN_DAY)
+    follow_up = contract_renew(
+        contract=contract, contract_number="V-2", end_date=dt.date(2027, 12, 31)
+    )
+
+    assert report == PlanReport()
+    assert follow_up.renews_id == contract.pk
+    assert Reminder.objects.count() == 0

@@ -11,6 +11,7 @@ from channeldesk.contracts.models import ReminderRule
 from channeldesk.contracts.reminders.dispatch import reminders_dispatch
 from channeldesk.contracts.reminders.planning import reminders_plan
 from channeldesk.notifications.models import OutboxMessage
+from channeldesk.tiers.models import Tier
 from tests.contracts.reminders_world import (
     ADVANCE_DAY,
     AFTER_DAY,
@@ -25,6 +26,13 @@ from tests.tiers.conftest import previous_tier
 pytestmark = pytest.mark.django_db
 
 NBSP = "\u00a0"
+# The support hotlines of the default tiers (tiers migrations), as the partner dials them.
+SILVER_HOTLINE_EN = (
+    "Your partner hotline answers your questions about the renewal on +49 30 12345620 "
+    "(Mon–Fri 8 am–6 pm)."
+)
+# A partner without a tier is given the entry tier's line of the policy in force (silver).
+ENTRY_HOTLINE_EN = SILVER_HOTLINE_EN
 
 
 def message_of(template: str) -> OutboxMessage:
@@ -53,6 +61,8 @@ def test_the_german_partner_gets_the_advance_notice_with_a_quote_in_german() -> 
         f"Listenpreis: 2.500,00{NBSP}€\n"
         f"Ihr Preis: 1.750,00{NBSP}€ netto\n\n"
         "Sprechen Sie Ihren Kunden am besten jetzt an.\n\n"
+        "Fragen zur Verlängerung beantwortet Ihnen Ihre Partner-Hotline unter 030 12345610 "
+        "(Mo–Fr 7–20 Uhr, Sa 9–14 Uhr).\n\n"
         "Mit freundlichen Grüßen\n"
         "ChannelDesk Software GmbH\n"
     )
@@ -78,6 +88,7 @@ def test_the_english_partner_gets_the_advance_notice_in_english() -> None:
         "List price: €2,500.00\n"
         "Your price: €1,875.00 net\n\n"
         "Now is a good time to contact your customer.\n\n"
+        f"{SILVER_HOTLINE_EN}\n\n"
         "Kind regards\n"
         "ChannelDesk Software GmbH\n"
     )
@@ -109,6 +120,7 @@ def test_the_copy_of_the_letter_in_both_languages(media_root: Path) -> None:
         "on 16 November 2026 we sent your customer Müller Maschinenbau GmbH (K-1) the attached "
         "letter: their contract V-1 for 25 seats of ChannelDesk Enterprise ends on 31 December "
         "2026. The letter names you as their contact for the renewal.\n\n"
+        f"{ENTRY_HOTLINE_EN}\n\n"
         "Kind regards\n"
         "ChannelDesk Software GmbH\n"
     )
@@ -151,6 +163,7 @@ def test_the_e_mail_after_an_unrenewed_end_in_english() -> None:
         "licences are no longer valid, and your customer receives neither updates nor "
         "support.\n\n"
         "If your customer still wants to renew, they can: order the renewal as usual.\n\n"
+        f"{ENTRY_HOTLINE_EN}\n\n"
         "Kind regards\n"
         "ChannelDesk Software GmbH\n"
     )
@@ -173,3 +186,32 @@ def test_texts_written_by_staff_replace_the_shipped_ones_for_their_language() ->
         "Bald: Verlängerung V-1",
         "Hallo Alpha Systemhaus GmbH,\n\nMüller Maschinenbau GmbH endet am 31. Dezember 2026.\n",
     )
+
+
+def test_a_german_partner_is_given_its_tier_hotline_in_every_partner_e_mail(
+    media_root: Path,
+) -> None:
+    previous_tier(world().partner, "gold")
+    reminders_plan(today=dt.date(2026, 10, 3))
+    reminders_dispatch(today=ADVANCE_DAY)
+    reminders_dispatch(today=LETTER_DAY)
+    reminders_dispatch(today=AFTER_DAY)
+
+    line = (
+        "Fragen zur Verlängerung beantwortet Ihnen Ihre Partner-Hotline unter 030 12345610 "
+        "(Mo–Fr 7–20 Uhr, Sa 9–14 Uhr).\n\nMit freundlichen Grüßen\n"
+    )
+    for template in ("partner_advance_notice", "partner_letter_copy", "partner_ended_unrenewed"):
+        assert line in message_of(template).text_body, template
+
+
+def test_without_a_hotline_the_e_mail_has_no_hotline_line() -> None:
+    previous_tier(world().partner, "gold")
+    Tier.objects.update(hotline_phone="")
+    reminders_plan(today=PLAN_DAY)
+
+    reminders_dispatch(today=ADVANCE_DAY)
+
+    body = message_of("partner_advance_notice").text_body
+    assert "Hotline" not in body
+    assert body.endswith("jetzt an.\n\nMit freundlichen Grüßen\nChannelDesk Software GmbH\n")

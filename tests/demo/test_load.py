@@ -24,8 +24,10 @@ from channeldesk.commands.demo.population import plan_make, population_build
 from channeldesk.commands.demo.serve import partner_examples
 from channeldesk.commands.demo.shape import demo_shape
 from channeldesk.contracts.models import Contract, Customer, CustomerAssignment
+from channeldesk.feedback.selectors import policy_open_for_feedback
 from channeldesk.partners.models import MembershipRole, Partner, PartnerMembership
 from channeldesk.tiers.models import AssignmentSource, TierAssignment
+from channeldesk.tiers.selectors import policy_get
 from tests.demo.conftest import ANCHOR
 
 pytestmark = pytest.mark.django_db
@@ -213,13 +215,18 @@ def test_too_few_order_lines_is_a_clear_error_and_writes_nothing() -> None:
 def test_examples_are_a_former_gold_partner_and_a_near_non_buyer() -> None:
     load("--seed", "7", "--partners", "94", "--today", ANCHOR.isoformat())
 
-    gold, near_non_buyer = partner_examples()
+    gold, near_non_buyer, *others = partner_examples()
 
     assert TierAssignment.objects.get(partner__partner_number=gold.partner_number).tier.code == (
         "gold"
     )
     assert "near non-buyer" in near_non_buyer.why
     assert near_non_buyer.username == near_non_buyer.partner_number.lower()
+    # The draft is open for the partners' feedback (R3); one partner it keeps out of Gold for
+    # want of the two-day course (R7) is shown too, when one has a login.
+    assert policy_open_for_feedback() == policy_get(reference="default")
+    for example in others:
+        assert "two-day course" in example.why
 
 
 def test_load_reports_the_shape_and_the_logins() -> None:

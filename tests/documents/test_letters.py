@@ -165,3 +165,41 @@ def test_a_letter_is_signed_by_the_sender_unless_someone_is_named() -> None:
 def test_letters_are_plain_values() -> None:
     assert isinstance(renewal_letter(), Letter)
     assert renewal_letter() == renewal_letter()
+
+
+def test_a_late_german_letter_says_it_is_late_and_how_many_days_are_left() -> None:
+    late = renewal_letter("de", sent_late=True, days_left=38)
+    tomorrow = renewal_letter("de", sent_late=True, days_left=1)
+    today = renewal_letter("de", sent_late=True, days_left=0)
+
+    assert late.paragraphs[0] == (
+        "Ihr Vertrag über 1.250 Arbeitsplätze für ChannelDesk Enterprise endet am "
+        "1. Dezember 2026. Dieses Schreiben erreicht Sie leider später als vorgesehen: Bis zum "
+        "Vertragsende bleiben nur noch 38 Tage. Bitte kümmern Sie sich deshalb möglichst bald "
+        "um die Verlängerung, damit Sie die Software ohne Unterbrechung weiter nutzen können."
+    )
+    assert "rechtzeitig" not in " ".join(late.paragraphs)
+    assert "Ihr Vertrag endet schon morgen." in tomorrow.paragraphs[0]
+    assert "Ihr Vertrag endet heute." in today.paragraphs[0]
+
+
+def test_a_late_english_letter_says_it_is_late_and_how_many_days_are_left() -> None:
+    late = renewal_letter("en", sent_late=True, days_left=38)
+    tomorrow = renewal_letter("en", sent_late=True, days_left=1)
+
+    assert late.paragraphs[0] == (
+        "Your contract for 1,250 seats of ChannelDesk Enterprise ends on 1 December 2026. We "
+        "regret that this letter reaches you later than planned: only 38 days remain until the "
+        "contract ends. Please see to the renewal soon so that you can go on using the software "
+        "without interruption."
+    )
+    assert "good time" not in " ".join(late.paragraphs)
+    assert "your contract ends tomorrow." in tomorrow.paragraphs[0]
+
+
+def test_a_letter_sent_on_time_keeps_saying_in_good_time() -> None:
+    german = renewal_letter("de", sent_late=False, days_left=45)
+    english = renewal_letter("en", sent_late=False, days_left=45)
+
+    assert "Wir erinnern Sie rechtzeitig daran" in german.paragraphs[0]
+    assert "We are writing in good time" in english.paragraphs[0]

@@ -96,7 +96,7 @@ def test_dismiss_without_a_reason_changes_nothing(staff_client: Client) -> None:
     )
 
     assert snapshot() == before
-    assert "Give a reason" in response.content.decode()
+    assert "Geben Sie einen Grund an, um Nachrichten zu verwerfen." in response.content.decode()
 
 
 def test_the_support_desk_can_look_but_not_release(personas: Personas) -> None:

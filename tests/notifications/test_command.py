@@ -34,9 +34,12 @@ def test_dispatch_sends_what_is_due_and_says_so(smtp_sink: SmtpSink) -> None:
         "unknown": 0,
         "expired": 0,
         "returned": 0,
+        "dismissed": 0,
         "review": 0,
     }
-    assert again.strip() == ("run: claimed 1, sent 1, retry 0, failed 0, review 0, returned 0")
+    assert again.strip() == (
+        "run: claimed 1, sent 1, retry 0, failed 0, review 0, returned 0, dismissed 0"
+    )
     assert smtp_sink.message_ids == {message.message_id: 1 for message in messages}
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from channeldesk.catalog.models import Product, ProductKind
 from channeldesk.partners.models import Partner
-from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierPolicy
+from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierCriterion, TierPolicy
 from tests.factories import ProductFactory, order_with_lines
 
 # Evaluations in these tests run as of 1 July 2026: the evaluation half-year is H1 2026 and the
@@ -50,3 +50,18 @@ def previous_tier(partner: Partner, code: str) -> TierAssignment:
         valid_from=dt.date(2020, 1, 1),
         source=AssignmentSource.INITIAL,
     )
+
+
+@pytest.fixture(autouse=True)
+def _default_policy_without_training(request: pytest.FixtureRequest) -> None:
+    """The tiers tests check the order-line criteria of `default`; the training it requires is
+    tested in tests/training (and here wherever a test asks for `with_training`). Without this,
+    every partner of these tests would miss the courses and land in the entry tier."""
+    if "with_training" in request.fixturenames or "db" not in request.fixturenames:
+        return
+    TierCriterion.objects.filter(tier__policy__code="default", kind="training").delete()
+
+
+@pytest.fixture
+def with_training(db: None) -> None:
+    """Keep the training criteria of the `default` policy."""

@@ -90,6 +90,11 @@ def test_publish_apply_and_partner_tier(programme: Personas) -> None:
     assert mine.json()["current"]["tier"] == "gold"
     assert mine.json()["current"]["discount_percent"] == 35
     assert [h["tier"] for h in mine.json()["history"]] == ["gold", "silver"]
+    assert mine.json()["hotline"]["number"] == "+493012345610"
+    assert (mine.json()["hotline"]["display_de"], mine.json()["hotline"]["priority"]) == (
+        "030 12345610",
+        1,
+    )
 
 
 def test_partner_cannot_see_another_partners_tier(programme: Personas) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
@@ -62,3 +63,17 @@ class HasServiceScope(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         token = service_token_of(request)
         return token is not None and token.scope == self.scope
+
+
+class ServiceTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the service tokens (`Authorization: Bearer cdk_…`) in the OpenAPI schema."""
+
+    target_class = "channeldesk.api.authentication.ServiceTokenAuthentication"
+    name = "serviceToken"
+
+    def get_security_definition(self, auto_schema: object) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A service token of one scope (training, support, usage): cdk_…",
+        }

@@ -1,5 +1,401 @@
-"""API: licensing endpoints (filled in by its issue)."""
+"""API endpoints: keycodes, licence certificates, the vendor's public key, the compliance report
+and a contract's licence status (issue 4).
 
-from django.urls import URLPattern
+- Keycodes and certificates are for vendor staff: the support desk reads (show, check) and
+  everyone else of the vendor also writes (issue, revoke, rotate, certificates). Partners never
+  see a full code.
+- The vendor's Ed25519 public key is public: products and customers verify certificates and
+  activation answers with it.
+- The compliance report (JSON or CSV) is for vendor staff.
+- A contract's licence status (masked keycode, latest compliance record, open episode with its
+  true-up quote) is for partner users of the customer's partner and vendor staff; another
+  partner's contract answers 404.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from channeldesk.api.errors import ApiError
+from channeldesk.api.partners import ApiErrorSerializer
+from channeldesk.api.permissions import IsPartnerUserOrVendorStaff, IsVendorStaff
+from channeldesk.contracts.models import Contract
+from channeldesk.contracts.selectors import contracts_visible_to
+from channeldesk.licensing.keys import key_material
+from channeldesk.licensing.models import Keycode, KeycodeStatus, LicenceCertificate
+from channeldesk.licensing.selectors import (
+    compliance_report,
+    compliance_report_csv,
+    contract_licence_status,
+)
+from channeldesk.licensing.services import (
+    KeycodeCheck,
+    LicensingError,
+    certificate_issue,
+    keycode_check,
+    keycode_issue,
+    keycode_revoke,
+    keycode_rotate,
+    keycode_text,
+)
+from channeldesk.partners.selectors import user_is_support_desk, user_is_vendor_staff
+
+
+class MayManageKeycodes(BasePermission):
+    """Vendor staff; the support desk only reads."""
+
+    message = _("Keycodes are managed by vendor staff; the support desk may only read.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return user_is_vendor_staff(user=user) and not user_is_support_desk(user=user)
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ApiErrorSerializer, description=description)
+
+
+STAFF_ERRORS = {
+    401: _error("No or an invalid token or session."),
+    403: _error("Not vendor staff (or the support desk, for a change)."),
+}
+WRITE_ERRORS = {
+    **STAFF_ERRORS,
+    400: _error("The request is not valid; nothing was written."),
+    404: _error("No such contract."),
+    409: _error("The keycode's or contract's state does not allow this; nothing was written."),
+}
+
+
+def _validated(serializer_class: type[serializers.Serializer], data: Any) -> Any:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _conflict(error: LicensingError) -> ApiError:
+    return ApiError(str(error), code=error.code, status_code=status.HTTP_409_CONFLICT)
+
+
+def _contract(contract_number: str) -> Contract:
+    return get_object_or_404(
+        Contract.objects.select_related("customer", "product"), contract_number=contract_number
+    )
+
+
+def _active_keycode(contract: Contract) -> Keycode:
+    keycode = Keycode.objects.filter(contract=contract, status=KeycodeStatus.ACTIVE).first()
+    if keycode is None:
+        raise ApiError(
+            str(_("The contract has no active keycode.")),
+            code="no_keycode",
+            status_code=status.HTTP_409_CONFLICT,
+        )
+    return keycode
+
+
+def keycode_document(keycode: Keycode) -> dict[str, Any]:
+    """A keycode for vendor staff, with the full code."""
+    return {
+        "code": keycode_text(keycode=keycode),
+        "contract_number": keycode.contract.contract_number,
+        "key_id": keycode.key_id,
+        "status": keycode.status,
+        "issued_at": keycode.issued_at.isoformat(),
+        "revoked_at": keycode.revoked_at.isoformat() if keycode.revoked_at else None,
+        "revocation_reason": keycode.revocation_reason,
+        "replaces_key_id_serial": (
+            f"{keycode.replaces.key_id}/{keycode.replaces.serial}" if keycode.replaces else None
+        ),
+    }
+
+
+def check_document(check: KeycodeCheck) -> dict[str, Any]:
+    return {
+        "valid": check.valid,
+        "reason": check.reason or None,
+        "message": check.message,
+        "contract_number": check.contract.contract_number if check.contract else None,
+        "status": check.keycode.status if check.keycode else None,
+    }
+
+
+class KeycodeListSchema(serializers.Serializer):
+    """A keycode for vendor staff (documentation of the answer)."""
+
+    code = serializers.CharField()
+    contract_number = serializers.CharField()
+    key_id = serializers.IntegerField()
+    status = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    revocation_reason = serializers.CharField()
+    replaces_key_id_serial = serializers.CharField(allow_null=True)
+
+
+KEYCODE_SCHEMA = KeycodeListSchema
+
+
+class ContractNumberSerializer(serializers.Serializer):
+    contract_number = serializers.CharField(max_length=64)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="Why (kept with the keycode).")
+
+
+class CodeSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=100, help_text="A keycode as typed.")
+
+
+class KeycodeIssueView(APIView):
+    permission_classes = [IsAuthenticated, MayManageKeycodes]
+
+    @extend_schema(
+        summary="Issue the keycode of an enterprise contract",
+        request=ContractNumberSerializer,
+        responses={201: KEYCODE_SCHEMA, **WRITE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = _validated(ContractNumberSerializer, request.data)
+        contract = Contract.objects.filter(contract_number=data["contract_number"]).first()
+        if contract is None:
+            raise ApiError(
+                str(_("Unknown contract number.")),
+                details=[{"field": "contract_number", "message": "unknown", "code": "unknown"}],
+            )
+        try:
+            issued = keycode_issue(contract=contract, by=request.user)
+        except LicensingError as error:
+            raise _conflict(error) from error
+        return Response(keycode_document(issued.keycode), status=status.HTTP_201_CREATED)
+
+
+class KeycodeDetailView(APIView):
+    permission_classes = [IsAuthenticated, IsVendorStaff]
+
+    @extend_schema(
+        summary="A contract's keycodes, the active one first",
+        responses={
+            200: KeycodeListSchema(many=True),
+            **STAFF_ERRORS,
+            404: _error("No such contract."),
+        },
+    )
+    def get(self, request: Request, contract_number: str) -> Response:
+        contract = _contract(contract_number)
+        keycodes = Keycode.objects.filter(contract=contract).select_related("contract", "replaces")
+        ordered = sorted(keycodes, key=lambda item: (item.status != KeycodeStatus.ACTIVE, -item.pk))
+        return Response([keycode_document(keycode) for keycode in ordered])
+
+
+class KeycodeCheckView(APIView):
+    permission_classes = [IsAuthenticated, IsVendorStaff]
+
+    @extend_schema(
+        summary="Check a keycode: valid, or why not",
+        description="Reasons: typo, unknown, revoked, other_key, expired, contract_ended.",
+        request=CodeSerializer,
+        responses={200: OpenApiResponse(description="The verdict."), **STAFF_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = _validated(CodeSerializer, request.data)
+        return Response(check_document(keycode_check(text=data["code"])))
+
+
+class KeycodeRevokeView(APIView):
+    permission_classes = [IsAuthenticated, MayManageKeycodes]
+
+    @extend_schema(
+        summary="Revoke the contract's active keycode",
+        request=ReasonSerializer,
+        responses={200: KEYCODE_SCHEMA, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, contract_number: str) -> Response:
+        contract = _contract(contract_number)
+        data = _validated(ReasonSerializer, request.data)
+        keycode = _active_keycode(contract)
+        try:
+            keycode = keycode_revoke(keycode=keycode, reason=data["reason"], by=request.user)
+        except LicensingError as error:
+            raise _conflict(error) from error
+        return Response(keycode_document(keycode))
+
+
+class KeycodeRotateView(APIView):
+    permission_classes = [IsAuthenticated, MayManageKeycodes]
+
+    @extend_schema(
+        summary="Rotate a compromised keycode: revoke it and issue a new one",
+        request=ReasonSerializer,
+        responses={201: KEYCODE_SCHEMA, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, contract_number: str) -> Response:
+        contract = _contract(contract_number)
+        data = _validated(ReasonSerializer, request.data)
+        keycode = _active_keycode(contract)
+        try:
+            issued = keycode_rotate(keycode=keycode, reason=data["reason"], by=request.user)
+        except LicensingError as error:
+            raise _conflict(error) from error
+        return Response(keycode_document(issued.keycode), status=status.HTTP_201_CREATED)
+
+
+def certificate_document(certificate: LicenceCertificate) -> dict[str, Any]:
+    return {
+        "certificate": certificate.token,
+        "content": certificate.body,
+        "key_id": certificate.signing_key_id,
+        "public_key": key_material().public_key_base64,
+        "valid_until": certificate.valid_until.isoformat(),
+    }
+
+
+class CertificateIssueView(APIView):
+    permission_classes = [IsAuthenticated, MayManageKeycodes]
+
+    @extend_schema(
+        summary="Issue a signed licence certificate (offline sites)",
+        request=ContractNumberSerializer,
+        responses={201: OpenApiResponse(description="The signed certificate."), **WRITE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = _validated(ContractNumberSerializer, request.data)
+        contract = Contract.objects.filter(contract_number=data["contract_number"]).first()
+        if contract is None:
+            raise ApiError(
+                str(_("Unknown contract number.")),
+                details=[{"field": "contract_number", "message": "unknown", "code": "unknown"}],
+            )
+        try:
+            certificate = certificate_issue(contract=contract, by=request.user)
+        except LicensingError as error:
+            raise _conflict(error) from error
+        return Response(certificate_document(certificate), status=status.HTTP_201_CREATED)
+
+
+class PublicKeyView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(
+        summary="The vendor's Ed25519 public key (certificates and activation answers)",
+        responses={200: OpenApiResponse(description="key id and base64 of the 32 raw bytes")},
+    )
+    def get(self, request: Request) -> Response:
+        keys = key_material()
+        return Response(
+            {
+                "algorithm": "Ed25519",
+                "key_id": keys.signing_key_id,
+                "public_key": keys.public_key_base64,
+            }
+        )
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    on = serializers.DateField(required=False, help_text="The report as of this day (latest scan).")
+
+
+class ComplianceReportView(APIView):
+    permission_classes = [IsAuthenticated, IsVendorStaff]
+
+    @extend_schema(
+        summary="The under-licensing report: overall, by partner, sector and gap, the trend",
+        parameters=[ReportQuerySerializer],
+        responses={200: OpenApiResponse(description="The report."), **STAFF_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = _validated(ReportQuerySerializer, request.query_params)
+        return Response(compliance_report(on=query.get("on")).as_dict())
+
+
+class ComplianceReportCsvView(APIView):
+    """The CSV export has its own URL: DRF reserves `?format=` for choosing a renderer, and
+    errors must still come as JSON."""
+
+    permission_classes = [IsAuthenticated, IsVendorStaff]
+
+    @extend_schema(
+        summary="The under-licensed contracts of the report as CSV",
+        parameters=[ReportQuerySerializer],
+        responses={200: OpenApiResponse(description="text/csv"), **STAFF_ERRORS},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        query = _validated(ReportQuerySerializer, request.query_params)
+        report = compliance_report(on=query.get("on"))
+        response = HttpResponse(
+            compliance_report_csv(report=report), content_type="text/csv; charset=utf-8"
+        )
+        day = report.day.isoformat() if report.day else "none"
+        response["Content-Disposition"] = f'attachment; filename="compliance-{day}.csv"'
+        return response
+
+
+class ContractLicenceView(APIView):
+    permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
+
+    @extend_schema(
+        summary="A contract's licence status: masked keycode, compliance, true-up quote",
+        responses={
+            200: OpenApiResponse(description="The status."),
+            404: _error("No such contract."),
+        },
+    )
+    def get(self, request: Request, contract_number: str) -> Response:
+        contract = get_object_or_404(
+            contracts_visible_to(user=request.user), contract_number=contract_number
+        )
+        found = contract_licence_status(contract_ids=[contract.pk])[contract.pk]
+        return Response({"contract_number": contract.contract_number, **found.as_dict()})
+
+
+urlpatterns = [
+    path("licensing/keycodes/", KeycodeIssueView.as_view(), name="licensing-keycode-issue"),
+    path("licensing/keycodes/check/", KeycodeCheckView.as_view(), name="licensing-keycode-check"),
+    path(
+        "licensing/keycodes/<str:contract_number>/",
+        KeycodeDetailView.as_view(),
+        name="licensing-keycode-detail",
+    ),
+    path(
+        "licensing/keycodes/<str:contract_number>/revoke/",
+        KeycodeRevokeView.as_view(),
+        name="licensing-keycode-revoke",
+    ),
+    path(
+        "licensing/keycodes/<str:contract_number>/rotate/",
+        KeycodeRotateView.as_view(),
+        name="licensing-keycode-rotate",
+    ),
+    path(
+        "licensing/certificates/",
+        CertificateIssueView.as_view(),
+        name="licensing-certificate-issue",
+    ),
+    path("licensing/public-key/", PublicKeyView.as_view(), name="licensing-public-key"),
+    path(
+        "licensing/compliance/", ComplianceReportView.as_view(), name="licensing-compliance-report"
+    ),
+    path(
+        "licensing/compliance/csv/",
+        ComplianceReportCsvView.as_view(),
+        name="licensing-compliance-csv",
+    ),
+    path(
+        "licensing/contracts/<str:contract_number>/",
+        ContractLicenceView.as_view(),
+        name="licensing-contract-licence",
+    ),
+]

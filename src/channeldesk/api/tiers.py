@@ -27,6 +27,7 @@ from channeldesk.partners.selectors import partners_visible_to, user_is_vendor_s
 from channeldesk.tiers import reports
 from channeldesk.tiers.calibration import tiers_calibrate
 from channeldesk.tiers.evaluation import tiers_evaluate
+from channeldesk.tiers.hotlines import hotline_for_partner
 from channeldesk.tiers.models import PolicyStatus, TierPolicy
 from channeldesk.tiers.selectors import PolicyNotFound, policy_get, tier_current, tier_history
 from channeldesk.tiers.services import (
@@ -316,6 +317,7 @@ class PartnerTierView(APIView):
                     "source": current.source,
                     "reasons": current.reasons,
                 },
+                "hotline": _hotline(partner, today),
                 "history": [
                     {
                         "tier": assignment.tier.code,
@@ -331,6 +333,14 @@ class PartnerTierView(APIView):
                 ],
             }
         )
+
+
+def _hotline(partner: Partner, on: dt.date) -> dict[str, Any] | None:
+    """The support line the partner calls today (its tier's, else the entry tier's)."""
+    line = hotline_for_partner(partner=partner, on=on)
+    if line is None:
+        return None
+    return {**line.as_dict(), "tier": line.tier_code, "priority": line.priority}
 
 
 urlpatterns = [

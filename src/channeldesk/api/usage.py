@@ -1,5 +1,353 @@
-"""API: usage endpoints (filled in by its issue)."""
+"""API endpoints of the usage domain (issue 7): usage events in, statements out.
 
-from django.urls import URLPattern
+- `POST events`: the managed-service platform sends a batch of up to `USAGE_BATCH_LIMIT` events
+  with a service token of scope `usage`; the answer says per item accepted, duplicate or
+  rejected (with a reason). A token sends only for the subscriptions it was granted
+  (`usage.SubscriptionSender`); another subscription's events are rejected like unknown ones.
+  Logins (partners, staff) may not send usage: 403.
+- `GET statements/…`: partner users see their own partner's statements, vendor staff all;
+  another partner's statement answers 404. PDF, CSV and the evidence CSV per statement; the PDF
+  and CSV also for one customer (`?customer_number=`), to forward.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from channeldesk.api.authentication import (
+    HasServiceScope,
+    ServiceTokenAuthentication,
+    service_token_of,
+)
+from channeldesk.api.errors import ApiError
+from channeldesk.api.partners import DETAIL_ERRORS, LIST_ERRORS, ApiErrorSerializer
+from channeldesk.api.permissions import IsPartnerUserOrVendorStaff
+from channeldesk.contracts.models import Customer
+from channeldesk.core.models import TokenScope
+from channeldesk.usage.events import batch_refusal, event_parse
+from channeldesk.usage.models import Statement, StatementLine
+from channeldesk.usage.selectors import (
+    statement_customer,
+    statement_customers,
+    statement_for,
+    statement_lines,
+    statements_filter,
+    statements_visible_to,
+)
+from channeldesk.usage.services import REJECTED, usage_events_ingest
+from channeldesk.usage.statements import (
+    statement_csv_write,
+    statement_evidence_rows,
+    statement_pdf,
+)
+
+# --- Events -------------------------------------------------------------------------------------
+
+
+class EventItemSerializer(serializers.Serializer):
+    """One usage event (documentation only: items are checked one by one, not all or nothing)."""
+
+    event_id = serializers.CharField(max_length=100)
+    subscription_key = serializers.CharField(max_length=64)
+    user_key = serializers.CharField(max_length=128, required=False)
+    service = serializers.CharField(max_length=64, required=False)
+    occurred_at = serializers.DateTimeField()
+    quantity = serializers.IntegerField(required=False, min_value=1)
+    kind = serializers.ChoiceField(choices=["usage", "void", "adjust"], required=False)
+    target_event_id = serializers.CharField(max_length=100, required=False)
+
+
+class EventBatchSerializer(serializers.Serializer):
+    events = EventItemSerializer(many=True)
+
+
+class EventResultSerializer(serializers.Serializer):
+    event_id = serializers.CharField()
+    status = serializers.ChoiceField(choices=["accepted", "duplicate", "rejected"])
+    reason = serializers.CharField(required=False)
+    message = serializers.CharField(required=False)
+
+
+class EventBatchResultSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    duplicate = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    results = EventResultSerializer(many=True)
+
+
+class UsageEventsView(APIView):
+    authentication_classes = [
+        ServiceTokenAuthentication,
+        TokenAuthentication,
+        SessionAuthentication,
+    ]
+    permission_classes = [HasServiceScope.for_scope(TokenScope.USAGE)]
+
+    @extend_schema(
+        request=EventBatchSerializer,
+        responses={
+            200: EventBatchResultSerializer,
+            400: OpenApiResponse(ApiErrorSerializer, description="Not a batch, or too large."),
+            401: OpenApiResponse(ApiErrorSerializer, description="No or an unknown token."),
+            403: OpenApiResponse(ApiErrorSerializer, description="Not a usage token."),
+        },
+        summary="Send a batch of usage events (service token of scope usage)",
+    )
+    def post(self, request: Request) -> Response:
+        items = _batch_items(request.data)
+        parsed = [event_parse(item) for item in items]
+        report = usage_events_ingest(events=parsed, sender=service_token_of(request))
+        results: list[dict[str, Any]] = []
+        for index, (item, outcome) in enumerate(zip(items, report.statuses, strict=True)):
+            event_id = item.get("event_id") if isinstance(item, dict) else None
+            result: dict[str, Any] = {"event_id": event_id, "status": outcome}
+            if outcome == REJECTED:
+                rejection = report.rejections[index]
+                result["reason"] = rejection.reason
+                result["message"] = rejection.message
+            results.append(result)
+        return Response(
+            {
+                "accepted": report.accepted,
+                "duplicate": report.duplicates,
+                "rejected": report.rejected,
+                "results": results,
+            }
+        )
+
+
+def _batch_items(data: Any) -> list[Any]:
+    """The batch's items: `{"events": [...]}` or a bare list; 400 for anything else."""
+    items: Any = data.get("events") if isinstance(data, dict) else data
+    refusal = batch_refusal(items, limit=settings.USAGE_BATCH_LIMIT)
+    if refusal is not None:
+        raise ApiError(
+            refusal.message, code=refusal.reason, status_code=status.HTTP_400_BAD_REQUEST
+        )
+    return list(items)  # a non-empty list, checked above
+
+
+# --- Statements ---------------------------------------------------------------------------------
+
+
+class StatementSerializer(serializers.ModelSerializer):
+    partner_number = serializers.CharField(source="partner.partner_number")
+    partner_name = serializers.CharField(source="partner.name")
+    period = serializers.SerializerMethodField()
+
+    def get_period(self, statement: Statement) -> str:
+        return f"{statement.period:%Y-%m}"
+
+    class Meta:
+        model = Statement
+        fields = [
+            "number",
+            "partner_number",
+            "partner_name",
+            "period",
+            "issued_at",
+            "list_total",
+            "net_total",
+            "currency",
+        ]
+
+
+class StatementLineSerializer(serializers.ModelSerializer):
+    customer_number = serializers.CharField(source="customer.customer_number")
+    customer_name = serializers.CharField(source="customer.name")
+    contract_number = serializers.CharField(source="contract.contract_number")
+    usage_month = serializers.SerializerMethodField()
+
+    def get_usage_month(self, line: StatementLine) -> str:
+        return f"{line.usage_month:%Y-%m}"
+
+    class Meta:
+        model = StatementLine
+        fields = [
+            "position",
+            "customer_number",
+            "customer_name",
+            "contract_number",
+            "usage_month",
+            "is_adjustment",
+            "line_kind",
+            "billing_unit",
+            "first_day",
+            "last_day",
+            "units",
+            "unit_price",
+            "tier_code",
+            "discount_percent",
+            "list_amount",
+            "net_amount",
+        ]
+
+
+class StatementDetailSerializer(StatementSerializer):
+    lines = serializers.SerializerMethodField()
+    customers = serializers.SerializerMethodField()
+
+    @extend_schema_field(StatementLineSerializer(many=True))
+    def get_lines(self, statement: Statement) -> list[dict[str, Any]]:
+        lines = statement_lines(statement=statement)
+        return list(StatementLineSerializer(lines, many=True).data)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_customers(self, statement: Statement) -> list[str]:
+        customers = statement_customers(statement=statement)
+        return list(customers.values_list("customer_number", flat=True))
+
+    class Meta(StatementSerializer.Meta):
+        fields = [*StatementSerializer.Meta.fields, "customers", "lines"]
+
+
+class StatementQuerySerializer(serializers.Serializer):
+    period = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+    partner_number = serializers.CharField(required=False, max_length=32)
+
+
+class _StatementView(APIView):
+    permission_classes = [IsPartnerUserOrVendorStaff]
+
+    def statement(self, request: Request, number: str) -> Statement:
+        try:
+            return statement_for(user=request.user, number=number)
+        except Statement.DoesNotExist:
+            raise NotFound() from None
+
+    def customer(self, request: Request, statement: Statement) -> Customer | None:
+        number = request.query_params.get("customer_number")
+        if not number:
+            return None
+        try:
+            return statement_customer(statement=statement, customer_number=number)
+        except Customer.DoesNotExist:
+            raise NotFound() from None
+
+
+class StatementListView(_StatementView):
+    @extend_schema(
+        parameters=[StatementQuerySerializer],
+        responses={200: StatementSerializer(many=True), **LIST_ERRORS},
+        summary="Usage statements (own partner's; staff: all)",
+    )
+    def get(self, request: Request) -> Response:
+        query = StatementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        period = query.validated_data.get("period")
+        statements = statements_filter(
+            statements=statements_visible_to(user=request.user),
+            period=dt.date.fromisoformat(f"{period}-01") if period else None,
+            partner_number=query.validated_data.get("partner_number"),
+        )
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(statements, request, view=self)
+        return paginator.get_paginated_response(StatementSerializer(page, many=True).data)
+
+
+class StatementDetailView(_StatementView):
+    @extend_schema(
+        responses={200: StatementDetailSerializer, **DETAIL_ERRORS},
+        summary="One usage statement with its lines",
+    )
+    def get(self, request: Request, number: str) -> Response:
+        return Response(StatementDetailSerializer(self.statement(request, number)).data)
+
+
+_CUSTOMER = OpenApiParameter(
+    "customer_number", str, description="Only this customer's lines (a statement to forward)."
+)
+
+
+class StatementPdfView(_StatementView):
+    @extend_schema(
+        parameters=[_CUSTOMER],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **DETAIL_ERRORS},
+        summary="The statement as a PDF letter",
+    )
+    def get(self, request: Request, number: str) -> FileResponse:
+        statement = self.statement(request, number)
+        customer = self.customer(request, statement)
+        document = statement_pdf(statement=statement, customer=customer)
+        suffix = f"-{customer.customer_number}" if customer is not None else ""
+        return FileResponse(
+            document.file.open("rb"),
+            content_type="application/pdf",
+            filename=f"{statement.number}{suffix}.pdf",
+        )
+
+
+class StatementCsvView(_StatementView):
+    @extend_schema(
+        parameters=[_CUSTOMER],
+        responses={(200, "text/csv"): OpenApiTypes.STR, **DETAIL_ERRORS},
+        summary="The statement's lines as CSV",
+    )
+    def get(self, request: Request, number: str) -> HttpResponse:
+        statement = self.statement(request, number)
+        customer = self.customer(request, statement)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{statement.number}.csv"'
+        statement_csv_write(statement=statement, target=response, customer=customer)
+        return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+class StatementEvidenceView(_StatementView):
+    @extend_schema(
+        parameters=[_CUSTOMER],
+        responses={(200, "text/csv"): OpenApiTypes.STR, **DETAIL_ERRORS},
+        summary="Evidence: which user keys counted on which days",
+    )
+    def get(self, request: Request, number: str) -> StreamingHttpResponse:
+        statement = self.statement(request, number)
+        customer = self.customer(request, statement)
+        writer = csv.writer(_Echo(), lineterminator="\n")
+
+        def rows() -> Iterator[str]:
+            for row in statement_evidence_rows(statement=statement, customer=customer):
+                yield writer.writerow(row)
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        filename = f"{statement.number}-evidence.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+urlpatterns = [
+    path("events", UsageEventsView.as_view(), name="usage-events"),
+    path("statements/", StatementListView.as_view(), name="usage-statement-list"),
+    path("statements/<str:number>/", StatementDetailView.as_view(), name="usage-statement-detail"),
+    path("statements/<str:number>/pdf", StatementPdfView.as_view(), name="usage-statement-pdf"),
+    path("statements/<str:number>/csv", StatementCsvView.as_view(), name="usage-statement-csv"),
+    path(
+        "statements/<str:number>/evidence",
+        StatementEvidenceView.as_view(),
+        name="usage-statement-evidence",
+    ),
+]

@@ -1,6 +1,30 @@
-"""URLs of the backoffice."""
+"""URLs of the vendor back office."""
 
-from django.urls import URLPattern
+from django.urls import path
+
+from channeldesk.backoffice.views import dashboard, operations, partners
 
 app_name = "backoffice"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("runs/<str:kind>/", dashboard.run_create, name="run-create"),
+    path("runs/status/<int:run_id>/", dashboard.run_status, name="run-status"),
+    path("feedback-round/", dashboard.feedback_toggle, name="feedback-round"),
+    path("publish/", dashboard.policy_publish, name="publish"),
+    path("partners/", partners.partner_list, name="partners"),
+    path("partners/<str:partner_number>/", partners.partner_detail, name="partner"),
+    path("renewals/", operations.renewals, name="renewals"),
+    path("outbox/", operations.outbox, name="outbox"),
+    path(
+        "outbox/messages/<int:message_id>/<str:action>/",
+        operations.message_action,
+        name="message-action",
+    ),
+    path(
+        "outbox/reminders/<int:reminder_id>/<str:action>/",
+        operations.reminder_action,
+        name="reminder-action",
+    ),
+    path("feedback/", operations.feedback, name="feedback"),
+    path("compliance/", operations.compliance, name="compliance"),
+]

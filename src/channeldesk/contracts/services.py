@@ -34,6 +34,7 @@ from channeldesk.contracts.models import (
     CustomerSector,
 )
 from channeldesk.contracts.reminders.planning import reminders_plan
+from channeldesk.contracts.reminders.withdrawal import reminder_emails_withdraw
 from channeldesk.contracts.selectors import contracts_active_past_end, customer_partner_on
 from channeldesk.partners.models import Partner
 
@@ -185,8 +186,9 @@ def contract_renew(
     2. Create the follow-up for the same customer: from the day after the end date unless told
        otherwise, same product and seats unless told otherwise, sold by the partner who looks
        after the customer now.
-    3. Mark the contract renewed, cancel its planned reminders and plan the follow-up's.
-       Should anything fail, no change is kept.
+    3. Mark the contract renewed, cancel its planned reminders and plan the follow-up's;
+       withdraw its reminder e-mails still waiting in the outbox. Should anything fail, no
+       change is kept.
     Returns the follow-up; the `contract` passed in is updated to its new status.
     """
     previous = _locked(contract=contract)
@@ -205,6 +207,7 @@ def contract_renew(
     )
     _mark_renewed(previous=previous)
     reminders_plan(contract_ids=[previous.pk, follow_up.pk])
+    reminder_emails_withdraw(contract_ids=[previous.pk])
     _copy_state(source=previous, target=contract)
     return follow_up
 
@@ -215,7 +218,8 @@ def contract_cancel(*, contract: Contract, reason: str) -> Contract:
 
     The end date is kept (it says until when the customer was entitled); to end a contract
     sooner, change its end date first. `reason` is stored for the back office, and quoted in
-    the history of the planned reminders this cancels.
+    the history of the planned reminders this cancels; reminder e-mails still waiting in the
+    outbox are withdrawn.
     """
     if not reason.strip():
         raise ContractError("A cancellation needs a reason.", code="reason_missing")
@@ -228,6 +232,7 @@ def contract_cancel(*, contract: Contract, reason: str) -> Contract:
     locked.cancellation_reason = reason.strip()
     locked.save(update_fields=["status", "cancelled_at", "cancellation_reason", "updated_at"])
     reminders_plan(contract_ids=[locked.pk])
+    reminder_emails_withdraw(contract_ids=[locked.pk])
     _copy_state(source=locked, target=contract)
     return contract
 
@@ -238,7 +243,8 @@ def contract_change_end_date(*, contract: Contract, end_date: dt.date) -> Contra
 
     The same end date again changes nothing. An end date moved into the past leaves the contract
     active until the expiry sweep runs, like any other contract that ran out. The reminders
-    planned for the old end date are cancelled and those for the new one planned.
+    planned for the old end date are cancelled and those for the new one planned; e-mails about
+    the old end date still waiting in the outbox are withdrawn.
     """
     locked = _locked(contract=contract)
     _refuse_unless(
@@ -257,6 +263,7 @@ def contract_change_end_date(*, contract: Contract, end_date: dt.date) -> Contra
         locked.end_date = end_date
         locked.save(update_fields=["end_date", "updated_at"])
         reminders_plan(contract_ids=[locked.pk])
+        reminder_emails_withdraw(contract_ids=[locked.pk])
     _copy_state(source=locked, target=contract)
     return contract
 
@@ -298,9 +305,10 @@ def _refuse_unless(
     contract: Contract, *, allowed: tuple[ContractStatus, ...], action: str, code: str
 ) -> None:
     if contract.status not in allowed:
-        status = ContractStatus(contract.status).label
+        # The value, not the (translated) label: the sentence is English, whatever the language.
         raise ContractError(
-            f"Contract {contract.contract_number} is {status}; it cannot {action}.", code=code
+            f"Contract {contract.contract_number} is {contract.status}; it cannot {action}.",
+            code=code,
         )
 
 

@@ -22,6 +22,8 @@ CHANNELDESK_APPS = (
     "contracts",
     "licensing",
     "usage",
+    "feedback",
+    "backoffice",
     "documents",
     "notifications",
 )

@@ -48,8 +48,12 @@ LETTER_TEMPLATES: dict[str, LetterTemplate] = {
             "partner_phone": str,
             "partner_email": str,
             "contact_name": str,
+            # Sent after its due date (a catch-up after downtime): the letter says it is late
+            # and how many days are left, instead of "in good time".
+            "sent_late": bool,
+            "days_left": int,
         },
-        optional=frozenset({"contact_name"}),
+        optional=frozenset({"contact_name", "sent_late", "days_left"}),
     ),
 }
 

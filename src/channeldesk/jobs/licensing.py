@@ -1,1 +1,33 @@
-"""Jobs of the licensing domain (see tasks.py)."""
+"""Jobs of the licensing domain (imported by tasks.py, which holds the other schedules).
+
+Each is a thin trigger around an idempotent sweep: a lost, repeated or late run changes nothing.
+"""
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from channeldesk.licensing.compliance import compliance_run
+from channeldesk.licensing.notices import digest_send, notices_send
+from channeldesk.licensing.services import installations_mark_stale
+
+
+@db_periodic_task(crontab(minute="40", hour="2"))
+def licensing_daily_compliance() -> None:
+    """Mark stale installations, scan compliance through today (catching up missed days), queue
+    the partner notices of new under-licensing episodes and vendor staff's digest.
+
+    The scan replaces a day's records when run again; notices are keyed per episode and the
+    digest per day, so a repeated run queues nothing twice. The outbox job sends them.
+    """
+    today = timezone.localdate()
+    installations_mark_stale(today=today)
+    compliance_run(today=today)
+    notices_send()
+    digest_send(day=today)
+
+
+@db_periodic_task(crontab(minute="20"))
+def licensing_hourly_stale_installations() -> None:
+    """Installations not seen within LICENSING_ACTIVE_DAYS become stale (one UPDATE)."""
+    installations_mark_stale(today=timezone.localdate())

@@ -33,6 +33,9 @@ DISMISSABLE_STATUSES = (
     OutboxStatus.REVIEW,
     OutboxStatus.FAILED,
 )
+# Not (being) handed to the server: what a caller whose occasion went away may withdraw. A
+# claimed message is among them, since its dispatcher sends it only while it still holds it.
+WITHDRAWABLE_STATUSES = (*DISMISSABLE_STATUSES, OutboxStatus.CLAIMED)
 
 
 class OutboxEventKind(models.TextChoices):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import mimetypes
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from channeldesk.notifications.conf import outbox_settings
 from channeldesk.notifications.models import (
     DISMISSABLE_STATUSES,
     RELEASABLE_STATUSES,
+    WITHDRAWABLE_STATUSES,
     OutboxAttachment,
     OutboxEvent,
     OutboxEventKind,
@@ -253,6 +254,53 @@ def outbox_dismiss(
     locked.save(update_fields=[*_CLAIM_FIELDS, "status"])
     _event(message=locked, kind=OutboxEventKind.DISMISSED, at=now, actor=actor, detail=detail)
     return locked
+
+
+@transaction.atomic
+def outbox_dismiss_many(
+    *,
+    keys: Collection[str],
+    reason: str,
+    actor: Actor = None,
+    now: dt.datetime | None = None,
+) -> list[OutboxMessage]:
+    """Withdraw the messages of `keys` that have not been handed to the server, set-based.
+
+    For a caller whose occasion went away (a contract renewed or cancelled while its
+    reminders' e-mails wait in the outbox), in the caller's transaction. Unlike
+    `outbox_dismiss` it takes claimed messages too: their dispatcher marks a message
+    `sending` only while it still holds its claim, so a withdrawn message is never sent;
+    one already `sending` or `sent` is left alone (it is on its way), as are unknown keys.
+    Rows are locked in id order, the order the dispatcher's updates take them. Returns the
+    dismissed messages.
+    """
+    if not reason.strip():
+        raise OutboxError("Say why the messages are dismissed.")
+    now = now or timezone.now()
+    messages = list(
+        OutboxMessage.objects.select_for_update()
+        .filter(idempotency_key__in=list(keys), status__in=WITHDRAWABLE_STATUSES)
+        .order_by("id")
+        .only("pk", "idempotency_key", "status", "attempts")
+    )
+    OutboxMessage.objects.filter(pk__in=[message.pk for message in messages]).update(
+        status=OutboxStatus.DISMISSED, claim_token=None, claimed_by="", lease_expires_at=None
+    )
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    OutboxEvent.objects.bulk_create(
+        OutboxEvent(
+            message=message,
+            kind=OutboxEventKind.DISMISSED,
+            at=now,
+            attempt=message.attempts,
+            actor_id=actor_id,
+            detail=f"Dismissed from {message.status}: {reason.strip()}",
+        )
+        for message in messages
+    )
+    for message in messages:
+        message.status = OutboxStatus.DISMISSED
+    return messages
 
 
 _CLAIM_FIELDS = ("claim_token", "claimed_by", "lease_expires_at")

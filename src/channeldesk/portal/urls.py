@@ -1,6 +1,18 @@
-"""URLs of the portal."""
+"""URLs of the partner portal."""
 
-from django.urls import URLPattern
+from django.urls import path
+
+from channeldesk.portal.views import colleagues, customers, home, renewals
 
 app_name = "portal"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("feedback/", home.feedback_submit, name="feedback"),
+    path("customers/", customers.customer_list, name="customers"),
+    path("customers/<str:customer_number>/", customers.customer_detail, name="customer"),
+    path("letters/<int:reminder_id>/", customers.letter_download, name="letter"),
+    path("renewals/", renewals.renewal_list, name="renewals"),
+    path("renewals.csv", renewals.renewal_csv, name="renewals-csv"),
+    path("colleagues/", colleagues.colleague_list, name="colleagues"),
+    path("colleagues/<int:user_id>/remove/", colleagues.colleague_delete, name="colleague-remove"),
+]

@@ -26,6 +26,7 @@ from channeldesk.tiers.models import (
     Tier,
     TierAssignment,
     TierCriterion,
+    TierNotice,
     TierOverride,
     TierPolicy,
 )
@@ -192,6 +193,8 @@ class TierAdmin(DraftOnlyAdmin):
         "discount_percent",
         "target_min",
         "target_max",
+        "hotline_phone",
+        "support_priority",
     ]
     list_filter = ["policy__status", "policy"]
     list_select_related = ["policy"]
@@ -234,6 +237,50 @@ class TierAssignmentAdmin(admin.ModelAdmin):
     search_help_text = _("Exact partner number, or part of the legal name.")
     show_full_result_count = False
     paginator = LargeTablePaginator
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TierNotice)
+class TierNoticeAdmin(admin.ModelAdmin):
+    """Tier-change notices, to look at: planned by `tiers apply`, sent by the notice job."""
+
+    list_display = [
+        "partner",
+        "previous_tier",
+        "tier",
+        "direction",
+        "effective_from",
+        "send_on",
+        "status",
+        "sent_at",
+    ]
+    list_filter = ["status", "direction", "effective_from"]
+    list_select_related = ["partner", "previous_tier__policy", "tier__policy"]
+    search_fields = ["=partner__partner_number", "partner__name"]
+    search_help_text = _("Exact partner number, or part of the legal name.")
+    readonly_fields = [
+        "partner",
+        "assignment",
+        "previous_tier",
+        "tier",
+        "effective_from",
+        "direction",
+        "missing",
+        "send_on",
+        "status",
+        "sent_at",
+        "document",
+        "email_key",
+        "created_at",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -1,9 +1,14 @@
-"""The registry of criterion kinds a tier policy can use (R5).
+"""The registry of criterion kinds a tier policy can use (R5, R7).
 
 A kind says which per-partner figure it measures and how that figure is compared with the
-criterion's threshold. All kinds of a policy are measured together in one aggregate query over
-the order lines (see `selectors.tiers_measure`); adding a kind means adding one `CriterionKind`
-entry here with its aggregate expression.
+criterion's threshold. The order-line kinds of a policy are measured together in one aggregate
+query over the order lines (see `selectors.tiers_measure`); adding such a kind means adding one
+`CriterionKind` entry here with its aggregate expression.
+
+A domain above the tiers (training) adds its own kind with `criterion_kind_register` from its
+`AppConfig.ready()`: such a kind brings a *set-based measure* instead of an aggregate, one query
+that returns the figure of every partner at once. The tiers never import that domain; they only
+call what it registered.
 
 Figures are measured over the policy's *evaluation period* (the last complete calendar half-year
 before the as-of date, by default), except revenue, which covers the `months` whole months that
@@ -12,8 +17,9 @@ end with the evaluation period (12 by default).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -27,21 +33,53 @@ from channeldesk.core.periods import Period, months_ending
 
 @dataclass(frozen=True)
 class MeasureContext:
-    """What a kind needs to build its aggregate: the evaluation period."""
+    """What a kind needs to build its measure: the evaluation period, the evaluation date and the
+    tier the criterion belongs to (a grace period may depend on the tier a partner holds)."""
 
     period: Period
+    as_of: dt.date | None = None
+    tier_code: str = ""
+    # One dict per compiled policy, shared by all its criteria: a kind may gather its criteria
+    # here to measure them together in one query.
+    shared: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+# A measured figure: counts are int, amounts Decimal; both compare exactly with Decimal.
+Figure = Decimal | int
+# A set-based measure: given the partners to measure (None: all), each partner's figure in one
+# query. Partners it leaves out measure 0.
+SetMeasure = Callable[[Collection[int] | None], dict[int, Figure]]
 
 
 @dataclass(frozen=True)
 class CriterionKind:
+    """One kind of criterion. Exactly one of `aggregate` (a column of the order-line aggregate)
+    and `measure` (a set-based query of its own) is given."""
+
     code: str
     label: Any  # a lazy translation
     unit: str
     is_numeric: bool
     # (parameters, context) -> (metric key, aggregate). Criteria that measure the same thing share
     # one metric key and so one column of the aggregate query.
-    aggregate: Callable[[dict[str, Any], MeasureContext], tuple[str, Aggregate | Coalesce]]
+    aggregate: (
+        Callable[[dict[str, Any], MeasureContext], tuple[str, Aggregate | Coalesce]] | None
+    ) = None
     default_comparison: str = "at_least"
+    # (parameters, context) -> (metric key, set-based measure), for kinds of other domains.
+    measure: Callable[[dict[str, Any], MeasureContext], tuple[str, SetMeasure]] | None = None
+    # A requirement (a training, say) is not a performance figure: a partner whose performance
+    # qualifies for a better tier but who misses only requirements is "held back", and is told
+    # what is missing.
+    is_requirement: bool = False
+    # parameters -> extra fields for the reasons (e.g. {"course": "G2D"}), so a partner is told
+    # exactly what is missing.
+    details: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # (parameters, threshold, language) -> what the criterion asks for, as a phrase in that
+    # language (for tier notices); without it the notice uses the label.
+    describe: Callable[[dict[str, Any], Decimal | None, str], str] | None = None
+    # parameters -> problems that keep a policy using it from being published.
+    check: Callable[[dict[str, Any]], list[str]] | None = None
 
 
 def _in_period(period: Period) -> Q:
@@ -121,8 +159,22 @@ KINDS: dict[str, CriterionKind] = {
 }
 
 
-# A measured figure: counts are int, amounts Decimal; both compare exactly with Decimal.
-Figure = Decimal | int
+class CriterionKindConflict(ValueError):
+    """Another kind is already registered under this code."""
+
+
+def criterion_kind_register(kind: CriterionKind) -> None:
+    """Add a kind of another domain to the registry (call it from `AppConfig.ready()`).
+
+    Registering the same kind again (a second `ready()` in tests) is a no-op; another kind under
+    a code already taken is refused, so two domains can never silently share one code.
+    """
+    if (kind.aggregate is None) == (kind.measure is None):
+        raise ValueError(f"Criterion kind '{kind.code}' needs an aggregate or a measure, not both.")
+    registered = KINDS.get(kind.code)
+    if registered is not None and registered != kind:
+        raise CriterionKindConflict(f"A criterion kind '{kind.code}' is already registered.")
+    KINDS[kind.code] = kind
 
 
 def criterion_holds(

@@ -6,7 +6,13 @@ published and in force from 2000-01-01 so that today's tiers have a policy to be
 `default` reproduces the seed's plan as a draft: Gold 35 %, Silver 25 % and the new entry tier
 "Autorisierter Partner" at 20 %. Whoever ordered at most once in the evaluation half-year, or only
 bought retail products, lands in the entry tier; Gold and Silver are split by revenue (to be
-calibrated to the targets Gold 60–75 and Silver 200–250) and order count.
+calibrated to the targets Gold 60–75 and Silver 200–250) and order count. Gold requires the
+two-day course of the training company, Silver the half-day course (R7; the two-day course
+qualifies for Silver too).
+
+Every tier has its own support hotline (R8, R9), with opening hours, the call-back time of its
+service level and the priority the phone system queues its calls with (1 = highest). The numbers
+are the demo's (Berlin, +49 30 1234 56x0).
 """
 
 from decimal import Decimal
@@ -94,6 +100,45 @@ DEFAULT: dict[str, Any] = {
     ],
 }
 
+GOLD_COURSE = "CD-GOLD-2D"
+SILVER_COURSE = "CD-SILVER-HD"
+
+HOTLINES: dict[str, dict[str, Any]] = {
+    "gold": {
+        "hotline_phone": "+493012345610",
+        "hotline_hours_de": "Mo–Fr 7–20 Uhr, Sa 9–14 Uhr",
+        "hotline_hours_en": "Mon–Fri 7 am–8 pm, Sat 9 am–2 pm",
+        "callback_minutes": 30,
+        "support_priority": 1,
+    },
+    "silver": {
+        "hotline_phone": "+493012345620",
+        "hotline_hours_de": "Mo–Fr 8–18 Uhr",
+        "hotline_hours_en": "Mon–Fri 8 am–6 pm",
+        "callback_minutes": 120,
+        "support_priority": 2,
+    },
+    "authorized": {
+        "hotline_phone": "+493012345630",
+        "hotline_hours_de": "Mo–Fr 9–17 Uhr",
+        "hotline_hours_en": "Mon–Fri 9 am–5 pm",
+        "callback_minutes": 480,
+        "support_priority": 3,
+    },
+}
+
+# The training each tier of `default` requires: tier code → course code (one person).
+TRAINING_REQUIREMENTS = {"gold": GOLD_COURSE, "silver": SILVER_COURSE}
+
+
+def training_criterion(course: str) -> dict[str, Any]:
+    return {"kind": "training", "threshold": Decimal(1), "parameters": {"course": course}}
+
+
+for _tier in DEFAULT["tiers"]:
+    if _tier["code"] in TRAINING_REQUIREMENTS:
+        _tier["criteria"].append(training_criterion(TRAINING_REQUIREMENTS[_tier["code"]]))
+
 POLICIES = [PREVIOUS, DEFAULT]
 
 
@@ -121,6 +166,7 @@ def create_policy(apps: Any, spec: dict[str, Any]) -> None:
             discount_percent=tier_spec["discount_percent"],
             target_min=tier_spec.get("target_min"),
             target_max=tier_spec.get("target_max"),
+            **hotline_fields(apps, tier_spec["code"]),
         )
         for position, criterion in enumerate(tier_spec["criteria"]):
             criterion_model.objects.create(
@@ -131,3 +177,10 @@ def create_policy(apps: Any, spec: dict[str, Any]) -> None:
                 is_calibrated=criterion.get("is_calibrated", False),
                 position=position,
             )
+
+
+def hotline_fields(apps: Any, code: str) -> dict[str, Any]:
+    """The demo hotline of a tier code, for the fields the migration state already has."""
+    tier_model = apps.get_model("tiers", "Tier")
+    names = {field.name for field in tier_model._meta.get_fields()}
+    return {key: value for key, value in HOTLINES.get(code, {}).items() if key in names}

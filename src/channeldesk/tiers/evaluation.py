@@ -50,9 +50,11 @@ class CriterionResult(NamedTuple):
     threshold: Decimal | None
     comparison: str
     holds: bool
+    # What exactly the criterion asks for beyond its kind, e.g. {"course": "G2D"}.
+    details: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        document = {
             "tier": self.tier,
             "criterion": self.kind,
             "measured": _plain(self.measured),
@@ -60,6 +62,9 @@ class CriterionResult(NamedTuple):
             "comparison": self.comparison,
             "holds": self.holds,
         }
+        if self.details:
+            document.update(self.details)
+        return document
 
 
 @dataclass(slots=True)
@@ -202,6 +207,7 @@ def explain(compiled: CompiledPolicy, figures: Metrics | None) -> tuple[Criterio
                     threshold=criterion.threshold,
                     comparison=criterion.comparison if criterion.kind.is_numeric else "yes",
                     holds=holds,
+                    details=criterion.details,
                 )
             )
     return tuple(results)

@@ -1,11 +1,33 @@
-"""Tier policies (versioned data, not code) and the partners' tier history (R2–R6)."""
+"""Tier policies (versioned data, not code), the partners' tier history (R2–R6), each tier's
+support hotline (R8, R9) and the notices of tier changes."""
 
+import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.core.periods import PeriodKind
+from channeldesk.documents.models import Document
 from channeldesk.partners.models import Partner
+
+
+def validate_e164(value: str) -> None:
+    """A valid telephone number written in E.164 (`+498912345670`), checked with phonenumbers."""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        number = None
+    if (
+        number is None
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) != value
+    ):
+        raise ValidationError(
+            _("%(value)s is not a valid telephone number in E.164 form (e.g. +4989123456780)."),
+            code="invalid_e164",
+            params={"value": value},
+        )
 
 
 class PolicyStatus(models.TextChoices):
@@ -80,6 +102,26 @@ class Tier(models.Model):
     discount_percent = models.DecimalField(_("discount %"), max_digits=5, decimal_places=2)
     target_min = models.PositiveIntegerField(_("target count from"), null=True, blank=True)
     target_max = models.PositiveIntegerField(_("target count to"), null=True, blank=True)
+    hotline_phone = models.CharField(
+        _("support hotline"),
+        max_length=20,
+        blank=True,
+        validators=[validate_e164],
+        help_text=_("E.164, e.g. +4989123456780."),
+    )
+    hotline_hours_de = models.CharField(_("opening hours (German)"), max_length=200, blank=True)
+    hotline_hours_en = models.CharField(_("opening hours (English)"), max_length=200, blank=True)
+    callback_minutes = models.PositiveIntegerField(
+        _("call-back time (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Service level: the longest time until a partner is called back."),
+    )
+    support_priority = models.PositiveSmallIntegerField(
+        _("support priority"),
+        default=3,
+        help_text=_("1 is the highest; the phone system queues calls by it."),
+    )
 
     class Meta:
         verbose_name = _("tier")
@@ -205,3 +247,112 @@ class TierOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id}: {self.tier_code} ({self.reason[:30]})"
+
+
+class NoticeStatus(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    SENT = "sent", _("sent")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class NoticeDirection(models.TextChoices):
+    UP = "up", _("up")
+    DOWN = "down", _("down")
+    UNCHANGED = "unchanged", _("same tier, new terms")
+    HELD_BACK = "held_back", _("held back")
+
+
+class TierNotice(models.Model):
+    """The notice of one tier change to the partner: an e-mail and a DIN 5008 letter.
+
+    Planned in the same transaction as the assignment it announces, sent on `send_on` (the
+    notice period before the effective date, or at once). One notice per change: the unique
+    constraint on partner, effective date and new tier makes a repeated apply a no-op.
+    """
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="tier_notices"
+    )
+    assignment = models.ForeignKey(
+        TierAssignment,
+        verbose_name=_("assignment"),
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
+    previous_tier = models.ForeignKey(
+        Tier, verbose_name=_("previous tier"), on_delete=models.PROTECT, related_name="+"
+    )
+    tier = models.ForeignKey(
+        Tier, verbose_name=_("tier"), on_delete=models.PROTECT, related_name="+"
+    )
+    effective_from = models.DateField(_("effective from"))
+    direction = models.CharField(_("direction"), max_length=16, choices=NoticeDirection.choices)
+    missing = models.JSONField(
+        _("what would bring the tier up"),
+        default=list,
+        blank=True,
+        help_text=_("The criteria of the better tier that did not hold."),
+    )
+    send_on = models.DateField(_("send on"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.PLANNED
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("letter"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    email_key = models.CharField(_("e-mail (outbox key)"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tier notice")
+        verbose_name_plural = _("tier notices")
+        ordering = ["-effective_from", "partner"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "effective_from", "tier"], name="tier_notice_once_per_change"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "send_on"], name="tier_notice_due_idx")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.partner_id}: {self.previous_tier_id} → {self.tier_id} ({self.effective_from})"
+        )
+
+    @property
+    def key(self) -> str:
+        return f"tier-notice:{self.pk}"
+
+
+class CallerNumber(models.Model):
+    """A telephone number of a partner (its own or a contact's) in E.164, for routing calls.
+
+    The register keeps numbers as typed (`089 2345678`, `+49 89 2345678`); the phone system
+    sends E.164. `hotlines.caller_numbers_refresh` normalises every number into this indexed
+    table (daily, and after the demo load), so a call is routed with one index lookup.
+    """
+
+    number = models.CharField(_("number"), max_length=20, db_index=True)
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="+"
+    )
+    is_contact = models.BooleanField(_("a contact's number"), default=False)
+
+    class Meta:
+        verbose_name = _("caller number")
+        verbose_name_plural = _("caller numbers")
+        ordering = ["number", "is_contact", "partner"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number", "partner"], name="caller_number_unique_per_partner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} → {self.partner_id}"

@@ -17,8 +17,15 @@ from channeldesk.catalog.models import OrderLine
 from channeldesk.core.money import money_round
 from channeldesk.core.periods import Period, PeriodKind, last_complete_period, months_ending
 from channeldesk.partners.models import Partner, PartnerStatus
-from channeldesk.tiers.criteria import KINDS, CriterionKind, MeasureContext
-from channeldesk.tiers.models import PolicyStatus, Tier, TierAssignment, TierOverride, TierPolicy
+from channeldesk.tiers.criteria import KINDS, CriterionKind, MeasureContext, SetMeasure
+from channeldesk.tiers.models import (
+    PolicyStatus,
+    Tier,
+    TierAssignment,
+    TierCriterion,
+    TierOverride,
+    TierPolicy,
+)
 
 
 class PolicyNotFound(LookupError):
@@ -49,6 +56,11 @@ def policy_in_force(*, on: dt.date) -> TierPolicy | None:
     )
 
 
+def policy_uses_kind(*, policy: TierPolicy, kind: str) -> bool:
+    """Whether any tier of the policy has a criterion of this kind."""
+    return TierCriterion.objects.filter(tier__policy=policy, kind=kind).exists()
+
+
 def evaluation_period(*, policy: TierPolicy, as_of: dt.date) -> Period:
     """The last complete calendar period (half-year by default) before the as-of date."""
     return last_complete_period(as_of, PeriodKind(policy.evaluation_period))
@@ -66,6 +78,8 @@ class CompiledCriterion:
     comparison: str
     months: int | None
     is_calibrated: bool
+    parameters: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +109,8 @@ class CompiledPolicy:
     aggregates: dict[str, object]
     measured_since: dt.date
     decisions_cache: dict[tuple[object, ...], Any] = field(default_factory=dict, compare=False)
+    # Metrics of kinds registered by other domains, each measured by its own set-based query.
+    measures: dict[str, SetMeasure] = field(default_factory=dict, compare=False)
 
     @property
     def entry_tier(self) -> CompiledTier:
@@ -107,35 +123,21 @@ class CompiledPolicy:
 def policy_compile(*, policy: TierPolicy, as_of: dt.date) -> CompiledPolicy:
     """Resolve a policy's criteria against the registry for one as-of date."""
     period = evaluation_period(policy=policy, as_of=as_of)
-    context = MeasureContext(period=period)
     aggregates: dict[str, object] = {}
+    measures: dict[str, SetMeasure] = {}
     measured_since = period.start
     tiers = []
+    shared: dict[str, Any] = {}
     for tier in Tier.objects.filter(policy=policy).prefetch_related("criteria").order_by("-rank"):
+        context = MeasureContext(period=period, as_of=as_of, tier_code=tier.code, shared=shared)
         criteria = []
         for criterion in tier.criteria.all():
-            kind = KINDS.get(criterion.kind)
-            if kind is None:
-                raise ValueError(
-                    f"Tier '{tier.code}' uses unknown criterion kind '{criterion.kind}'."
+            compiled = _criterion_compile(criterion, tier.code, context, aggregates, measures)
+            if compiled.months:
+                measured_since = min(
+                    measured_since, months_ending(period.end, compiled.months).start
                 )
-            metric, aggregate = kind.aggregate(criterion.parameters, context)
-            aggregates[metric] = aggregate
-            months = criterion.parameters.get("months")
-            if months:
-                measured_since = min(measured_since, months_ending(period.end, int(months)).start)
-            criteria.append(
-                CompiledCriterion(
-                    id=criterion.id,
-                    tier_code=tier.code,
-                    kind=kind,
-                    metric=metric,
-                    threshold=criterion.threshold,
-                    comparison=criterion.parameters.get("comparison", kind.default_comparison),
-                    months=int(months) if months else None,
-                    is_calibrated=criterion.is_calibrated,
-                )
-            )
+            criteria.append(compiled)
         tiers.append(
             CompiledTier(
                 id=tier.id,
@@ -157,6 +159,41 @@ def policy_compile(*, policy: TierPolicy, as_of: dt.date) -> CompiledPolicy:
         tiers=tuple(tiers),
         aggregates=aggregates,
         measured_since=measured_since,
+        measures=measures,
+    )
+
+
+def _criterion_compile(
+    criterion: TierCriterion,
+    tier_code: str,
+    context: MeasureContext,
+    aggregates: dict[str, object],
+    measures: dict[str, SetMeasure],
+) -> CompiledCriterion:
+    """One criterion resolved: its kind, and its metric added to the aggregate or the measures."""
+    kind = KINDS.get(criterion.kind)
+    if kind is None:
+        raise ValueError(f"Tier '{tier_code}' uses unknown criterion kind '{criterion.kind}'.")
+    parameters = criterion.parameters or {}
+    if kind.measure is not None:
+        metric, measure = kind.measure(parameters, context)
+        measures[metric] = measure
+    else:
+        assert kind.aggregate is not None  # the registry refuses a kind with neither
+        metric, aggregate = kind.aggregate(parameters, context)
+        aggregates[metric] = aggregate
+    months = parameters.get("months")
+    return CompiledCriterion(
+        id=criterion.id,
+        tier_code=tier_code,
+        kind=kind,
+        metric=metric,
+        threshold=criterion.threshold,
+        comparison=parameters.get("comparison", kind.default_comparison),
+        months=int(months) if months else None,
+        is_calibrated=criterion.is_calibrated,
+        parameters=parameters,
+        details=kind.details(parameters) if kind.details is not None else None,
     )
 
 
@@ -170,10 +207,37 @@ def tiers_measure(
 
     Partners without order lines in the measured window are absent from the result: their
     figures are all zero. Counts arrive as int and sums as Decimal; both compare exactly with
-    the Decimal thresholds, so nothing is converted.
+    the Decimal thresholds, so nothing is converted. The metrics of other domains' kinds (the
+    training) come from one set-based query each and are merged in (`_measures_merge`).
     """
-    if not compiled.aggregates:
-        return {}
+    measured = _aggregate_measure(compiled, partner_ids) if compiled.aggregates else {}
+    if compiled.measures:
+        _measures_merge(compiled, measured, partner_ids)
+    return measured
+
+
+def _measures_merge(
+    compiled: CompiledPolicy, measured: dict[int, Metrics], partner_ids: Collection[int] | None
+) -> None:
+    """Add the set-based metrics to every partner's figures, in place.
+
+    Every partner's figures keep all metrics in the same order (aggregates first, then the
+    measures), because `decide` remembers decisions by the tuple of the figures' values: a
+    partner measured only by the training must not share a key with one measured only by orders.
+    """
+    extra = {metric: measure(partner_ids) for metric, measure in compiled.measures.items()}
+    blank = dict.fromkeys(compiled.aggregates, 0)
+    for partner_id in set().union(*(values.keys() for values in extra.values())):
+        if partner_id not in measured:
+            measured[partner_id] = dict(blank)
+    for partner_id, figures in measured.items():
+        for metric, values in extra.items():
+            figures[metric] = values.get(partner_id, 0)
+
+
+def _aggregate_measure(
+    compiled: CompiledPolicy, partner_ids: Collection[int] | None
+) -> dict[int, Metrics]:
     lines = OrderLine.objects.filter(
         order_date__gte=compiled.measured_since, order_date__lt=compiled.period.end
     )

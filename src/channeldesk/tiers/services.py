@@ -25,7 +25,8 @@ from channeldesk.tiers.models import (
     TierOverride,
     TierPolicy,
 )
-from channeldesk.tiers.selectors import policy_in_force
+from channeldesk.tiers.notices import Change, tier_notices_plan
+from channeldesk.tiers.selectors import policy_in_force, policy_uses_kind
 
 User = AbstractBaseUser | AnonymousUser | None
 
@@ -59,6 +60,12 @@ def tier_policy_validate(*, policy: TierPolicy) -> list[str]:
                 problems.append(
                     f"Tier '{tier.code}': criterion '{criterion.kind}' needs a threshold."
                 )
+            elif kind.check is not None:
+                problems.extend(
+                    f"Tier '{tier.code}': {problem}" for problem in kind.check(criterion.parameters)
+                )
+        if not tier.hotline_phone:
+            problems.append(f"Tier '{tier.code}' has no support hotline.")
     return problems
 
 
@@ -122,6 +129,11 @@ def tier_policy_draft_from(
             discount_percent=tier.discount_percent,
             target_min=target_min,
             target_max=target_max,
+            hotline_phone=tier.hotline_phone,
+            hotline_hours_de=tier.hotline_hours_de,
+            hotline_hours_en=tier.hotline_hours_en,
+            callback_minutes=tier.callback_minutes,
+            support_priority=tier.support_priority,
         )
         TierCriterion.objects.bulk_create(
             TierCriterion(
@@ -150,6 +162,7 @@ class ApplyResult:
     corrected: int = 0
     unchanged: int = 0
     movers: list[TierDecision] = field(default_factory=list)
+    notices: int = 0
 
 
 def tiers_apply(
@@ -197,6 +210,7 @@ def _record(evaluation: Evaluation, as_of: dt.date, user: Any) -> ApplyResult:
     to_close: list[int] = []
     to_create: list[TierAssignment] = []
     to_correct: list[TierAssignment] = []
+    changes: list[Change] = []
     for decision in evaluation.decisions:
         tier_id = tier_ids[decision.tier]
         current = open_rows.get(decision.partner_id)
@@ -224,9 +238,11 @@ def _record(evaluation: Evaluation, as_of: dt.date, user: Any) -> ApplyResult:
         if current and current["valid_from"] == as_of:
             assignment.pk = current["id"]
             to_correct.append(assignment)
+            changes.append(Change(decision, assignment, previous_tier_id=None, corrected=True))
             continue
         if current:
             to_close.append(current["id"])
+            changes.append(Change(decision, assignment, current["tier_id"], corrected=False))
         to_create.append(assignment)
     for start in range(0, len(to_close), 5000):
         TierAssignment.objects.filter(id__in=to_close[start : start + 5000]).update(valid_to=as_of)
@@ -236,6 +252,7 @@ def _record(evaluation: Evaluation, as_of: dt.date, user: Any) -> ApplyResult:
     TierAssignment.objects.bulk_create(to_create, batch_size=5000)
     result.created = len(to_create)
     result.corrected = len(to_correct)
+    result.notices = tier_notices_plan(changes=changes, effective_from=as_of)
     return result
 
 
@@ -317,6 +334,35 @@ def tiers_overrides_settle(
         return 0
     result = tiers_apply(policy=policy, as_of=on, partner_ids=candidates, user=user)
     return result.created + result.corrected
+
+
+# --- Re-tiering after a change of another domain's figures --------------------------------------
+
+
+def tiers_reevaluate(
+    *, partner_ids: Collection[int], on: dt.date, kind: str, user: User = None
+) -> ApplyResult | None:
+    """Apply the policy in force to a few partners whose `kind` figures changed (a training
+    import, a no-show correction, an expired completion); the tier changes take effect on `on`.
+
+    Nothing happens when the policy in force has no criterion of that kind, so a training import
+    never re-tiers partners under a policy that does not ask for training. Partners whose
+    assignment starts after `on` (a change already scheduled) are left alone. Idempotent: an
+    unchanged result records nothing.
+    """
+    policy = policy_in_force(on=on)
+    if policy is None or not partner_ids or not policy_uses_kind(policy=policy, kind=kind):
+        return None
+    scheduled = set(
+        TierAssignment.objects.filter(
+            partner_id__in=list(partner_ids), valid_to__isnull=True, valid_from__gt=on
+        ).values_list("partner_id", flat=True)
+    )
+    candidates = [partner_id for partner_id in partner_ids if partner_id not in scheduled]
+    if not candidates:
+        return None
+    as_of = max(on, policy.effective_from or on)
+    return tiers_apply(policy=policy, as_of=as_of, partner_ids=candidates, user=user)
 
 
 # --- The daily sweep --------------------------------------------------------------------------

@@ -3,6 +3,10 @@
 The passwords are fixed and printed on purpose: this is demo data on a machine the user just set
 up (`demo serve` binds to 127.0.0.1 by default). Accounts that exist are never touched again, so a
 changed password survives another `demo load`.
+
+Every demo login signs in to the portal (or the back office) with its e-mail address or its user
+name: allauth looks e-mail logins up in its `EmailAddress` table, so each demo user gets a
+verified primary address there (`email_addresses_ensure`, also run for logins made before).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import batched
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
@@ -71,7 +76,31 @@ def vendor_accounts_ensure() -> int:
         )
         support.groups.add(group)
         created += 1
+    # Logins made by an earlier `demo load` get their address too.
+    email_addresses_ensure()
     return created
+
+
+def email_addresses_ensure(*, usernames: Collection[str] | None = None) -> int:
+    """Give each demo login with an e-mail address but no allauth `EmailAddress` row a verified,
+    primary one (set-based: one query to find them, one insert), so it can sign in by e-mail.
+
+    `usernames` narrows it to those logins; None means every login of the demo partners and
+    vendor staff that lacks one. Addresses another login already holds are left alone.
+    """
+    user_model = get_user_model()
+    users = user_model._default_manager.exclude(email="").filter(emailaddress__isnull=True)
+    if usernames is not None:
+        users = users.filter(username__in=list(usernames))
+    taken = {email.lower() for email in EmailAddress.objects.values_list("email", flat=True)}
+    rows = []
+    for user_id, email in users.values_list("id", "email"):
+        if email.lower() in taken:
+            continue
+        taken.add(email.lower())
+        rows.append(EmailAddress(user_id=user_id, email=email, verified=True, primary=True))
+    EmailAddress.objects.bulk_create(rows, batch_size=USER_BATCH)
+    return len(rows)
 
 
 def partner_accounts_ensure(*, partner_numbers: Collection[str]) -> int:
@@ -147,4 +176,5 @@ def _partner_users_create(
             )
             for partner_id, number in partners
         )
+        email_addresses_ensure(usernames=list(ids))
     return len(users)

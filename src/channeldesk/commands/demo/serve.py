@@ -7,6 +7,7 @@ orphaned worker keeps the SQLite queue locked after the demo is closed.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import signal
 import subprocess
@@ -16,14 +17,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import FrameType
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from channeldesk.catalog.models import Order
 from channeldesk.commands.demo.accounts import PARTNER_PASSWORD, partner_username
 from channeldesk.core.periods import last_complete_period
+from channeldesk.feedback.selectors import policy_open_for_feedback
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.models import AssignmentSource
+from channeldesk.training.selectors import partners_blocked_by_training
 
 GUNICORN_WORKERS = 2
 STOP_GRACE_SECONDS = 10.0
@@ -83,7 +86,23 @@ def partner_examples() -> list[PartnerExample]:
         examples.append(_example(gold, "was Gold under the previous programme"))
     if near_non_buyer is not None:
         examples.append(_example(near_non_buyer, "near non-buyer, Silver under the previous one"))
+    untrained = _held_back_by_training(with_user, as_of=latest)
+    if untrained is not None:
+        examples.append(
+            _example(untrained, "the draft programme holds it out of Gold: two-day course missing")
+        )
     return examples
+
+
+def _held_back_by_training(with_user: QuerySet[Partner], *, as_of: dt.date) -> Partner | None:
+    """A partner with a login that the draft open for feedback keeps out of its better tier
+    only for want of a course (R7): its portal home says so and names the course."""
+    policy = policy_open_for_feedback()
+    if policy is None:
+        return None
+    blocked = partners_blocked_by_training(policy=policy, as_of=as_of)
+    numbers = {entry.partner_number for entries in blocked.values() for entry in entries}
+    return with_user.filter(partner_number__in=numbers).first()
 
 
 def _example(partner: Partner, why: str) -> PartnerExample:

@@ -66,12 +66,13 @@ class ReminderRuleForm(forms.ModelForm):
             return cleaned
         if cleaned.get("channel") != kind.channel:
             self.add_error(
-                "channel", _("This template is sent as %(channel)s.") % {"channel": kind.channel}
+                "channel",
+                _("This template is sent as %(channel)s.") % {"channel": kind.channel.label},
             )
         if cleaned.get("audience") != kind.audience:
             self.add_error(
                 "audience",
-                _("This template goes to the %(audience)s.") % {"audience": kind.audience},
+                _("This template goes to the %(audience)s.") % {"audience": kind.audience.label},
             )
         for name in TEXT_FIELDS:
             self._check_text(

@@ -39,6 +39,7 @@ from channeldesk.contracts.selectors import NoPartnerAssigned, contract_renewal_
 from channeldesk.documents.letterhead import letterhead_from_settings
 from channeldesk.notifications.services import AttachmentDraft, Enqueued, outbox_enqueue
 from channeldesk.pricing.services import NoTierInForce, PriceQuote
+from channeldesk.tiers.hotlines import hotline_for_partner
 from channeldesk.tiers.selectors import tier_current
 
 _BLANK_LINES = re.compile(r"\n[ \t]*(\n[ \t]*)+\n")
@@ -62,9 +63,11 @@ class EmailContent:
 
 
 def base_context(occasion: Occasion) -> dict[str, object]:
-    """What every partner e-mail may name: the customer, the contract and the sender."""
+    """What every partner e-mail may name: the customer, the contract, the sender, and the
+    support hotline of the partner's tier on the day of sending (empty when there is none)."""
     contract = occasion.contract
     customer = contract.customer
+    partner = occasion.partner_or_problem()
     return {
         "customer_name": customer.name,
         "customer_number": customer.customer_number,
@@ -72,9 +75,19 @@ def base_context(occasion: Occasion) -> dict[str, object]:
         "product": contract.product.name_for(occasion.partner_language),
         "seats": contract.seats,
         "end_date": contract.end_date,
-        "partner_name": occasion.partner_or_problem().name,
+        "partner_name": partner.name,
         "sender": letterhead_from_settings().name,
+        **_hotline_context(occasion),
     }
+
+
+def _hotline_context(occasion: Occasion) -> dict[str, object]:
+    """`hotline_number` as the partner dials it and `hotline_hours`, in the partner's language."""
+    language = occasion.partner_language
+    hotline = hotline_for_partner(partner=occasion.partner_or_problem(), on=occasion.today)
+    if hotline is None or not hotline.phone:
+        return {"hotline_number": "", "hotline_hours": ""}
+    return {"hotline_number": hotline.display(language), "hotline_hours": hotline.hours(language)}
 
 
 # --- The builders -----------------------------------------------------------------------------

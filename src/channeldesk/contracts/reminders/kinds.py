@@ -55,6 +55,8 @@ _SAMPLE_BASE: dict[str, object] = {
     "end_date": dt.date(2026, 12, 1),
     "partner_name": "Alpha Systemhaus GmbH",
     "sender": "ChannelDesk Software GmbH",
+    "hotline_number": "030 12345620",
+    "hotline_hours": "Mo–Fr 8–18 Uhr",
 }
 _SAMPLE_QUOTE = PriceQuote(
     partner_number="P-1000",

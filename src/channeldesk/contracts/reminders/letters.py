@@ -42,6 +42,10 @@ def renewal_letter(*, occasion: Occasion) -> Letter:
     }
     if customer.contact_name:
         context["contact_name"] = customer.contact_name
+    if occasion.today > occasion.reminder.due_on:
+        # A catch-up after downtime: "in good time" would be wrong, say how little is left.
+        context["sent_late"] = True
+        context["days_left"] = max((contract.end_date - occasion.today).days, 0)
     return letter_compose(
         template=LETTER_TEMPLATE,
         language=customer.language,

@@ -65,6 +65,8 @@ class ScheduleSpan:
 def schedule_spans() -> list[ScheduleSpan]:
     """Every schedule with the end dates it covers, oldest first (one query)."""
     schedules = list(ReminderSchedule.objects.order_by("effective_from"))
+    if not schedules:
+        return []  # Nothing is planned or sent without a schedule (a flushed test database).
     following = [schedule.effective_from for schedule in schedules[1:]]
     return [
         ScheduleSpan(

@@ -53,6 +53,9 @@ from channeldesk.commands.demo.training import demo_training_load
 from channeldesk.commands.demo.usage import demo_usage_load
 from channeldesk.contracts.models import CustomerSector
 from channeldesk.contracts.reminders.services import reminders_run
+from channeldesk.feedback.selectors import policy_open_for_feedback
+from channeldesk.feedback.services import policy_feedback_open
+from channeldesk.tiers.models import PolicyStatus, TierPolicy
 
 # The demo's first load runs the reminder sweep for this many past days, so staff see letters
 # and partner e-mails already sent.
@@ -141,11 +144,26 @@ class Command(BaseCommand):
         # Each later domain adds its demo data in its own module (commands/demo/<domain>.py).
         for load_domain in (demo_training_load, demo_licensing_load, demo_usage_load):
             load_domain(plan=plan, write=self.stdout.write)
+        self._open_draft_for_feedback()
         days = options["reminder_days"]
         if days is None:
             days = DEMO_REMINDER_DAYS if plan.partners <= DEFAULT_PARTNERS else 0
         self._replay_reminders(until=plan.today, days=days)
         self._report_logins(with_users=with_users)
+
+    def _open_draft_for_feedback(self) -> None:
+        """Put the `default` draft up for the partners' comments (R3), so the portal shows each
+        partner its projected tier and the feedback form. Left alone when staff opened another
+        draft or `default` is published."""
+        if policy_open_for_feedback() is not None:
+            return
+        draft = TierPolicy.objects.filter(code="default", status=PolicyStatus.DRAFT).last()
+        if draft is None:
+            return
+        policy_feedback_open(policy=draft)
+        self.stdout.write(
+            f"Feedback: the draft policy {draft.reference} is open for the partners' comments."
+        )
 
     def _replay_reminders(self, *, until: dt.date, days: int) -> None:
         """Run the daily reminder sweep for each of the last `days` days, as the job would have.

@@ -1,6 +1,6 @@
 # ruff: noqa: N999 - Django names a command after its module, and the command is `import`.
-"""`channeldesk import partners|products|orders|customers|contracts FILE [--dry-run]`: ERP CSV
-files into ChannelDesk.
+"""`channeldesk import partners|products|orders|customers|contracts|training FILE [--dry-run]`:
+ERP CSV files (and the training company's records) into ChannelDesk.
 
 The file is imported whole or not at all. Every problem is printed as `FILE:ROW: column: reason`
 (the form editors and CI logs link to), then the command fails with exit code 1.
@@ -34,6 +34,7 @@ from channeldesk.core.importing import (
     import_file,
 )
 from channeldesk.partners.imports import PARTNERS_IMPORTER
+from channeldesk.training.importing import TRAINING_IMPORTER
 
 IMPORTERS: dict[str, Importer[Any]] = {
     importer.name: importer
@@ -43,6 +44,7 @@ IMPORTERS: dict[str, Importer[Any]] = {
         ORDERS_IMPORTER,
         CUSTOMERS_IMPORTER,
         CONTRACTS_IMPORTER,
+        TRAINING_IMPORTER,
     )
 }
 # Files smaller than this import in well under a second; a bar would only flicker.

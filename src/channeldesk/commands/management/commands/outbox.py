@@ -100,7 +100,8 @@ class Command(BaseCommand):
             return
         self.console.print(
             f"{label}: claimed {result.claimed}, sent {result.sent}, retry {result.retried}, "
-            f"failed {result.failed}, review {result.review}, returned {result.returned}"
+            f"failed {result.failed}, review {result.review}, returned {result.returned}, "
+            f"dismissed {result.dismissed}"
         )
 
     # --- list, show ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from channeldesk.tiers import reports
 from channeldesk.tiers.calibration import tiers_calibrate
 from channeldesk.tiers.evaluation import Evaluation, tiers_evaluate
 from channeldesk.tiers.models import TierPolicy
+from channeldesk.tiers.notices import tier_notices_send
 from channeldesk.tiers.selectors import PolicyNotFound, policy_get, tier_history
 from channeldesk.tiers.services import (
     TierError,
@@ -84,6 +85,13 @@ class Command(BaseCommand):
         history = commands.add_parser("history", help="A partner's tier history with reasons.")
         history.add_argument("partner_number")
         history.add_argument("--format", choices=FORMATS, default="table")
+
+        notices = commands.add_parser(
+            "notices", help="Send the tier-change notices due (letters and e-mails)."
+        )
+        notices.add_argument("--date", type=parse_date, help="Send what is due by then (today).")
+        notices.add_argument("--limit", type=int, default=1000)
+        notices.add_argument("--format", choices=FORMATS, default="table")
 
     def _policy_options(
         self, parser: CommandParser, *, as_of: bool = True, formats: tuple[str, ...] = FORMATS
@@ -424,6 +432,27 @@ class Command(BaseCommand):
             )
         self.console.print(table)
 
+    # --- notices ------------------------------------------------------------------------------
+
+    def do_notices(self, options: dict[str, Any]) -> None:
+        day = options.get("date") or timezone.localdate()
+        result = tier_notices_send(today=day, limit=options["limit"])
+        document = {
+            "date": day.isoformat(),
+            "sent": result.sent,
+            "letters": result.letters,
+            "emails": result.emails,
+            "without_email": result.without_email,
+        }
+        if self.format == "json":
+            self.emit(document)
+            return
+        self.console.print(
+            f"Tier notices due by {day}: {result.sent} sent ({result.letters} letters, "
+            f"{result.emails} e-mails); {len(result.without_email)} partners without an "
+            "e-mail address got the letter only."
+        )
+
     def partner(self, number: str) -> Partner:
         partner = Partner.objects.filter(partner_number=number).first()
         if partner is None:
@@ -436,6 +465,8 @@ def _criterion_text(criterion: dict[str, Any]) -> str:
     comparison = "≤" if parameters.get("comparison") == "at_most" else "≥"
     months = f" ({parameters['months']} months)" if parameters.get("months") else ""
     mark = " *" if criterion["calibrated"] else ""
+    if parameters.get("course"):
+        months = f" ({parameters['course']})"
     if criterion["threshold"] is None:
         return f"{criterion['kind']}{mark}"
     return f"{criterion['kind']} {comparison} {criterion['threshold']}{months}{mark}"
@@ -449,8 +480,10 @@ def _reasons_text(reasons: list[dict[str, Any]]) -> str:
             continue
         verdict = "ok" if reason["holds"] else "no"
         threshold = "" if reason["threshold"] is None else f"/{reason['threshold']}"
+        course = f" {reason['course']}" if reason.get("course") else ""
         parts.append(
-            f"{reason['tier']}.{reason['criterion']} {reason['measured']}{threshold} {verdict}"
+            f"{reason['tier']}.{reason['criterion']}{course} {reason['measured']}{threshold} "
+            f"{verdict}"
         )
     return "; ".join(parts)
 

@@ -1,0 +1,283 @@
+"""`heartbeat_ingest`: heartbeats per second into PostgreSQL, in-process and over HTTP.
+
+Targets (issue 4, section 5):
+
+- `heartbeat_ingest.service`: batches of 1,000 through `heartbeats_ingest` (validation, keycode
+  format and MAC, one keycode query, the installation upsert, the heartbeat insert), at least
+  0.6× the **limit** measured in the same run: a bare staged COPY of the same rows into a
+  temporary table plus `INSERT … ON CONFLICT DO UPDATE` into the installations, per batch of
+  1,000, nothing else (no validation, no keycodes, no heartbeat rows);
+- `heartbeat_ingest.http`: the same batches through `POST /api/v1/checkins/heartbeats` on the
+  production server (gunicorn, 2 workers) from several client processes with keep-alive, at
+  least 20,000 heartbeats per second.
+
+Each batch comes from one site: 1,000 machines under 5 keycodes. Every measured round sends a
+day's heartbeats of the same machines (the first round, not measured, creates them), so every
+item is accepted and every machine row is updated, in the service and the limit alike.
+
+`--scale small`: 20 batches per round, 2 client processes; `full`: 100 batches, 4 processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from common import emit, peak_rss_mib, scratch_database_url
+from licensing_support import TODAY, code_for, execute, load_contracts, scalar, setup
+
+BATCH = 1_000
+KEYCODES_PER_BATCH = 5
+SIZES = {"small": (20, 2), "full": (100, 4)}
+RUNS = {"small": 3, "full": 5}
+CONTRACTS = 2_000
+TARGET_RATIO = 0.6
+TARGET_HTTP = 20_000
+PORT = 18_765
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", choices=sorted(SIZES), default="small")
+    parser.add_argument("--runs", type=int, help="Repetitions (the median is taken).")
+    return parser.parse_args()
+
+
+def _batches(count: int, day: dt.date, *, offset: int = 0) -> list[list[dict[str, Any]]]:
+    """`count` batches of one day: batch b holds 1,000 machines of keycodes 5b+1 … 5b+5."""
+    seen = dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC).isoformat()
+    batches = []
+    for number in range(offset, offset + count):
+        codes = [code_for(number * KEYCODES_PER_BATCH + k + 1) for k in range(KEYCODES_PER_BATCH)]
+        batches.append(
+            [
+                {
+                    "keycode": codes[item % KEYCODES_PER_BATCH],
+                    "installation_id": str(uuid.UUID(int=number * BATCH + item + 1)),
+                    "fingerprint": f"{number * BATCH + item + 1:064x}",
+                    "product_version": "12.5.1",
+                    "seen_at": seen,
+                }
+                for item in range(BATCH)
+            ]
+        )
+    return batches
+
+
+def _limit_rows(batches: list[list[dict[str, Any]]], day: dt.date) -> list[list[tuple[Any, ...]]]:
+    keycode_ids = dict(scalar_rows("SELECT serial, id FROM licensing_keycode"))
+    seen = dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC)
+    return [
+        [
+            (
+                keycode_ids[(number * KEYCODES_PER_BATCH) + (item % KEYCODES_PER_BATCH) + 1],
+                beat["fingerprint"],
+                beat["installation_id"],
+                beat["product_version"],
+                day,
+                seen,
+            )
+            for item, beat in enumerate(batch)
+        ]
+        for number, batch in enumerate(batches)
+    ]
+
+
+def _limit_batch(batch_rows: list[tuple[Any, ...]]) -> None:
+    """The bare database work of one batch: COPY to a staging table, one upsert."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS bench_staging (keycode_id bigint, "
+            "fingerprint varchar(64), installation_uuid uuid, product_version varchar(32), "
+            "seen_on date, seen_at timestamptz) ON COMMIT DELETE ROWS"
+        )
+        with cursor.cursor.copy(
+            "COPY bench_staging (keycode_id, fingerprint, installation_uuid, "
+            "product_version, seen_on, seen_at) FROM STDIN"
+        ) as copy:
+            for row in batch_rows:
+                copy.write_row(row)
+        cursor.execute(
+            "INSERT INTO licensing_installation AS i (keycode_id, fingerprint, "
+            "installation_uuid, hostname_hash, product_version, state, first_seen_on, "
+            "last_seen_on, last_seen_at) SELECT keycode_id, fingerprint, installation_uuid, "
+            "'', product_version, 'active', seen_on, seen_on, seen_at FROM bench_staging "
+            "ON CONFLICT (keycode_id, fingerprint) DO UPDATE SET "
+            "installation_uuid = excluded.installation_uuid, "
+            "product_version = excluded.product_version, state = 'active', "
+            "last_seen_on = GREATEST(i.last_seen_on, excluded.last_seen_on), "
+            "last_seen_at = GREATEST(i.last_seen_at, excluded.last_seen_at)"
+        )
+
+
+def _round(batches_per_round: int, day: dt.date, now: dt.datetime) -> tuple[float, float]:
+    """One round of the service and the limit, interleaved batch by batch (so that both see the
+    same share of a busy machine); returns both rates."""
+    from channeldesk.licensing.ingest import heartbeats_ingest
+
+    batches = _batches(batches_per_round, day)
+    limit_rows = _limit_rows(batches, day)
+    service_seconds = limit_seconds = 0.0
+    for batch, batch_rows in zip(batches, limit_rows, strict=True):
+        start = time.perf_counter()
+        _limit_batch(batch_rows)
+        limit_seconds += time.perf_counter() - start
+        start = time.perf_counter()
+        result = heartbeats_ingest(items=batch, now=now)
+        service_seconds += time.perf_counter() - start
+        assert result.counts == {"accepted": BATCH}, result.counts
+    heartbeats = batches_per_round * BATCH
+    return heartbeats / service_seconds, heartbeats / limit_seconds
+
+
+def scalar_rows(sql: str) -> list[tuple[Any, ...]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+
+
+def _server(url: str) -> subprocess.Popen[bytes]:
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "LICENSING_HEARTBEAT_RATE_PER_ADDRESS": "1000000/minute",
+        "DJANGO_SETTINGS_MODULE": "channeldesk.settings",
+    }
+    process = subprocess.Popen(
+        [gunicorn, "channeldesk.wsgi", "-w", "2", "-b", f"127.0.0.1:{PORT}", "--keep-alive", "30"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", PORT), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def _client(payloads: list[bytes], queue: Any) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+    headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
+    accepted = 0
+    for payload in payloads:
+        try:
+            connection.request("POST", "/api/v1/checkins/heartbeats", payload, headers)
+            response = connection.getresponse()
+        except (ConnectionError, http.client.HTTPException):
+            connection.close()  # the sync worker closed it: reconnect once
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+            connection.request("POST", "/api/v1/checkins/heartbeats", payload, headers)
+            response = connection.getresponse()
+        body = json.loads(response.read())
+        assert response.status == 200, body
+        accepted += body["counts"].get("accepted", 0)
+    queue.put(accepted)
+
+
+def _http_round(batches: list[list[dict[str, Any]]], clients: int) -> tuple[float, int]:
+    payloads = [json.dumps({"heartbeats": batch}).encode() for batch in batches]
+    shares = [payloads[index::clients] for index in range(clients)]
+    queue: Any = multiprocessing.Queue()
+    processes = [multiprocessing.Process(target=_client, args=(share, queue)) for share in shares]
+    start = time.perf_counter()
+    for process in processes:
+        process.start()
+    accepted = sum(queue.get() for _ in processes)
+    for process in processes:
+        process.join()
+    elapsed = time.perf_counter() - start
+    return len(batches) * BATCH / elapsed, accepted
+
+
+def main() -> None:
+    options = _arguments()
+    database = setup("licensing_ingest")
+    if database != "postgresql":
+        raise SystemExit(
+            "heartbeat_ingest measures PostgreSQL; set BENCH_DATABASE_URL=postgres://…"
+        )
+    batches_per_round, clients = SIZES[options.scale]
+    runs = options.runs or RUNS[options.scale]
+    if scalar("SELECT COUNT(*) FROM licensing_keycode") != CONTRACTS:
+        load_contracts(CONTRACTS)
+    execute("TRUNCATE licensing_heartbeat, licensing_installation RESTART IDENTITY")
+    now = dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC)
+    _round(batches_per_round, TODAY, now)  # creates the machines
+    service, limit = [], []
+    for run in range(runs):
+        day = TODAY - dt.timedelta(days=run + 1)
+        execute("DELETE FROM licensing_heartbeat WHERE seen_on = %s", [day])
+        service_rate, limit_rate = _round(batches_per_round, day, now)
+        service.append(service_rate)
+        limit.append(limit_rate)
+    service_rate, limit_rate = statistics.median(service), statistics.median(limit)
+    rss = round(peak_rss_mib(), 1)
+    common = {"scale": options.scale, "database": database, "runs": runs, "batch": BATCH}
+    emit(
+        "heartbeat_ingest.service",
+        service_rate,
+        "heartbeats/s",
+        baseline=round(limit_rate, 1),
+        baseline_name="bare staged COPY + INSERT … ON CONFLICT DO UPDATE per batch of 1,000",
+        ratio=round(service_rate / limit_rate, 3),
+        target=f">= {TARGET_RATIO}× the limit",
+        meets_target=service_rate / limit_rate >= TARGET_RATIO,
+        heartbeats_per_round=batches_per_round * BATCH,
+        peak_rss_mib=rss,
+        **common,
+    )
+    server = _server(scratch_database_url("licensing_ingest"))
+    try:
+        http_rates = []
+        for run in range(runs):
+            day = TODAY - dt.timedelta(days=runs + run + 2)
+            rate, accepted = _http_round(_batches(batches_per_round, day), clients)
+            assert accepted == batches_per_round * BATCH, accepted
+            http_rates.append(rate)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    http_rate = statistics.median(http_rates)
+    emit(
+        "heartbeat_ingest.http",
+        http_rate,
+        "heartbeats/s",
+        target=f">= {TARGET_HTTP:,}/s",
+        meets_target=http_rate >= TARGET_HTTP,
+        server="gunicorn channeldesk.wsgi -w 2 (sync workers)",
+        clients=clients,
+        heartbeats_per_round=batches_per_round * BATCH,
+        ratio_to_service=round(http_rate / service_rate, 3),
+        peak_rss_mib=rss,
+        **common,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Shared plumbing of the licensing benchmarks: fixed keys and a scratch database of their own.
+
+The data is written with SQL (`generate_series`) into `channeldesk_bench_licensing_<scale>` on
+the BENCH_DATABASE_URL server: partners, one enterprise product, customers (one in five a public
+authority), contracts in force on the benchmark's day, one keycode per contract (key id 1,
+serial = contract id) and, where asked, installations. The keys come from the environment, as
+in production, so a gunicorn started by a benchmark uses the same ones.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+import time
+from typing import Any
+
+from common import ANCHOR, setup_scratch_django
+
+TODAY = dt.date.fromisoformat(ANCHOR)
+SECRET = b"benchmark-keycode-secret-32-bytes"
+PARTNERS = 1_000
+KEYS_ENVIRONMENT = {
+    "LICENSING_KEYCODE_KEYS": "1:" + base64.b64encode(SECRET).decode(),
+    "LICENSING_KEYCODE_KEY_ID": "1",
+    "LICENSING_SIGNING_KEY": base64.b64encode(b"\x07" * 32).decode(),
+    "LICENSING_SIGNING_KEY_ID": "bench",
+}
+
+
+def keys_environment() -> None:
+    os.environ.update(KEYS_ENVIRONMENT)
+
+
+def setup(name: str) -> str:
+    """Keys in the environment, Django on the scratch database; returns the vendor."""
+    keys_environment()
+    return setup_scratch_django(name)
+
+
+def execute(sql: str, params: list[Any] | None = None) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        return cursor.rowcount
+
+
+def scalar(sql: str, params: list[Any] | None = None) -> Any:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        return cursor.fetchone()[0]
+
+
+def load_contracts(contracts: int) -> float:
+    """Empty the registers and write `contracts` keyed enterprise contracts; returns seconds."""
+    from channeldesk.catalog.models import Product, ProductKind
+
+    start = time.perf_counter()
+    execute(
+        "TRUNCATE licensing_heartbeat, licensing_installation, licensing_complianceepisode, "
+        "licensing_compliancerecord, licensing_licencecertificate, licensing_keycode, "
+        "contracts_reminderevent, contracts_reminder, contracts_contract, "
+        "contracts_customerassignment, contracts_customer RESTART IDENTITY CASCADE"
+    )
+    product, _ = Product.objects.get_or_create(
+        sku="ENT-BENCH",
+        defaults={
+            "name_de": "ChannelDesk Enterprise",
+            "name_en": "ChannelDesk Enterprise",
+            "kind": ProductKind.ENTERPRISE,
+            "list_price": "30.00",
+            "unit": "seat",
+        },
+    )
+    execute(
+        "INSERT INTO partners_partner (partner_number, name, street, postal_code, city, "
+        "country, vat_id, email, phone, language, status, created_at, updated_at) "
+        "SELECT 'PB-' || lpad(n::text, 6, '0'), 'Bench Partner ' || n, '', '', '', 'DE', '', "
+        "'partner' || n || '@bench.example', '', 'de', 'authorized', now(), now() "
+        "FROM generate_series(1, %s) AS n ON CONFLICT (partner_number) DO NOTHING",
+        [PARTNERS],
+    )
+    customers = max(1, contracts * 2 // 3)
+    execute(
+        "INSERT INTO contracts_customer (customer_number, name, street, postal_code, city, "
+        "country, language, sector, contact_name, contact_email, created_at, updated_at) "
+        "SELECT 'KB-' || lpad(n::text, 8, '0'), 'Bench Customer ' || n, '', '', '', 'DE', 'de', "
+        "CASE WHEN n %% 5 = 0 THEN 'public_authority' ELSE 'manufacturing' END, '', '', "
+        "now(), now() FROM generate_series(1, %s) AS n",
+        [customers],
+    )
+    execute(
+        "INSERT INTO contracts_customerassignment (customer_id, partner_id, valid_from, "
+        "created_at) SELECT c.id, p.id, DATE '2020-01-01', now() FROM contracts_customer c "
+        "JOIN partners_partner p ON p.partner_number = 'PB-' || lpad((c.id %% %s + 1)::text, 6, "
+        "'0')",
+        [PARTNERS],
+    )
+    execute(
+        "INSERT INTO contracts_contract (contract_number, customer_id, partner_id, product_id, "
+        "seats, start_date, end_date, status, cancellation_reason, created_at, updated_at) "
+        "SELECT 'VL-' || lpad(n::text, 8, '0'), c.id, a.partner_id, %s, 5 + n %% 20, "
+        "%s::date - (n %% 300), %s::date - (n %% 300) + 364, 'active', '', now(), now() "
+        "FROM generate_series(1, %s) AS n "
+        "JOIN contracts_customer c ON c.id = 1 + n %% %s "
+        "JOIN contracts_customerassignment a ON a.customer_id = c.id",
+        [product.pk, TODAY, TODAY, contracts, customers],
+    )
+    execute(
+        "INSERT INTO licensing_keycode (contract_id, key_id, serial, status, issued_at, "
+        "revocation_reason) SELECT id, 1, id, 'active', now(), '' FROM contracts_contract"
+    )
+    execute("ANALYZE")
+    return time.perf_counter() - start
+
+
+def load_installations(per_contract_average: int) -> float:
+    """Installations for every keycode: on average `per_contract_average`, a quarter of the
+    contracts well over their seats; last seen within the last days (a few long ago)."""
+    start = time.perf_counter()
+    execute("TRUNCATE licensing_heartbeat, licensing_installation RESTART IDENTITY")
+    execute(
+        "INSERT INTO licensing_installation (keycode_id, fingerprint, installation_uuid, "
+        "hostname_hash, product_version, state, first_seen_on, last_seen_on, last_seen_at) "
+        "SELECT k.id, lpad(to_hex(k.id), 16, '0') || lpad(to_hex(g.n), 16, '0'), "
+        "md5(k.id || ':' || g.n)::uuid, '', '12.5.1', 'active', %s::date - 200, "
+        "%s::date - (g.n %% 40), now() "
+        "FROM licensing_keycode k JOIN contracts_contract c ON c.id = k.contract_id "
+        "CROSS JOIN LATERAL generate_series(1, CASE WHEN k.id %% 4 = 0 "
+        "THEN %s + c.seats ELSE %s * 2 / 3 END) AS g(n)",
+        [TODAY, TODAY, per_contract_average, per_contract_average],
+    )
+    execute("ANALYZE licensing_installation")
+    return time.perf_counter() - start
+
+
+def code_for(serial: int) -> str:
+    from channeldesk.licensing.keycodes import keycode_compose
+
+    return keycode_compose(key_id=1, serial=serial, secret=SECRET)

@@ -1,0 +1,284 @@
+"""`usage_ingest`: usage events per second into PostgreSQL, in-process and over HTTP.
+
+Targets (issue 7, section 5):
+
+- `usage_ingest.service`: batches of 10,000 through `usage_events_ingest` (the subscription
+  look-up, per-event checks, the day in the contract's time zone, COPY into the staging table,
+  `INSERT … ON CONFLICT DO NOTHING RETURNING`, the late-month check), at least 0.5× the
+  **limit** measured in the same run: a bare staged COPY of the same rows (pre-formatted) plus
+  `INSERT … SELECT … ON CONFLICT DO NOTHING`, per batch of 10,000, nothing else.
+- `usage_ingest.http`: batches of 1,000 through `POST /api/v1/usage/events` on the production
+  server (gunicorn, 2 workers) from several client processes with keep-alive, at least
+  40,000 events per second.
+
+Service and limit batches alternate, each with fresh event ids, so both insert every row.
+`--scale small`: 5 batches of 10,000 per round and 40 HTTP batches; `full`: 30 and 400.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from common import emit, peak_rss_mib, scratch_database_url
+from usage_support import contracts_ensure, execute, setup
+
+SIZES = {"small": (5, 40, 2), "full": (30, 400, 3)}  # service batches, HTTP batches, clients
+RUNS = {"small": 3, "full": 3}
+BATCH = 10_000
+HTTP_BATCH = 1_000
+CONTRACTS = 100
+USERS = 100
+TARGET_RATIO = 0.5
+TARGET_HTTP = 40_000
+PORT = 8791
+BERLIN = dt.timezone(dt.timedelta(hours=2))
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", choices=sorted(SIZES), default="small")
+    parser.add_argument("--runs", type=int)
+    return parser.parse_args()
+
+
+def _events(tag: str, count: int) -> list[Any]:
+    from channeldesk.usage.events import EventInput
+
+    base = dt.datetime(2026, 10, 1, 8, tzinfo=BERLIN)
+    return [
+        EventInput(
+            event_id=f"{tag}-{index}",
+            subscription_key=f"B-{index % CONTRACTS}",
+            occurred_at=base + dt.timedelta(minutes=index % 40_000),
+            user_key=f"user-{index % USERS:04d}",
+            service="mdr",
+        )
+        for index in range(count)
+    ]
+
+
+def _service_batch(events: list[Any]) -> float:
+    from channeldesk.usage.services import usage_events_ingest
+
+    start = time.perf_counter()
+    report = usage_events_ingest(events=events)
+    elapsed = time.perf_counter() - start
+    assert report.accepted == len(events), report.accepted
+    return elapsed
+
+
+def _limit_batch(buffer: str) -> float:
+    from django.db import connection, transaction
+
+    from channeldesk.usage.services import _COLUMNS, _STAGE, stage_create
+
+    table = "usage_usageevent"
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        stage_create(cursor)
+        with cursor.copy(f"COPY {_STAGE} ({_COLUMNS}) FROM STDIN") as copy:
+            copy.write(buffer)
+        cursor.execute(
+            f"INSERT INTO {table} ({_COLUMNS}) SELECT {_COLUMNS} FROM {_STAGE} "
+            "ON CONFLICT (subscription_id, event_id) DO NOTHING"
+        )
+    return time.perf_counter() - start
+
+
+def _limit_buffer(events: list[Any], keys: dict[str, int]) -> str:
+    """The rows the service would write, pre-formatted: the limit does no Python work."""
+    from channeldesk.usage.services import _copy_buffer
+
+    received = dt.datetime.now(dt.UTC).isoformat()
+    rows = [
+        (
+            keys[item.subscription_key],
+            item.event_id,
+            item.kind,
+            item.user_key,
+            item.service,
+            item.occurred_at,
+            item.occurred_at.date(),
+            item.quantity,
+            None,
+        )
+        for item in events
+    ]
+    return _copy_buffer(rows, received)
+
+
+def _round(run: int, batches: int, keys: dict[str, int]) -> tuple[float, float]:
+    service_time = limit_time = 0.0
+    for batch in range(batches):
+        service_events = _events(f"s{run}-{batch}-{uuid.uuid4().hex[:6]}", BATCH)
+        limit_events = _events(f"l{run}-{batch}-{uuid.uuid4().hex[:6]}", BATCH)
+        buffer = _limit_buffer(limit_events, keys)
+        if batch % 2:
+            service_time += _service_batch(service_events)
+            limit_time += _limit_batch(buffer)
+        else:
+            limit_time += _limit_batch(buffer)
+            service_time += _service_batch(service_events)
+    total = batches * BATCH
+    return total / service_time, total / limit_time
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+
+
+def _server(url: str) -> subprocess.Popen[bytes]:
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "channeldesk.settings"}
+    process = subprocess.Popen(
+        [gunicorn, "channeldesk.wsgi", "-w", "2", "-b", f"127.0.0.1:{PORT}", "--keep-alive", "30"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", PORT), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def _client(payloads: list[bytes], secret: str, queue: Any) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+    headers = {
+        "Content-Type": "application/json",
+        "Connection": "keep-alive",
+        "Authorization": f"Bearer {secret}",
+    }
+    accepted = 0
+    for payload in payloads:
+        try:
+            connection.request("POST", "/api/v1/usage/events", payload, headers)
+            response = connection.getresponse()
+        except (ConnectionError, http.client.HTTPException):
+            connection.close()  # the sync worker closed it: reconnect once
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+            connection.request("POST", "/api/v1/usage/events", payload, headers)
+            response = connection.getresponse()
+        body = json.loads(response.read())
+        assert response.status == 200, body
+        accepted += body["accepted"]
+    queue.put(accepted)
+
+
+def _http_round(batches: int, clients: int, secret: str) -> tuple[float, int]:
+    tag = uuid.uuid4().hex[:8]
+    payloads = []
+    for batch in range(batches):
+        events = _events(f"h{tag}-{batch}", HTTP_BATCH)
+        items = [
+            {
+                "event_id": item.event_id,
+                "subscription_key": item.subscription_key,
+                "user_key": item.user_key,
+                "service": item.service,
+                "occurred_at": item.occurred_at.isoformat(),
+            }
+            for item in events
+        ]
+        payloads.append(json.dumps({"events": items}).encode())
+    shares = [payloads[index::clients] for index in range(clients)]
+    queue: Any = multiprocessing.Queue()
+    processes = [
+        multiprocessing.Process(target=_client, args=(share, secret, queue)) for share in shares
+    ]
+    start = time.perf_counter()
+    for process in processes:
+        process.start()
+    accepted = sum(queue.get() for _ in processes)
+    for process in processes:
+        process.join()
+    elapsed = time.perf_counter() - start
+    return batches * HTTP_BATCH / elapsed, accepted
+
+
+def main() -> None:
+    options = _arguments()
+    database = setup()
+    if database != "postgresql":
+        raise SystemExit("usage_ingest measures PostgreSQL; set BENCH_DATABASE_URL=postgres://…")
+    batches, http_batches, clients = SIZES[options.scale]
+    runs = options.runs or RUNS[options.scale]
+    keys = contracts_ensure(CONTRACTS)
+    execute("TRUNCATE usage_usageevent RESTART IDENTITY")
+    _round(-1, 1, keys)  # warm-up: connection, staging table, caches
+    service, limit = [], []
+    for run in range(runs):
+        service_rate, limit_rate = _round(run, batches, keys)
+        service.append(service_rate)
+        limit.append(limit_rate)
+    service_rate, limit_rate = statistics.median(service), statistics.median(limit)
+    common = {"scale": options.scale, "database": database, "runs": runs}
+    emit(
+        "usage_ingest.service",
+        service_rate,
+        "events/s",
+        baseline=round(limit_rate, 1),
+        baseline_name="bare staged COPY + INSERT … ON CONFLICT DO NOTHING per batch of 10,000",
+        ratio=round(service_rate / limit_rate, 3),
+        target=f">= {TARGET_RATIO}× the limit",
+        meets_target=service_rate / limit_rate >= TARGET_RATIO,
+        batch=BATCH,
+        events_per_round=batches * BATCH,
+        peak_rss_mib=round(peak_rss_mib(), 1),
+        **common,
+    )
+    from channeldesk.core.tokens import service_token_create
+    from channeldesk.usage.models import Subscription
+    from channeldesk.usage.services import sender_grant
+
+    issued = service_token_create(name=f"bench {uuid.uuid4().hex[:6]}", scope="usage")
+    sender_grant(
+        token=issued.token, subscriptions=Subscription.objects.filter(subscription_key__in=keys)
+    )
+    server = _server(scratch_database_url("usage"))
+    try:
+        _http_round(clients * 2, clients, issued.secret)  # warm-up: workers import, connect
+        http_rates = []
+        for _ in range(runs):
+            rate, accepted = _http_round(http_batches, clients, issued.secret)
+            assert accepted == http_batches * HTTP_BATCH, accepted
+            http_rates.append(rate)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    http_rate = statistics.median(http_rates)
+    emit(
+        "usage_ingest.http",
+        http_rate,
+        "events/s",
+        target=f">= {TARGET_HTTP:,}/s",
+        meets_target=http_rate >= TARGET_HTTP,
+        server="gunicorn channeldesk.wsgi -w 2 (sync workers)",
+        clients=clients,
+        batch=HTTP_BATCH,
+        events_per_round=http_batches * HTTP_BATCH,
+        peak_rss_mib=round(peak_rss_mib(), 1),
+        **common,
+    )
+
+
+if __name__ == "__main__":
+    main()

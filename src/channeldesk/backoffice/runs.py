@@ -1,0 +1,162 @@
+"""Simulation and calibration runs started from the dashboard, run outside the request.
+
+A full-scale evaluation takes seconds, longer than a page should wait. So the view only
+records a `ProgrammeRun` (status queued) and answers; the work runs in a background thread
+of the web process, which writes its progress to the row; the page polls the row (htmx) and
+shows the result when it is done:
+
+1. `run_start` stores the row and, once the transaction commits, starts the thread (or does
+   the work in the request when `BACKOFFICE_RUNS_INLINE` is set: tests, single-threaded
+   servers).
+2. `run_execute` marks the row running, evaluates the policy, then simulates or calibrates it
+   (a calibration saves a new draft version) and stores the result document of
+   `tiers.reports`, the same JSON the CLI and the API give. Any error is stored on the row.
+3. A run that is neither done nor failed after `BACKOFFICE_RUN_TIMEOUT_SECONDS` was lost with
+   its process (a restart): it counts as failed and a new one may be started.
+
+The same run (kind, policy, date, targets) asked for again while one is queued or running is
+not started twice: the running one is returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from channeldesk.backoffice.models import ProgrammeRun, RunKind, RunStatus
+from channeldesk.tiers.calibration import tiers_calibrate
+from channeldesk.tiers.evaluation import tiers_evaluate
+from channeldesk.tiers.models import TierPolicy
+from channeldesk.tiers.reports import calibration_document, simulation_document
+from channeldesk.tiers.simulation import tiers_simulate
+
+logger = logging.getLogger(__name__)
+
+
+def run_timeout() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "BACKOFFICE_RUN_TIMEOUT_SECONDS", 1800))
+
+
+def run_is_lost(*, run: ProgrammeRun, now: dt.datetime | None = None) -> bool:
+    """Queued or running for longer than the timeout: its thread died with its process."""
+    if run.is_finished:
+        return False
+    return (now or timezone.now()) - run.created_at > run_timeout()
+
+
+def run_start(
+    *,
+    kind: str,
+    policy: TierPolicy,
+    as_of: dt.date,
+    targets: dict[str, tuple[int, int]] | None = None,
+    user: Any = None,
+) -> ProgrammeRun:
+    """Record a run and start it after the commit; an identical unfinished run is reused."""
+    if kind not in RunKind.values:
+        raise ValueError(f"Unknown run kind '{kind}'.")
+    stored_targets = {code: list(bounds) for code, bounds in (targets or {}).items()}
+    with transaction.atomic():
+        unfinished = ProgrammeRun.objects.filter(
+            kind=kind,
+            policy=policy,
+            as_of=as_of,
+            targets=stored_targets,
+            status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
+        ).first()
+        if unfinished is not None and not run_is_lost(run=unfinished):
+            return unfinished
+        run = ProgrammeRun.objects.create(
+            kind=kind,
+            policy=policy,
+            as_of=as_of,
+            targets=stored_targets,
+            started_by=user if getattr(user, "pk", None) else None,
+            step="queued",
+        )
+        if not getattr(settings, "BACKOFFICE_RUNS_INLINE", False):
+            transaction.on_commit(lambda: _start_thread(run.pk))
+            return run
+    return run_execute(run_id=run.pk)
+
+
+def _start_thread(run_id: int) -> None:
+    thread = threading.Thread(
+        target=_thread_main, args=(run_id,), name=f"programme-run-{run_id}", daemon=True
+    )
+    thread.start()
+
+
+def _thread_main(run_id: int) -> None:
+    try:
+        run_execute(run_id=run_id)
+    finally:
+        # The thread's own database connection is not closed by any request cycle.
+        connection.close()
+
+
+def _progress(run_id: int, *, progress: int, step: str, **fields: Any) -> None:
+    ProgrammeRun.objects.filter(pk=run_id).update(progress=progress, step=step, **fields)
+
+
+def run_execute(*, run_id: int) -> ProgrammeRun:
+    """Do the work of a queued run and store its result or its error (see the module doc)."""
+    claimed = ProgrammeRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=timezone.now(), progress=5, step="measuring"
+    )
+    run = ProgrammeRun.objects.select_related("policy").get(pk=run_id)
+    if not claimed:
+        return run
+    try:
+        result, draft = _work(run)
+    except Exception as error:  # any failure is shown to the user on the run
+        logger.exception("Programme run %s failed", run_id)
+        _progress(
+            run_id,
+            progress=100,
+            step="failed",
+            status=RunStatus.FAILED,
+            error=f"{type(error).__name__}: {error}",
+            finished_at=timezone.now(),
+        )
+    else:
+        _progress(
+            run_id,
+            progress=100,
+            step="done",
+            status=RunStatus.DONE,
+            result=result,
+            draft=draft,
+            finished_at=timezone.now(),
+        )
+    run.refresh_from_db()
+    return run
+
+
+def _work(run: ProgrammeRun) -> tuple[dict[str, Any], TierPolicy | None]:
+    evaluation = tiers_evaluate(policy=run.policy, as_of=run.as_of)
+    if run.kind == RunKind.SIMULATE:
+        _progress(run.pk, progress=60, step="costing")
+        simulation = tiers_simulate(policy=run.policy, as_of=run.as_of, evaluation=evaluation)
+        return simulation_document(simulation), None
+    _progress(run.pk, progress=60, step="calibrating")
+    targets = {code: (int(low), int(high)) for code, (low, high) in run.targets.items()}
+    calibration = tiers_calibrate(
+        policy=run.policy, as_of=run.as_of, targets=targets, save=True, evaluation=evaluation
+    )
+    return calibration_document(calibration), calibration.draft
+
+
+def run_latest(*, policy: TierPolicy, kind: str) -> ProgrammeRun | None:
+    return (
+        ProgrammeRun.objects.filter(policy=policy, kind=kind)
+        .select_related("draft")
+        .order_by("-created_at", "-id")
+        .first()
+    )

@@ -1,0 +1,1 @@
+"""Views of the vendor back office, one module per page group."""

@@ -1,0 +1,190 @@
+"""Renewals pipeline, the reminder and e-mail outbox with their actions, and feedback."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from channeldesk.backoffice.access import manager_view
+from channeldesk.backoffice.forms import DismissForm
+from channeldesk.backoffice.selectors import (
+    REMINDER_TABS,
+    reminders_by_status,
+    renewals_by_month,
+    renewals_by_partner,
+)
+from channeldesk.contracts.models import Reminder
+from channeldesk.contracts.reminders.selectors import reminder_counts
+from channeldesk.contracts.reminders.services import (
+    ReminderError,
+    reminder_dismiss,
+    reminder_release,
+)
+from channeldesk.core.periods import Period
+from channeldesk.feedback.models import FeedbackStance
+from channeldesk.feedback.selectors import feedback_list, feedback_summary
+from channeldesk.licensing.selectors import compliance_report
+from channeldesk.notifications.models import OutboxMessage, OutboxStatus
+from channeldesk.notifications.selectors import outbox_counts, outbox_list
+from channeldesk.notifications.services import OutboxError, outbox_dismiss, outbox_release
+from channeldesk.tiers.models import TierPolicy
+
+LIST_LIMIT = 100
+PIPELINE_PARTNER_DAYS = 90
+
+
+@manager_view
+@require_http_methods(["GET", "HEAD"])
+def renewals(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    period = Period(start=today, end=today + dt.timedelta(days=PIPELINE_PARTNER_DAYS))
+    months = renewals_by_month(user=request.user, today=today)
+    context = {
+        "months": months,
+        "partners": renewals_by_partner(user=request.user, period=period),
+        "period": period,
+        "chart": {
+            "labels": [month.month.isoformat()[:7] for month in months],
+            "contracts": [month.contracts for month in months],
+            "label": _("contracts ending"),
+        },
+        "section": "renewals",
+    }
+    return render(request, "backoffice/renewals.html", context)
+
+
+OUTBOX_TABS = {
+    "review": (OutboxStatus.REVIEW,),
+    "failed": (OutboxStatus.FAILED,),
+    "planned": (OutboxStatus.PENDING, OutboxStatus.RETRY, OutboxStatus.CLAIMED),
+    "sent": (OutboxStatus.SENT,),
+}
+
+
+@manager_view
+@require_http_methods(["GET", "HEAD"])
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Reminders and e-mails by state; staff release or dismiss the doubtful ones."""
+    tab = request.GET.get("tab", "review")
+    if tab not in OUTBOX_TABS:
+        raise Http404("Unknown tab.")
+    reminders = reminders_by_status(
+        statuses=REMINDER_TABS[tab], limit=LIST_LIMIT, newest_first=tab == "sent"
+    )
+    context = {
+        "tab": tab,
+        "tabs": list(OUTBOX_TABS),
+        "messages_list": outbox_list(statuses=OUTBOX_TABS[tab], limit=LIST_LIMIT),
+        "reminders": reminders,
+        "message_counts": outbox_counts(),
+        "reminder_counts": reminder_counts(),
+        "dismiss_form": DismissForm(),
+        "section": "outbox",
+    }
+    return render(request, "backoffice/outbox.html", context)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    return redirect(f"{reverse('backoffice:outbox')}?tab={request.POST.get('tab', 'review')}")
+
+
+@manager_view
+@require_POST
+def message_action(request: HttpRequest, message_id: int, action: str) -> HttpResponse:
+    message = get_object_or_404(OutboxMessage, pk=message_id)
+    try:
+        if action == "release":
+            outbox_release(message=message, actor=request.user, note="back office")
+        elif action == "dismiss":
+            form = DismissForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Say why the message is dismissed."))
+                return _back(request)
+            outbox_dismiss(message=message, reason=form.cleaned_data["reason"], actor=request.user)
+        else:
+            raise Http404("Unknown action.")
+    except OutboxError as error:
+        messages.error(request, str(error))
+        return _back(request)
+    messages.success(request, _("Done: %(key)s.") % {"key": message.idempotency_key})
+    return _back(request)
+
+
+@manager_view
+@require_POST
+def reminder_action(request: HttpRequest, reminder_id: int, action: str) -> HttpResponse:
+    reminder = get_object_or_404(Reminder, pk=reminder_id)
+    try:
+        if action == "release":
+            reminder_release(reminder=reminder, actor=request.user, note="back office")
+        elif action == "dismiss":
+            form = DismissForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Say why the reminder is dismissed."))
+                return _back(request)
+            reminder_dismiss(
+                reminder=reminder, reason=form.cleaned_data["reason"], actor=request.user
+            )
+        else:
+            raise Http404("Unknown action.")
+    except ReminderError as error:
+        messages.error(request, str(error))
+        return _back(request)
+    messages.success(request, _("Done: %(key)s.") % {"key": reminder.key})
+    return _back(request)
+
+
+@manager_view
+@require_http_methods(["GET", "HEAD"])
+def feedback(request: HttpRequest) -> HttpResponse:
+    policies = list(
+        TierPolicy.objects.filter(feedback__isnull=False).distinct().order_by("-created_at")
+    )
+    reference = request.GET.get("policy", "")
+    policy = next((p for p in policies if p.reference == reference), None)
+    if policy is None and policies:
+        policy = policies[0]
+    stance = request.GET.get("stance", "")
+    if stance and stance not in FeedbackStance.values:
+        stance = ""
+    entries = list(feedback_list(policy=policy, stance=stance or None)[:500]) if policy else []
+    context = {
+        "policies": policies,
+        "policy": policy,
+        "stance": stance,
+        "stances": FeedbackStance.choices,
+        "summary": feedback_summary(policy=policy) if policy else {},
+        "entries": entries,
+        "section": "feedback",
+    }
+    return render(request, "backoffice/feedback.html", context)
+
+
+COMPLIANCE_ROWS_SHOWN = 200
+
+
+@manager_view
+@require_http_methods(["GET", "HEAD"])
+def compliance(request: HttpRequest) -> HttpResponse:
+    """The under-licensing report of the latest scan (`licensing.selectors`), with charts."""
+    report = compliance_report()
+    context = {
+        "report": report,
+        "rows": report.under_licensed[:COMPLIANCE_ROWS_SHOWN],
+        "chart": {
+            "labels": [group.name for group in report.by_sector],
+            "shares": [str(group.share_percent) for group in report.by_sector],
+            "label": _("under-licensed customers, %"),
+            "trend_labels": [point["day"] for point in report.trend],
+            "trend": [point["share_percent"] for point in report.trend],
+        },
+        "section": "compliance",
+    }
+    return render(request, "backoffice/compliance.html", context)

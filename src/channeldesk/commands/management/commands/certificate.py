@@ -1,0 +1,55 @@
+"""`channeldesk certificate issue CONTRACT [--output FILE]`: a signed licence certificate for an
+offline or air-gapped site. It prints the token (or writes it to FILE); `--format json` prints
+the token with its content and the vendor's public key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from channeldesk.commands.console import FORMATS, to_json
+from channeldesk.contracts.models import Contract
+from channeldesk.licensing.keys import key_material
+from channeldesk.licensing.services import LicensingError, certificate_issue
+
+
+class Command(BaseCommand):
+    help = "Issue a signed licence certificate for a contract."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
+        issue = commands.add_parser("issue", help="Issue a certificate.")
+        issue.add_argument("contract")
+        issue.add_argument("--output", type=Path, help="Write the token to this file.")
+        issue.add_argument("--format", choices=FORMATS, default="table")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        contract = Contract.objects.filter(contract_number=options["contract"]).first()
+        if contract is None:
+            raise CommandError(f"Unknown contract number {options['contract']}.")
+        try:
+            certificate = certificate_issue(contract=contract)
+        except LicensingError as error:
+            raise CommandError(f"{error} ({error.code})") from error
+        if options["output"]:
+            options["output"].write_text(certificate.token + "\n")
+        if options["format"] == "json":
+            self.stdout.write(
+                to_json(
+                    {
+                        "certificate": certificate.token,
+                        "content": certificate.body,
+                        "key_id": certificate.signing_key_id,
+                        "public_key": key_material().public_key_base64,
+                    }
+                )
+            )
+        elif not options["output"]:
+            self.stdout.write(certificate.token)
+        else:
+            self.stdout.write(
+                f"{options['output']}: certificate for {contract.contract_number}, "
+                f"valid until {certificate.valid_until.isoformat()}."
+            )

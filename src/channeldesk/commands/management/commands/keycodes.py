@@ -1,0 +1,143 @@
+"""`channeldesk keycodes ...`: the licence keycodes of enterprise contracts.
+
+- `issue CONTRACT`: the contract's keycode (refused when it has one: rotate it instead);
+- `show CONTRACT`: its keycodes, the active one first, with the full codes;
+- `check CODE`: valid, or exactly why not (typo, unknown, revoked, other key, expired, contract
+  ended); exits with status 1 when the code is not valid, so scripts can use it;
+- `revoke CONTRACT --reason TEXT`: revoke the active keycode;
+- `rotate CONTRACT --reason TEXT`: revoke it and issue a new one (installations move along).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.table import Table
+
+from channeldesk.commands.console import FORMATS, out_console, to_json
+from channeldesk.contracts.models import Contract
+from channeldesk.licensing.models import Keycode, KeycodeStatus
+from channeldesk.licensing.services import (
+    LicensingError,
+    keycode_check,
+    keycode_issue,
+    keycode_revoke,
+    keycode_rotate,
+    keycode_text,
+)
+
+
+def _contract(number: str) -> Contract:
+    contract = Contract.objects.filter(contract_number=number).first()
+    if contract is None:
+        raise CommandError(f"Unknown contract number {number}.")
+    return contract
+
+
+def _active(contract: Contract) -> Keycode:
+    keycode = Keycode.objects.filter(contract=contract, status=KeycodeStatus.ACTIVE).first()
+    if keycode is None:
+        raise CommandError(f"{contract.contract_number} has no active keycode.")
+    return keycode
+
+
+def keycode_row(keycode: Keycode) -> dict[str, Any]:
+    return {
+        "code": keycode_text(keycode=keycode),
+        "contract_number": keycode.contract.contract_number,
+        "key_id": keycode.key_id,
+        "status": keycode.status,
+        "issued_at": keycode.issued_at.isoformat(),
+        "revoked_at": keycode.revoked_at.isoformat() if keycode.revoked_at else None,
+        "revocation_reason": keycode.revocation_reason,
+    }
+
+
+class Command(BaseCommand):
+    help = "Issue, show, check, revoke and rotate licence keycodes."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
+        issue = commands.add_parser("issue", help="Issue the contract's keycode.")
+        issue.add_argument("contract")
+        show = commands.add_parser("show", help="The contract's keycodes.")
+        show.add_argument("contract")
+        check = commands.add_parser("check", help="Is this keycode valid? Why not?")
+        check.add_argument("code", nargs="+", help="The code (spaces and missing dashes are fine).")
+        for name, text in (("revoke", "Revoke the active keycode."), ("rotate", "Replace it.")):
+            sub = commands.add_parser(name, help=text)
+            sub.add_argument("contract")
+            sub.add_argument("--reason", required=True, help="Why (kept with the keycode).")
+        for sub in commands.choices.values():
+            sub.add_argument("--format", choices=FORMATS, default="table")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.console = out_console(self.stdout)
+        self.format = options["format"]
+        try:
+            getattr(self, f"do_{options['action']}")(options)
+        except LicensingError as error:
+            raise CommandError(f"{error} ({error.code})") from error
+
+    def show_rows(self, rows: list[dict[str, Any]]) -> None:
+        if self.format == "json":
+            self.stdout.write(to_json(rows))
+            return
+        table = Table("code", "contract", "key id", "status", "issued", "revoked", "reason")
+        for row in rows:
+            table.add_row(
+                row["code"],
+                row["contract_number"],
+                str(row["key_id"]),
+                row["status"],
+                row["issued_at"][:19],
+                (row["revoked_at"] or "")[:19],
+                row["revocation_reason"],
+            )
+        self.console.print(table)
+
+    def do_issue(self, options: dict[str, Any]) -> None:
+        issued = keycode_issue(contract=_contract(options["contract"]))
+        self.show_rows([keycode_row(issued.keycode)])
+
+    def do_show(self, options: dict[str, Any]) -> None:
+        contract = _contract(options["contract"])
+        keycodes = sorted(
+            Keycode.objects.filter(contract=contract).select_related("contract"),
+            key=lambda item: (item.status != KeycodeStatus.ACTIVE, -item.pk),
+        )
+        if not keycodes:
+            raise CommandError(f"{contract.contract_number} has no keycode.")
+        self.show_rows([keycode_row(keycode) for keycode in keycodes])
+
+    def do_check(self, options: dict[str, Any]) -> None:
+        text = " ".join(options["code"])
+        check = keycode_check(text=text)
+        document = {
+            "valid": check.valid,
+            "reason": check.reason or None,
+            "message": check.message,
+            "contract_number": check.contract.contract_number if check.contract else None,
+        }
+        if self.format == "json":
+            self.stdout.write(to_json(document))
+        elif check.valid:
+            self.console.print(f"valid: {document['contract_number']} — {check.message}")
+        else:
+            self.console.print(f"not valid ({check.reason}): {check.message}")
+        if not check.valid:
+            sys.exit(1)
+
+    def do_revoke(self, options: dict[str, Any]) -> None:
+        keycode = keycode_revoke(
+            keycode=_active(_contract(options["contract"])), reason=options["reason"]
+        )
+        self.show_rows([keycode_row(keycode)])
+
+    def do_rotate(self, options: dict[str, Any]) -> None:
+        issued = keycode_rotate(
+            keycode=_active(_contract(options["contract"])), reason=options["reason"]
+        )
+        self.show_rows([keycode_row(issued.keycode)])

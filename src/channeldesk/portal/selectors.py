@@ -1,0 +1,339 @@
+"""Reads behind the portal pages, each scoped through the contracts and partners selectors.
+
+No function here filters by partner itself: customers and contracts come from
+`contracts.selectors.customers_visible_to` / `contracts_visible_to`, which go through
+`partners.selectors.partner_scope_filter` (the one place, R11). A customer, contract or letter
+of another partner is simply not in those querysets, so looking it up raises `Http404`-worthy
+`DoesNotExist`. Every page costs a fixed number of queries whatever the partner's size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, F, Lookup, Min, Q, QuerySet
+
+from channeldesk.contracts.models import (
+    Contract,
+    ContractStatus,
+    Customer,
+    CustomerAssignment,
+    Reminder,
+    ReminderStatus,
+)
+from channeldesk.contracts.selectors import (
+    contracts_ending_in,
+    contracts_of_customer,
+    contracts_visible_to,
+    customers_search,
+    customers_visible_to,
+)
+from channeldesk.core.money import CURRENCY, money_round, net_after_discount
+from channeldesk.core.periods import Period
+from channeldesk.partners.models import Partner
+from channeldesk.partners.selectors import AnyUser, partner_scope_filter
+from channeldesk.pricing.services import PriceQuote
+from channeldesk.tiers.selectors import CurrentTier, tier_current
+
+RENEWAL_WINDOW_DAYS = 90
+
+
+def visible_customers_filter(*, user: AnyUser, field: str, scope: Scope | None = None) -> Q:
+    """A filter keeping the rows whose customer (reached through `field`: `pk` on customers,
+    `customer_id` on contracts) the user may see, for the partner pages; `scope` reuses the
+    `visible_customers_scope` of the same request.
+
+    The scope is `contracts.selectors.customers_visible_to`'s: the customers whose open
+    assignment `partners.selectors.partner_scope_filter` keeps. On PostgreSQL their ids are
+    fetched first (an index scan of the partner's open assignments, `customer_assignment_open_
+    idx`) and passed as one array, `field = ANY(%s)`: the planner then reaches a partner's
+    customers and contracts through their primary-key and customer indexes. Given the join to
+    the open assignment instead, it cannot tell how few rows one partner has among a million,
+    and scans every customer, or every contract ending in the window, checking each one's
+    partner: several times slower for a partner with 2 % of the contracts. Elsewhere (SQLite,
+    with its limit on query parameters) the scope stays a subquery.
+    """
+    scope = visible_customers_scope(user=user) if scope is None else scope
+    if isinstance(scope, QuerySet):
+        return Q(**{f"{field}__in": scope})
+    return Q(EqualsAny(F(field), scope))
+
+
+type Scope = QuerySet[Customer, Any] | list[int]
+
+
+def visible_customers_scope(*, user: AnyUser) -> Scope:
+    """The ids of the customers the user may see: a list on PostgreSQL, else a subquery."""
+    if connection.vendor != "postgresql":
+        return customers_visible_to(user=user).values("pk")
+    # The same rule as `customers_visible_to` (the customer's open assignment, scoped by
+    # `partner_scope_filter`), read from the assignments' partial index alone.
+    open_assignments = CustomerAssignment.objects.filter(valid_to__isnull=True).filter(
+        partner_scope_filter(user=user, lookup="partner")
+    )
+    return list(open_assignments.order_by().values_list("customer_id", flat=True))
+
+
+class EqualsAny(Lookup):  # type: ignore[type-arg]
+    """`column = ANY(%s)` with the values as one array parameter (PostgreSQL): any number of
+    ids in one parameter, and an index scan with them."""
+
+    lookup_name = "equals_any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*lhs_params, list(self.rhs))
+
+
+# The sort keys a customer list accepts, each with a stable tie-breaker.
+CUSTOMER_SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "customer_number"),
+    "-name": ("-name", "-customer_number"),
+    "number": ("customer_number",),
+    "-number": ("-customer_number",),
+    "city": ("city", "name", "customer_number"),
+    "-city": ("-city", "-name", "-customer_number"),
+    "next_end": ("next_end", "customer_number"),
+    "-next_end": ("-next_end", "-customer_number"),
+    "contracts": ("contract_count", "customer_number"),
+    "-contracts": ("-contract_count", "-customer_number"),
+}
+# Sorting by these needs every customer's contract figures; the others sort customers alone.
+FIGURE_SORTS = {"next_end", "-next_end", "contracts", "-contracts"}
+
+
+def portal_customers(
+    *, user: AnyUser, search: str = "", sector: str = "", scope: Scope | None = None
+) -> QuerySet[Customer]:
+    """The customers the user's partner looks after now, narrowed by a search and a sector."""
+    return customers_search(
+        customers=Customer.objects.filter(
+            visible_customers_filter(user=user, field="pk", scope=scope)
+        ),
+        search=search or None,
+        sector=sector or None,
+    )
+
+
+def portal_customers_page(
+    *,
+    user: AnyUser,
+    search: str = "",
+    sort: str = "name",
+    sector: str = "",
+    number: str | int | None = None,
+    per_page: int = 25,
+) -> tuple[Page[int], list[Customer]]:
+    """One page of the customer list, sorted (unknown sort keys sort by name), each customer
+    with `contract_count` and `next_end` (its soonest active contract end).
+
+    1. The ids of every matching customer are read in the order asked for (a partner has some
+       thousands): sorted by a customer column in SQL; sorted by a contract figure, with the
+       figures of all of them from one grouped query over their contracts, sorted here
+       (customers without an active contract last, ties by customer number).
+    2. The paginator counts and cuts the id list; the page's customers are fetched by primary
+       key and given their figures (one grouped query over the page's contracts, unless step 1
+       has them).
+
+    Paging in SQL instead would read the partner's customers (and, for figure sorts, their
+    contracts) twice, once to count and once for the page.
+    """
+    scope = visible_customers_scope(user=user)
+    customers = portal_customers(user=user, search=search, sector=sector, scope=scope)
+    sort = sort if sort in CUSTOMER_SORTS else "name"
+    figures: dict[int, dict[str, Any]] | None = None
+    if sort in FIGURE_SORTS:
+        numbers = dict(customers.order_by().values_list("pk", "customer_number"))
+        figures = _figures_of(
+            Contract.objects.filter(
+                visible_customers_filter(user=user, field="customer_id", scope=scope)
+            )
+        )
+        ids = _sorted_by_figure(numbers, figures, sort=sort)
+    else:
+        ids = list(customers.order_by(*CUSTOMER_SORTS[sort]).values_list("pk", flat=True))
+    page = Paginator(ids, per_page).get_page(number)
+    found = Customer.objects.in_bulk(list(page.object_list))
+    rows = [found[pk] for pk in page.object_list if pk in found]
+    if figures is None:
+        figures = _figures_of(Contract.objects.filter(customer_id__in=list(found)))
+    for customer in rows:
+        row = figures.get(customer.pk, {})
+        customer.contract_count = row.get("count", 0)  # type: ignore[attr-defined]
+        customer.next_end = row.get("next_end")  # type: ignore[attr-defined]
+    return page, rows
+
+
+def _figures_of(contracts: QuerySet[Contract]) -> dict[int, dict[str, Any]]:
+    """Per customer: how many contracts, and the soonest end of an active one (one query)."""
+    rows = (
+        contracts.values("customer_id")
+        .annotate(
+            count=Count("pk"), next_end=Min("end_date", filter=Q(status=ContractStatus.ACTIVE))
+        )
+        .order_by()
+    )
+    return {row["customer_id"]: dict(row) for row in rows}
+
+
+def _sorted_by_figure(
+    numbers: dict[int, str], figures: dict[int, dict[str, Any]], *, sort: str
+) -> list[int]:
+    descending = sort.startswith("-")
+    if sort.lstrip("-") == "contracts":
+        counted = sorted(numbers, key=lambda pk: numbers[pk])
+        counted.sort(key=lambda pk: figures.get(pk, {}).get("count", 0), reverse=descending)
+        return counted
+    with_end = [pk for pk in numbers if figures.get(pk, {}).get("next_end")]
+    ending = set(with_end)
+    without = sorted((pk for pk in numbers if pk not in ending), key=numbers.__getitem__)
+    with_end.sort(key=lambda pk: numbers[pk])
+    with_end.sort(key=lambda pk: figures[pk]["next_end"], reverse=descending)
+    return with_end + without
+
+
+def portal_customer(*, user: AnyUser, customer_number: str) -> Customer:
+    """One visible customer; raises `Customer.DoesNotExist` for anyone else's."""
+    return customers_visible_to(user=user).get(customer_number=customer_number)
+
+
+def portal_customer_contracts(*, user: AnyUser, customer: Customer) -> list[Contract]:
+    contracts = contracts_of_customer(contracts=contracts_visible_to(user=user), customer=customer)
+    return list(contracts.select_related("product", "partner", "renews"))
+
+
+def portal_reminders(*, contracts: list[Contract]) -> list[Reminder]:
+    """The reminders about these contracts, planned and done, soonest due first (one query)."""
+    return list(
+        Reminder.objects.filter(contract_id__in=[contract.pk for contract in contracts])
+        .exclude(status=ReminderStatus.CANCELLED)
+        .select_related("rule", "document", "contract")
+        .order_by("due_on", "id")
+    )
+
+
+def portal_letter(*, user: AnyUser, reminder_id: int) -> Reminder:
+    """A reminder with its archived letter, if the user may see its contract.
+
+    Raises `Reminder.DoesNotExist` for another partner's reminder and for one without letter.
+    """
+    visible = contracts_visible_to(user=user).values("pk")
+    return Reminder.objects.select_related("document", "contract").get(
+        pk=reminder_id, contract_id__in=visible, document__isnull=False
+    )
+
+
+# --- Renewals ------------------------------------------------------------------------------
+
+
+def renewal_period(*, today: dt.date, days: int = RENEWAL_WINDOW_DAYS) -> Period:
+    """Today and the following days: contracts ending in it are up for renewal."""
+    return Period(start=today, end=today + dt.timedelta(days=days))
+
+
+def portal_renewals(*, user: AnyUser, today: dt.date) -> QuerySet[Contract]:
+    """Active contracts of the partner's customers ending in the next 90 days, soonest first."""
+    contracts = contracts_ending_in(
+        contracts=Contract.objects.filter(visible_customers_filter(user=user, field="customer_id")),
+        period=renewal_period(today=today),
+    )
+    return (
+        contracts.filter(status=ContractStatus.ACTIVE)
+        .select_related("customer", "product")
+        .order_by("end_date", "contract_number", "id")
+    )
+
+
+def portal_renewals_page(
+    *, user: AnyUser, today: dt.date, number: str | int | None, per_page: int
+) -> tuple[Page[int], list[Contract]]:
+    """One page of `portal_renewals` with its contracts.
+
+    The ids of all the window's renewals are read once (a partner has some hundreds to a few
+    thousand): the paginator counts them in Python, and the page's contracts are then fetched by
+    primary key. Counting and paging in SQL would read the partner's contracts twice.
+    """
+    ids = list(portal_renewals(user=user, today=today).values_list("pk", flat=True))
+    page = Paginator(ids, per_page).get_page(number)
+    contracts = {
+        contract.pk: contract
+        for contract in Contract.objects.filter(pk__in=list(page.object_list)).select_related(
+            "customer", "product"
+        )
+    }
+    return page, [contracts[pk] for pk in page.object_list if pk in contracts]
+
+
+@dataclass(frozen=True)
+class RenewalLine:
+    contract: Contract
+    quote: PriceQuote | None
+
+
+def renewal_lines(
+    *, partner: Partner, contracts: list[Contract], today: dt.date
+) -> list[RenewalLine]:
+    """Each contract with what renewing it costs the partner today.
+
+    The same rule as `pricing.services.price_quote` (seats at today's list price, the tier
+    discount in force, rounded per line, half up, to the cent), with the partner's tier looked
+    up once for the whole page instead of once per contract. Every contract here belongs to a
+    customer the partner looks after now, so the partner is the one who sells the renewal.
+    `tests/portal/test_renewals.py` checks each line against `price_quote`.
+    """
+    current = tier_current(partner=partner, on=today)
+    return [
+        RenewalLine(contract=contract, quote=_quote(partner, contract, current, today))
+        for contract in contracts
+    ]
+
+
+def _quote(
+    partner: Partner, contract: Contract, current: CurrentTier | None, today: dt.date
+) -> PriceQuote | None:
+    if current is None:
+        return None
+    quantity = Decimal(contract.seats)
+    list_amount = money_round(contract.product.list_price * quantity)
+    return PriceQuote(
+        partner_number=partner.partner_number,
+        sku=contract.product.sku,
+        on=today,
+        quantity=quantity,
+        unit=contract.product.unit,
+        list_unit_price=contract.product.list_price,
+        list_amount=list_amount,
+        tier=current.tier_code,
+        policy=current.policy_reference,
+        discount_percent=current.discount_percent,
+        net_amount=net_after_discount(list_amount, current.discount_percent),
+        currency=CURRENCY,
+    )
+
+
+def portal_home_counts(*, user: AnyUser, today: dt.date) -> dict[str, int]:
+    """Customers, active contracts and renewals due in 90 days (three queries at most)."""
+    contracts = Contract.objects.filter(visible_customers_filter(user=user, field="customer_id"))
+    period = renewal_period(today=today)
+    counts = contracts.aggregate(
+        active=Count("pk", filter=Q(status=ContractStatus.ACTIVE)),
+        renewals=Count(
+            "pk",
+            filter=Q(
+                status=ContractStatus.ACTIVE,
+                end_date__gte=period.start,
+                end_date__lt=period.end,
+            ),
+        ),
+    )
+    return {
+        "customers": customers_visible_to(user=user).count(),
+        "active_contracts": counts["active"],
+        "renewals": counts["renewals"],
+    }

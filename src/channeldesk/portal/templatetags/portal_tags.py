@@ -1,0 +1,66 @@
+"""Template helpers of the portal and the back office: names in the reader's language."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils import translation
+
+from channeldesk.licensing.models import ComplianceStatus
+from channeldesk.partners.selectors import user_is_channel_manager
+
+register = template.Library()
+
+
+def _is_german() -> bool:
+    return (translation.get_language() or "de").startswith("de")
+
+
+@register.filter
+def localized_name(obj: Any) -> str:
+    """A product's or tier's name in the active language (`name_de` / `name_en`)."""
+    if obj is None:
+        return ""
+    if isinstance(obj, dict):
+        return str(obj.get("name_de" if _is_german() else "name_en") or obj.get("code", ""))
+    for german, english in (("name_de", "name_en"), ("tier_name_de", "tier_name_en")):
+        if hasattr(obj, german):
+            return str(getattr(obj, german) if _is_german() else getattr(obj, english))
+    return str(obj)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: template.Context, **changes: Any) -> str:
+    """The current query string with some parameters changed (for sort links and pages)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()
+
+
+@register.filter
+def as_decimal(value: Any) -> Decimal | None:
+    """An amount or percentage from a JSON document (a string), for `money` and `percent`."""
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
+@register.filter
+def is_channel_manager(user: Any) -> bool:
+    """Whether the login may steer the programme (the back office shows it more pages)."""
+    return user_is_channel_manager(user=user)
+
+
+@register.filter
+def compliance_label(status: str) -> str:
+    """A licence compliance state in the reader's language."""
+    try:
+        return str(ComplianceStatus(status).label)
+    except ValueError:
+        return status

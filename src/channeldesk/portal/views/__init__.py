@@ -1,0 +1,1 @@
+"""Views of the partner portal, one module per page group."""

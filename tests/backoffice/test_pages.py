@@ -1,0 +1,194 @@
+"""The partner page, the renewals pipeline, the outbox with its actions, the feedback list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.test import Client
+from django.utils import timezone
+
+from channeldesk.backoffice.selectors import renewals_by_month, renewals_by_partner
+from channeldesk.contracts.models import ReminderStatus
+from channeldesk.core.periods import Period
+from channeldesk.feedback.services import feedback_give
+from channeldesk.licensing.models import ComplianceRecord, ComplianceStatus
+from channeldesk.notifications.models import OutboxMessage, OutboxStatus
+from channeldesk.partners.models import Contact
+from channeldesk.tiers.hotlines import caller_numbers_refresh
+from tests.contracts.factories import contract_of
+from tests.portal.world import PortalWorld
+
+
+def test_partner_page_shows_master_data_tier_history_customers_and_feedback(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    feedback_give(
+        policy=portal_world.draft,
+        partner=portal_world.personas.partner_a,
+        author=portal_world.personas.partner_a_user,
+        stance="concerns",
+        comment="Four orders are many.",
+        current_tier="silver",
+        projected_tier="authorized",
+    )
+    client = client_for("support")
+    client.cookies["django_language"] = "en"
+
+    text = client.get("/backoffice/partners/A-1000/").content.decode()
+
+    assert "Alpha Systemhaus GmbH" in text
+    assert "Silver Partner" in text
+    assert "previous@1" in text
+    assert "Anton Maschinenbau AG" in text
+    assert "V-A-SOON" in text
+    assert "Four orders are many." in text
+    assert "Berta Bank eG" not in text
+
+
+def test_support_desk_looks_partners_up_but_cannot_act(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    client = client_for("support")
+
+    assert "A-1000" in client.get("/backoffice/partners/", {"q": "alpha"}).content.decode()
+    assert client.get("/backoffice/").status_code == 403
+    response = client.post(
+        "/backoffice/publish/", {"policy": "default@1", "effective_from": "2027-01-01"}
+    )
+    assert response.status_code == 403
+    portal_world.draft.refresh_from_db()
+    assert not portal_world.draft.is_published
+
+
+def test_support_desk_finds_a_partner_by_a_contacts_phone_number(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    # Given a contact of partner B with a Munich number, written as people write it,
+    partner_b = portal_world.personas.partner_b
+    Contact.objects.create(partner=partner_b, name="Bernd Beta", phone="089 / 1234 5678")
+    caller_numbers_refresh()
+    client = client_for("support")
+
+    # the desk finds B by the number in any form, and nobody else.
+    for typed in ("+49 89 12345678", "08912345678"):
+        text = client.get("/backoffice/partners/", {"q": typed}).content.decode()
+        assert "B-2000" in text
+        assert "A-1000" not in text
+    assert (
+        "B-2000" not in client.get("/backoffice/partners/", {"q": "+4930999999"}).content.decode()
+    )
+
+
+def test_partner_page_costs_a_fixed_number_of_queries(
+    portal_world: PortalWorld,
+    client_for: Callable[[str], Client],
+    django_assert_max_num_queries: Any,
+) -> None:
+    for index in range(30):
+        contract_of(portal_world.customer_a, contract_number=f"V-P{index:02d}")
+    client = client_for("staff")
+
+    with django_assert_max_num_queries(20):
+        assert client.get("/backoffice/partners/A-1000/").status_code == 200
+
+
+def test_pipeline_counts_contracts_by_month_and_by_partner(portal_world: PortalWorld) -> None:
+    today = timezone.localdate()
+    staff = portal_world.personas.staff
+
+    months = renewals_by_month(user=staff, today=today)
+    partners = renewals_by_partner(
+        user=staff, period=Period(start=today, end=today + dt.timedelta(days=90))
+    )
+
+    # V-A-SOON (30 days) and V-B (60 days) end within the 12 months from this month's first;
+    # V-A-LATER (355 days) ends after them.
+    assert len(months) == 12
+    assert months[0].month == today.replace(day=1)
+    assert sum(month.contracts for month in months) == 2
+    assert sum(month.list_value for month in months) == Decimal("2600.00")  # 52 seats × 50 €
+    assert [(row.partner_number, row.contracts, row.seats) for row in partners] == [
+        ("A-1000", 1, 12),
+        ("B-2000", 1, 40),
+    ]
+
+
+def test_staff_dismiss_a_pending_email_and_release_a_failed_one(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    client = client_for("staff")
+    message = OutboxMessage.objects.get()
+
+    refused = client.post(f"/backoffice/outbox/messages/{message.pk}/dismiss/", {"reason": ""})
+    message.refresh_from_db()
+    assert refused.status_code == 302
+    assert message.status == OutboxStatus.PENDING
+
+    client.post(f"/backoffice/outbox/messages/{message.pk}/dismiss/", {"reason": "moot"})
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.DISMISSED
+
+    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.FAILED)
+    client.post(f"/backoffice/outbox/messages/{message.pk}/release/")
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.PENDING
+
+
+def test_a_reminder_in_review_is_released_from_the_outbox_page(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    reminder = portal_world.letter_a
+    type(reminder).objects.filter(pk=reminder.pk).update(status=ReminderStatus.REVIEW)
+    client = client_for("staff")
+
+    listed = client.get("/backoffice/outbox/", {"tab": "review"}).content.decode()
+    client.post(f"/backoffice/outbox/reminders/{reminder.pk}/release/", {"tab": "review"})
+
+    assert "V-A-SOON" in listed
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.PLANNED
+
+
+def test_feedback_list_shows_what_partners_said(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    feedback_give(
+        policy=portal_world.draft,
+        partner=portal_world.personas.partner_b,
+        author=portal_world.personas.partner_b_user,
+        stance="disagree",
+        comment="We lose Gold.",
+        current_tier="gold",
+        projected_tier="authorized",
+    )
+
+    text = client_for("staff").get("/backoffice/feedback/").content.decode()
+
+    assert "B-2000" in text
+    assert "We lose Gold." in text
+    assert "gold → authorized" in text
+
+
+def test_compliance_page_shows_the_under_licensed_contracts(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    ComplianceRecord.objects.create(
+        contract=portal_world.contract_soon,
+        day=timezone.localdate() - dt.timedelta(days=1),
+        seats=12,
+        active_installations=20,
+        peak_installations=20,
+        tolerance=0,
+        status=ComplianceStatus.HEAVILY_UNDER_LICENSED,
+    )
+    client = client_for("staff")
+    client.cookies["django_language"] = "en"
+
+    text = client.get("/backoffice/compliance/").content.decode()
+
+    assert "1 of 1 customers under-licensed" in text
+    assert "V-A-SOON" in text
+    assert "compliance-chart-data" in text

@@ -1,0 +1,125 @@
+"""A partner signs in, understands its tier, finds a customer's letter and gives feedback;
+staff run a simulation and see the chart. Screenshots of the main pages go to var/screenshots/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from channeldesk.backoffice.models import ProgrammeRun, RunStatus
+from channeldesk.feedback.models import PolicyFeedback
+from tests.conftest import Personas
+from tests.portal.world import PDF, PortalWorld, build_portal_world, migration_data_ensure
+
+PASSWORD = "correct horse battery staple"  # what tests.factories.UserFactory sets
+
+# The live server needs committed data; the rows the migrations wrote (the tier policies) are
+# put back after each test.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def browser_world(personas: Personas) -> PortalWorld:
+    migration_data_ensure()
+    return build_portal_world(personas)
+
+
+def sign_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/")
+    expect(page).to_have_url(f"{base}/accounts/login/?next=/")
+    page.fill("#id_login", email)
+    page.fill("#id_password", PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+
+
+def test_partner_sees_tier_opens_a_customer_downloads_the_letter_and_gives_feedback(
+    page: Page, live_server: Any, browser_world: PortalWorld, screenshots: Path
+) -> None:
+    base = live_server.url
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+
+    # Signing in by e-mail lands in the portal, with the tier and why.
+    sign_in(page, base, "arne@example.com")
+    expect(page).to_have_url(f"{base}/portal/")
+    expect(page.get_by_test_id("tier")).to_have_text("Silver Partner")
+    expect(page.get_by_text("On the way to the next tier")).to_be_visible()
+    expect(page.get_by_test_id("next-tier")).to_contain_text("Gold Partner")
+    page.screenshot(path=str(screenshots / "portal-home.png"), full_page=True)
+
+    # The customer list leads to the customer, its contracts and its letter.
+    page.get_by_role("link", name="Customers", exact=True).click()
+    page.get_by_role("link", name="Anton Maschinenbau AG").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Anton Maschinenbau AG")
+    expect(page.locator("#contract-V-A-SOON")).to_be_visible()
+    page.screenshot(path=str(screenshots / "portal-customer.png"), full_page=True)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Letter (PDF)").click()
+    download = download_info.value
+    assert download.suggested_filename == "renewal-V-A-SOON.pdf"
+    assert Path(download.path()).read_bytes() == PDF
+
+    page.get_by_role("link", name="Renewals", exact=True).click()
+    expect(page.get_by_text("V-A-SOON")).to_be_visible()
+    page.screenshot(path=str(screenshots / "portal-renewals.png"), full_page=True)
+
+    # Feedback on the draft open for comment is stored for the partner.
+    page.get_by_role("link", name="Overview").click()
+    expect(page.get_by_test_id("projected-tier")).to_contain_text("Authorised Partner")
+    page.get_by_label("I agree, with concerns").check()
+    page.get_by_label("Comment").fill("Four orders a half-year are many for us.")
+    page.get_by_role("button", name="Send feedback").click()
+    expect(page.get_by_text("your feedback has been passed on")).to_be_visible()
+    feedback = PolicyFeedback.objects.get()
+    assert (feedback.partner_id, feedback.stance) == (
+        browser_world.personas.partner_a.pk,
+        "concerns",
+    )
+
+
+def test_partner_portal_on_a_phone_in_german(
+    page: Page, live_server: Any, browser_world: PortalWorld, screenshots: Path
+) -> None:
+    base = live_server.url
+    page.context.add_cookies([{"name": "django_language", "value": "de", "url": base}])
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, base, "arne@example.com")
+
+    expect(page.get_by_text("Ihre Partnerstufe")).to_be_visible()
+    # Nothing is wider than the phone's screen.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    page.screenshot(path=str(screenshots / "portal-home-phone-de.png"), full_page=True)
+
+
+def test_staff_run_a_simulation_from_the_dashboard_and_see_the_chart(
+    page: Page, live_server: Any, browser_world: PortalWorld, screenshots: Path, settings: Any
+) -> None:
+    # The run goes to a background thread; the page polls its progress and reloads when done.
+    settings.BACKOFFICE_RUNS_INLINE = False
+    base = live_server.url
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+    sign_in(page, base, "staff@example.com")
+    expect(page).to_have_url(f"{base}/backoffice/")
+
+    page.fill("#id_as_of", "2026-07-01")
+    page.get_by_role("button", name="Run simulation").click()
+
+    expect(page.locator("#tier-chart[data-rendered=true]")).to_be_attached(timeout=30_000)
+    expect(page.locator("#tier-table")).to_contain_text("Silver Partner")
+    assert ProgrammeRun.objects.get().status == RunStatus.DONE
+    page.screenshot(path=str(screenshots / "backoffice-dashboard.png"), full_page=True)
+
+    for name, path in (
+        ("backoffice-partner", "/backoffice/partners/A-1000/"),
+        ("backoffice-renewals", "/backoffice/renewals/"),
+        ("backoffice-outbox", "/backoffice/outbox/?tab=planned"),
+    ):
+        page.goto(base + path)
+        expect(page.locator("h1")).to_be_visible()
+        page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+    expect(page.locator("#renewals-chart")).to_have_count(0)
+    page.goto(base + "/backoffice/renewals/")
+    expect(page.locator("#renewals-chart[data-rendered=true]")).to_be_attached()

@@ -1,0 +1,67 @@
+"""Fixtures of the licensing tests: fixed keys, an enterprise contract with its keycode, and a
+clean throttle cache."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import caches
+
+from channeldesk.contracts.models import Contract
+from channeldesk.licensing.models import Keycode
+from channeldesk.licensing.services import IssuedKeycode, keycode_issue
+from tests.conftest import Personas
+from tests.contracts.factories import contract_of, customer_of
+
+SECRET_1 = base64.b64encode(b"1" * 32).decode()
+SECRET_2 = base64.b64encode(b"2" * 32).decode()
+SIGNING_SEED = base64.b64encode(bytes(range(32))).decode()
+TODAY = dt.date(2026, 11, 27)
+
+
+@pytest.fixture(autouse=True)
+def _licensing_keys(settings: Any) -> None:
+    """Keys from the settings, as in production (no key file)."""
+    settings.LICENSING_KEYCODE_KEYS = f"1:{SECRET_1},2:{SECRET_2}"
+    settings.LICENSING_KEYCODE_KEY_ID = 1
+    settings.LICENSING_KEYCODE_RETIRED_KEY_IDS = []
+    settings.LICENSING_SIGNING_KEY = SIGNING_SEED
+    settings.LICENSING_SIGNING_KEY_ID = "test-key"
+
+
+@pytest.fixture(autouse=True)
+def _empty_throttle_cache() -> Iterator[None]:
+    caches["default"].clear()
+    yield
+    caches["default"].clear()
+
+
+def enterprise_contract(
+    partner: Any, *, number: str = "V-1", seats: int = 20, **fields: Any
+) -> Contract:
+    customer = customer_of(partner, customer_number=f"K-{number}", **fields.pop("customer", {}))
+    fields.setdefault("start_date", dt.date(2026, 4, 1))
+    fields.setdefault("end_date", dt.date(2027, 3, 31))
+    return contract_of(customer, contract_number=number, seats=seats, **fields)
+
+
+def issued(contract: Contract) -> IssuedKeycode:
+    return keycode_issue(contract=contract)
+
+
+@pytest.fixture
+def contract(personas: Personas) -> Contract:
+    return enterprise_contract(personas.partner_a)
+
+
+@pytest.fixture
+def keycode(contract: Contract) -> IssuedKeycode:
+    return issued(contract)
+
+
+def keycode_rows() -> list[dict[str, Any]]:
+    return list(Keycode.objects.order_by("pk").values())

@@ -1,0 +1,238 @@
+"""Page access rows of the portal, the site root, the language switch and sign-in (allauth)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.portal.page_table import (
+    PARTNER_A_PAGE,
+    PARTNER_ADMIN_PAGE,
+    PARTNER_B_PAGE,
+    PARTNER_PAGE,
+    PageCase,
+    answers,
+    to_everyone,
+)
+from tests.portal.world import PortalWorld
+
+PORTAL = "/portal/"
+BACKOFFICE = "/backoffice/"
+
+
+def _customer_a(world: PortalWorld) -> dict[str, Any]:
+    return {"customer_number": world.customer_a.customer_number}
+
+
+def _customer_b(world: PortalWorld) -> dict[str, Any]:
+    return {"customer_number": world.customer_b.customer_number}
+
+
+def _letter_a(world: PortalWorld) -> dict[str, Any]:
+    return {"reminder_id": world.letter_a.pk}
+
+
+def _letter_b(world: PortalWorld) -> dict[str, Any]:
+    return {"reminder_id": world.letter_b.pk}
+
+
+def _arne(world: PortalWorld) -> dict[str, Any]:
+    return {"user_id": world.personas.partner_a_user.pk}
+
+
+def _bob(world: PortalWorld) -> dict[str, Any]:
+    return {"user_id": world.personas.partner_b_user.pk}
+
+
+def _feedback(world: PortalWorld) -> dict[str, Any]:
+    return {"stance": "concerns", "comment": "Gold needs too many orders."}
+
+
+def _reset_key(world: PortalWorld) -> dict[str, Any]:
+    return {"uidb36": "zz", "key": "not-a-key"}
+
+
+# Signed-in pages of allauth: the sign-in page for the anonymous visitor, 200 for every login.
+ACCOUNT_PAGE = answers(200, anonymous=302)
+# Pages for visitors who are not signed in: a signed-in login is sent on to the site root.
+ENTRANCE_PAGE = answers(302, anonymous=200)
+SIGNED_IN_TO_ROOT = to_everyone("/", anonymous="/")
+
+PAGES: dict[str, list[PageCase]] = {
+    "site-root": [
+        PageCase(
+            "partners go to the portal, staff to the back office",
+            answers(302, outsider=403),
+            redirects={
+                "partner_a_admin": PORTAL,
+                "partner_a_user": PORTAL,
+                "partner_b_user": PORTAL,
+                "support": BACKOFFICE,
+                "staff": BACKOFFICE,
+            },
+        )
+    ],
+    "set_language": [
+        PageCase(
+            "switch to English",
+            answers(302),
+            method="post",
+            data=lambda world: {"language": "en", "next": "/portal/"},
+            redirects=to_everyone("/portal/", anonymous="/portal/"),
+        )
+    ],
+    # --- The portal ----------------------------------------------------------------------------
+    "portal:home": [PageCase("home", PARTNER_PAGE)],
+    "portal:feedback": [
+        PageCase(
+            "give feedback on the open draft",
+            answers(302, outsider=403, support=403, staff=403),
+            method="post",
+            data=_feedback,
+            redirects={
+                "partner_a_admin": PORTAL,
+                "partner_a_user": PORTAL,
+                "partner_b_user": PORTAL,
+            },
+        ),
+        PageCase(
+            "invalid feedback changes nothing",
+            answers(400, anonymous=302, outsider=403, support=403, staff=403),
+            method="post",
+            data=lambda world: {"stance": "maybe"},
+        ),
+        PageCase(
+            "a GET is not offered",
+            answers(405, anonymous=302, outsider=403, support=403, staff=403),
+        ),
+    ],
+    "portal:customers": [
+        PageCase("list", PARTNER_PAGE),
+        PageCase("search and sort", PARTNER_PAGE, query={"q": "Anton", "sort": "-contracts"}),
+    ],
+    "portal:customer": [
+        PageCase("partner A's customer", PARTNER_A_PAGE, kwargs=_customer_a),
+        PageCase("partner B's customer", PARTNER_B_PAGE, kwargs=_customer_b),
+        PageCase(
+            "unknown customer",
+            answers(404, anonymous=302, outsider=403, support=403, staff=403),
+            kwargs=lambda world: {"customer_number": "K-404"},
+        ),
+    ],
+    "portal:letter": [
+        PageCase("partner A's customer's letter", PARTNER_A_PAGE, kwargs=_letter_a),
+        PageCase("partner B's customer's letter", PARTNER_B_PAGE, kwargs=_letter_b),
+    ],
+    "portal:renewals": [PageCase("next 90 days", PARTNER_PAGE)],
+    "portal:renewals-csv": [PageCase("CSV export", PARTNER_PAGE)],
+    "portal:colleagues": [
+        PageCase("list", PARTNER_ADMIN_PAGE),
+        PageCase(
+            "an invitation without an address is refused",
+            answers(403, anonymous=302, partner_a_admin=400),
+            method="post",
+            data=lambda world: {"first_name": "Ida", "last_name": "Neu", "role": "user"},
+        ),
+    ],
+    "portal:colleague-remove": [
+        PageCase(
+            "remove a colleague of partner A",
+            answers(403, anonymous=302, partner_a_admin=302),
+            method="post",
+            kwargs=_arne,
+            redirects={"partner_a_admin": "/portal/colleagues/"},
+        ),
+        PageCase(
+            "another partner's user is not found",
+            answers(403, anonymous=302, partner_a_admin=404),
+            method="post",
+            kwargs=_bob,
+        ),
+    ],
+    # --- Sign-in and account pages (django-allauth) --------------------------------------------
+    "account_login": [PageCase("sign-in form", ENTRANCE_PAGE, redirects=SIGNED_IN_TO_ROOT)],
+    "account_logout": [
+        PageCase(
+            "sign-out confirmation",
+            answers(200, anonymous=302),
+            redirects=to_everyone("/", anonymous="/"),
+        )
+    ],
+    "account_inactive": [PageCase("account inactive notice", answers(200))],
+    "account_signup": [PageCase("sign-up is closed", ENTRANCE_PAGE, redirects=SIGNED_IN_TO_ROOT)],
+    "account_reauthenticate": [PageCase("confirm the password", ACCOUNT_PAGE)],
+    # Codes by e-mail are off: the code pages send a signed-in login back to the password.
+    "account_request_reauthentication_code": [
+        PageCase(
+            "codes are off",
+            answers(302),
+            redirects=to_everyone("/accounts/reauthenticate/"),
+        )
+    ],
+    "account_confirm_reauthentication_code": [
+        PageCase(
+            "no code was requested",
+            answers(302),
+            redirects=to_everyone("/accounts/reauthenticate/code/"),
+        )
+    ],
+    "account_email": [PageCase("e-mail addresses", ACCOUNT_PAGE)],
+    "account_email_verification_sent": [PageCase("verification sent", answers(200))],
+    "account_change_password": [PageCase("change password", ACCOUNT_PAGE)],
+    "account_set_password": [
+        PageCase(
+            "logins with a password change it instead",
+            answers(302),
+            redirects=to_everyone("/accounts/password/change/"),
+        )
+    ],
+    "account_reset_password": [PageCase("request a reset", answers(200))],
+    "account_confirm_login_code": [
+        PageCase(
+            "no sign-in by code in progress",
+            answers(302),
+            redirects=to_everyone("/", anonymous="/accounts/login/"),
+        )
+    ],
+    "account_confirm_email": [
+        PageCase(
+            "an unknown key: the page says the link is invalid",
+            answers(200),
+            kwargs=lambda world: {"key": "unknown"},
+        )
+    ],
+    "account_reset_password_from_key_done": [PageCase("reset done", answers(200))],
+    "account_reset_password_from_key": [
+        PageCase("a wrong key is refused on the page", answers(200), kwargs=_reset_key)
+    ],
+    "account_reset_password_done": [PageCase("reset requested", answers(200))],
+    "mfa_index": [PageCase("two-factor overview", ACCOUNT_PAGE)],
+    "mfa_authenticate": [
+        PageCase("no sign-in in progress", answers(302), redirects=SIGNED_IN_TO_ROOT)
+    ],
+    # Without TOTP, confirming falls back to the password; setting TOTP up asks for it first
+    # (a login made by the tests' force_login has not confirmed its password recently).
+    "mfa_reauthenticate": [
+        PageCase(
+            "no TOTP: confirm with the password",
+            answers(302),
+            redirects=to_everyone("/accounts/reauthenticate/"),
+        )
+    ],
+    "mfa_activate_totp": [
+        PageCase(
+            "set up TOTP after confirming the password",
+            answers(302),
+            redirects=to_everyone("/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp"),
+        )
+    ],
+    "mfa_deactivate_totp": [PageCase("no TOTP to switch off", answers(404, anonymous=302))],
+    "mfa_view_recovery_codes": [PageCase("no codes yet", answers(404, anonymous=302))],
+    "mfa_generate_recovery_codes": [
+        PageCase(
+            "after confirming the password",
+            answers(302),
+            redirects=to_everyone("/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Frecovery"),
+        )
+    ],
+    "mfa_download_recovery_codes": [PageCase("no codes yet", answers(404, anonymous=302))],
+}

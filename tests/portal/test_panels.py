@@ -1,0 +1,112 @@
+"""Panels of other domains on the portal pages: the hotline, training records, licence status
+with the masked keycode and the true-up quote."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from channeldesk.licensing.models import ComplianceRecord, ComplianceStatus
+from channeldesk.licensing.services import keycode_issue
+from channeldesk.tiers.models import Tier
+from tests.portal.world import PortalWorld
+from tests.usage.worlds import october_statements
+
+
+@pytest.fixture(autouse=True)
+def _licensing_keys(settings: Any) -> None:
+    settings.LICENSING_KEYCODE_KEYS = f"1:{base64.b64encode(b'1' * 32).decode()}"
+    settings.LICENSING_KEYCODE_KEY_ID = 1
+    settings.LICENSING_KEYCODE_RETIRED_KEY_IDS = []
+
+
+def test_home_shows_the_hotline_of_the_partners_tier(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    Tier.objects.filter(policy__code="previous", code="silver").update(
+        hotline_phone="+4989123456", callback_minutes=60
+    )
+    client = client_for("partner_a_user")
+    client.cookies["django_language"] = "en"
+
+    text = client.get("/portal/").content.decode()
+
+    assert "Support hotline" in text
+    assert 'href="tel:+4989123456"' in text
+
+
+def test_customer_page_shows_the_masked_keycode_and_the_licence_status(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    # Given V-A-SOON (12 seats) with its keycode and a scan that found 15 machines,
+    contract = portal_world.contract_soon
+    issued = keycode_issue(contract=contract)
+    ComplianceRecord.objects.create(
+        contract=contract,
+        day=timezone.localdate() - dt.timedelta(days=1),
+        seats=12,
+        active_installations=15,
+        peak_installations=15,
+        tolerance=0,
+        over_since=timezone.localdate() - dt.timedelta(days=10),
+        status=ComplianceStatus.UNDER_LICENSED,
+    )
+    client = client_for("partner_a_user")
+    client.cookies["django_language"] = "en"
+
+    text = client.get("/portal/customers/K-A/").content.decode()
+
+    # then the keycode is shown masked only, with the seats in use and the state.
+    assert "Show keycode" in text
+    assert issued.code not in text
+    assert issued.code[:5] in text
+    assert "*****" in text
+    assert "15 of 12 seats in use" in text
+    assert "under-licensed" in text
+
+
+def test_customer_page_with_licences_costs_a_fixed_number_of_queries(
+    portal_world: PortalWorld,
+    client_for: Callable[[str], Client],
+    django_assert_max_num_queries: Any,
+) -> None:
+    keycode_issue(contract=portal_world.contract_soon)
+    keycode_issue(contract=portal_world.contract_later)
+    client = client_for("partner_a_user")
+
+    with django_assert_max_num_queries(16):
+        assert client.get("/portal/customers/K-A/").status_code == 200
+
+
+def test_home_lists_the_partners_own_statements_with_their_downloads(
+    portal_world: PortalWorld, client_for: Callable[[str], Client], settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    statements = october_statements(
+        portal_world.personas.partner_a, portal_world.personas.partner_b
+    )
+    own, other = statements["A-1000"], statements["B-2000"]
+    client = client_for("partner_a_user")
+    client.cookies["django_language"] = "en"
+
+    text = client.get("/portal/").content.decode()
+
+    assert "Usage statements" in text
+    assert own.number in text
+    assert other.number not in text
+    pdf_url = reverse("usage-statement-pdf", args=[own.number])
+    assert f'href="{pdf_url}"' in text
+    response = client.get(pdf_url)
+    assert response.status_code == 200
+    assert (
+        b"".join(response.streaming_content if response.streaming else [response.content])[:4]
+        == b"%PDF"
+    )
+    assert client.get(reverse("usage-statement-pdf", args=[other.number])).status_code == 404

@@ -1,0 +1,32 @@
+"""The usage jobs: thin triggers around idempotent sweeps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from channeldesk.jobs.usage import usage_daily_close, usage_hourly_rate
+from channeldesk.usage.models import RatingResult, Statement, Subscription
+from channeldesk.usage.services import usage_events_ingest
+from tests.usage.factories import at, event
+
+pytestmark = pytest.mark.django_db
+
+
+def test_daily_close_closes_due_months_once_and_hourly_rate_previews_the_open_one(
+    subscription: Subscription, monkeypatch: Any
+) -> None:
+    usage_events_ingest(events=[event("e1", "u1", at(1)), event("e2", "u1", at(3, month=11))])
+    # The jobs run "now": late November 2026 would be too early to close November.
+    monkeypatch.setattr(
+        "django.utils.timezone.now", lambda: dt.datetime(2026, 11, 20, 3, tzinfo=dt.UTC)
+    )
+
+    usage_daily_close.call_local()
+    usage_daily_close.call_local()
+    usage_hourly_rate.call_local()
+
+    assert list(Statement.objects.values_list("period", flat=True)) == [dt.date(2026, 10, 1)]
+    assert list(RatingResult.objects.values_list("month", "units")) == [(dt.date(2026, 11, 1), 1)]
