@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from channeldesk.licensing.services import keycode_issue
 from tests.portal.page_table import (
     PARTNER_A_PAGE,
     PARTNER_ADMIN_PAGE,
@@ -33,6 +34,16 @@ def _letter_a(world: PortalWorld) -> dict[str, Any]:
 
 def _letter_b(world: PortalWorld) -> dict[str, Any]:
     return {"reminder_id": world.letter_b.pk}
+
+
+def _keycode_a(world: PortalWorld) -> dict[str, Any]:
+    keycode_issue(contract=world.contract_soon)
+    return {"contract_number": world.contract_soon.contract_number}
+
+
+def _keycode_b(world: PortalWorld) -> dict[str, Any]:
+    keycode_issue(contract=world.contract_b)
+    return {"contract_number": world.contract_b.contract_number}
 
 
 def _arne(world: PortalWorld) -> dict[str, Any]:
@@ -121,6 +132,10 @@ PAGES: dict[str, list[PageCase]] = {
     "portal:letter": [
         PageCase("partner A's customer's letter", PARTNER_A_PAGE, kwargs=_letter_a),
         PageCase("partner B's customer's letter", PARTNER_B_PAGE, kwargs=_letter_b),
+    ],
+    "portal:keycode": [
+        PageCase("partner A's customer's keycode", PARTNER_A_PAGE, kwargs=_keycode_a),
+        PageCase("partner B's customer's keycode", PARTNER_B_PAGE, kwargs=_keycode_b),
     ],
     "portal:renewals": [PageCase("next 90 days", PARTNER_PAGE)],
     "portal:renewals-csv": [PageCase("CSV export", PARTNER_PAGE)],

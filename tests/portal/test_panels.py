@@ -45,9 +45,19 @@ def test_home_shows_the_hotline_of_the_partners_tier(
 def test_customer_page_shows_the_masked_keycode_and_the_licence_status(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    # Given V-A-SOON (12 seats) with its keycode and a scan that found 15 machines,
+    # Given V-A-SOON (12 seats) with its keycode, a scan 20 days ago that found 10 machines and
+    # yesterday's that found 15,
     contract = portal_world.contract_soon
     issued = keycode_issue(contract=contract)
+    ComplianceRecord.objects.create(
+        contract=contract,
+        day=timezone.localdate() - dt.timedelta(days=20),
+        seats=12,
+        active_installations=10,
+        peak_installations=10,
+        tolerance=0,
+        status=ComplianceStatus.NEAR_LIMIT,
+    )
     ComplianceRecord.objects.create(
         contract=contract,
         day=timezone.localdate() - dt.timedelta(days=1),
@@ -70,6 +80,8 @@ def test_customer_page_shows_the_masked_keycode_and_the_licence_status(
     assert "*****" in text
     assert "15 of 12 seats in use" in text
     assert "under-licensed" in text
+    # and the trend: five more machines than 20 days ago.
+    assert "▲ 5 more since" in text
 
 
 def test_customer_page_with_licences_costs_a_fixed_number_of_queries(
@@ -110,3 +122,22 @@ def test_home_lists_the_partners_own_statements_with_their_downloads(
         == b"%PDF"
     )
     assert client.get(reverse("usage-statement-pdf", args=[other.number])).status_code == 404
+
+
+def test_the_whole_keycode_is_shown_on_request_to_its_partner_only(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    contract = portal_world.contract_soon
+    code = keycode_issue(contract=contract).code
+    url = reverse("portal:keycode", args=[contract.contract_number])
+    client = client_for("partner_a_user")
+    client.cookies["django_language"] = "en"
+
+    page = client.get(f"/portal/customers/{contract.customer.customer_number}/").content.decode()
+    assert code not in page
+    assert f'hx-get="{url}"' in page
+    revealed = client.get(url)
+    assert revealed.status_code == 200
+    assert code in revealed.content.decode()
+    assert revealed["Cache-Control"] == "no-store"
+    assert client_for("partner_b_user").get(url).status_code == 404

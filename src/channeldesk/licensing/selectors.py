@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -244,6 +244,44 @@ class ComplianceReport:
             "trend": self.trend,
             "under_licensed": [row.as_dict() for row in self.under_licensed],
         }
+
+
+@dataclass(frozen=True)
+class LicenceTrend:
+    """How a contract's active installations moved over the last days (for the portal)."""
+
+    since: dt.date
+    before: int
+    now: int
+
+    @property
+    def change(self) -> int:
+        return self.now - self.before
+
+
+def contract_licence_trend(
+    *, contract_ids: Sequence[int], on: dt.date, days: int = 30
+) -> dict[int, LicenceTrend]:
+    """Per contract, the active installations of its latest record up to `on` against its
+    earliest record in the `days` before: one query for the whole page."""
+    if not contract_ids:
+        return {}
+    rows = (
+        ComplianceRecord.objects.filter(
+            contract_id__in=contract_ids, day__gt=on - dt.timedelta(days=days), day__lte=on
+        )
+        .order_by("contract_id", "day")
+        .values_list("contract_id", "day", "active_installations")
+    )
+    first: dict[int, tuple[dt.date, int]] = {}
+    last: dict[int, int] = {}
+    for contract_id, day, active in rows:
+        first.setdefault(contract_id, (day, active))
+        last[contract_id] = active
+    return {
+        contract_id: LicenceTrend(since=since, before=before, now=last[contract_id])
+        for contract_id, (since, before) in first.items()
+    }
 
 
 def compliance_latest_day(*, on: dt.date | None = None) -> dt.date | None:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from channeldesk.catalog.models import ProductKind
 from channeldesk.contracts.models import Contract
-from channeldesk.licensing.selectors import contract_licence_status
+from channeldesk.licensing.selectors import contract_licence_status, contract_licence_trend
 from channeldesk.partners.models import Partner
 from channeldesk.partners.selectors import AnyUser
 from channeldesk.tiers.hotlines import hotline_for_partner
@@ -92,18 +92,25 @@ def licence_panels(
     partner: Partner, contracts: list[Contract], today: dt.date
 ) -> dict[int, list[Panel]]:
     """Per enterprise contract: the masked keycode, installations against seats, the compliance
-    state and, when under-licensed, the stored true-up quote (`licensing.selectors`: four
-    queries for the whole page)."""
+    state, the trend over the last 30 days and, when under-licensed, the stored true-up quote
+    (`licensing.selectors`: five queries for the whole page)."""
     enterprise = [c.pk for c in contracts if c.product.kind == ProductKind.ENTERPRISE]
     if not enterprise:
         return {}
     statuses = contract_licence_status(contract_ids=enterprise, on=today)
+    trends = contract_licence_trend(contract_ids=enterprise, on=today, days=TREND_DAYS)
+    numbers = {contract.pk: contract.contract_number for contract in contracts}
     return {
         contract_id: [
             Panel(
                 title=_("Licence"),
                 template="portal/panels/licence.html",
-                context={"status": status, "quote": _quote_amounts(status.trueup_quote)},
+                context={
+                    "status": status,
+                    "quote": _quote_amounts(status.trueup_quote),
+                    "contract_number": numbers[contract_id],
+                    "trend": trends.get(contract_id),
+                },
             )
         ]
         for contract_id, status in statuses.items()
@@ -123,6 +130,8 @@ def _quote_amounts(quote: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 TRAINING_RECORDS_SHOWN = 5
+# The licence trend compares the active installations over this many days.
+TREND_DAYS = 30
 STATEMENTS_SHOWN = 3
 
 # The home page: the partner's hotline, training status, statements, ...

@@ -11,6 +11,7 @@ urlpatterns = [
     path("customers/", customers.customer_list, name="customers"),
     path("customers/<str:customer_number>/", customers.customer_detail, name="customer"),
     path("letters/<int:reminder_id>/", customers.letter_download, name="letter"),
+    path("keycodes/<str:contract_number>/", customers.keycode_reveal, name="keycode"),
     path("renewals/", renewals.renewal_list, name="renewals"),
     path("renewals.csv", renewals.renewal_csv, name="renewals-csv"),
     path("colleagues/", colleagues.colleague_list, name="colleagues"),

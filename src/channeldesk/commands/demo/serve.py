@@ -27,6 +27,7 @@ from channeldesk.feedback.selectors import policy_open_for_feedback
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.models import AssignmentSource
 from channeldesk.training.selectors import partners_blocked_by_training
+from channeldesk.usage.models import Statement
 
 GUNICORN_WORKERS = 2
 STOP_GRACE_SECONDS = 10.0
@@ -86,6 +87,13 @@ def partner_examples() -> list[PartnerExample]:
         examples.append(_example(gold, "was Gold under the previous programme"))
     if near_non_buyer is not None:
         examples.append(_example(near_non_buyer, "near non-buyer, Silver under the previous one"))
+    billed = (
+        with_user.filter(pk__in=Statement.objects.values("partner_id"))
+        .exclude(pk__in=[example.pk for example in (gold, near_non_buyer) if example])
+        .first()
+    )
+    if billed is not None:
+        examples.append(_example(billed, "resells managed services: usage statements"))
     untrained = _held_back_by_training(with_user, as_of=latest)
     if untrained is not None:
         examples.append(

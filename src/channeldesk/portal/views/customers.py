@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import structlog
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from channeldesk.contracts.models import Customer, Reminder
+from channeldesk.licensing.models import KeycodeStatus
+from channeldesk.licensing.selectors import keycodes_visible_to
+from channeldesk.licensing.services import keycode_text
 from channeldesk.partners.models import PartnerMembership
 from channeldesk.portal.access import partner_view
 from channeldesk.portal.forms import CustomerSearchForm
@@ -21,6 +25,9 @@ from channeldesk.portal.selectors import (
 )
 
 PAGE_SIZE = 25
+
+
+logger = structlog.get_logger(__name__)
 
 
 @partner_view
@@ -99,3 +106,29 @@ def letter_download(
     return FileResponse(
         handle, as_attachment=True, filename=filename, content_type="application/pdf"
     )
+
+
+@partner_view
+@require_http_methods(["GET"])
+def keycode_reveal(
+    request: HttpRequest, membership: PartnerMembership, contract_number: str
+) -> HttpResponse:
+    """The whole active keycode of a contract of the partner's customers, on request (the page
+    shows it masked). Every reveal is logged with who asked."""
+    keycode = (
+        keycodes_visible_to(user=request.user)
+        .filter(contract__contract_number=contract_number, status=KeycodeStatus.ACTIVE)
+        .first()
+    )
+    if keycode is None:
+        raise Http404("No such keycode.")
+    logger.info(
+        "keycode_revealed",
+        user=request.user.pk,
+        partner=membership.partner_id,
+        contract=contract_number,
+        keycode=keycode.pk,
+    )
+    response = render(request, "portal/keycode.html", {"code": keycode_text(keycode=keycode)})
+    response["Cache-Control"] = "no-store"
+    return response
