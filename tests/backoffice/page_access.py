@@ -126,4 +126,5 @@ PAGES: dict[str, list[PageCase]] = {
     ],
     "backoffice:feedback": [PageCase("feedback list", MANAGER_PAGE)],
     "backoffice:compliance": [PageCase("under-licensing report", MANAGER_PAGE)],
+    "backoffice:training": [PageCase("partners held back only by training", MANAGER_PAGE)],
 }

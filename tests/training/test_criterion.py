@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from channeldesk.catalog.models import Product
 from channeldesk.tiers.criteria import KINDS, CriterionKindConflict, criterion_kind_register
@@ -20,9 +22,17 @@ from channeldesk.tiers.services import TierError, tier_policy_publish
 from channeldesk.training.criteria import TRAINING_KIND
 from channeldesk.training.models import EnrollmentStatus
 from channeldesk.training.selectors import partners_blocked_by_training
+from tests.conftest import Personas
 from tests.factories import PartnerFactory
 from tests.tiers.conftest import buy, previous_tier
-from tests.training.conftest import AS_OF, GOLD_COURSE, SILVER_COURSE, gold_buyer, record
+from tests.training.conftest import (
+    AS_OF,
+    GOLD_COURSE,
+    SILVER_COURSE,
+    gold_buyer,
+    period_start_before,
+    record,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +220,22 @@ def test_the_training_kind_is_registered_once_and_cannot_be_taken_over() -> None
     with pytest.raises(CriterionKindConflict):
         criterion_kind_register(other)
     assert KINDS["training"] is TRAINING_KIND
+
+
+def test_the_back_office_page_lists_them_per_course(
+    enterprise: Product, personas: Personas
+) -> None:
+    today = timezone.localdate()
+    blocked = gold_buyer(enterprise, partner_number="P-BLOCKED", start=period_start_before(today))
+    record(blocked, course=SILVER_COURSE, session_date=today - dt.timedelta(days=30))
+    client = Client()
+    client.force_login(personas.staff)
+
+    response = client.get("/backoffice/training/", {"policy": default().reference})
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert GOLD_COURSE in text
+    assert "P-BLOCKED" in text
+    client.force_login(personas.partner_a_user)
+    assert client.get("/backoffice/training/").status_code == 403

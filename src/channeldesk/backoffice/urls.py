@@ -27,4 +27,5 @@ urlpatterns = [
     ),
     path("feedback/", operations.feedback, name="feedback"),
     path("compliance/", operations.compliance, name="compliance"),
+    path("training/", operations.training, name="training"),
 ]

@@ -35,6 +35,9 @@ from channeldesk.notifications.models import OutboxMessage, OutboxStatus
 from channeldesk.notifications.selectors import outbox_counts, outbox_list
 from channeldesk.notifications.services import OutboxError, outbox_dismiss, outbox_release
 from channeldesk.tiers.models import TierPolicy
+from channeldesk.tiers.selectors import policy_in_force
+from channeldesk.training.models import Course
+from channeldesk.training.selectors import partners_blocked_by_training
 
 LIST_LIMIT = 100
 PIPELINE_PARTNER_DAYS = 90
@@ -165,6 +168,31 @@ def feedback(request: HttpRequest) -> HttpResponse:
         "section": "feedback",
     }
     return render(request, "backoffice/feedback.html", context)
+
+
+@manager_view
+@require_http_methods(["GET", "HEAD"])
+def training(request: HttpRequest) -> HttpResponse:
+    """Partners held out of a better tier only by a missing course, per course (R7), under the
+    policy in force or a chosen draft. It evaluates every partner, so it runs on request."""
+    policies = list(TierPolicy.objects.order_by("-created_at"))
+    reference = request.GET.get("policy", "")
+    today = timezone.localdate()
+    policy = next((p for p in policies if p.reference == reference), None)
+    if policy is None:
+        policy = policy_in_force(on=today) or (policies[0] if policies else None)
+    blocked = partners_blocked_by_training(policy=policy, as_of=today) if policy else {}
+    courses = {course.code: course for course in Course.objects.filter(code__in=blocked)}
+    context = {
+        "policies": policies,
+        "policy": policy,
+        "groups": [
+            (courses.get(code), code, sorted(entries, key=lambda entry: entry.partner_number))
+            for code, entries in sorted(blocked.items())
+        ],
+        "section": "training",
+    }
+    return render(request, "backoffice/training.html", context)
 
 
 COMPLIANCE_ROWS_SHOWN = 200
