@@ -181,3 +181,36 @@ def setup_scratch_django(name: str) -> str:
     from django.db import connection
 
     return connection.vendor
+
+
+def gunicorn_start(*, port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """The production server (gunicorn, 2 sync workers, keep-alive) on loopback, returned once it
+    accepts connections; `env` is added to this process's environment. Stop it with
+    `gunicorn_stop`."""
+    import socket
+
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    process = subprocess.Popen(
+        [gunicorn, "channeldesk.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--keep-alive", "30"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "channeldesk.settings", **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    gunicorn_stop(process)
+    raise SystemExit("gunicorn did not start within 60 s")
+
+
+def gunicorn_stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server and its workers."""
+    import signal
+
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)

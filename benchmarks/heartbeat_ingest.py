@@ -28,18 +28,12 @@ import datetime as dt
 import http.client
 import json
 import multiprocessing
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-from common import emit, peak_rss_mib, scratch_database_url
+from common import emit, gunicorn_start, gunicorn_stop, peak_rss_mib, scratch_database_url
 from licensing_support import TODAY, code_for, execute, load_contracts, scalar, setup
 
 BATCH = 1_000
@@ -189,31 +183,6 @@ def scalar_rows(sql: str) -> list[tuple[Any, ...]]:
 # --- HTTP ---------------------------------------------------------------------------------------
 
 
-def _server(url: str) -> subprocess.Popen[bytes]:
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "LICENSING_HEARTBEAT_RATE_PER_ADDRESS": "1000000/minute",
-        "DJANGO_SETTINGS_MODULE": "channeldesk.settings",
-    }
-    process = subprocess.Popen(
-        [gunicorn, "channeldesk.wsgi", "-w", "2", "-b", f"127.0.0.1:{PORT}", "--keep-alive", "30"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", PORT), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
-
-
 def _client(payloads: list[bytes], queue: Any) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
     headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
@@ -294,7 +263,13 @@ def main() -> None:
         peak_rss_mib=rss,
         **common,
     )
-    server = _server(scratch_database_url("licensing_ingest"))
+    server = gunicorn_start(
+        port=PORT,
+        env={
+            "DATABASE_URL": scratch_database_url("licensing_ingest"),
+            "LICENSING_HEARTBEAT_RATE_PER_ADDRESS": "1000000/minute",
+        },
+    )
     try:
         http_rates = []
         for run in range(runs):
@@ -303,8 +278,7 @@ def main() -> None:
             assert accepted == batches_per_round * BATCH, accepted
             http_rates.append(rate)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        gunicorn_stop(server)
     http_rate = statistics.median(http_rates)
     emit(
         "heartbeat_ingest.http",

@@ -16,56 +16,30 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import random
-import signal
 import socket
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-from common import ROOT, SCALES, arguments, emit, peak_rss_mib, setup_django
+from common import (
+    SCALES,
+    arguments,
+    emit,
+    gunicorn_start,
+    gunicorn_stop,
+    peak_rss_mib,
+    setup_django,
+)
 
 TARGET_P95_MS = 20.0
 REQUESTS = {"small": 600, "full": 3000}
 WARM_UP = 60
-GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 
 
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def _start_server(port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "channeldesk.settings"}
-    server = subprocess.Popen(
-        [
-            GUNICORN,
-            "channeldesk.wsgi",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start within 60 s")
 
 
 def _queries(count: int) -> list[str]:
@@ -128,14 +102,13 @@ def main() -> None:
     count = REQUESTS[scale.name]
     queries = _queries(count + WARM_UP)
     port = _free_port()
-    server = _start_server(port)
+    server = gunicorn_start(port=port)
     try:
         for query in queries[:WARM_UP]:
             _call(port, token, query)
         latencies = [_call(port, token, query) * 1000 for query in queries[WARM_UP:]]
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        gunicorn_stop(server)
         issued.token.delete()  # the benchmark database keeps no stray logins
     latencies.sort()
     p95 = latencies[int(len(latencies) * 0.95) - 1]

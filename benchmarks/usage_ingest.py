@@ -22,18 +22,12 @@ import datetime as dt
 import http.client
 import json
 import multiprocessing
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-from common import emit, peak_rss_mib, scratch_database_url
+from common import emit, gunicorn_start, gunicorn_stop, peak_rss_mib, scratch_database_url
 from usage_support import contracts_ensure, execute, setup
 
 SIZES = {"small": (5, 40, 2), "full": (30, 400, 3)}  # service batches, HTTP batches, clients
@@ -140,26 +134,6 @@ def _round(run: int, batches: int, keys: dict[str, int]) -> tuple[float, float]:
 # --- HTTP ---------------------------------------------------------------------------------------
 
 
-def _server(url: str) -> subprocess.Popen[bytes]:
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "channeldesk.settings"}
-    process = subprocess.Popen(
-        [gunicorn, "channeldesk.wsgi", "-w", "2", "-b", f"127.0.0.1:{PORT}", "--keep-alive", "30"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", PORT), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
-
-
 def _client(payloads: list[bytes], secret: str, queue: Any) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
     headers = {
@@ -253,7 +227,7 @@ def main() -> None:
     sender_grant(
         token=issued.token, subscriptions=Subscription.objects.filter(subscription_key__in=keys)
     )
-    server = _server(scratch_database_url("usage"))
+    server = gunicorn_start(port=PORT, env={"DATABASE_URL": scratch_database_url("usage")})
     try:
         _http_round(clients * 2, clients, issued.secret)  # warm-up: workers import, connect
         http_rates = []
@@ -262,8 +236,7 @@ def main() -> None:
             assert accepted == http_batches * HTTP_BATCH, accepted
             http_rates.append(rate)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        gunicorn_stop(server)
     http_rate = statistics.median(http_rates)
     emit(
         "usage_ingest.http",

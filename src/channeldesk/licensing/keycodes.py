@@ -1,6 +1,6 @@
 """The keycode format: 25 Crockford Base32 symbols in five groups, with a check symbol and a MAC.
 
-    XXXXX-XXXXX-XXXXX-XXXXX-XXXXX   (125 bits, most significant first)
+    SSSSS-SSSSS-SSSSS-SSSSS-SSSSS   (S: one symbol; 125 bits, most significant first)
     version 5 bits · key id 10 bits · serial 50 bits · MAC 55 bits · check symbol 5 bits
 
 - Crockford Base32 (`0-9 A-Z` without I, L, O, U): case-insensitive; I and L read as 1, O as 0;
