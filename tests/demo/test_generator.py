@@ -205,10 +205,10 @@ def test_order_numbers_are_unique(tenth: tuple[Population, list]) -> None:
 def test_catalogue_has_retail_enterprise_and_service_products() -> None:
     kinds = Counter(product.kind for product in PRODUCTS)
 
-    assert len(PRODUCTS) == 30
+    assert len(PRODUCTS) == 31
     assert set(kinds) == {ProductKind.RETAIL, ProductKind.ENTERPRISE, ProductKind.SERVICE}
     assert all(product.list_price > Decimal(0) for product in PRODUCTS)
-    assert len({product.sku for product in PRODUCTS}) == 30
+    assert len({product.sku for product in PRODUCTS}) == 31
 
 
 def test_default_scale_leaves_room_to_calibrate_gold_and_silver() -> None:

@@ -152,7 +152,7 @@ def test_catalogue_is_loaded_with_all_three_kinds() -> None:
     assert Counter(Product.objects.values_list("kind", flat=True)) == {
         ProductKind.RETAIL: 10,
         ProductKind.ENTERPRISE: 11,
-        ProductKind.SERVICE: 9,
+        ProductKind.SERVICE: 10,
     }
 
 

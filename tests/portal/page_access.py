@@ -15,6 +15,7 @@ from tests.portal.page_table import (
     to_everyone,
 )
 from tests.portal.world import PortalWorld
+from tests.usage.worlds import october_statements
 
 PORTAL = "/portal/"
 BACKOFFICE = "/backoffice/"
@@ -44,6 +45,21 @@ def _keycode_a(world: PortalWorld) -> dict[str, Any]:
 def _keycode_b(world: PortalWorld) -> dict[str, Any]:
     keycode_issue(contract=world.contract_b)
     return {"contract_number": world.contract_b.contract_number}
+
+
+def _statements_issued(world: PortalWorld) -> dict[str, Any]:
+    october_statements(world.personas.partner_a, world.personas.partner_b)
+    return {}
+
+
+def _statement_a(world: PortalWorld) -> dict[str, Any]:
+    statements = october_statements(world.personas.partner_a, world.personas.partner_b)
+    return {"number": statements[world.personas.partner_a.partner_number].number}
+
+
+def _statement_b(world: PortalWorld) -> dict[str, Any]:
+    statements = october_statements(world.personas.partner_a, world.personas.partner_b)
+    return {"number": statements[world.personas.partner_b.partner_number].number}
 
 
 def _arne(world: PortalWorld) -> dict[str, Any]:
@@ -139,6 +155,19 @@ PAGES: dict[str, list[PageCase]] = {
     ],
     "portal:renewals": [PageCase("next 90 days", PARTNER_PAGE)],
     "portal:renewals-csv": [PageCase("CSV export", PARTNER_PAGE)],
+    "portal:statements": [
+        PageCase("none issued yet", PARTNER_PAGE),
+        PageCase("each partner's own", PARTNER_PAGE, kwargs=_statements_issued),
+    ],
+    "portal:statement": [
+        PageCase("partner A's statement", PARTNER_A_PAGE, kwargs=_statement_a),
+        PageCase("partner B's statement", PARTNER_B_PAGE, kwargs=_statement_b),
+        PageCase(
+            "unknown statement",
+            answers(404, anonymous=302, outsider=403, support=403, staff=403),
+            kwargs=lambda world: {"number": "US-2026-10-X-404"},
+        ),
+    ],
     "portal:colleagues": [
         PageCase("list", PARTNER_ADMIN_PAGE),
         PageCase(

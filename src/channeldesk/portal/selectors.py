@@ -5,6 +5,8 @@ No function here filters by partner itself: customers and contracts come from
 `partners.selectors.partner_scope_filter` (the one place, R11). A customer, contract or letter
 of another partner is simply not in those querysets, so looking it up raises `Http404`-worthy
 `DoesNotExist`. Every page costs a fixed number of queries whatever the partner's size.
+Usage statements come from `usage.selectors` (`statements_visible_to`, `statement_for`,
+`statement_lines`), scoped the same way on the partner the statement bills.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from channeldesk.partners.models import Partner
 from channeldesk.partners.selectors import AnyUser, partner_scope_filter
 from channeldesk.pricing.services import PriceQuote
 from channeldesk.tiers.selectors import CurrentTier, tier_current
+from channeldesk.usage.models import Statement, StatementLine
+from channeldesk.usage.selectors import statement_for, statement_lines, statements_visible_to
 
 RENEWAL_WINDOW_DAYS = 90
 
@@ -337,3 +341,66 @@ def portal_home_counts(*, user: AnyUser, today: dt.date) -> dict[str, int]:
         "active_contracts": counts["active"],
         "renewals": counts["renewals"],
     }
+
+
+# --- Usage statements ----------------------------------------------------------------------
+
+
+def portal_statements_page(
+    *, user: AnyUser, number: str | int | None, per_page: int
+) -> Page[Statement]:
+    """One page of the statements the user may see, newest period first.
+
+    A partner gets one statement a month, so the list stays short: the paginator counts in SQL
+    and reads the page's statements with their partner (two queries).
+    """
+    return Paginator(statements_visible_to(user=user), per_page).get_page(number)
+
+
+@dataclass(frozen=True)
+class StatementCustomer:
+    """One customer's lines on a statement and their sums: what the statement the partner may
+    forward to that customer bills (at list prices there)."""
+
+    customer: Customer
+    lines: list[StatementLine]
+    list_total: Decimal
+    net_total: Decimal
+
+
+@dataclass(frozen=True)
+class StatementPage:
+    statement: Statement
+    customers: list[StatementCustomer]
+
+    @property
+    def discount_amount(self) -> Decimal:
+        """The partner's discount as an amount: net less list total (negative, unless credits
+        outweigh the charges), so that list total + discount = net total."""
+        return self.statement.net_total - self.statement.list_total
+
+
+def portal_statement(*, user: AnyUser, number: str) -> StatementPage:
+    """A statement the user may see, with its lines grouped by customer in print order.
+
+    Raises `Statement.DoesNotExist` for another partner's statement as for an unknown number.
+    Two queries, however long the statement: the statement with its partner, and its lines
+    with their contract, product and customer. The lines are sorted by customer already.
+    """
+    statement = statement_for(user=user, number=number)
+    by_customer: dict[int, list[StatementLine]] = {}
+    for line in statement_lines(statement=statement):
+        by_customer.setdefault(line.customer_id, []).append(line)
+    return StatementPage(
+        statement=statement,
+        customers=[_statement_customer(lines) for lines in by_customer.values()],
+    )
+
+
+def _statement_customer(lines: list[StatementLine]) -> StatementCustomer:
+    return StatementCustomer(
+        customer=lines[0].customer,
+        lines=lines,
+        list_total=money_round(sum((line.list_amount for line in lines), Decimal(0))),
+        net_total=money_round(sum((line.net_amount for line in lines), Decimal(0))),
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from channeldesk.portal.views import colleagues, customers, home, renewals
+from channeldesk.portal.views import colleagues, customers, home, renewals, statements
 
 app_name = "portal"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("keycodes/<str:contract_number>/", customers.keycode_reveal, name="keycode"),
     path("renewals/", renewals.renewal_list, name="renewals"),
     path("renewals.csv", renewals.renewal_csv, name="renewals-csv"),
+    path("statements/", statements.statement_list, name="statements"),
+    path("statements/<str:number>/", statements.statement_detail, name="statement"),
     path("colleagues/", colleagues.colleague_list, name="colleagues"),
     path("colleagues/<int:user_id>/remove/", colleagues.colleague_delete, name="colleague-remove"),
 ]

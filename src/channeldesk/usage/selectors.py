@@ -52,8 +52,11 @@ def statements_filter(
 def statement_lines(
     *, statement: Statement, customer: Customer | None = None
 ) -> QuerySet[StatementLine]:
-    """The statement's lines in print order, optionally one customer's only."""
-    lines = StatementLine.objects.filter(statement=statement).select_related("contract", "customer")
+    """The statement's lines in print order, optionally one customer's only, with each line's
+    contract, product and customer (a page shows the product's name)."""
+    lines = StatementLine.objects.filter(statement=statement).select_related(
+        "contract__product", "customer"
+    )
     if customer is not None:
         lines = lines.filter(customer=customer)
     return lines.order_by("position")

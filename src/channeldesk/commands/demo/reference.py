@@ -130,6 +130,11 @@ _PRODUCT_ROWS: tuple[tuple[str, ProductKind, str, str, float, float, str, str], 
     ("MS-FW", SERVICE, "49.00", "site-month", 2, 2,
      "Managed Firewall, je Standort und Monat",
      "Managed Firewall, per site-month"),
+    # Billed only by usage statements (R14: per user and day of actual use), never on an order
+    # line: popularity 0 keeps it out of the generated orders. The usage demo books it.
+    ("MS-ZTNA", SERVICE, "0.12", "user-day", 20, 0,
+     "Managed Zero-Trust-Fernzugriff, je Benutzer und Nutzungstag",
+     "Managed Zero Trust Remote Access, per user-day of use"),
 )
 # fmt: on
 

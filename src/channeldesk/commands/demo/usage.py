@@ -1,14 +1,18 @@
 """Demo data of the usage domain, loaded by `channeldesk demo load` after the contracts.
 
 1. Billing terms for the catalogue's managed services: per user-day for a product whose unit
-   is a day (`user-day`), per user-month for the others (MS-MAIL prorated). The demo adds no
-   products and no contracts: the catalogue and the contracts are the contracts demo's.
+   is a day (`user-day`, the catalogue's MS-ZTNA), per user-month for the others (MS-MAIL
+   prorated). The demo adds no products: the catalogue is the reference data's.
 2. Up to `PARTNERS` partners (the lowest partner numbers with service contracts in force since
    the start of the last closed month, so `p100001`-style logins see statements) get up to
-   `CONTRACTS_PER_PARTNER` of those contracts metered, a few with a minimum commitment.
+   `CONTRACTS_PER_PARTNER` of those contracts metered, a few with a minimum commitment. The
+   customer of each partner's first metered contract also books the per-user-day service (a
+   contract from the first day of the last closed month, metered too): no order line ever
+   sells it, so the contracts demo never draws it, and statements then count user-days.
 3. Every metered contract gets generated usage, from the first day of the last closed month to
    yesterday: its users (a few hundred each, thousands in all) are active on most weekdays and
-   some weekend days. The events go through the ingest service, like the platform's would.
+   some weekend days; remote access (user-day) is used on fewer days, which is what a per-day
+   price rewards. The events go through the ingest service, like the platform's would.
 4. The last closed month is closed (its statements issued), a few late events of that month
    arrive afterwards (they wait as adjustments for the next statement), and the open months
    are rated.
@@ -30,6 +34,7 @@ from django.utils import timezone
 from channeldesk.catalog.models import Product, ProductKind
 from channeldesk.commands.demo.population import DemoPlan
 from channeldesk.contracts.models import Contract, ContractStatus
+from channeldesk.contracts.services import contract_create
 from channeldesk.core.periods import add_months
 from channeldesk.usage.closing import (
     close_due_on,
@@ -38,7 +43,7 @@ from channeldesk.usage.closing import (
     periods_close_due,
 )
 from channeldesk.usage.events import EventInput
-from channeldesk.usage.models import BillingUnit, Subscription
+from channeldesk.usage.models import BillingUnit, ServiceTerms, Subscription
 from channeldesk.usage.services import (
     service_terms_set,
     subscription_create,
@@ -51,6 +56,8 @@ MIN_USERS = 150
 MAX_USERS = 400
 CHUNK = 10_000
 PRORATED = {"MS-MAIL"}
+# Chance that a user is active on a weekday / a weekend day, by billing unit.
+ACTIVITY = {BillingUnit.USER_MONTH: (0.8, 0.15), BillingUnit.USER_DAY: (0.45, 0.05)}
 
 
 def demo_usage_load(*, plan: DemoPlan, write: Callable[[str], None]) -> None:
@@ -116,12 +123,34 @@ def _subscriptions_ensure(*, first_day: dt.date, today: dt.date) -> list[Subscri
         picked = chosen.setdefault(contract.partner_id, [])
         if len(picked) < CONTRACTS_PER_PARTNER:
             picked.append(contract)
+    daily = ServiceTerms.objects.filter(billing_unit=BillingUnit.USER_DAY).first()
+    if daily is not None:
+        for picked in chosen.values():
+            picked.insert(0, _daily_contract(picked[0], daily=daily, first_day=first_day))
     contracts_chosen = [contract for picked in chosen.values() for contract in picked]
     # Every fourth metered contract has a minimum commitment of 400 units a month.
     return [
         _subscribe(contract, minimum=Decimal(400) if position % 4 == 3 else None)
         for position, contract in enumerate(contracts_chosen)
     ]
+
+
+def _daily_contract(contract: Contract, *, daily: ServiceTerms, first_day: dt.date) -> Contract:
+    """The per-user-day service booked by the customer of `contract`, for a year from
+    `first_day`, with as many seats as that contract (kept when an interrupted load made it)."""
+    number = f"{contract.contract_number.rsplit('-', 1)[0]}-ZT"
+    existing = Contract.objects.filter(contract_number=number).first()
+    if existing is not None:
+        return existing
+    return contract_create(
+        contract_number=number,
+        customer=contract.customer,
+        partner=contract.partner,
+        product=daily.product,
+        seats=contract.seats,
+        start_date=first_day,
+        end_date=add_months(first_day, 12) - dt.timedelta(days=1),
+    )
 
 
 def _subscribe(contract: Contract, *, minimum: Decimal | None) -> Subscription:
@@ -139,12 +168,14 @@ def _generated(
     # A few hundred users per contract (thousands in all), whatever the seats say.
     users = MIN_USERS + subscription.contract.seats % (MAX_USERS - MIN_USERS)
     zone = ZoneInfo(subscription.time_zone)
+    terms = ServiceTerms.objects.get(product_id=subscription.contract.product_id)
+    on_weekday, on_weekend = ACTIVITY[BillingUnit(terms.billing_unit)]
     key = subscription.subscription_key
     day = first
     while day < until:
         weekday = day.weekday() < 5
         for user in range(users):
-            if rng.random() < (0.8 if weekday else 0.15):
+            if rng.random() < (on_weekday if weekday else on_weekend):
                 hour = rng.randrange(7, 19)
                 yield EventInput(
                     event_id=f"{key}-{day:%Y%m%d}-{user}",

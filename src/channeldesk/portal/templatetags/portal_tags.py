@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django import template
+from django.urls import reverse
 from django.utils import translation
 
 from channeldesk.licensing.models import ComplianceStatus
@@ -64,3 +66,13 @@ def compliance_label(status: str) -> str:
         return str(ComplianceStatus(status).label)
     except ValueError:
         return status
+
+
+@register.simple_tag
+def statement_download_url(kind: str, number: str, customer_number: str = "") -> str:
+    """The API download (`pdf`, `csv`, `evidence`) of a usage statement, or of its statement
+    for one customer (`?customer_number=`), the one the partner forwards."""
+    url = reverse(f"usage-statement-{kind}", args=[number])
+    if customer_number:
+        return f"{url}?{urlencode({'customer_number': customer_number})}"
+    return url

@@ -1,0 +1,42 @@
+"""Usage statements: the partner's statements, and one statement's lines by customer."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from channeldesk.partners.models import PartnerMembership
+from channeldesk.portal.access import partner_view
+from channeldesk.portal.selectors import portal_statement, portal_statements_page
+from channeldesk.usage.models import Statement
+
+PAGE_SIZE = 25
+
+
+@partner_view
+@require_http_methods(["GET", "HEAD"])
+def statement_list(request: HttpRequest, membership: PartnerMembership) -> HttpResponse:
+    page = portal_statements_page(
+        user=request.user, number=request.GET.get("page"), per_page=PAGE_SIZE
+    )
+    context = {"page": page, "statements": page.object_list, "section": "statements"}
+    return render(request, "portal/statements.html", context)
+
+
+@partner_view
+@require_http_methods(["GET", "HEAD"])
+def statement_detail(
+    request: HttpRequest, membership: PartnerMembership, number: str
+) -> HttpResponse:
+    try:
+        shown = portal_statement(user=request.user, number=number)
+    except Statement.DoesNotExist:
+        raise Http404("No such statement.") from None
+    context = {
+        "statement": shown.statement,
+        "customers": shown.customers,
+        "discount_amount": shown.discount_amount,
+        "section": "statements",
+    }
+    return render(request, "portal/statement_detail.html", context)
