@@ -138,6 +138,25 @@ def _is_loaded(scale: Scale) -> bool:
     )
 
 
+def timed_pair(
+    measured: Callable[[], Any], baseline: Callable[[], Any], runs: int
+) -> tuple[float, float, Any]:
+    """Median wall times of `measured` and its `baseline`, run alternately (which goes first
+    alternates too), so that both see the same machine: on a shared machine the cache and the
+    neighbours change from minute to minute. Returns both medians and measured's last result."""
+    measured_times, baseline_times = [], []
+    result = None
+    for run in range(runs):
+        order = ((measured, measured_times), (baseline, baseline_times))
+        for function, times in order if run % 2 == 0 else reversed(order):
+            start = time.perf_counter()
+            value = function()
+            times.append(time.perf_counter() - start)
+            if function is measured:
+                result = value
+    return statistics.median(measured_times), statistics.median(baseline_times), result
+
+
 def timed(function: Callable[[], Any], runs: int) -> tuple[float, Any]:
     """Median wall time of `runs` calls, and the last result."""
     times = []

@@ -1,7 +1,7 @@
 """Settings, read from the environment.
 
 Every value has a safe default for the embedded case: with no DATABASE_URL the data lives in a
-SQLite file under ./var/ (WAL journal, IMMEDIATE transactions so writers queue instead of failing).
+SQLite file under var/ (WAL journal, IMMEDIATE transactions so writers queue instead of failing).
 Production sets DATABASE_URL=postgres://..., SECRET_KEY, ALLOWED_HOSTS and EMAIL_URL.
 """
 
@@ -10,9 +10,14 @@ from pathlib import Path
 import environ
 
 env = environ.Env()
-VAR_DIR = Path(env.str("CHANNELDESK_VAR_DIR", default=str(Path.cwd() / "var"))).resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 PACKAGE_DIR = Path(__file__).resolve().parent
+# Run from a source checkout (src/channeldesk inside a directory with pyproject.toml), the data
+# lives in the checkout's var/, wherever the command runs (`make messages` runs inside the
+# apps); an installed package keeps it in ./var of the working directory.
+_CHECKOUT = PACKAGE_DIR.parent.parent
+_DEFAULT_VAR = (_CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else Path.cwd()) / "var"
+VAR_DIR = Path(env.str("CHANNELDESK_VAR_DIR", default=str(_DEFAULT_VAR))).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="insecure-embedded-key-set-SECRET_KEY-in-production")

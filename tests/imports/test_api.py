@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from rest_framework.test import APIClient
 
 from channeldesk.catalog.models import Order
 from channeldesk.partners.models import Partner
+from channeldesk.tiers.hotlines import support_route
 from tests.conftest import Personas
 from tests.factories import ProductFactory
 from tests.imports.helpers import database_state, excel_csv
@@ -226,3 +228,17 @@ def test_the_schema_documents_the_import_endpoints(staff_client: APIClient) -> N
         assert [parameter["name"] for parameter in operation["parameters"]] == ["dry_run"]
         assert set(operation["responses"]) == {"200", "400", "401", "403"}
     assert "vat_id" in schema["paths"]["/api/v1/imports/partners"]["post"]["description"]
+
+
+def test_phone_numbers_imported_through_the_api_route_calls_at_once(
+    staff_client: APIClient,
+) -> None:
+    text = PARTNERS.replace(";status\n", ";status;phone\n").replace(
+        "b@beta.example;authorized\n", "b@beta.example;authorized;0211 7654321\n"
+    )
+
+    response = staff_client.post(PARTNERS_URL, upload(text), format="multipart")
+
+    assert response.status_code == 200
+    route = support_route(on=dt.date(2026, 11, 27), caller="+492117654321")
+    assert (route.matched_by, route.partner_number) == ("caller", "P-1002")

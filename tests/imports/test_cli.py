@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import os
 import subprocess
@@ -14,6 +15,7 @@ from django.core.management import CommandError, call_command
 
 from channeldesk.core.importing import ImportProgress, ImportStage
 from channeldesk.partners.models import Partner
+from channeldesk.tiers.hotlines import support_route
 from tests.imports.helpers import database_state, excel_csv
 
 HEADER = "partner_number;name;street;postal_code;city;country;vat_id;email;status\n"
@@ -45,9 +47,28 @@ def run(*arguments: str) -> tuple[str, str]:
 def test_an_accepted_file_prints_the_summary(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD)
     stdout, stderr = run("partners", str(path))
-    assert stdout == f"{path}: 2 rows, partners: 2 created, 0 updated, 0 unchanged.\n"
+    assert stdout == (
+        f"{path}: 2 rows, partners: 2 created, 0 updated, 0 unchanged.\n"
+        "0 caller numbers ready for call routing.\n"
+    )
     assert stderr == ""
     assert Partner.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_imported_phone_numbers_route_calls_at_once(tmp_path: Path) -> None:
+    """The phone system finds a partner by the number the import just brought, without
+    waiting for the nightly rebuild of the caller numbers."""
+    text = GOOD.replace(";status\n", ";status;phone\n").replace(
+        "a@alpha.example;authorized\n", "a@alpha.example;authorized;089 1234567\n"
+    )
+    stdout, _ = run("partners", str(write(tmp_path, text)))
+    dry, _ = run("partners", str(write(tmp_path, text, "again.csv")), "--dry-run")
+
+    assert "1 caller numbers ready for call routing." in stdout
+    assert "caller numbers" not in dry
+    route = support_route(on=dt.date(2026, 11, 27), caller="+49891234567")
+    assert (route.matched_by, route.partner_number) == ("caller", "P-1001")
 
 
 @pytest.mark.django_db
@@ -85,7 +106,7 @@ def test_warnings_are_printed_and_the_file_still_imports(tmp_path: Path) -> None
     path = write(tmp_path, GOOD.replace(";status\n", ";status;bemerkung\n"))
     stdout, stderr = run("partners", str(path))
     assert stderr == f"{path}:1: bemerkung: unknown column; ignored (warning)\n"
-    assert stdout.endswith("2 created, 0 updated, 0 unchanged.\n")
+    assert "2 created, 0 updated, 0 unchanged.\n" in stdout
 
 
 def test_a_missing_file_is_a_command_error(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from channeldesk.contracts.imports import CONTRACTS_IMPORTER, CUSTOMERS_IMPORTER
 from channeldesk.core.importing import Importer, ImportReport, import_file
 from channeldesk.partners.imports import PARTNERS_IMPORTER
 from channeldesk.partners.selectors import user_is_support_desk, user_is_vendor_staff
+from channeldesk.tiers.hotlines import caller_numbers_refresh
 
 BODY_FILE_NAME = "body.csv"
 _FILENAME = re.compile(r'filename="?([^";]+)"?')
@@ -157,7 +158,12 @@ class ImportView(APIView):
         )
         if not report.accepted:
             raise _rejection(report)
+        if not report.dry_run:
+            self.imported()
         return Response(ImportReportSerializer(report).data)
+
+    def imported(self) -> None:
+        """What follows a written import (nothing by default)."""
 
 
 def _documented(importer: Importer[Any], example: str) -> Any:
@@ -187,6 +193,10 @@ def _documented(importer: Importer[Any], example: str) -> Any:
 
 class PartnersImportView(ImportView):
     importer = PARTNERS_IMPORTER
+
+    def imported(self) -> None:
+        # New or changed phone numbers route calls at once, not from the nightly rebuild.
+        caller_numbers_refresh()
 
     @_documented(
         PARTNERS_IMPORTER,

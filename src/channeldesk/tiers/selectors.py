@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -14,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import FilteredRelation, Q
 
 from channeldesk.catalog.models import OrderLine
+from channeldesk.core.database import transaction_settings
 from channeldesk.core.money import money_round
 from channeldesk.core.periods import Period, PeriodKind, last_complete_period, months_ending
 from channeldesk.partners.models import Partner, PartnerStatus
@@ -95,12 +97,21 @@ class CompiledTier:
     criteria: tuple[CompiledCriterion, ...]
 
 
+class MetricCuts(NamedTuple):
+    """The values a metric is compared with, and which bisections tell the verdicts."""
+
+    metric: str
+    cuts: tuple[Decimal | int, ...]
+    left: bool  # some criterion asks "at most" or yes/no
+    right: bool  # some criterion asks "at least"
+
+
 @dataclass(frozen=True)
 class CompiledPolicy:
     """A policy's tiers (best first) and the aggregate columns its criteria need.
 
-    `decisions_cache` remembers the decision for each distinct set of figures: partners with the
-    same figures (all the non-buyers, for a start) are decided once.
+    `decisions_cache` remembers the decision for each decision key (`cuts`): partners whose
+    figures lie between the same thresholds are decided once.
     """
 
     policy: TierPolicy
@@ -115,6 +126,33 @@ class CompiledPolicy:
     @property
     def entry_tier(self) -> CompiledTier:
         return self.tiers[-1]
+
+    @cached_property
+    def cuts(self) -> tuple[MetricCuts, ...]:
+        """Per metric the criteria check, the sorted distinct values they compare it with.
+
+        Every verdict on a metric depends only on where its figure lies among these cuts: with
+        L = bisect_left(cuts, v) and R = bisect_right(cuts, v), "v >= cut i" is R > i,
+        "v <= cut i" is L <= i, and a yes/no criterion (cut 0) holds when L > i. So L (needed
+        for "at most" and yes/no) and R (needed for "at least") per metric make a decision key
+        that partners with different figures share (see `evaluation.decision_key`). Derived
+        from the tiers, so a copy with other thresholds (calibration) gets its own.
+        """
+        by_metric: dict[str, tuple[set[Decimal | int], list[bool]]] = {}
+        for tier in self.tiers:
+            for criterion in tier.criteria:
+                values, sides = by_metric.setdefault(criterion.metric, (set(), [False, False]))
+                if not criterion.kind.is_numeric:
+                    values.add(0)
+                    sides[0] = True
+                elif criterion.threshold is not None:
+                    values.add(criterion.threshold)
+                    sides[0 if criterion.comparison == "at_most" else 1] = True
+        return tuple(
+            MetricCuts(metric, tuple(sorted(values)), left, right)
+            for metric, (values, (left, right)) in by_metric.items()
+            if values
+        )
 
     def tier(self, code: str) -> CompiledTier | None:
         return next((tier for tier in self.tiers if tier.code == code), None)
@@ -219,20 +257,17 @@ def tiers_measure(
 def _measures_merge(
     compiled: CompiledPolicy, measured: dict[int, Metrics], partner_ids: Collection[int] | None
 ) -> None:
-    """Add the set-based metrics to every partner's figures, in place.
+    """Add the set-based metrics to the figures of the partners they measured, in place.
 
-    Every partner's figures keep all metrics in the same order (aggregates first, then the
-    measures), because `decide` remembers decisions by the tuple of the figures' values: a
-    partner measured only by the training must not share a key with one measured only by orders.
+    Figures are sparse: a metric a partner lacks measures 0 wherever figures are read
+    (`figures.get(metric, 0)`), so only the partners a measure found are touched.
     """
-    extra = {metric: measure(partner_ids) for metric, measure in compiled.measures.items()}
-    blank = dict.fromkeys(compiled.aggregates, 0)
-    for partner_id in set().union(*(values.keys() for values in extra.values())):
-        if partner_id not in measured:
-            measured[partner_id] = dict(blank)
-    for partner_id, figures in measured.items():
-        for metric, values in extra.items():
-            figures[metric] = values.get(partner_id, 0)
+    for metric, measure in compiled.measures.items():
+        for partner_id, value in measure(partner_ids).items():
+            figures = measured.get(partner_id)
+            if figures is None:
+                figures = measured[partner_id] = {}
+            figures[metric] = value
 
 
 def _aggregate_measure(
@@ -272,10 +307,7 @@ def analytic_session_tune() -> None:
     set spills to disk. `TIERS_WORK_MEM` (default 256MB) is set with set_config(..., true), the
     SET LOCAL form, so it ends with the transaction and touches nothing else.
     """
-    if connection.vendor == "postgresql":
-        work_mem = getattr(settings, "TIERS_WORK_MEM", "256MB")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+    transaction_settings(work_mem=getattr(settings, "TIERS_WORK_MEM", "256MB"))
 
 
 def partners_in_programme(

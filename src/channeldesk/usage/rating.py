@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from channeldesk.contracts.models import CustomerAssignment
+from channeldesk.core.database import transaction_settings
 from channeldesk.core.money import money_round, net_after_discount
 from channeldesk.core.periods import add_months
 from channeldesk.tiers.models import TierAssignment
@@ -232,13 +233,9 @@ def _user_month_counts(
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[int, dt.date, int]]:
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # A month of events is hashed in memory rather than sorted on disk; SET LOCAL form.
-            cursor.execute(
-                "SELECT set_config('work_mem', %s, true)", [settings.USAGE_RATING_WORK_MEM]
-            )
-            # JIT compiling this one query costs seconds and saves less than it costs.
-            cursor.execute("SELECT set_config('jit', 'off', true)")
+        # A month of events is hashed in memory rather than sorted on disk; JIT compiling this
+        # one query costs seconds and saves less than it costs.
+        transaction_settings(work_mem=settings.USAGE_RATING_WORK_MEM, jit="off")
         cursor.execute(sql, params)
         return [(row[0], _as_date(row[1]), int(row[2])) for row in cursor.fetchall()]
 

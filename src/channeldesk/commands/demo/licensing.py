@@ -17,6 +17,9 @@
    the plan's day (set-based), which opens the episodes and stores their true-up quotes. No
    e-mails are queued: the daily job sends the notices and the digest.
 
+Installations stop at `MACHINE_BUDGET` (whole customers, in customer order); later contracts
+get keycodes only. The default demo stays far below it.
+
 Idempotent like the rest of the demo: contracts with a keycode are skipped, so a second load adds
 nothing (the scan of the plan's day is repeated, which changes nothing).
 """
@@ -47,6 +50,11 @@ PUBLIC_AUTHORITY_SHARE = 0.45
 OTHER_SHARE = 0.22
 STALE_SHARE = 0.05
 CHUNK = 5_000
+# At most about this many installations (a default demo has ~600,000). A demo of 100,000
+# partners would otherwise write some 65 million rows (hours, tens of GB): beyond the budget,
+# contracts get their keycode but no machines (they are "not reporting"). The licensing
+# benchmarks build their own data at full scale.
+MACHINE_BUDGET = 2_000_000
 VERSIONS = ("12.4.2", "12.4.3", "12.5.0", "12.5.1")
 
 
@@ -66,25 +74,37 @@ class _Staged:
 def demo_licensing_load(*, plan: DemoPlan, write: Callable[[str], None]) -> None:
     """Load the licensing demo data for the plan; `write` reports a line to the console."""
     today = plan.today
-    contracts = keycodes = machines = 0
+    contracts = keycodes = machines = planned = 0
+    budget_reached = False
     for chunk in _contracts_without_keycode(today=today):
         with transaction.atomic():
             ids = _keycodes_write(plan=plan, chunk=chunk, today=today)
-            staged = [
-                row
-                for contract, keycode_id in zip(chunk, ids, strict=True)
-                for row in _machines_plan(
+            staged = []
+            for contract, keycode_id in zip(chunk, ids, strict=True):
+                # The budget is checked at a customer's first contract, so a customer has all
+                # its machines or none.
+                if contract.is_largest and planned >= MACHINE_BUDGET:
+                    budget_reached = True
+                if budget_reached:
+                    continue
+                rows = _machines_plan(
                     plan=plan, contract=contract, keycode_id=keycode_id, today=today
                 )
-            ]
+                planned += sum(row.count for row in rows)
+                staged.extend(rows)
             machines += _machines_write(staged=staged)
         contracts += len(chunk)
         keycodes += len(ids)
     if contracts:
         scanned = _scan(today=today)
+        budget = (
+            f" (machines for the first customers only: the demo stops at {MACHINE_BUDGET:,})"
+            if budget_reached
+            else ""
+        )
         write(
             f"Licensing: {keycodes:,} keycodes and {machines:,} installations for {contracts:,} "
-            f"enterprise contracts; {scanned}"
+            f"enterprise contracts{budget}; {scanned}"
         )
 
 

@@ -34,6 +34,7 @@ from channeldesk.core.importing import (
     import_file,
 )
 from channeldesk.partners.imports import PARTNERS_IMPORTER
+from channeldesk.tiers.hotlines import caller_numbers_refresh
 from channeldesk.training.importing import TRAINING_IMPORTER
 
 IMPORTERS: dict[str, Importer[Any]] = {
@@ -101,6 +102,10 @@ class Command(BaseCommand):
         if not report.accepted:
             raise CommandError(report.summary())
         self.stdout.write(report.summary(), style_func=self.style.SUCCESS)
+        if kind == PARTNERS_IMPORTER.name and not dry_run:
+            # New or changed phone numbers route calls from now on, not from the nightly rebuild.
+            numbers = caller_numbers_refresh()
+            self.stdout.write(f"{numbers:,} caller numbers ready for call routing.")
 
     def _run(self, *, importer: Importer[Any], path: Path, dry_run: bool) -> ImportReport:
         try:
