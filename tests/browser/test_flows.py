@@ -13,6 +13,7 @@ from channeldesk.backoffice.models import ProgrammeRun, RunStatus
 from channeldesk.feedback.models import PolicyFeedback
 from tests.conftest import Personas
 from tests.portal.world import PDF, PortalWorld, build_portal_world, migration_data_ensure
+from tests.usage.worlds import october_statements
 
 PASSWORD = "correct horse battery staple"  # what tests.factories.UserFactory sets
 
@@ -77,6 +78,35 @@ def test_partner_sees_tier_opens_a_customer_downloads_the_letter_and_gives_feedb
         browser_world.personas.partner_a.pk,
         "concerns",
     )
+
+
+def test_partner_opens_last_months_statement_and_downloads_the_pdf_and_the_evidence(
+    page: Page, live_server: Any, browser_world: PortalWorld, screenshots: Path
+) -> None:
+    """Issue 7's flow: the statement with its customers' user-days, prices and the discount."""
+    personas = browser_world.personas
+    own = october_statements(personas.partner_a, personas.partner_b)["A-1000"]
+    base = live_server.url
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+    sign_in(page, base, "arne@example.com")
+
+    page.get_by_role("link", name="Statements", exact=True).click()
+    page.get_by_role("link", name=own.number, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(own.number)
+    line = page.locator("tbody tr").first
+    expect(line).to_contain_text("user-days")
+    expect(line).to_contain_text("25")  # Silver's discount, in force on the usage days
+    line_row = own.lines.get(position=1)
+    assert line_row.units == 3  # 2 users on day 1, one of them again on day 2
+    page.screenshot(path=str(screenshots / "portal-statement.png"), full_page=True)
+
+    with page.expect_download() as pdf:
+        page.get_by_role("link", name="Statement (PDF)").click()
+    assert Path(pdf.value.path()).read_bytes()[:4] == b"%PDF"
+    with page.expect_download() as evidence:
+        page.get_by_role("link", name="Evidence (CSV)").click()
+    rows = Path(evidence.value.path()).read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 1 + 3  # a header, then each user key on each day it counted
 
 
 def test_partner_portal_on_a_phone_in_german(
