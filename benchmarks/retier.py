@@ -196,7 +196,7 @@ def main() -> None:
     )
 
     subset = list(Partner.objects.order_by("id").values_list("id", flat=True)[: scale.subset])
-    loop_runs = 1 if scale.name == "full" else runs
+    loop_runs = 1  # the slow baseline (seconds per thousand partners): one run tells the ratio
     loop, by_loop = timed(lambda: orm_loop(policy, subset), loop_runs)
     fast, by_set = timed(
         lambda: tiers_evaluate(policy=policy, as_of=AS_OF, partner_ids=subset), runs

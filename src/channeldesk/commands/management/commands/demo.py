@@ -69,6 +69,14 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date (YYYY-MM-DD).") from None
 
 
+# The domains that add demo data after the partners, orders, customers and contracts, in order.
+DOMAIN_LOADS = {
+    "training": demo_training_load,
+    "licensing": demo_licensing_load,
+    "usage": demo_usage_load,
+}
+
+
 class Command(BaseCommand):
     help = "Load the demo data shaped by the seed (demo load), or serve the demo (demo serve)."
 
@@ -100,6 +108,13 @@ class Command(BaseCommand):
             default=None,
             help="Run the renewal reminders for the last N days up to the anchor date, so letters "
             f"and e-mails have been sent (default: 14 up to {DEFAULT_PARTNERS} partners, else 0).",
+        )
+        load.add_argument(
+            "--without",
+            action="append",
+            choices=sorted(DOMAIN_LOADS),
+            default=[],
+            help="Leave out one domain's demo data (repeatable); a later load can add it.",
         )
         serve = actions.add_parser("serve", help="Print the logins, run the worker and the server.")
         serve.add_argument("--host", default="127.0.0.1")
@@ -142,8 +157,9 @@ class Command(BaseCommand):
         self._report_shape(plan=plan)
         self._report_customers(plan=plan)
         # Each later domain adds its demo data in its own module (commands/demo/<domain>.py).
-        for load_domain in (demo_training_load, demo_licensing_load, demo_usage_load):
-            load_domain(plan=plan, write=self.stdout.write)
+        for name, load_domain in DOMAIN_LOADS.items():
+            if name not in options["without"]:
+                load_domain(plan=plan, write=self.stdout.write)
         self._open_draft_for_feedback()
         days = options["reminder_days"]
         if days is None:
