@@ -28,32 +28,11 @@ from channeldesk.feedback.selectors import policy_open_for_feedback
 from channeldesk.partners.models import MembershipRole, Partner, PartnerMembership
 from channeldesk.tiers.models import AssignmentSource, TierAssignment
 from channeldesk.tiers.selectors import policy_get
-from tests.demo.conftest import ANCHOR
+from tests.demo.conftest import ANCHOR, load
 
 pytestmark = pytest.mark.django_db
 
 SMALL = ("--seed", "7", "--partners", "47", "--orders", "1500", "--today", ANCHOR.isoformat())
-
-
-def load(*arguments: str) -> str:
-    out = StringIO()
-    # The reminder replay has tests of its own (test_demo_reminders.py), and so have the
-    # licensing and usage demos (tests/licensing, tests/usage, `test_every_domain_…` below):
-    # they are left out here, where the partners, orders, customers and contracts are tested.
-    call_command(
-        "demo",
-        "load",
-        "--reminder-days",
-        "0",
-        "--without",
-        "licensing",
-        "--without",
-        "usage",
-        *arguments,
-        stdout=out,
-        verbosity=0,
-    )
-    return out.getvalue()
 
 
 def counts() -> dict[str, int]:

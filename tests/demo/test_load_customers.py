@@ -5,11 +5,9 @@ Runs on SQLite and on PostgreSQL (COPY).
 """
 
 import datetime as dt
-from io import StringIO
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
 from django.db.models import Count, F, Q
 
 from channeldesk.commands.demo.customers import customer_plan_build, customers_generate
@@ -26,7 +24,7 @@ from channeldesk.contracts.models import (
 from channeldesk.contracts.selectors import customer_partner_on
 from channeldesk.contracts.services import contract_renew, contracts_expire
 from channeldesk.partners.models import Partner
-from tests.demo.conftest import ANCHOR
+from tests.demo.conftest import ANCHOR, load
 
 pytestmark = pytest.mark.django_db
 
@@ -45,27 +43,6 @@ CONTRACT_COLUMNS = (
     "seats", "start_date", "end_date", "status", "renews__contract_number", "cancelled_at",
     "cancellation_reason",
 )  # fmt: skip
-
-
-def load(*arguments: str) -> str:
-    out = StringIO()
-    # The reminder replay has tests of its own (test_demo_reminders.py), and so have the
-    # licensing and usage demos (tests/licensing, tests/usage, tests/demo/test_load.py):
-    # they are left out here, where the partners, orders, customers and contracts are tested.
-    call_command(
-        "demo",
-        "load",
-        "--reminder-days",
-        "0",
-        "--without",
-        "licensing",
-        "--without",
-        "usage",
-        *arguments,
-        stdout=out,
-        verbosity=0,
-    )
-    return out.getvalue()
 
 
 def snapshot() -> dict[str, list[tuple[object, ...]]]:
