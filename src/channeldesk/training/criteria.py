@@ -64,32 +64,38 @@ def _qualifying(
     ]
 
 
+def _valid_on(on: dt.date) -> Q:
+    """A completion whose session was on or before `on` and that is still valid on it."""
+    return Q(status=EnrollmentStatus.COMPLETED, session_date__lte=on, valid_until__gt=on)
+
+
+def _booked_within(on: dt.date, grace_days: int) -> Q:
+    """A booking of a session in the `grace_days` from `on`."""
+    return Q(
+        status=EnrollmentStatus.BOOKED,
+        session_date__gte=on,
+        session_date__lt=on + dt.timedelta(days=grace_days),
+    )
+
+
 def _counted(*, course_ids: list[int], tier_code: str, on: dt.date, grace_days: int) -> Q:
     """The records that count for one criterion (see the module docstring)."""
-    counted = Q(status=EnrollmentStatus.COMPLETED, session_date__lte=on, valid_until__gt=on)
+    counted = _valid_on(on)
     if grace_days > 0:
         # A correlated EXISTS, last in its AND: PostgreSQL looks up the holder only for the
         # few bookings inside the grace window, instead of hashing every holder of the tier.
         holds = TierAssignment.objects.filter(
             partner_id=OuterRef("partner_id"), valid_from__lte=on, tier__code=tier_code
         ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
-        counted |= Q(
-            status=EnrollmentStatus.BOOKED,
-            session_date__gte=on,
-            session_date__lt=on + dt.timedelta(days=grace_days),
-        ) & Q(Exists(holds))
+        counted |= _booked_within(on, grace_days) & Q(Exists(holds))
     return Q(course_id__in=course_ids) & counted
 
 
 def _candidates(*, course_ids: list[int], on: dt.date, grace_days: int) -> Q:
     """What any criterion of a batch may count (a cheap superset for the WHERE clause)."""
-    candidate = Q(status=EnrollmentStatus.COMPLETED, session_date__lte=on, valid_until__gt=on)
+    candidate = _valid_on(on)
     if grace_days > 0:
-        candidate |= Q(
-            status=EnrollmentStatus.BOOKED,
-            session_date__gte=on,
-            session_date__lt=on + dt.timedelta(days=grace_days),
-        )
+        candidate |= _booked_within(on, grace_days)
     return Q(course_id__in=course_ids) & candidate
 
 
