@@ -6,11 +6,14 @@
 - support desk (vendor staff, read-only).
 """
 
+import datetime as dt
+import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import translation
@@ -18,6 +21,23 @@ from rest_framework.test import APIClient
 
 from channeldesk.partners.models import MembershipRole, Partner
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """`@pytest.mark.today("2026-12-07")` freezes the clock for the test and its fixtures.
+
+    Autouse fixtures are set up before the ones a test names, so the worlds a test builds
+    relative to today see the fixed day too. The clock ticks on from 10:00 Berlin time.
+    """
+    marker = request.node.get_closest_marker("today")
+    if marker is None:
+        yield
+        return
+    day = dt.date.fromisoformat(marker.args[0])
+    instant = dt.datetime.combine(day, dt.time(10), tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
+    with time_machine.travel(instant, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -95,21 +96,59 @@ def test_partner_page_costs_a_fixed_number_of_queries(
         assert client.get("/backoffice/partners/A-1000/").status_code == 200
 
 
-def test_pipeline_counts_contracts_by_month_and_by_partner(portal_world: PortalWorld) -> None:
-    today = timezone.localdate()
+# The 12 months run from this month's first. V-A-SOON (30 days) and V-B (60 days) always fall
+# inside; V-A-LATER (355 days) only when today is early enough in its month that the day 355
+# days on is still before the first of the month a year on (7 December: 27 November, inside;
+# 18 November: 8 November, outside).
+@pytest.mark.parametrize(
+    ("today", "contracts", "list_value"),
+    [
+        pytest.param(
+            "2026-11-18",
+            2,
+            Decimal("2600.00"),
+            id="mid-month",
+            marks=pytest.mark.today("2026-11-18"),
+        ),  # 52 seats × 50 €
+        pytest.param(
+            "2026-12-07",
+            3,
+            Decimal("2750.00"),
+            id="early-in-month",
+            marks=pytest.mark.today("2026-12-07"),
+        ),  # + 3 seats
+        pytest.param(
+            "2026-12-31",
+            2,
+            Decimal("2600.00"),
+            id="new-years-eve",
+            marks=pytest.mark.today("2026-12-31"),
+        ),
+        pytest.param(
+            "2028-02-29",
+            2,
+            Decimal("2600.00"),
+            id="leap-day",
+            marks=pytest.mark.today("2028-02-29"),
+        ),
+    ],
+)
+def test_pipeline_counts_contracts_by_month_and_by_partner(
+    portal_world: PortalWorld, today: str, contracts: int, list_value: Decimal
+) -> None:
+    day = dt.date.fromisoformat(today)
+    assert timezone.localdate() == day
     staff = portal_world.personas.staff
 
-    months = renewals_by_month(user=staff, today=today)
+    months = renewals_by_month(user=staff, today=day)
     partners = renewals_by_partner(
-        user=staff, period=Period(start=today, end=today + dt.timedelta(days=90))
+        user=staff, period=Period(start=day, end=day + dt.timedelta(days=90))
     )
 
-    # V-A-SOON (30 days) and V-B (60 days) end within the 12 months from this month's first;
-    # V-A-LATER (355 days) ends after them.
     assert len(months) == 12
-    assert months[0].month == today.replace(day=1)
-    assert sum(month.contracts for month in months) == 2
-    assert sum(month.list_value for month in months) == Decimal("2600.00")  # 52 seats × 50 €
+    assert months[0].month == day.replace(day=1)
+    assert sum(month.contracts for month in months) == contracts
+    assert sum(month.list_value for month in months) == list_value
     assert [(row.partner_number, row.contracts, row.seats) for row in partners] == [
         ("A-1000", 1, 12),
         ("B-2000", 1, 40),
