@@ -102,3 +102,12 @@ def api_client() -> APIClient:
 @pytest.fixture
 def is_postgres(db: None) -> bool:
     return connection.vendor == "postgresql"
+
+
+def sign_in(client: Any, user: Any) -> None:
+    """Sign `user` in on a test client as the real login would leave the session.
+
+    Every test signs people in through this one helper, so the session carries whatever the
+    login flow records (the second factor included), not just Django's bare `force_login`.
+    """
+    client.force_login(user)

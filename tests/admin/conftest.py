@@ -17,7 +17,7 @@ from channeldesk.core.tokens import service_token_create
 from channeldesk.notifications.services import outbox_enqueue
 from channeldesk.partners.models import Contact
 from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierOverride, TierPolicy
-from tests.conftest import Personas
+from tests.conftest import Personas, sign_in
 from tests.contracts.factories import contract_of, customer_of
 from tests.domains import domain_modules
 from tests.factories import ProductFactory, order_with_lines
@@ -78,5 +78,5 @@ def admin_data(personas: Personas) -> AdminData:
 @pytest.fixture
 def staff_client(personas: Personas) -> Client:
     client = Client()
-    client.force_login(personas.staff)
+    sign_in(client, personas.staff)
     return client

@@ -18,7 +18,7 @@ from channeldesk.notifications.models import OutboxMessage
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.models import TierAssignment
 from tests.admin.conftest import AdminData
-from tests.conftest import Personas
+from tests.conftest import Personas, sign_in
 from tests.domains import domain_modules
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory, order_with_lines
 
@@ -82,7 +82,7 @@ def test_partner_users_cannot_reach_the_admin(
     persona: str, path: str, admin_data: AdminData, personas: Personas
 ) -> None:
     client = Client()
-    client.force_login(personas.all()[persona])
+    sign_in(client, personas.all()[persona])
 
     response = client.get(path)
 
@@ -104,7 +104,7 @@ def test_partner_user_cannot_sign_in_to_the_admin(personas: Personas) -> None:
 
 def test_support_desk_cannot_add_a_partner(admin_data: AdminData, personas: Personas) -> None:
     client = Client()
-    client.force_login(personas.support)
+    sign_in(client, personas.support)
 
     response = client.post(
         "/admin/partners/partner/add/", {"partner_number": "S-1", "name": "Sneaky GmbH"}

@@ -6,12 +6,12 @@ from django.test import Client
 
 from channeldesk.core.models import UserPreference
 from tests.admin.conftest import AdminData
-from tests.conftest import Personas
+from tests.conftest import Personas, sign_in
 
 
 def _signed_in(user: object, **headers: str) -> Client:
     client = Client(headers=headers)
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

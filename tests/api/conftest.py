@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.api.world import World, build_world
-from tests.conftest import Personas
+from tests.conftest import Personas, sign_in
 
 
 @pytest.fixture
@@ -20,11 +20,11 @@ def world(personas: Personas) -> World:
 def client_as(world: World) -> Any:
     """A function that returns an API client signed in (by session) as the named persona."""
 
-    def sign_in(persona: str) -> APIClient:
+    def signed_in(persona: str) -> APIClient:
         client = APIClient()
         user = world.user(persona)
         if user is not None:
-            client.force_login(user)
+            sign_in(client, user)
         return client
 
-    return sign_in
+    return signed_in

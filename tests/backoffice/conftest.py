@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.conftest import Personas
+from tests.conftest import Personas, sign_in
 from tests.portal.world import PortalWorld, build_portal_world
 
 
@@ -27,10 +27,10 @@ def portal_world(personas: Personas) -> PortalWorld:
 def client_for(personas: Personas) -> Callable[[str], Client]:
     """A test client signed in as the named persona ("anonymous": not signed in)."""
 
-    def sign_in(persona: str) -> Client:
+    def signed_in(persona: str) -> Client:
         client = Client()
         if persona != "anonymous":
-            client.force_login(personas.all()[persona])
+            sign_in(client, personas.all()[persona])
         return client
 
-    return sign_in
+    return signed_in

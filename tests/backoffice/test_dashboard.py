@@ -16,6 +16,7 @@ from channeldesk.backoffice.models import ProgrammeRun, RunStatus
 from channeldesk.backoffice.runs import run_execute, run_start
 from channeldesk.tiers.models import PolicyStatus, TierPolicy
 from channeldesk.tiers.simulation import tiers_simulate
+from tests.conftest import sign_in
 from tests.portal.world import PortalWorld, migration_data_ensure
 from tests.tiers.conftest import buy
 
@@ -103,7 +104,7 @@ def test_a_run_in_the_background_reports_progress_until_done(personas: Any) -> N
     # Given a run started without INLINE: a thread does the work after the commit,
     migration_data_ensure()
     client = Client()
-    client.force_login(personas.staff)
+    sign_in(client, personas.staff)
     response = client.post(
         "/backoffice/runs/simulate/",
         {"policy": "default@1", "as_of": "2026-07-01"},

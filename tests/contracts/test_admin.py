@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from channeldesk.contracts.models import Customer, CustomerAssignment
-from tests.conftest import Personas
+from tests.conftest import Personas, sign_in
 from tests.contracts.factories import LONG_AGO, contract_of, customer_of
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ TODAY = timezone.localdate()
 @pytest.fixture
 def staff_client(personas: Personas) -> Client:
     client = Client()
-    client.force_login(personas.staff)
+    sign_in(client, personas.staff)
     return client
 
 

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from channeldesk.contracts.models import Contract, ContractStatus, CustomerSector
 from channeldesk.contracts.services import customer_partner_change
-from tests.conftest import Personas
+from tests.conftest import Personas, sign_in
 from tests.contracts.factories import (
     contract_of,
     contracts_state,
@@ -35,12 +35,12 @@ YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
 
 @pytest.fixture
 def client_for(personas: Personas) -> Callable[[str], APIClient]:
-    def sign_in(persona: str) -> APIClient:
+    def signed_in(persona: str) -> APIClient:
         client = APIClient()
-        client.force_login(personas.all()[persona])
+        sign_in(client, personas.all()[persona])
         return client
 
-    return sign_in
+    return signed_in
 
 
 @pytest.fixture

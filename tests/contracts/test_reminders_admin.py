@@ -9,7 +9,7 @@ from django.test import Client
 
 from channeldesk.contracts.models import Reminder, ReminderRule, ReminderStatus
 from channeldesk.contracts.reminders.planning import reminders_plan
-from tests.conftest import Personas
+from tests.conftest import Personas, sign_in
 from tests.contracts.reminders_world import PLAN_DAY, events, reminder_of, reminders_state, world
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff_client(personas: Personas) -> Client:
     client = Client()
-    client.force_login(personas.staff)
+    sign_in(client, personas.staff)
     return client
 
 

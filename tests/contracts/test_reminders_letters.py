@@ -27,7 +27,7 @@ from channeldesk.documents.letters import Contact, InformationBlock
 from channeldesk.documents.models import Document
 from channeldesk.documents.services import letter_store
 from channeldesk.notifications.models import OutboxMessage
-from tests.conftest import Personas
+from tests.conftest import Personas, sign_in
 from tests.contracts.reminders_world import (
     ADVANCE_DAY,
     LETTER_DAY,
@@ -108,7 +108,7 @@ def test_the_partners_copy_carries_the_archived_letter(media_root: Path) -> None
 def test_staff_open_the_letter_pdf_in_the_admin(media_root: Path, personas: Personas) -> None:
     letter_day()
     client = Client()
-    client.force_login(personas.staff)
+    sign_in(client, personas.staff)
     reminder = reminder_of("V-1", LETTER)
 
     response = client.get(f"/admin/contracts/reminder/{reminder.pk}/letter.pdf")

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from channeldesk.documents.models import Document
-from tests.conftest import Personas
+from tests.conftest import Personas, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def stored_document(key: str = "reminder:4711") -> Document:
 
 def client_of(user: object) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

@@ -5,7 +5,7 @@ from django.test import Client
 
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.notifications.services import AttachmentDraft
-from tests.conftest import Personas
+from tests.conftest import Personas, sign_in
 from tests.notifications.conftest import enqueue
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ CHANGELIST = "/admin/notifications/outboxmessage/"
 @pytest.fixture
 def staff_client(personas: Personas) -> Client:
     client = Client()
-    client.force_login(personas.staff)
+    sign_in(client, personas.staff)
     return client
 
 
@@ -102,7 +102,7 @@ def test_dismiss_without_a_reason_changes_nothing(staff_client: Client) -> None:
 def test_the_support_desk_can_look_but_not_release(personas: Personas) -> None:
     message = in_review("reminder:9:partner")
     client = Client()
-    client.force_login(personas.support)
+    sign_in(client, personas.support)
     before = snapshot()
 
     listing = client.get(CHANGELIST)

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from tests.conftest import Personas
+from tests.conftest import Personas, sign_in
 from tests.domains import domain_modules
 from tests.factories import UserFactory
 from tests.portal.page_table import PageCase
@@ -80,9 +80,9 @@ def _row_counts() -> dict[str, int]:
 def _client(persona: str, personas: Personas) -> Client:
     client = Client()
     if persona == "outsider":
-        client.force_login(UserFactory(username="olga"))
+        sign_in(client, UserFactory(username="olga"))
     elif persona != "anonymous":
-        client.force_login(personas.all()[persona])
+        sign_in(client, personas.all()[persona])
     return client
 
 

@@ -22,7 +22,7 @@ from channeldesk.tiers.services import TierError, tier_policy_publish
 from channeldesk.training.criteria import TRAINING_KIND
 from channeldesk.training.models import EnrollmentStatus
 from channeldesk.training.selectors import partners_blocked_by_training
-from tests.conftest import Personas
+from tests.conftest import Personas, sign_in
 from tests.factories import PartnerFactory
 from tests.tiers.conftest import buy, previous_tier
 from tests.training.conftest import (
@@ -229,7 +229,7 @@ def test_the_back_office_page_lists_them_per_course(
     blocked = gold_buyer(enterprise, partner_number="P-BLOCKED", start=period_start_before(today))
     record(blocked, course=SILVER_COURSE, session_date=today - dt.timedelta(days=30))
     client = Client()
-    client.force_login(personas.staff)
+    sign_in(client, personas.staff)
 
     response = client.get("/backoffice/training/", {"policy": default().reference})
 
@@ -237,5 +237,5 @@ def test_the_back_office_page_lists_them_per_course(
     text = response.content.decode()
     assert GOLD_COURSE in text
     assert "P-BLOCKED" in text
-    client.force_login(personas.partner_a_user)
+    sign_in(client, personas.partner_a_user)
     assert client.get("/backoffice/training/").status_code == 403

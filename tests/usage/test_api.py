@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from channeldesk.core.tokens import service_token_create
 from channeldesk.usage.models import Subscription, UsageEvent
 from channeldesk.usage.services import sender_grant
-from tests.conftest import Personas
+from tests.conftest import Personas, sign_in
 from tests.usage.worlds import october_statements
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.usage.urls")]
@@ -121,7 +121,7 @@ def test_partner_reads_its_statement_with_lines_csv_and_evidence(personas: Perso
     statements = october_statements(personas.partner_a, personas.partner_b)
     number = statements["A-1000"].number
     client = APIClient()
-    client.force_login(personas.partner_a_user)
+    sign_in(client, personas.partner_a_user)
 
     listing = client.get("/api/v1/usage/statements/").json()
     detail = client.get(f"/api/v1/usage/statements/{number}/").json()
@@ -147,7 +147,7 @@ def test_partner_reads_its_statement_with_lines_csv_and_evidence(personas: Perso
 def test_another_partners_statement_is_not_found(personas: Personas) -> None:
     statements = october_statements(personas.partner_a, personas.partner_b)
     client = APIClient()
-    client.force_login(personas.partner_b_user)
+    sign_in(client, personas.partner_b_user)
 
     response = client.get(f"/api/v1/usage/statements/{statements['A-1000'].number}/csv")
 
@@ -161,7 +161,7 @@ def test_statement_pdf_for_the_partner_and_for_a_customer(
     statements = october_statements(personas.partner_a, personas.partner_b)
     number = statements["A-1000"].number
     client = APIClient()
-    client.force_login(personas.partner_a_admin)
+    sign_in(client, personas.partner_a_admin)
 
     partner_pdf = client.get(f"/api/v1/usage/statements/{number}/pdf")
     customer_pdf = client.get(f"/api/v1/usage/statements/{number}/pdf?customer_number=K-UA")
