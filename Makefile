@@ -37,6 +37,7 @@ demo: $(VENV)/.installed-base
 
 test: $(VENV)/.installed-dev
 	scripts/system-packages
+	scripts/browser-deps
 	scripts/run-tests
 
 lint: $(VENV)/.installed-dev

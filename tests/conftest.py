@@ -6,14 +6,19 @@
 - support desk (vendor staff, read-only).
 """
 
-import datetime as dt
-import zoneinfo
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import time_machine
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY as AUTHENTICATION_METHODS_USER_SESSION_KEY,
+)
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from allauth.account.internal.userkit import user_id_to_str
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import translation
@@ -22,22 +27,7 @@ from rest_framework.test import APIClient
 from channeldesk.partners.models import MembershipRole, Partner
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory
 
-
-@pytest.fixture(autouse=True)
-def _fixed_clock(request: pytest.FixtureRequest) -> Iterator[None]:
-    """`@pytest.mark.today("2026-12-07")` freezes the clock for the test and its fixtures.
-
-    Autouse fixtures are set up before the ones a test names, so the worlds a test builds
-    relative to today see the fixed day too. The clock ticks on from 10:00 Berlin time.
-    """
-    marker = request.node.get_closest_marker("today")
-    if marker is None:
-        yield
-        return
-    day = dt.date.fromisoformat(marker.args[0])
-    instant = dt.datetime.combine(day, dt.time(10), tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
-    with time_machine.travel(instant, tick=True):
-        yield
+pytest_plugins = ["tests.clock", "tests.processes"]
 
 
 @pytest.fixture(autouse=True)
@@ -108,6 +98,22 @@ def sign_in(client: Any, user: Any) -> None:
     """Sign `user` in on a test client as the real login would leave the session.
 
     Every test signs people in through this one helper, so the session carries whatever the
-    login flow records (the second factor included), not just Django's bare `force_login`.
+    login flow records, not just Django's bare `force_login`: allauth's record of the steps
+    (`account_authentication_methods`: the password, then the TOTP code), which the
+    second-factor rule (`core.second_factor`) reads. Vendor staff must have TOTP, so a staff
+    login without it gets an authenticator first; a partner user gets the code step only when
+    it has TOTP already. tests/security/test_login.py checks the real flow leaves the same.
     """
     client.force_login(user)
+    records: list[dict[str, Any]] = [
+        {"method": "password", "at": time.time(), "username": user.get_username()}
+    ]
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None and user.is_staff:
+        authenticator = TOTP.activate(user, generate_totp_secret()).instance
+    if authenticator is not None:
+        records.append({"method": "mfa", "at": time.time(), "id": authenticator.pk, "type": "totp"})
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session[AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
+    session.save()

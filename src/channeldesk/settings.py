@@ -5,9 +5,20 @@ SQLite file under var/ (WAL journal, IMMEDIATE transactions so writers queue ins
 Production sets DATABASE_URL=postgres://..., SECRET_KEY, ALLOWED_HOSTS and EMAIL_URL.
 """
 
+import logging
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from channeldesk.core.environment import (
+    DEVELOPMENT_SECRET_KEY,
+    deployment_is_production,
+    secret_from_environment,
+    secret_key_refusal,
+)
+from channeldesk.core.private_files import private_directory_ensure
 
 env = environ.Env()
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -17,12 +28,21 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 _CHECKOUT = PACKAGE_DIR.parent.parent
 _DEFAULT_VAR = (_CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else Path.cwd()) / "var"
 VAR_DIR = Path(env.str("CHANNELDESK_VAR_DIR", default=str(_DEFAULT_VAR))).resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# The data directory is the process owner's alone (0700): the SQLite files, keys and documents.
+private_directory_ensure(VAR_DIR)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-embedded-key-set-SECRET_KEY-in-production")
+# Secrets may come from files: SECRET_KEY_FILE, DATABASE_URL_FILE, DATABASE_PASSWORD_FILE,
+# EMAIL_URL_FILE, CACHE_URL_FILE, HUEY_REDIS_URL_FILE, LICENSING_KEYCODE_KEYS_FILE,
+# LICENSING_SIGNING_KEY_FILE (docs/security-production.md, "Secrets").
+SECRET_KEY = secret_from_environment("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Production: DEBUG off and a host name beyond the loopback ones in ALLOWED_HOSTS. It gets the
+# TLS-only defaults below and refuses the development key; tests and `make demo` are embedded.
+PRODUCTION = deployment_is_production(debug=DEBUG, allowed_hosts=ALLOWED_HOSTS)
+if refusal := secret_key_refusal(secret_key=SECRET_KEY, production=PRODUCTION):
+    raise ImproperlyConfigured(refusal)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -32,8 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
     "channeldesk.core",
     "channeldesk.notifications",
@@ -60,6 +80,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Refusals under /api/ in the API's JSON error format, also those made before DRF.
+    "channeldesk.api.middleware.ApiErrorFormatMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -70,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Pages and downloads for a signed-in user or an API credential are never stored by caches.
+    "channeldesk.core.cache_control.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "channeldesk.urls"
@@ -93,7 +118,14 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------
 SQLITE_PATH = VAR_DIR / "channeldesk.sqlite3"
-DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{SQLITE_PATH}")}
+DATABASES = {
+    "default": env.db_url_config(
+        secret_from_environment("DATABASE_URL", default=f"sqlite:///{SQLITE_PATH}")
+    )
+}
+# The password may be kept apart from the URL (DATABASE_PASSWORD or DATABASE_PASSWORD_FILE).
+if _database_password := secret_from_environment("DATABASE_PASSWORD"):
+    DATABASES["default"]["PASSWORD"] = _database_password
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
@@ -107,9 +139,53 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache (issue 12) -------------------------------------------------------------------------
+# Throttles and rate limits (check-ins, sign-in, password reset) count here, so every worker
+# process must see the same counters: CACHE_URL=redis://host:6379/1 in production (Django's
+# Redis backend); embedded, a table in the database (created after migrate).
+CACHES = {
+    "default": env.cache_url_config(
+        secret_from_environment("CACHE_URL", default="dbcache://channeldesk_cache")
+    )
+}
+
+# --- HTTPS, cookies and headers (issue 12; docs/security-production.md) -----------------------
+# Production defaults to TLS only; each can be set off for a server behind something else.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
+# TLS ends at the reverse proxy: the header it sets to "https" (e.g. X-Forwarded-Proto). Set it
+# only when the proxy always sets or strips that header; a client could claim https otherwise.
+_proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Everything comes from our own origin: no inline script or style, no eval (htmx runs with
+# includeIndicatorStyles off, see channeldesk/base.html). Images may be data: URIs for the QR
+# code of the TOTP set-up.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="de")
 LANGUAGES = [("de", "Deutsch"), ("en", "English")]
+# English pages write dates day-first with 24-hour times (channeldesk/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["channeldesk.formats"]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
 USE_I18N = True
@@ -119,7 +195,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Letters and statements are readable by the process owner only (0600 in 0700 folders).
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
@@ -127,7 +207,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 # --- E-mail -----------------------------------------------------------------------------------
 # EMAIL_URL (smtp://user:pass@host:587, smtp+tls://..., consolemail://, filemail:///path,
 # memorymail://) becomes Django 6.1's MAILERS["default"].
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+_email = env.email_url_config(secret_from_environment("EMAIL_URL", default="consolemail://"))
 _email_options = {
     "host": _email.get("EMAIL_HOST"),
     "port": _email.get("EMAIL_PORT"),
@@ -150,8 +230,8 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ChannelDesk <channel@localhost>")
 
 # --- Auth -----------------------------------------------------------------------------------
-# Partner users and staff sign in through allauth (e-mail or user name + password, optional
-# TOTP); the admin keeps its own login page. See docs/portal.md.
+# Everyone signs in through allauth (e-mail or user name + password, then TOTP where set up;
+# vendor staff must have it); /admin/login/ sends people there. See docs/security-login.md.
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -159,24 +239,61 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+# A session counts as signed in only after the second factor (core.second_factor); the rule
+# runs right after the messages middleware, whatever else the list holds.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "channeldesk.core.middleware.SecondFactorMiddleware",
+)
+# Every password a person chooses (reset, invitation, change) passes these.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# A password-reset link works this many seconds and once (choosing the password spends it).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=2 * 3600)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # People: their session or a personal token (stored as a digest, shown once); other
+    # systems: a service token of one scope. See channeldesk.api.authentication.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "channeldesk.api.authentication.ServiceTokenAuthentication",
+        "channeldesk.api.authentication.ApiSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Every list: ?limit= (1..API_MAX_PAGE_SIZE, default PAGE_SIZE) and ?offset=; out of range 400.
+    "DEFAULT_PAGINATION_CLASS": "channeldesk.api.pagination.ApiPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "channeldesk.api.errors.exception_handler",
 }
+# The most rows one page of an API list holds (?limit=).
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=1000)
+# Request bodies: DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MiB) holds for every endpoint except
+# the ingest endpoints (heartbeats, usage events, imports), which read their body themselves up
+# to this many bytes; larger answers 413.
+API_INGEST_MAX_BODY_BYTES = env.int("API_INGEST_MAX_BODY_BYTES", default=64 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "ChannelDesk API",
     "DESCRIPTION": "Partners, tiers, orders and imports of the ChannelDesk channel system.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs page need a login; each caller sees only the operations it may
+    # call (channeldesk.api.schema). Swagger UI's files are served from the project.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "channeldesk.api.schema.document_error_answers",
+    ],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "PartnerStatusEnum": "channeldesk.partners.models.PartnerStatus",
         "ProductKindEnum": "channeldesk.catalog.models.ProductKind",
@@ -186,7 +303,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Jobs -------------------------------------------------------------------------------------
 # Embedded: a SQLite file beside the data. HUEY_REDIS_URL scales out to Redis.
-HUEY_REDIS_URL = env.str("HUEY_REDIS_URL", default="")
+HUEY_REDIS_URL = secret_from_environment("HUEY_REDIS_URL")
 if HUEY_REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
@@ -204,12 +321,33 @@ else:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 
+
 # --- Logging ----------------------------------------------------------------------------------
+def _refusal_without_traceback(record: logging.LogRecord) -> bool:
+    """403 and 404 are ordinary answers: logged as their one line ("Not Found: /x"), without
+    the traceback of the PermissionDenied or Http404 behind them."""
+    if getattr(record, "status_code", None) in (403, 404):
+        record.exc_info = None
+        record.exc_text = None
+    return True
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "refusal_without_traceback": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": _refusal_without_traceback,
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["refusal_without_traceback"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # The job worker (`run_huey`) adds a handler of its own to a "huey" logger without one;
+    # with this one its lines are written once, not again through the root logger.
+    "loggers": {"huey": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 
 
@@ -229,12 +367,12 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
 # codes are issued under; LICENSING_KEYCODE_RETIRED_KEY_IDS: ids whose codes are refused.
 # LICENSING_SIGNING_KEY: the Ed25519 private key (base64 of the 32-byte seed) with its id.
 # Unset, both come from LICENSING_KEY_FILE, created on first use (dev, tests, demo, one host).
-LICENSING_KEYCODE_KEYS = env.str("LICENSING_KEYCODE_KEYS", default="")
+LICENSING_KEYCODE_KEYS = secret_from_environment("LICENSING_KEYCODE_KEYS")
 LICENSING_KEYCODE_KEY_ID = env.int("LICENSING_KEYCODE_KEY_ID", default=1)
 LICENSING_KEYCODE_RETIRED_KEY_IDS = env.list(
     "LICENSING_KEYCODE_RETIRED_KEY_IDS", cast=int, default=[]
 )
-LICENSING_SIGNING_KEY = env.str("LICENSING_SIGNING_KEY", default="")
+LICENSING_SIGNING_KEY = secret_from_environment("LICENSING_SIGNING_KEY")
 LICENSING_SIGNING_KEY_ID = env.str("LICENSING_SIGNING_KEY_ID", default="ed25519-1")
 LICENSING_KEY_FILE = Path(
     env.str("LICENSING_KEY_FILE", default=str(VAR_DIR / "licensing-keys.json"))
@@ -272,6 +410,12 @@ LICENSING_DIGEST_TO = env.list("LICENSING_DIGEST_TO", default=[])
 TRAINING_GRACE_DAYS = env.int("TRAINING_GRACE_DAYS", default=90)
 # A partner is told this many days before a completion of its people expires.
 TRAINING_EXPIRY_NOTICE_DAYS = env.int("TRAINING_EXPIRY_NOTICE_DAYS", default=60)
+# The training company that runs the courses, and where partners book them (the portal's
+# training panel names and links them; an empty URL shows no booking link).
+TRAINING_COMPANY_NAME = env.str("TRAINING_COMPANY_NAME", default="NordIT Akademie GmbH")
+TRAINING_BOOKING_URL = env.str(
+    "TRAINING_BOOKING_URL", default="https://akademie.nordit.example/partnerschulungen"
+)
 # Tier-change notices go out this many days before the change takes effect (at once when the
 # change is recorded later than that).
 TIER_NOTICE_DAYS_BEFORE = env.int("TIER_NOTICE_DAYS_BEFORE", default=30)
@@ -295,13 +439,27 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ChannelDesk] "
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# Nobody learns from the reset form whether an address has a login, and an unknown address
+# gets no e-mail at all.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# allauth's throttles count in Django's default cache (CACHES: shared by every worker), per
+# client address: behind N reverse proxies that append to X-Forwarded-For, set N here, or
+# every visitor counts as the proxy's address (docs/security-login.md).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_RATE_LIMITS = {
-    # Wrong passwords: 10 a minute from one address, 5 in 5 minutes against one login.
+    # Wrong passwords: 10 a minute from one address; 5 in 5 minutes against one login from
+    # one address (portal.adapters: the owner elsewhere is not locked out).
     "login_failed": env.str("ACCOUNT_LOGIN_FAILED_LIMIT", default="10/m/ip,5/5m/key"),
     "reset_password": "20/m/ip,5/m/key",
+    # Colleague invitations (portal): 20 an hour per partner admin, 3 an hour to one address.
+    "portal_invitation": "20/h/user,3/h/key",
 }
+MFA_ADAPTER = "channeldesk.portal.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "ChannelDesk"
+# A partner admin's invitation link works this many seconds, once (portal.accounts).
+PORTAL_INVITATION_TIMEOUT = env.int("PORTAL_INVITATION_TIMEOUT", default=3 * 24 * 3600)
 # Back office: simulation and calibration runs go to a background thread of the web process;
 # INLINE runs them in the request (tests, single-threaded servers). A run unfinished after the
 # timeout is taken to be lost with its process.

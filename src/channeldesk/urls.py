@@ -1,15 +1,25 @@
-"""Top-level URLs: the admin, the API, sign-in (allauth), the portal and the back office."""
+"""Top-level URLs: the admin, the API, sign-in (allauth), the portal and the back office.
+
+There is one sign-in for everyone, allauth's: `/admin/login/` sends people there (keeping
+`next`), so the admin is never reached with the password alone (core.second_factor).
+"""
 
 from django.contrib import admin
 from django.urls import include, path
 
+from channeldesk.core.second_factor import ActivateTOTPView, admin_login_redirect
 from channeldesk.core.views import set_language
+from channeldesk.portal.views.colleagues import invitation_accept
 from channeldesk.portal.views.home import site_root
 
 urlpatterns = [
     path("", site_root, name="site-root"),
+    path("admin/login/", admin_login_redirect, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("channeldesk.api.urls")),
+    # allauth's TOTP setup, which also records the proved factor in the session.
+    path("accounts/2fa/totp/activate/", ActivateTOTPView.as_view(), name="mfa_activate_totp"),
+    path("accounts/invitation/<str:token>/", invitation_accept, name="account_invitation_accept"),
     path("accounts/", include("allauth.urls")),
     path("portal/", include("channeldesk.portal.urls")),
     path("backoffice/", include("channeldesk.backoffice.urls")),

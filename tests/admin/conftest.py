@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from channeldesk.catalog.models import Order
 from channeldesk.contracts.reminders.planning import reminders_plan
 from channeldesk.core.models import TokenScope, UserPreference
+from channeldesk.core.roles import CHANNEL_MANAGER
 from channeldesk.core.tokens import service_token_create
 from channeldesk.notifications.services import outbox_enqueue
 from channeldesk.partners.models import Contact
@@ -20,7 +22,7 @@ from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierOverr
 from tests.conftest import Personas, sign_in
 from tests.contracts.factories import contract_of, customer_of
 from tests.domains import domain_modules
-from tests.factories import ProductFactory, order_with_lines
+from tests.factories import ProductFactory, UserFactory, order_with_lines
 
 
 @dataclass
@@ -34,6 +36,11 @@ class AdminData:
 @pytest.fixture
 def admin_data(personas: Personas) -> AdminData:
     """At least one row in every table the admin shows (the policies come from the migrations)."""
+    return admin_data_build(personas)
+
+
+def admin_data_build(personas: Personas) -> AdminData:
+    """The rows of `admin_data`, for suites outside tests/admin (tests/security)."""
     partner = personas.partner_a
     Contact.objects.create(partner=partner, name="Anna Alpha", role="sales")
     product = ProductFactory(sku="ENT-100")
@@ -56,7 +63,6 @@ def admin_data(personas: Personas) -> AdminData:
         created_by=personas.staff,
     )
     UserPreference.objects.create(user=personas.partner_a_user, language="en")
-    Token.objects.create(user=personas.partner_b_user)
     service_token_create(name="IT-Schulung GmbH", scope=TokenScope.TRAINING)
     customer = customer_of(partner, customer_number="K-1")
     contract_of(customer, contract_number="V-1")
@@ -73,6 +79,27 @@ def admin_data(personas: Personas) -> AdminData:
         published_policy=published,
         draft_policy=TierPolicy.objects.get(code="default"),
     )
+
+
+def channel_manager_create(username: str = "manager") -> Any:
+    """Vendor staff in the "channel manager" group, not a superuser (core/roles.py)."""
+    manager = UserFactory(username=username, is_staff=True)
+    manager.groups.add(Group.objects.get(name=CHANNEL_MANAGER))
+    return manager
+
+
+@pytest.fixture
+def manager_client(personas: Personas) -> Client:
+    client = Client()
+    sign_in(client, channel_manager_create())
+    return client
+
+
+@pytest.fixture
+def support_client(personas: Personas) -> Client:
+    client = Client()
+    sign_in(client, personas.support)
+    return client
 
 
 @pytest.fixture

@@ -193,8 +193,8 @@ CUSTOMER_MOVED_TO_B = answers(
 
 
 ACCESS_TABLE: dict[str, list[Case]] = {
-    "api-schema": [Case("the OpenAPI schema is public", EVERYONE)],
-    "api-docs": [Case("the API docs are public", EVERYONE)],
+    "api-schema": [Case("the OpenAPI schema needs a login", SIGNED_IN)],
+    "api-docs": [Case("the API docs send a visitor to sign in", answers(200, anonymous=302))],
     "partner-list": [
         Case("list", PARTNER_USERS_AND_STAFF),
         Case("filtered list", PARTNER_USERS_AND_STAFF, query={"status": "suspended"}),

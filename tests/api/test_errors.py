@@ -41,16 +41,16 @@ def test_anonymous_call_answers_401_with_a_token_challenge(
         "message": "Authentication credentials were not provided.",
         "details": [],
     }
-    assert response["WWW-Authenticate"] == "Token"
+    assert response["WWW-Authenticate"] == "Bearer"
 
 
 def test_unknown_token_answers_401(world: World) -> None:
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    client.credentials(HTTP_AUTHORIZATION="Bearer cdk_000000000000_not-a-real-token")
 
     assert _error(client.get("/api/v1/partners/"), 401) == {
         "code": "authentication_failed",
-        "message": "Invalid token.",
+        "message": "Unknown, revoked or expired token.",
         "details": [],
     }
 

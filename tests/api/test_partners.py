@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from channeldesk.core.models import TokenScope
+from channeldesk.core.tokens import service_token_create
 from tests.api.world import World
 from tests.factories import PartnerFactory, UserFactory
 
@@ -144,22 +145,24 @@ def test_contact_fields(world: World, client_as: Callable[[str], APIClient]) -> 
     ]
 
 
-def test_token_authentication_scopes_like_a_session(world: World) -> None:
-    token = Token.objects.create(user=world.personas.partner_b_user)
+def test_personal_token_scopes_like_a_session(world: World) -> None:
+    issued = service_token_create(
+        name="script", scope=TokenScope.PERSONAL, user=world.personas.partner_b_user
+    )
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
 
     assert _partner_numbers(client.get("/api/v1/partners/")) == ["B-2000"]
     assert client.get("/api/v1/partners/A-1000/").status_code == 404
 
 
-def test_token_of_a_deactivated_user_is_refused(world: World) -> None:
+def test_personal_token_of_a_deactivated_user_is_refused(world: World) -> None:
     user = world.personas.partner_a_user
-    token = Token.objects.create(user=user)
+    issued = service_token_create(name="script", scope=TokenScope.PERSONAL, user=user)
     user.is_active = False
     user.save()
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
 
     response = client.get("/api/v1/partners/")
 

@@ -10,12 +10,22 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 
 from channeldesk.backoffice.models import ProgrammeRun, RunStatus
 from channeldesk.backoffice.runs import run_execute, run_start
-from channeldesk.tiers.models import PolicyStatus, TierPolicy
+from channeldesk.partners.models import Contact
+from channeldesk.tiers.hotlines import caller_numbers_refresh
+from channeldesk.tiers.models import (
+    NoticeStatus,
+    PolicyStatus,
+    TierAssignment,
+    TierNotice,
+    TierPolicy,
+)
 from channeldesk.tiers.simulation import tiers_simulate
+from tests.clock import instant_of
 from tests.conftest import sign_in
 from tests.portal.world import PortalWorld, migration_data_ensure
 from tests.tiers.conftest import buy
@@ -166,7 +176,10 @@ def test_staff_open_the_draft_for_feedback_and_publish_it(
     portal_world.draft.refresh_from_db()
     assert portal_world.draft.is_open_for_feedback
 
-    client.post("/backoffice/publish/", {"policy": "default@1", "effective_from": "2027-01-01"})
+    client.post(
+        "/backoffice/publish/",
+        {"policy": "default@1", "effective_from": "2027-01-01", "confirm": "on"},
+    )
     portal_world.draft.refresh_from_db()
     assert portal_world.draft.status == PolicyStatus.PUBLISHED
     assert not portal_world.draft.is_open_for_feedback
@@ -176,7 +189,10 @@ def test_publishing_before_a_scheduled_policy_is_refused_and_changes_nothing(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
     client = client_for("staff")
-    client.post("/backoffice/publish/", {"policy": "default@1", "effective_from": "2027-01-01"})
+    client.post(
+        "/backoffice/publish/",
+        {"policy": "default@1", "effective_from": "2027-01-01", "confirm": "on"},
+    )
     later = TierPolicy.objects.get(code="default")
     # A second draft to publish earlier than the one scheduled.
     from channeldesk.tiers.services import tier_policy_draft_from
@@ -185,7 +201,7 @@ def test_publishing_before_a_scheduled_policy_is_refused_and_changes_nothing(
 
     response = client.post(
         "/backoffice/publish/",
-        {"policy": draft.reference, "effective_from": "2026-12-01"},
+        {"policy": draft.reference, "effective_from": "2026-12-01", "confirm": "on"},
         follow=True,
     )
 
@@ -205,3 +221,221 @@ def test_dashboard_costs_a_bounded_number_of_queries(
 
     with django_assert_max_num_queries(25):
         assert client.get("/backoffice/").status_code == 200
+
+
+# --- The programme cycle from the dashboard (issue 13) ----------------------------------------
+
+
+def _german(client: Client) -> Client:
+    client.cookies["django_language"] = "de"
+    return client
+
+
+def _publish(client: Client, *, effective_from: str = "2027-01-01") -> None:
+    client.post(
+        "/backoffice/publish/",
+        {"policy": "default@1", "effective_from": effective_from, "confirm": "on"},
+    )
+
+
+@pytest.mark.today("2026-12-07")
+def test_date_inputs_carry_iso_values_in_german(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    # Given a channel manager reading the dashboard in German,
+    client = _german(client_for("staff"))
+
+    # when the page is rendered,
+    text = client.get("/backoffice/").content.decode()
+
+    # then the date a browser's date input keeps is ISO, not "07.12.2026".
+    assert 'type="date" name="as_of" value="2026-12-07"' in text
+    assert "07.12.2026" not in text
+
+
+def test_a_refused_htmx_run_answers_with_its_errors_and_starts_nothing(
+    portal_world: PortalWorld, client_for: Callable[[str], Client], inline_runs: None
+) -> None:
+    # Given a German simulation request with a date the form cannot read,
+    client = _german(client_for("staff"))
+
+    # when htmx posts it,
+    response = client.post(
+        "/backoffice/runs/simulate/",
+        {"policy": "default@1", "as_of": "nonsense"},
+        headers={"HX-Request": "true"},
+    )
+
+    # then the panel gets the error in words (htmx swaps only a 2xx answer), and no run starts.
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="run-refused"' in text
+    assert "Stichtag" in text or "As of" in text
+    assert ProgrammeRun.objects.count() == 0
+
+
+def test_a_refused_run_without_htmx_shows_the_dashboard_with_its_errors(
+    portal_world: PortalWorld, client_for: Callable[[str], Client], inline_runs: None
+) -> None:
+    client = client_for("staff")
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        "/backoffice/runs/calibrate/",
+        {"policy": "default@1", "as_of": "2026-07-01", "gold_min": "9", "gold_max": "1"},
+    )
+
+    assert response.status_code == 400
+    assert "The gold target must not end below its start." in response.content.decode()
+    assert ProgrammeRun.objects.count() == 0
+
+
+@pytest.mark.today("2026-12-07")
+def test_a_simulation_of_the_running_period_is_labelled_partial(
+    portal_world: PortalWorld, client_for: Callable[[str], Client], inline_runs: None
+) -> None:
+    # Given a simulation of the draft as of its effective date, while that period still runs,
+    client = _german(client_for("staff"))
+    client.post("/backoffice/runs/simulate/", {"policy": "default@1", "as_of": "2027-01-01"})
+
+    # when the dashboard shows it,
+    text = client.get("/backoffice/?policy=default@1").content.decode()
+
+    # then it says it previews the running period, in words.
+    assert 'data-testid="partial-period"' in text
+    assert "1. Juli – 31. Dezember 2026" in text
+
+
+@pytest.mark.today("2026-12-07")
+def test_publishing_asks_for_confirmation_and_changes_nothing_until_confirmed(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    client = _german(client_for("staff"))
+
+    # When the channel manager asks to publish, a confirmation page names the date,
+    page = client.get(
+        "/backoffice/publish/confirm/", {"policy": "default@1", "effective_from": "2027-01-01"}
+    )
+    assert page.status_code == 200
+    assert "1. Januar 2027" in page.content.decode()
+    assert 'name="confirm"' in page.content.decode()
+    # and publishing without ticking the box is refused with the page again,
+    refused = client.post(
+        "/backoffice/publish/", {"policy": "default@1", "effective_from": "2027-01-01"}
+    )
+
+    # then nothing is published and the feedback round stays open.
+    assert refused.status_code == 400
+    portal_world.draft.refresh_from_db()
+    assert portal_world.draft.status == PolicyStatus.DRAFT
+    assert portal_world.draft.is_open_for_feedback
+
+
+@pytest.mark.today("2026-12-07")
+def test_after_publishing_the_dashboard_shows_the_programme_with_its_effective_date(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    # Given a draft published to take effect on 1 January 2027,
+    client = _german(client_for("staff"))
+    _publish(client)
+
+    # when the dashboard is opened, and the programme's link followed,
+    home = client.get("/backoffice/").content.decode()
+    opened = client.get("/backoffice/", {"policy": "default@1"})
+
+    # then it shows the published programme and when it takes effect, and the link opens it.
+    assert "tritt am 1. Januar 2027 in Kraft" in home or "1. Januar 2027" in home
+    assert "?policy=default@1" in home
+    assert opened.status_code == 200
+    assert 'id="published-policy"' in opened.content.decode()
+    portal_world.draft.refresh_from_db()
+    assert not portal_world.draft.is_open_for_feedback
+
+
+@pytest.mark.today("2026-12-07")
+def test_applying_before_the_evaluation_period_ended_is_refused_with_the_date(
+    portal_world: PortalWorld, client_for: Callable[[str], Client], inline_runs: None
+) -> None:
+    # Given a policy published for 1 January 2027, on 7 December 2026,
+    client = _german(client_for("staff"))
+    _publish(client)
+    assignments = TierAssignment.objects.count()
+
+    # when the channel manager applies it,
+    response = client.post(
+        "/backoffice/runs/apply/", {"policy": "default@1"}, headers={"HX-Request": "true"}
+    )
+
+    # then the refusal names the day it can run, in words, and nothing is recorded.
+    text = response.content.decode()
+    assert "1. Januar 2027" in text
+    assert "1. Juli – 31. Dezember 2026" in text
+    assert ProgrammeRun.objects.count() == 0
+    assert TierAssignment.objects.count() == assignments
+
+
+def test_apply_and_notices_run_from_the_dashboard_on_the_effective_date(
+    portal_world: PortalWorld, client_for: Callable[[str], Client], inline_runs: None
+) -> None:
+    # Given partner A ordering like a Gold partner in the second half of 2026, and the draft
+    # published on 7 December for 1 January 2027,
+    with time_machine.travel(instant_of("2026-12-07"), tick=True):
+        buy(
+            portal_world.personas.partner_a,
+            portal_world.product,
+            times=6,
+            amount=Decimal("20000"),
+            start=dt.date(2026, 7, 10),
+        )
+        client = client_for("staff")
+        _publish(client)
+
+    with time_machine.travel(instant_of("2027-01-01"), tick=True):
+        # when the channel manager (signed in again: sessions end) applies it that day,
+        client = client_for("staff")
+        applied = client.post(
+            "/backoffice/runs/apply/", {"policy": "default@1"}, headers={"HX-Request": "true"}
+        )
+        # and sends the notices it planned,
+        due = TierNotice.objects.filter(status=NoticeStatus.PLANNED).count()
+        sent = client.post(
+            "/backoffice/runs/notices/", {"policy": "default@1"}, headers={"HX-Request": "true"}
+        )
+
+    # then every partner has its tier under the policy from that day,
+    apply_run = ProgrammeRun.objects.get(kind="apply")
+    assert apply_run.status == RunStatus.DONE, apply_run.error
+    assert 'data-testid="applied"' in applied.content.decode()
+    assert set(
+        TierAssignment.objects.filter(valid_to__isnull=True).values_list(
+            "tier__policy__code", "valid_from"
+        )
+    ) == {("default", dt.date(2027, 1, 1))}
+    # and the notice run sent every due notice, counting them on the run.
+    notice_run = ProgrammeRun.objects.get(kind="notices")
+    assert due >= 1
+    assert notice_run.status == RunStatus.DONE
+    assert notice_run.progress == 100
+    assert notice_run.result["sent"] == due == notice_run.result["due"]
+    assert TierNotice.objects.filter(status=NoticeStatus.PLANNED).count() == 0
+    assert 'data-testid="notices-sent"' in sent.content.decode()
+
+
+def test_the_support_desk_lands_on_its_search_and_finds_a_partner_by_phone(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    # Given partner B's contact with a Munich number,
+    partner_b = portal_world.personas.partner_b
+    Contact.objects.create(partner=partner_b, name="Bernd Beta", phone="089 / 1234 5678")
+    caller_numbers_refresh()
+    client = client_for("support")
+
+    # when the support desk signs in (landing on the site root) and types the number as the
+    # phone's display shows it,
+    landing = client.get("/", follow=True)
+    found = client.get("/backoffice/support/", {"q": "+49 89 12345678"})
+
+    # then it lands on its own page, and the one match opens the partner's page.
+    assert landing.redirect_chain == [("/backoffice/support/", 302)]
+    assert 'id="support-search"' in landing.content.decode()
+    assert client.get("/backoffice/")["Location"] == "/backoffice/support/"
+    assert found["Location"] == f"/backoffice/partners/{partner_b.partner_number}/"

@@ -42,7 +42,9 @@ def test_partner_page_shows_master_data_tier_history_customers_and_feedback(
 
     assert "Alpha Systemhaus GmbH" in text
     assert "Silver Partner" in text
-    assert "previous@1" in text
+    # The programme by its name, never its code and version.
+    assert "Previous partner programme (Gold / Silver)" in text
+    assert "previous@1" not in text
     assert "Anton Maschinenbau AG" in text
     assert "V-A-SOON" in text
     assert "Four orders are many." in text
@@ -55,9 +57,10 @@ def test_support_desk_looks_partners_up_but_cannot_act(
     client = client_for("support")
 
     assert "A-1000" in client.get("/backoffice/partners/", {"q": "alpha"}).content.decode()
-    assert client.get("/backoffice/").status_code == 403
+    assert client.get("/backoffice/")["Location"] == "/backoffice/support/"
     response = client.post(
-        "/backoffice/publish/", {"policy": "default@1", "effective_from": "2027-01-01"}
+        "/backoffice/publish/",
+        {"policy": "default@1", "effective_from": "2027-01-01", "confirm": "on"},
     )
     assert response.status_code == 403
     portal_world.draft.refresh_from_db()
@@ -204,11 +207,14 @@ def test_feedback_list_shows_what_partners_said(
         projected_tier="authorized",
     )
 
-    text = client_for("staff").get("/backoffice/feedback/").content.decode()
+    client = client_for("staff")
+    client.cookies["django_language"] = "en"
+
+    text = client.get("/backoffice/feedback/").content.decode()
 
     assert "B-2000" in text
     assert "We lose Gold." in text
-    assert "gold → authorized" in text
+    assert "Gold Partner → Authorised Partner" in text
 
 
 def test_compliance_page_shows_the_under_licensed_contracts(

@@ -3,6 +3,7 @@ staff run a simulation and see the chart. Screenshots of the main pages go to va
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from channeldesk.backoffice.models import ProgrammeRun, RunStatus
 from channeldesk.feedback.models import PolicyFeedback
 from tests.conftest import Personas
 from tests.portal.world import PDF, PortalWorld, build_portal_world, migration_data_ensure
+from tests.security.flows import give_totp, totp_code
 from tests.usage.worlds import october_statements
 
 PASSWORD = "correct horse battery staple"  # what tests.factories.UserFactory sets
@@ -28,12 +30,17 @@ def browser_world(personas: Personas) -> PortalWorld:
     return build_portal_world(personas)
 
 
-def sign_in(page: Page, base: str, email: str) -> None:
+def sign_in(page: Page, base: str, email: str, *, totp_secret: str = "") -> None:
+    """Password, then (for a login with an authenticator app) the current TOTP code."""
     page.goto(f"{base}/")
     expect(page).to_have_url(f"{base}/accounts/login/?next=/")
     page.fill("#id_login", email)
     page.fill("#id_password", PASSWORD)
     page.locator("main form button[type=submit]").first.click()
+    if totp_secret:
+        expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
+        page.fill("#id_code", totp_code(totp_secret))
+        page.locator("main form button[type=submit]").first.click()
 
 
 def test_partner_sees_tier_opens_a_customer_downloads_the_letter_and_gives_feedback(
@@ -131,7 +138,9 @@ def test_staff_run_a_simulation_from_the_dashboard_and_see_the_chart(
     settings.BACKOFFICE_RUNS_INLINE = False
     base = live_server.url
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
-    sign_in(page, base, "staff@example.com")
+    # Vendor staff sign in with their second factor.
+    secret = give_totp(browser_world.personas.staff)
+    sign_in(page, base, "staff@example.com", totp_secret=secret)
     expect(page).to_have_url(f"{base}/backoffice/")
 
     page.fill("#id_as_of", "2026-07-01")

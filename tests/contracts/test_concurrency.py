@@ -15,7 +15,7 @@ from tests.factories import PartnerFactory
 
 
 @pytest.mark.postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_simultaneous_renewals_create_one_follow_up() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has one writer at a time; the race needs PostgreSQL")

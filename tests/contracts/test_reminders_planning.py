@@ -149,6 +149,8 @@ def test_only_the_reminder_after_the_end_is_planned_for_an_expired_contract() ->
     assert rows() == [("V-1", AFTER, dt.date(2026, 9, 30), 1, dt.date(2026, 10, 1), "planned")]
 
 
+# The contract services compare with today: the world's planning day.
+@pytest.mark.today(PLAN_DAY.isoformat())
 def test_renewing_cancels_the_planned_reminders_in_the_same_transaction() -> None:
     contract = world().contract
     reminders_plan(today=PLAN_DAY)

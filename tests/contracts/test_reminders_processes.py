@@ -36,7 +36,7 @@ from tests.notifications.sink import SmtpSink
 from tests.notifications.test_processes import database_url, other_connections, stop, wait_for
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.postgres_only,
     pytest.mark.slow,
 ]

@@ -29,7 +29,7 @@ NBSP = "\u00a0"
 # The support hotlines of the default tiers (tiers migrations), as the partner dials them.
 SILVER_HOTLINE_EN = (
     "Your partner hotline answers your questions about the renewal on +49 30 12345620 "
-    "(Mon–Fri 8 am–6 pm)."
+    "(Mon–Fri 08:00–18:00)."
 )
 # A partner without a tier is given the entry tier's line of the policy in force (silver).
 ENTRY_HOTLINE_EN = SILVER_HOTLINE_EN

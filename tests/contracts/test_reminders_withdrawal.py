@@ -25,7 +25,9 @@ from channeldesk.notifications.services import outbox_enqueue
 from tests.contracts.reminders_world import ADVANCE_DAY, PLAN_DAY, at, events, reminder_of, world
 from tests.notifications.backends import HookBackend
 
-pytestmark = pytest.mark.django_db
+# The world's contract ends on 31 December 2026 and its -60 e-mail goes out on ADVANCE_DAY; the
+# contract services compare with today, so the tests run on that day.
+pytestmark = [pytest.mark.django_db, pytest.mark.today(ADVANCE_DAY.isoformat())]
 
 ADVANCE = "partner_advance_notice"
 

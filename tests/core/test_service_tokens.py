@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
@@ -19,6 +20,7 @@ from channeldesk.core.tokens import (
     service_token_create,
     service_token_revoke,
 )
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +92,34 @@ def test_cli_creates_lists_and_revokes() -> None:
     assert token.key_id in listing.getvalue()
     call_command("tokens", "revoke", token.key_id, stdout=io.StringIO())
     assert service_token_authenticate(raw=secret) is None
+
+
+@pytest.mark.parametrize(
+    ("scope", "with_user"), [(TokenScope.PERSONAL, False), (TokenScope.USAGE, True)]
+)
+def test_the_database_keeps_users_to_personal_tokens(scope: TokenScope, with_user: bool) -> None:
+    user = UserFactory(username="alice") if with_user else None
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ServiceToken.objects.create(name="x", scope=scope, key_id="abc", digest="0" * 64, user=user)
+
+    assert ServiceToken.objects.count() == 0
+
+
+def test_a_personal_token_authenticates_its_user() -> None:
+    user = UserFactory(username="alice")
+    issued = service_token_create(name="script", scope=TokenScope.PERSONAL, user=user)
+
+    authenticated, token = ServiceTokenAuthentication().authenticate(  # type: ignore[misc]
+        _request(f"Bearer {issued.secret}")
+    )
+
+    assert (authenticated, token) == (user, issued.token)
+    assert not HasServiceScope.for_scope(TokenScope.USAGE)().has_permission(
+        _authenticated(_request(f"Bearer {issued.secret}"), token), None
+    )
+
+
+def _authenticated(request: Request, token: ServiceToken) -> Request:
+    request.auth = token
+    return request

@@ -81,3 +81,38 @@ def test_serve_fails_loudly_when_the_worker_dies(monkeypatch: pytest.MonkeyPatch
 
 def test_gunicorn_is_found_in_this_environment() -> None:
     assert serve.gunicorn_available()
+
+
+def test_the_worker_writes_each_log_line_once() -> None:
+    """`run_huey` adds its own handler only to a "huey" logger without one; the one configured
+    does not pass its lines on to the root logger's handler as well."""
+    import logging
+
+    huey = logging.getLogger("huey")
+
+    assert huey.handlers
+    assert huey.propagate is False
+
+
+@pytest.mark.parametrize(("status", "traceback"), [(403, False), (404, False), (500, True)])
+def test_refusals_are_logged_without_a_traceback(status: int, traceback: bool) -> None:
+    import logging
+
+    from django.core.exceptions import PermissionDenied
+    from django.http import HttpResponse
+    from django.utils.log import log_response
+
+    records: list[logging.LogRecord] = []
+    console = logging.getLogger().handlers[0]
+    original_emit = console.emit
+    console.emit = records.append  # type: ignore[method-assign]
+    try:
+        try:
+            raise PermissionDenied("no")
+        except PermissionDenied as error:
+            log_response("Refused: %s", "/x", response=HttpResponse(status=status), exception=error)
+    finally:
+        console.emit = original_emit  # type: ignore[method-assign]
+
+    assert [record.getMessage() for record in records] == ["Refused: /x"]
+    assert (records[0].exc_info is not None) is traceback

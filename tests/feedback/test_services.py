@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from channeldesk.feedback.models import PolicyFeedback
 from channeldesk.feedback.selectors import (
+    feedback_on_programme,
     feedback_projection,
     feedback_summary,
     policy_open_for_feedback,
@@ -121,3 +122,21 @@ def test_projection_evaluates_the_partner_under_the_draft(personas: Personas) ->
 
     assert projection.tier_code == "authorized"
     assert {reason.tier for reason in projection.decision.reasons} == {"gold", "silver"}
+
+
+def test_feedback_on_the_programme_is_the_versions_own_else_the_latest_earlier_one(
+    personas: Personas,
+) -> None:
+    # Given feedback on version 1, then the round moved on to version 2 and version 3,
+    first = policy_feedback_open(policy=_draft())
+    on_first = _give(personas, first, stance="concerns")
+    second = policy_feedback_open(policy=tier_policy_draft_from(policy=first))
+    on_second = _give(personas, second, stance="agree")
+    third = policy_feedback_open(policy=tier_policy_draft_from(policy=second))
+
+    # then each version answers with its own feedback, a later one with the latest before it,
+    assert feedback_on_programme(policy=first, partner=personas.partner_a) == on_first
+    assert feedback_on_programme(policy=second, partner=personas.partner_a) == on_second
+    assert feedback_on_programme(policy=third, partner=personas.partner_a) == on_second
+    # and another partner's feedback is never taken for it.
+    assert feedback_on_programme(policy=third, partner=personas.partner_b) is None

@@ -226,7 +226,8 @@ def test_the_schema_documents_the_import_endpoints(staff_client: APIClient) -> N
         assert operation["operationId"] == f"imports_{kind}"
         assert set(operation["requestBody"]["content"]) == {"multipart/form-data", "text/csv"}
         assert [parameter["name"] for parameter in operation["parameters"]] == ["dry_run"]
-        assert set(operation["responses"]) == {"200", "400", "401", "403"}
+        # 413: a body over the upload limit (the API answers it in its error format).
+        assert set(operation["responses"]) == {"200", "400", "401", "403", "413"}
     assert "vat_id" in schema["paths"]["/api/v1/imports/partners"]["post"]["description"]
 
 
@@ -242,3 +243,28 @@ def test_phone_numbers_imported_through_the_api_route_calls_at_once(
     assert response.status_code == 200
     route = support_route(on=dt.date(2026, 11, 27), caller="+492117654321")
     assert (route.matched_by, route.partner_number) == ("caller", "P-1002")
+
+
+def test_an_amount_beyond_the_column_is_a_400_with_its_row_not_a_server_error(
+    staff_client: APIClient,
+) -> None:
+    # Given an order line whose amount has 29 digits (the column holds 14)
+    ProductFactory(sku="AV-BOX")
+    before = database_state()
+    orders = (
+        "order_number;partner_number;order_date;sku;quantity;net_amount\n"
+        "SO-1;A-1000;15.03.2026;AV-BOX;1;999999999999999999999999999,99\n"
+    )
+
+    # When staff posts it
+    response = staff_client.post(
+        "/api/v1/imports/orders", upload(orders, "o.csv"), format="multipart"
+    )
+
+    # Then it is refused in the API's error format, naming row and column, and nothing changed
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "import_rejected"
+    assert [(item["row"], item["column"]) for item in response.json()["error"]["details"]] == [
+        (2, "net_amount")
+    ]
+    assert database_state() == before

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -215,3 +217,67 @@ def test_a_large_file_is_written_with_a_fixed_number_of_lookups() -> None:
     assert len(queries) < 25
     assert Partner.objects.count() == 50
     assert set(OrderLine.objects.values_list("quantity", flat=True)) == {2}
+
+
+@pytest.mark.usefixtures("catalogue")
+@time_machine.travel(dt.datetime(2026, 12, 7, 10, tzinfo=ZoneInfo("Europe/Berlin")))
+def test_orders_dated_more_than_a_year_ahead_are_refused_and_nothing_is_written() -> None:
+    # Given today is 7 December 2026: 7 December 2027 is the latest order date
+    before = database_state()
+    content = excel_csv(
+        HEADER + "SO-9;P-1001;07.12.2027;AV-BOX;1;10,00\nSO-8;P-1001;08.12.2027;AV-BOX;1;10,00\n"
+    )
+
+    report = run_import(ORDERS_IMPORTER, content, name="orders.csv")
+
+    assert problem_lines(report) == [
+        "orders.csv:3: order_date: 2027-12-08 is more than a year ahead (latest 2027-12-07)"
+    ]
+    assert database_state() == before
+
+
+@pytest.mark.usefixtures("catalogue")
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            "SO-9;P-1001;15.03.2026;AV-BOX;0;10,00",
+            "quantity: the quantity is 0; leave the line out or give the quantity",
+        ),
+        (
+            "SO-9;P-1001;15.03.2026;AV-BOX;2;-10,00",
+            "net_amount: -10.00 has the other sign than "
+            "the quantity 2; an order line is positive in both",
+        ),
+        (
+            "GS-9;P-1001;15.03.2026;AV-BOX;-2;10,00",
+            "net_amount: 10.00 has the other sign than "
+            "the quantity -2; a credit line is negative in both",
+        ),
+        (
+            "SO-9;P-1001;15.03.2026;AV-BOX;1;999999999999999999999999999,99",
+            "net_amount: Decimal "
+            "input should have no more than 14 digits in total (found "
+            "'999999999999999999999999999,99')",
+        ),
+    ],
+)
+def test_order_lines_that_cannot_be_right_are_row_errors(line: str, message: str) -> None:
+    before = database_state()
+
+    report = run_import(ORDERS_IMPORTER, excel_csv(HEADER + line + "\n"), name="orders.csv")
+
+    assert problem_lines(report) == [f"orders.csv:2: {message}"]
+    assert database_state() == before
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_a_free_line_with_amount_zero_goes_with_either_sign() -> None:
+    content = excel_csv(
+        HEADER + "SO-9;P-1001;15.03.2026;AV-BOX;1;0,00\nGS-9;P-1001;16.03.2026;AV-BOX;-1;0,00\n"
+    )
+
+    report = run_import(ORDERS_IMPORTER, content, name="orders.csv")
+
+    assert report.problems == []
+    assert report.created == 2

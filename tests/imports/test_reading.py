@@ -19,6 +19,7 @@ from channeldesk.core.importing import (
     ImportProgress,
     ImportRow,
     ImportStage,
+    Money,
     NotBlank,
     OptionalInt,
     ParsedFile,
@@ -244,7 +245,8 @@ def test_a_file_that_mixes_encodings_is_a_problem() -> None:
     )
     parsed = read_things(content)
     assert messages(parsed.problems) == [
-        "things.csv:3: byte 0xf6 cannot be read as utf-8; the file mixes encodings"
+        "things.csv:3: byte 0xf6 at byte offset 39 cannot be read as utf-8: "
+        "line 2 was UTF-8; the file mixes encodings"
     ]
 
 
@@ -282,3 +284,87 @@ def test_a_problem_reads_file_row_column_reason() -> None:
         "column": "sku",
         "message": "bad",
     }
+
+
+@pytest.mark.parametrize(
+    ("cell", "code"),
+    [
+        ("a\x00b", "U+0000"),
+        ("x\tz", "U+0009"),
+        ("\x1b[31m", "U+001B"),
+        ("a\x7f", "U+007F"),
+        ("\u202egnp.exe", "U+202E"),
+    ],
+)
+def test_a_control_character_in_any_cell_is_a_problem_with_its_line_and_column(
+    cell: str, code: str
+) -> None:
+    # Given a UTF-8 file with a control character in a known and in an ignored column
+    content = f"name;amount;day;note\nok;1;01.01.2026;{cell}\n{cell};2;02.01.2026;\n".encode()
+
+    # When it is read
+    parsed = read_things(content)
+
+    # Then both cells are problems, the row with the bad known cell is not kept
+    assert messages(parsed.problems) == [
+        f"things.csv:2: note: contains the control character {code}; remove it",
+        f"things.csv:3: name: contains the control character {code}; remove it",
+    ]
+    assert parsed.rows == []
+
+
+def test_a_line_break_inside_a_quoted_cell_is_not_a_control_character() -> None:
+    parsed = read_things(b'name;amount;day\n"two\r\nlines";1;01.01.2026\n')
+
+    assert messages(parsed.problems) == []
+    assert as_tuples(parsed) == [(2, "two\r\nlines", Decimal("1"), dt.date(2026, 1, 1), None)]
+
+
+def test_a_control_character_in_the_header_is_a_problem() -> None:
+    parsed = read_things(b"name;amount;day;\x00x\nok;1;01.01.2026;\n")
+
+    assert messages(parsed.problems) == [
+        "things.csv:1: column 4: contains the control character U+0000; remove it"
+    ]
+    assert parsed.rows == []
+
+
+def test_invalid_utf8_after_a_byte_order_mark_is_refused_with_its_byte_offset() -> None:
+    # Given a file that says it is UTF-8 (BOM) but has a Windows-1252 "ö" on line 3
+    content = excel_utf8_csv("name;amount;day\nx;1;01.01.2026\n") + "Köln;2;02.01.2026\n".encode(
+        "cp1252"
+    )
+
+    parsed = read_things(content)
+
+    # Then it is refused, not silently read as Windows-1252: byte, offset in the file, reason
+    assert messages(parsed.problems) == [
+        "things.csv:3: byte 0xf6 at byte offset 37 cannot be read as utf-8 (BOM): "
+        "the file starts with a UTF-8 byte order mark"
+    ]
+    assert parsed.encoding == "utf-8 (BOM)"
+
+
+def test_a_byte_that_is_no_windows_1252_character_is_refused() -> None:
+    parsed = read_things(b"name;amount;day\nK\xf6ln;1;01.01.2026\nx\x81;2;02.01.2026\n")
+
+    assert messages(parsed.problems) == [
+        "things.csv:3: byte 0x81 at byte offset 35 cannot be read as windows-1252: "
+        "line 2 was not UTF-8, and Windows-1252 has no such character"
+    ]
+
+
+def test_an_amount_beyond_the_decimal_precision_is_a_row_problem_not_a_crash() -> None:
+    class Priced(ImportRow):
+        price: Annotated[Money, Field(max_digits=14)]
+
+    parsed = read_csv_rows(
+        row_model=Priced,
+        source=iter([b"price\n", b'"999999999999999999999999999,99"\n']),
+        file_name="prices.csv",
+    )
+
+    assert messages(parsed.problems) == [
+        "prices.csv:2: price: Decimal input should have no more than 14 digits in total "
+        "(found '999999999999999999999999999,99')"
+    ]

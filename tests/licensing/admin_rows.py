@@ -13,13 +13,22 @@ from channeldesk.licensing.models import (
     ComplianceRecord,
     Installation,
     Keycode,
+    KeycodeReveal,
     LicenceCertificate,
     LicensingPolicy,
+    RevealChannel,
 )
-from channeldesk.licensing.services import certificate_issue, keycode_issue
+from channeldesk.licensing.services import certificate_issue, keycode_issue, keycode_reveal
 from tests.contracts.factories import contract_of, customer_of, enterprise_product
 
-READ_ONLY_MODELS = {Keycode, LicenceCertificate, Installation, ComplianceRecord, ComplianceEpisode}
+READ_ONLY_MODELS = {
+    Keycode,
+    KeycodeReveal,
+    LicenceCertificate,
+    Installation,
+    ComplianceRecord,
+    ComplianceEpisode,
+}
 
 
 def admin_rows(personas: Any) -> None:
@@ -33,6 +42,12 @@ def admin_rows(personas: Any) -> None:
         end_date=timezone.localdate() + dt.timedelta(days=300),
     )
     keycode = keycode_issue(contract=contract).keycode
+    keycode_reveal(
+        keycode=keycode,
+        actor=personas.partner_a_user,
+        channel=RevealChannel.PORTAL,
+        partner=personas.partner_a,
+    )
     certificate_issue(contract=contract)
     today = timezone.localdate()
     Installation.objects.create(

@@ -128,11 +128,12 @@ ACCESS: dict[str, list[Case]] = {
             data=lambda world: {"contract_number": "V-9999"},
         ),
     ],
+    # Whole keycodes: channel managers only (licensing.reveal_keycode); the support desk: 403.
     "licensing-keycode-detail": [
-        Case("keycodes of a contract", STAFF_ONLY, kwargs=_keyed_a),
+        Case("keycodes of a contract", MANAGERS, kwargs=_keyed_a),
         Case(
             "unknown contract",
-            answers(403, anonymous=401, staff=404, support=404),
+            answers(403, anonymous=401, staff=404),
             kwargs=lambda world: {"contract_number": "V-9999"},
         ),
     ],

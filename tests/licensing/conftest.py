@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,16 @@ SIGNING_SEED = base64.b64encode(bytes(range(32))).decode()
 TODAY = dt.date(2026, 11, 27)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The licensing worlds are built on fixed dates (contracts from 1 April 2026 to 31 March
+    2027, scans around TODAY): every licensing test runs on TODAY unless it names its own day,
+    so none of them depends on the day the suite runs."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here) and item.get_closest_marker("today") is None:
+            item.add_marker(pytest.mark.today(TODAY.isoformat()))
+
+
 @pytest.fixture(autouse=True)
 def _licensing_keys(settings: Any) -> None:
     """Keys from the settings, as in production (no key file)."""
@@ -34,7 +45,7 @@ def _licensing_keys(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _empty_throttle_cache() -> Iterator[None]:
+def _empty_throttle_cache(db: None) -> Iterator[None]:
     caches["default"].clear()
     yield
     caches["default"].clear()

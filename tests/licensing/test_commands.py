@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import io
 import json
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from channeldesk.licensing.models import KeycodeReveal, RevealChannel
 from tests.licensing.conftest import enterprise_contract
 
 
@@ -44,6 +46,21 @@ def test_keycodes_commands(personas: Any) -> None:
         _run("keycodes", "issue", "V-404")
 
 
+def test_every_keycode_the_command_line_shows_in_full_is_recorded(personas: Any) -> None:
+    enterprise_contract(personas.partner_a, number="V-7")
+    _run("keycodes", "issue", "V-7")
+    _run("keycodes", "rotate", "V-7", "--reason", "leak")
+
+    _run("keycodes", "show", "V-7")
+
+    # issue (1), rotate (the new code, 1), show (both codes, 2); all through the command line.
+    reveals = KeycodeReveal.objects.filter(keycode__contract__contract_number="V-7")
+    assert reveals.count() == 4
+    assert set(reveals.values_list("channel", "actor", "detail")) == {
+        (RevealChannel.CLI, None, getpass.getuser())
+    }
+
+
 def test_check_says_why_in_words(personas: Any) -> None:
     out = io.StringIO()
     with pytest.raises(SystemExit):
@@ -61,5 +78,5 @@ def test_certificate_and_compliance_commands(personas: Any, tmp_path: Any) -> No
     assert scan["days"][0]["contracts"] == 1
     report = json.loads(_run("compliance", "report", "--format", "json"))
     assert report["customers"] == 1
-    assert _run("compliance", "report", "--format", "csv").startswith("contract_number,")
+    assert _run("compliance", "report", "--format", "csv").startswith("Contract number,")
     assert "customers under-licensed" in _run("compliance", "report")

@@ -345,7 +345,7 @@ def test_report_by_partner_sector_gap_and_trend(personas: Any) -> None:
     assert report.by_gap[-1] == {"gap": "100 % and more", "contracts": 1, "missing_seats": 15}
     assert [row["under_licensed"] for row in report.trend] == [0] * 6 + [1]
     csv_text = compliance_report_csv(report=report)
-    assert csv_text.splitlines()[0].startswith("contract_number,customer_number")
+    assert csv_text.splitlines()[0].startswith("Contract number,Customer number")
     assert csv_text.splitlines()[1].startswith("V-PUB,K-V-PUB")
     assert len(csv_text.splitlines()) == 2
 

@@ -46,6 +46,7 @@ def test_every_contract_gets_a_keycode_and_machines_for_about_its_seats(
     demo.demo_licensing_load(
         plan=DemoPlan(seed=1, partners=1, order_lines=0, today=TODAY), write=lines.append
     )
+    reported = len(lines)
     demo.demo_licensing_load(
         plan=DemoPlan(seed=1, partners=1, order_lines=0, today=TODAY), write=lines.append
     )
@@ -54,7 +55,7 @@ def test_every_contract_gets_a_keycode_and_machines_for_about_its_seats(
     for contract in contracts:
         machines = Installation.objects.filter(keycode__contract=contract).count()
         assert machines >= 14  # 35 %-97 % of 40 seats at least, more when under-licensed
-    assert len(lines) == 1  # the second load found nothing to do
+    assert len(lines) == reported  # the second load found nothing to do
     assert "stops at" not in lines[0]
 
 

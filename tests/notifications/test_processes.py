@@ -24,7 +24,7 @@ from tests.notifications.conftest import enqueue_many
 from tests.notifications.sink import SmtpSink
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.postgres_only,
     pytest.mark.slow,
 ]

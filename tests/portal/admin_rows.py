@@ -1,12 +1,17 @@
 """Rows of the sign-in models (allauth's e-mail addresses and two-factor authenticators) for
-the admin walk (tests/admin): staff look them up to help a partner who is locked out."""
+the admin walk (tests/admin): a superuser removes the authenticator of a partner who lost the
+phone (the page never shows the secret)."""
 
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from tests.conftest import Personas
+
+# An authenticator comes from its owner's own set-up, never from the admin.
+READ_ONLY_MODELS = {Authenticator}
 
 
 def admin_rows(personas: Personas) -> None:

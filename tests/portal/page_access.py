@@ -37,6 +37,16 @@ def _letter_b(world: PortalWorld) -> dict[str, Any]:
     return {"reminder_id": world.letter_b.pk}
 
 
+def _message_letter_a(world: PortalWorld) -> dict[str, Any]:
+    assert world.letter_a.document_id is not None
+    return {"document_id": world.letter_a.document_id}
+
+
+def _message_letter_b(world: PortalWorld) -> dict[str, Any]:
+    assert world.letter_b.document_id is not None
+    return {"document_id": world.letter_b.document_id}
+
+
 def _keycode_a(world: PortalWorld) -> dict[str, Any]:
     keycode_issue(contract=world.contract_soon)
     return {"contract_number": world.contract_soon.contract_number}
@@ -135,6 +145,15 @@ PAGES: dict[str, list[PageCase]] = {
     "portal:customers": [
         PageCase("list", PARTNER_PAGE),
         PageCase("search and sort", PARTNER_PAGE, query={"q": "Anton", "sort": "-contracts"}),
+        PageCase("under-licensed only", PARTNER_PAGE, query={"licence": "under_licensed"}),
+    ],
+    "portal:customers-csv": [
+        PageCase("every customer as CSV", PARTNER_PAGE),
+        PageCase(
+            "search, filters and sort as CSV",
+            PARTNER_PAGE,
+            query={"q": "Anton", "sort": "-contracts", "sector": "manufacturing"},
+        ),
     ],
     "portal:customer": [
         PageCase("partner A's customer", PARTNER_A_PAGE, kwargs=_customer_a),
@@ -166,6 +185,20 @@ PAGES: dict[str, list[PageCase]] = {
             "unknown statement",
             answers(404, anonymous=302, outsider=403, support=403, staff=403),
             kwargs=lambda world: {"number": "US-2026-10-X-404"},
+        ),
+    ],
+    "portal:messages": [
+        PageCase("list", PARTNER_PAGE),
+        PageCase("each partner's own, with statements", PARTNER_PAGE, kwargs=_statements_issued),
+        PageCase("second page", PARTNER_PAGE, query={"page": "2"}),
+    ],
+    "portal:message-letter": [
+        PageCase("partner A's letter", PARTNER_A_PAGE, kwargs=_message_letter_a),
+        PageCase("partner B's letter", PARTNER_B_PAGE, kwargs=_message_letter_b),
+        PageCase(
+            "no such letter",
+            answers(404, anonymous=302, outsider=403, support=403, staff=403),
+            kwargs=lambda world: {"document_id": 999999},
         ),
     ],
     "portal:colleagues": [
@@ -254,11 +287,13 @@ PAGES: dict[str, list[PageCase]] = {
         PageCase("no sign-in in progress", answers(302), redirects=SIGNED_IN_TO_ROOT)
     ],
     # Without TOTP, confirming falls back to the password; setting TOTP up asks for it first
-    # (a login made by the tests' force_login has not confirmed its password recently).
+    # (a login made by the tests' force_login has not confirmed its password recently). Vendor
+    # staff always have TOTP (`tests.conftest.sign_in` gives them an authenticator), so they
+    # confirm with a code, and switching TOTP off asks them to confirm first.
     "mfa_reauthenticate": [
         PageCase(
-            "no TOTP: confirm with the password",
-            answers(302),
+            "no TOTP: confirm with the password; staff confirm with their code",
+            answers(302, support=200, staff=200),
             redirects=to_everyone("/accounts/reauthenticate/"),
         )
     ],
@@ -269,7 +304,17 @@ PAGES: dict[str, list[PageCase]] = {
             redirects=to_everyone("/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp"),
         )
     ],
-    "mfa_deactivate_totp": [PageCase("no TOTP to switch off", answers(404, anonymous=302))],
+    "mfa_deactivate_totp": [
+        PageCase(
+            "no TOTP to switch off; staff confirm before switching theirs off",
+            answers(404, anonymous=302, support=302, staff=302),
+            redirects={
+                "anonymous": "/accounts/login/",
+                "support": "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp%2Fdeactivate",
+                "staff": "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp%2Fdeactivate",
+            },
+        )
+    ],
     "mfa_view_recovery_codes": [PageCase("no codes yet", answers(404, anonymous=302))],
     "mfa_generate_recovery_codes": [
         PageCase(

@@ -1,13 +1,15 @@
 """Signing in (allauth): e-mail + password, optional TOTP, throttling, password reset through
-the outbox; a partner admin invites and removes colleagues."""
+the outbox; a partner admin invites and removes colleagues. The attacks on signing in are in
+tests/security/test_login.py and test_outbox_secrets.py."""
 
 from __future__ import annotations
 
-import re
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import (
     TOTP,
@@ -17,6 +19,7 @@ from allauth.mfa.totp.internal.auth import (
     yield_hotp_counters_from_time,
 )
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 
@@ -24,13 +27,22 @@ from channeldesk.notifications.models import OutboxMessage
 from channeldesk.partners.models import MembershipRole, PartnerMembership
 from tests.conftest import Personas
 from tests.portal.world import PortalWorld
+from tests.security.flows import delivered_link, give_totp, sign_in_with_totp
 
 PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
+def _fresh_rate_limits(db: None) -> None:
     cache.clear()
+
+
+@pytest.fixture
+def mailbox(settings: Any) -> list[Any]:
+    """Django's in-memory mailer as the outbox's mailer: what the recipients receive."""
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    mail.outbox = []
+    return mail.outbox
 
 
 def _sign_in(client: Client, login: str, password: str = PASSWORD) -> Any:
@@ -49,9 +61,10 @@ def test_partner_user_signs_in_with_email_and_lands_in_the_portal(personas: Pers
 
 
 def test_staff_signs_in_and_lands_in_the_back_office(personas: Personas) -> None:
+    secret = give_totp(personas.staff)
     client = Client()
 
-    _sign_in(client, "staff@example.com")
+    sign_in_with_totp(client, "staff@example.com", secret)
 
     assert client.get("/")["Location"] == "/backoffice/"
 
@@ -101,7 +114,10 @@ def test_password_reset_mail_goes_through_the_outbox(personas: Personas) -> None
     assert response.status_code == 302
     message = OutboxMessage.objects.get(category="account")
     assert message.to == ["arne@example.com"]
-    assert "/accounts/password/reset/key/" in message.text_body
+    # The link is sealed for delivery; what the outbox shows has it redacted.
+    assert message.sensitive
+    assert "/accounts/password/reset/key/" not in message.text_body
+    assert "[redacted]" in message.text_body
 
 
 def test_sign_up_is_closed(personas: Personas) -> None:
@@ -123,56 +139,129 @@ def test_sign_up_is_closed(personas: Personas) -> None:
 # --- Colleagues ----------------------------------------------------------------------------------
 
 
-def test_admin_invites_a_colleague_who_then_sets_a_password_and_signs_in(
-    portal_world: PortalWorld, client_for: Callable[[str], Client]
-) -> None:
-    # When Alice invites Ida,
-    response = client_for("partner_a_admin").post(
+def _invite(client: Client, email: str, role: str = "user") -> Any:
+    return client.post(
         "/portal/colleagues/",
-        {"email": "ida@alpha.example", "first_name": "Ida", "last_name": "Neu", "role": "user"},
+        {"email": email, "first_name": "Ida", "last_name": "Neu", "role": role},
     )
 
-    # then Ida has a login without password, an address and a membership of partner A,
+
+def test_admin_invites_a_colleague_who_then_sets_a_password_and_signs_in(
+    portal_world: PortalWorld, client_for: Callable[[str], Client], mailbox: list[Any]
+) -> None:
+    users = get_user_model().objects.count()
+
+    # When Alice invites Ida,
+    response = _invite(client_for("partner_a_admin"), "ida@alpha.example")
+
+    # then an invitation is on its way and no login exists yet;
     assert response.status_code == 302
+    assert get_user_model().objects.count() == users
+    link = delivered_link("ida@alpha.example")
+    assert link.startswith("/accounts/invitation/")
+
+    # Ida follows the link, a weak password is refused,
+    client = Client()
+    assert client.get(link).status_code == 200
+    weak = client.post(link, {"password1": "ida12345", "password2": "ida12345"})
+    assert weak.status_code == 400
+    assert get_user_model().objects.count() == users
+
+    # she chooses a good one: her login, verified address and membership of partner A exist,
+    chosen = client.post(link, {"password1": "N3ues-Passwort!", "password2": "N3ues-Passwort!"})
+    assert chosen["Location"] == "/accounts/login/"
     ida = get_user_model().objects.get(email="ida@alpha.example")
-    assert not ida.has_usable_password()
-    assert EmailAddress.objects.filter(user=ida, email="ida@alpha.example", primary=True).exists()
+    assert EmailAddress.objects.filter(user=ida, primary=True, verified=True).count() == 1
     membership = PartnerMembership.objects.get(user=ida)
     assert (membership.partner, membership.role) == (
         portal_world.personas.partner_a,
         MembershipRole.USER,
     )
-    # and an invitation with a link to choose a password is queued.
-    message = OutboxMessage.objects.get(idempotency_key=f"portal-invitation:{ida.pk}")
-    assert message.to == ["ida@alpha.example"]
-    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+)", message.text_body)
-    assert link is not None
-
-    # Ida follows the link, chooses a password and signs in by e-mail.
-    client = Client()
-    form = client.get(link.group(1), follow=True)
-    assert form.status_code == 200
-    client.post(
-        form.redirect_chain[-1][0], {"password1": "N3ues-Passwort!", "password2": "N3ues-Passwort!"}
-    )
-    cache.clear()
+    # and she signs in by e-mail.
     _sign_in(client, "ida@alpha.example", "N3ues-Passwort!")
     assert client.get("/portal/").status_code == 200
 
 
-def test_an_address_with_a_login_cannot_be_invited_again(
-    portal_world: PortalWorld, client_for: Callable[[str], Client]
+def test_an_invitation_link_works_once(
+    portal_world: PortalWorld, client_for: Callable[[str], Client], mailbox: list[Any]
+) -> None:
+    _invite(client_for("partner_a_admin"), "ida@alpha.example")
+    link = delivered_link("ida@alpha.example")
+    Client().post(link, {"password1": "N3ues-Passwort!", "password2": "N3ues-Passwort!"})
+    ida = get_user_model().objects.get(email="ida@alpha.example")
+
+    again = Client().post(link, {"password1": "Fremdes-Pass-99", "password2": "Fremdes-Pass-99"})
+
+    assert again.status_code == 400
+    assert get_user_model().objects.filter(email="ida@alpha.example").count() == 1
+    ida.refresh_from_db()
+    assert ida.check_password("N3ues-Passwort!")
+
+
+def test_an_invitation_link_expires(
+    portal_world: PortalWorld,
+    client_for: Callable[[str], Client],
+    mailbox: list[Any],
+    settings: Any,
 ) -> None:
     users = get_user_model().objects.count()
+    _invite(client_for("partner_a_admin"), "ida@alpha.example")
+    link = delivered_link("ida@alpha.example")
 
-    response = client_for("partner_a_admin").post(
-        "/portal/colleagues/",
-        {"email": "BOB@example.com", "first_name": "B", "last_name": "B", "role": "admin"},
-    )
+    with time_machine.travel(time.time() + settings.PORTAL_INVITATION_TIMEOUT + 60):
+        response = Client().post(
+            link, {"password1": "N3ues-Passwort!", "password2": "N3ues-Passwort!"}
+        )
 
     assert response.status_code == 400
     assert get_user_model().objects.count() == users
-    assert not OutboxMessage.objects.filter(category="account").exists()
+
+
+def test_an_invitation_tells_the_admin_nothing_about_an_address_with_a_login(
+    portal_world: PortalWorld, client_for: Callable[[str], Client], mailbox: list[Any]
+) -> None:
+    # Given Bob has a login at partner B,
+    users = get_user_model().objects.count()
+    admin = client_for("partner_a_admin")
+
+    # when Alice invites his address and a new one,
+    taken = _invite(admin, "BOB@example.com")
+    taken_page = admin.get(taken["Location"])
+    free = _invite(admin, "ida@alpha.example")
+    free_page = admin.get(free["Location"])
+
+    # both answers, what they say and the colleague lists are alike, and no login is made;
+    def seen(page: Any, email: str) -> tuple[list[str], list[str]]:
+        said = [str(message).replace(email, "ADDRESS") for message in page.context["messages"]]
+        return said, [colleague.user.email for colleague in page.context["colleagues"]]
+
+    assert (taken.status_code, taken["Location"]) == (free.status_code, free["Location"])
+    assert seen(taken_page, "BOB@example.com") == seen(free_page, "ida@alpha.example")
+    assert get_user_model().objects.count() == users
+    # only Bob, following the link, learns that his address has a login, and nothing changes.
+    link = delivered_link("BOB@example.com")
+    response = Client().post(link, {"password1": "N3ues-Passwort!", "password2": "x"})
+    assert response.status_code == 400
+    assert get_user_model().objects.count() == users
+    assert PartnerMembership.objects.get(user=portal_world.personas.partner_b_user).partner == (
+        portal_world.personas.partner_b
+    )
+
+
+def test_an_invitation_of_a_removed_admin_is_withdrawn(
+    portal_world: PortalWorld, client_for: Callable[[str], Client], mailbox: list[Any]
+) -> None:
+    users = get_user_model().objects.count()
+    _invite(client_for("partner_a_admin"), "ida@alpha.example", role="admin")
+    link = delivered_link("ida@alpha.example")
+    PartnerMembership.objects.filter(user=portal_world.personas.partner_a_admin).update(
+        role=MembershipRole.USER
+    )
+
+    response = Client().get(link)
+
+    assert response.status_code == 400
+    assert get_user_model().objects.count() == users
 
 
 def test_admin_removes_a_colleague_whose_login_then_stops_working(
@@ -211,3 +300,19 @@ def test_a_partner_user_cannot_manage_colleagues(
 
     assert response.status_code == 403
     assert PartnerMembership.objects.filter(user=alice).exists()
+
+
+def test_invitations_to_one_address_are_limited(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    # Given Alice invited the same address three times within the hour,
+    admin = client_for("partner_a_admin")
+    for _attempt in range(3):
+        assert _invite(admin, "ida@alpha.example").status_code == 302
+    queued = OutboxMessage.objects.filter(category="account").count()
+
+    # a fourth invitation is refused and queues nothing.
+    response = _invite(admin, "ida@alpha.example")
+
+    assert response.status_code == 400
+    assert OutboxMessage.objects.filter(category="account").count() == queued == 3

@@ -13,10 +13,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from channeldesk.licensing.models import ComplianceRecord, ComplianceStatus
+from channeldesk.contracts.models import Contract, ContractStatus
+from channeldesk.licensing.models import ComplianceEpisode, ComplianceRecord, ComplianceStatus
 from channeldesk.licensing.services import keycode_issue
 from channeldesk.tiers.models import Tier
 from tests.portal.world import PortalWorld
+from tests.training.conftest import SILVER_COURSE, record
 from tests.usage.worlds import october_statements
 
 
@@ -141,3 +143,115 @@ def test_the_whole_keycode_is_shown_on_request_to_its_partner_only(
     assert code in revealed.content.decode()
     assert revealed["Cache-Control"] == "no-store"
     assert client_for("partner_b_user").get(url).status_code == 404
+
+
+def _under_licensed_with_quote(contract: Contract) -> None:
+    """`contract` under-licensed since ten days ago, its open episode holding a true-up quote."""
+    today = timezone.localdate()
+    ComplianceRecord.objects.create(
+        contract=contract,
+        day=today - dt.timedelta(days=1),
+        seats=12,
+        active_installations=15,
+        peak_installations=15,
+        tolerance=0,
+        over_since=today - dt.timedelta(days=10),
+        status=ComplianceStatus.UNDER_LICENSED,
+    )
+    ComplianceEpisode.objects.create(
+        contract=contract,
+        started_on=today - dt.timedelta(days=3),
+        seats=12,
+        active_installations=15,
+        quote={
+            "missing_seats": 3,
+            "remaining_days": 30,
+            "list_amount": "150.00",
+            "net_amount": "112.50",
+            "price": {"discount_percent": "25.00"},
+        },
+    )
+
+
+def test_an_under_licensed_contract_in_force_shows_its_true_up_quote_in_german(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    _under_licensed_with_quote(portal_world.contract_soon)
+    client = client_for("partner_a_user")
+    client.cookies["django_language"] = "de"
+
+    text = client.get("/portal/customers/K-A/").content.decode()
+
+    assert "112,50\xa0€" in text
+    assert "Nachlizenzierung: 3 weitere Lizenzen für die restlichen 30" in text
+
+
+def test_a_cancelled_contract_gets_no_true_up_quote(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    # Given V-A-SOON under-licensed with a quote, then cancelled,
+    contract = portal_world.contract_soon
+    _under_licensed_with_quote(contract)
+    Contract.objects.filter(pk=contract.pk).update(status=ContractStatus.CANCELLED)
+    client = client_for("partner_a_user")
+    client.cookies["django_language"] = "de"
+
+    # when its partner opens the customer,
+    text = client.get("/portal/customers/K-A/").content.decode()
+
+    # then the licence state is still shown, but no quote for a contract that is over.
+    assert "unterlizenziert" in text
+    assert "112,50" not in text
+
+
+def test_partner_without_training_records_sees_the_course_each_tier_needs_and_where_to_book(
+    portal_world: PortalWorld, client_for: Callable[[str], Client], settings: Any
+) -> None:
+    # Given partner A without any training record, the draft `default` open for feedback (Gold
+    # asks for the two-day course, Silver for the half-day one) and the training company set,
+    settings.TRAINING_COMPANY_NAME = "Schulungshaus Nord GmbH"
+    settings.TRAINING_BOOKING_URL = "https://schulung.example/buchen"
+    client = client_for("partner_a_user")
+    client.cookies["django_language"] = "de"
+
+    # when a person of the partner opens the portal in German,
+    text = client.get("/portal/").content.decode()
+
+    # then the training panel names the programme, each tier's course by name and length and
+    # what is missing, the training company and its booking link.
+    assert "Partnerprogramm mit drei Stufen (Gold / Silber / Autorisiert)" in text
+    assert "Gold-Partner: Gold-Partner-Schulung (2 Tage) – " in text
+    assert "Silber-Partner: Silber-Partner-Schulung (halbtägig) – " in text
+    assert text.count("missing: 1 trained person") + text.count("es fehlt: 1 geschulte") == 2
+    assert "Schulungshaus Nord GmbH" in text
+    assert 'href="https://schulung.example/buchen"' in text
+    assert "CD-GOLD-2D" not in text
+
+
+def test_training_panel_in_english_counts_the_trained_people_per_tier(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    # Given partner A with Erika's valid completion of the half-day course and Max's no-show at
+    # the two-day course,
+    partner = portal_world.personas.partner_a
+    today = timezone.localdate()
+    record(partner, course=SILVER_COURSE, session_date=today - dt.timedelta(days=30))
+    record(partner, status="no_show", person="max", session_date=today - dt.timedelta(days=10))
+    client = client_for("partner_a_user")
+    client.cookies["django_language"] = "en"
+
+    # when a person of the partner opens the portal in English,
+    text = client.get("/portal/").content.decode()
+
+    # then Gold still misses one trained person, Silver is met by Erika, and the records read
+    # by course name and status word, never by code.
+    assert "Three-tier partner programme (Gold / Silver / Authorised)" in text
+    assert "Gold Partner: Gold partner training (two days) – " in text
+    assert "missing: 1 trained person" in text
+    assert "Silver Partner: Silver partner training (half a day) – " in text
+    assert "met: 1 of 1 person trained" in text
+    assert "Max – Gold partner training (two days), no-show" in text
+    assert "Erika – Silver partner training (half a day), completed, valid until" in text
+    assert "The courses are run by NordIT Akademie GmbH." in text
+    assert "no_show" not in text
+    assert "CD-SILVER-HD" not in text

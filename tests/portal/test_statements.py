@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from channeldesk.catalog.models import Product
+from channeldesk.contracts.models import Customer
 from channeldesk.core.formatting import format_money, format_number, format_percent
 from channeldesk.usage.closing import period_close
 from channeldesk.usage.models import BillingUnit, Statement, StatementLine
@@ -94,7 +95,7 @@ def test_statement_shows_each_line_with_its_user_days_price_discount_and_amounts
     user_days = _row(text, lines[0])
     assert "user-days" in user_days
     assert "Managed MSS-EDR" in user_days
-    assert ">silver · 25%<" in user_days
+    assert ">Silver Partner<br>25%<" in user_days
     assert ">€1.50<" in user_days
     assert ">€1.13<" in user_days
     assert "user-months" in _row(text, lines[1])
@@ -165,7 +166,7 @@ def test_downloads_of_the_statement_page_answer_the_partner(
     assert pdf.status_code == 200
     assert b"".join(pdf.streaming_content)[:4] == b"%PDF"
     rows = b"".join(evidence.streaming_content).decode().splitlines()
-    assert rows[0].startswith("contract_number,customer_number")
+    assert rows[0].startswith("Contract number,Customer number")
     # K-UA's user-days as the events stand now: ua1 and ua2 on 1 October, ua1 on 2 October, and
     # the late ua3 on 7 October (billed by November's adjustment).
     assert [row.split(",")[3:5] for row in rows[1:]] == [
@@ -177,6 +178,25 @@ def test_downloads_of_the_statement_page_answer_the_partner(
     assert all(",K-UA," in row for row in rows[1:])
 
 
+def test_the_page_shows_the_customer_as_issued_after_a_rename(
+    statements: dict[str, Statement], client_for: Callable[[str], Client]
+) -> None:
+    # Given an issued statement, and its customer renamed afterwards
+    statement = statements["A-1000"]
+    line = StatementLine.objects.filter(statement=statement).order_by("position").first()
+    assert line is not None
+    issued_name = line.customer_name
+    Customer.objects.filter(pk=line.customer_id).update(name="Umbenannt AG")
+    client = _in_english(client_for("partner_a_user"))
+
+    # When the partner opens the statement
+    text = client.get(reverse("portal:statement", args=[statement.number])).content.decode()
+
+    # Then the page names the customer as the statement's PDF and CSV do
+    assert issued_name in text
+    assert "Umbenannt AG" not in text
+
+
 def test_another_partners_statement_is_not_found(
     statements: dict[str, Statement], client_for: Callable[[str], Client]
 ) -> None:
@@ -186,7 +206,10 @@ def test_another_partners_statement_is_not_found(
     unknown = client.get(reverse("portal:statement", args=["US-2026-10-X-0000"]))
 
     assert (other.status_code, unknown.status_code) == (404, 404)
-    assert statements["B-2000"].number not in other.content.decode()
+    # The 404 page may repeat the address asked for, but nothing of the statement behind it.
+    text = other.content.decode()
+    assert statements["B-2000"].partner.name not in text
+    assert "K-UB" not in text
 
 
 def test_list_shows_the_partners_own_statements_newest_first(
@@ -279,10 +302,11 @@ def test_statement_pages_cost_a_fixed_number_of_queries(
     url = reverse("portal:statement", args=[statements["A-1000"].number])
     client.get(url)  # the session and the language settle on the first request
 
-    # Session, user, language preference, membership and the header's partner; then the
-    # statement and its lines (with contract, product and customer), however many there are.
-    with django_assert_max_num_queries(7):
+    # Session, user, language preference, second factor, membership and the header's partner;
+    # then the statement, its lines (with contract, product and customer) and the names of
+    # their tiers, however many lines there are.
+    with django_assert_max_num_queries(9):
         assert client.get(url).status_code == 200
-    # The same five, the count and the page.
-    with django_assert_max_num_queries(7):
+    # The same six, the count and the page.
+    with django_assert_max_num_queries(8):
         assert client.get(reverse("portal:statements")).status_code == 200

@@ -163,3 +163,23 @@ def test_evaluate_pages_partners(programme: Personas) -> None:
     assert response.status_code == 200
     assert response.json()["partner_count"] == 2
     assert [p["partner_number"] for p in response.json()["partners"]] == ["A-1000"]
+
+
+@pytest.mark.today("2026-12-07")
+def test_applying_before_the_period_ends_is_refused_with_the_day_it_can_run(
+    programme: Personas,
+) -> None:
+    staff = client_for(programme.staff)
+    staff.post(
+        "/api/v1/tiers/policies/default/publish/", {"effective_from": "2027-01-01"}, format="json"
+    )
+    before = TierAssignment.objects.count()
+
+    refused = staff.post("/api/v1/tiers/apply/", {"policy": "default"}, format="json")
+
+    assert refused.status_code == 409
+    error = refused.json()["error"]
+    assert error["code"] == "evaluation_period_not_ended"
+    assert error["details"][0]["field"] == "available_from"
+    assert error["details"][0]["message"] == "2027-01-01"
+    assert TierAssignment.objects.count() == before

@@ -230,3 +230,115 @@ def test_sweep_applies_a_policy_on_its_day_and_tiers_new_partners(enterprise: Pr
     assert (second.applied_policy, second.new_partners) == (False, 1)
     assert tier_current(partner=newcomer, on=AS_OF + dt.timedelta(days=3)).tier_code == "authorized"
     assert (third.applied_policy, third.new_partners, third.settled_overrides) == (False, 0, 0)
+
+
+# --- Applying only periods that have ended -----------------------------------------------------
+
+NEW_YEAR = dt.date(2027, 1, 1)
+
+
+def _notices_and_assignments() -> tuple[list[tuple], int]:
+    from channeldesk.tiers.models import TierNotice
+
+    return snapshot(), TierNotice.objects.count()
+
+
+@pytest.mark.today("2026-12-07")
+def test_applying_before_the_evaluation_period_has_ended_is_refused_with_the_day_it_can_run(
+    enterprise: Product,
+) -> None:
+    # Given a policy published on 7 December to take effect on 1 January, whose evaluation
+    # half-year (July – December 2026) is still running
+    partner = PartnerFactory()
+    previous_tier(partner, "silver")
+    buy(partner, enterprise, times=5, amount=Decimal("12000.00"), start=dt.date(2026, 7, 10))
+    policy = tier_policy_publish(policy=policy_get(reference="default"), effective_from=NEW_YEAR)
+    before = _notices_and_assignments()
+
+    # When it is applied now
+    with pytest.raises(TierError) as refusal:
+        tiers_apply(policy=policy)
+
+    # Then it is refused, naming the period and the day from which it can be applied
+    assert refusal.value.code == "evaluation_period_not_ended"
+    assert refusal.value.available_from == NEW_YEAR
+    assert str(refusal.value) == (
+        f"{policy.reference} as of 2027-01-01 is decided on the evaluation period 2026-07-01 – "
+        "2026-12-31, which has not ended yet; it can be applied from 2027-01-01 (the daily run "
+        "applies a policy on its effective date)."
+    )
+    assert _notices_and_assignments() == before
+
+
+@pytest.mark.today("2027-01-01")
+def test_on_its_effective_date_a_policy_is_applied_on_the_half_year_that_has_just_ended(
+    enterprise: Product,
+) -> None:
+    # Given a partner that bought enough for Gold only in the second half of 2026
+    partner = PartnerFactory()
+    previous_tier(partner, "silver")
+    buy(partner, enterprise, times=5, amount=Decimal("12000.00"), start=dt.date(2026, 7, 10))
+    policy = tier_policy_publish(policy=policy_get(reference="default"), effective_from=NEW_YEAR)
+
+    # When the policy is applied on its effective date
+    result = tiers_apply(policy=policy)
+
+    # Then it measured July – December 2026, a complete period, and the partner is Gold
+    assert (result.evaluation.period.start, result.evaluation.period.last_day) == (
+        dt.date(2026, 7, 1),
+        dt.date(2026, 12, 31),
+    )
+    assert result.evaluation.period_is_partial is False
+    assert tier_current(partner=partner, on=NEW_YEAR).tier_code == "gold"
+
+
+def test_the_daily_sweep_applies_a_policy_published_ahead_on_its_effective_date(
+    enterprise: Product,
+) -> None:
+    from channeldesk.tiers.services import tiers_sweep
+
+    # Given a policy published in December to take effect on 1 January
+    partner = PartnerFactory()
+    previous_tier(partner, "silver")
+    buy(partner, enterprise, times=5, amount=Decimal("12000.00"), start=dt.date(2026, 7, 10))
+    policy = tier_policy_publish(policy=policy_get(reference="default"), effective_from=NEW_YEAR)
+
+    # When the daily sweep runs in December and then on 1 January
+    december = tiers_sweep(on=dt.date(2026, 12, 7))
+    new_year = tiers_sweep(on=NEW_YEAR)
+
+    # Then it applies the policy only on its day, on the half-year that ended the day before
+    assert (december.policy, december.applied_policy) == ("previous@1", False)
+    assert (new_year.policy, new_year.applied_policy) == (policy.reference, True)
+    assignment = TierAssignment.objects.get(partner=partner, valid_to__isnull=True)
+    assert (assignment.policy_id, assignment.valid_from) == (policy.pk, NEW_YEAR)
+    assert assignment.tier.code == "gold"
+
+
+@pytest.mark.today("2027-01-01")
+def test_an_override_made_before_the_sweep_does_not_keep_the_policy_from_the_other_partners(
+    enterprise: Product,
+) -> None:
+    from channeldesk.tiers.services import tiers_sweep
+
+    # Given the new policy's first assignment, an override made on its effective date
+    overridden, other = PartnerFactory(), PartnerFactory()
+    previous_tier(overridden, "silver")
+    previous_tier(other, "gold")
+    policy = tier_policy_publish(policy=policy_get(reference="default"), effective_from=NEW_YEAR)
+    tier_override_create(partner=overridden, tier_code="gold", reason="Pilot", valid_from=NEW_YEAR)
+
+    # When the daily sweep runs that day, and again
+    first = tiers_sweep(on=NEW_YEAR)
+    second = tiers_sweep(on=NEW_YEAR)
+
+    # Then the other partner is moved to the new policy too, once
+    assert first.applied_policy is True
+    assert second.applied_policy is False
+    current = TierAssignment.objects.get(partner=other, valid_to__isnull=True)
+    assert (current.policy_id, current.tier.code, current.valid_from) == (
+        policy.pk,
+        "authorized",
+        NEW_YEAR,
+    )
+    assert tier_current(partner=overridden, on=NEW_YEAR).tier_code == "gold"

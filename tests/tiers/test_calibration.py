@@ -167,3 +167,34 @@ def test_calibration_reuses_an_evaluation_without_querying(
         )
 
     assert calibration.counts["gold"] == 5
+
+
+def test_a_calibrated_draft_takes_over_the_feedback_round_of_its_source(
+    enterprise: Product,
+) -> None:
+    # Given the draft open for partner feedback,
+    regular_buyers(enterprise, [1000 * n for n in range(1, 31)])
+    policy = policy_get(reference="default")
+    TierPolicy.objects.filter(pk=policy.pk).update(is_open_for_feedback=True)
+
+    # when it is calibrated into a new draft,
+    draft = tiers_calibrate(
+        policy=policy, as_of=AS_OF, targets={"gold": (4, 6), "silver": (10, 12)}
+    ).draft
+
+    # then the round carries on with the new version, and only with it.
+    assert draft is not None
+    assert list(
+        TierPolicy.objects.filter(is_open_for_feedback=True).values_list("version", flat=True)
+    ) == [2]
+
+
+def test_a_draft_calibrated_from_a_closed_draft_is_not_opened_for_feedback(
+    enterprise: Product,
+) -> None:
+    regular_buyers(enterprise, [1000 * n for n in range(1, 31)])
+    policy = policy_get(reference="default")
+
+    tiers_calibrate(policy=policy, as_of=AS_OF, targets={"gold": (4, 6), "silver": (10, 12)})
+
+    assert not TierPolicy.objects.filter(is_open_for_feedback=True).exists()

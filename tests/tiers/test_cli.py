@@ -138,3 +138,68 @@ def test_override_and_history(partners: list) -> None:
         ("authorized", "evaluation"),
         ("silver", "initial"),
     ]
+
+
+@pytest.mark.today("2026-12-07")
+def test_apply_before_the_evaluation_period_has_ended_says_when_it_can_run(partners: list) -> None:
+    # Given a policy published to take effect on 1 January
+    run("publish", "--policy", "default", "--effective", "2027-01-01")
+    before = list(TierAssignment.objects.order_by("id").values_list("id", "valid_to"))
+
+    # When it is applied on 7 December
+    with pytest.raises(CommandError, match=r"it can be applied from 2027-01-01") as refusal:
+        run("apply", "--policy", "default", "--yes")
+
+    # Then nothing is measured or recorded, and the error names the running period
+    assert "evaluation period 2026-07-01 – 2026-12-31, which has not ended yet" in str(
+        refusal.value
+    )
+    assert list(TierAssignment.objects.order_by("id").values_list("id", "valid_to")) == before
+
+
+@pytest.mark.today("2026-12-07")
+def test_a_simulation_of_the_running_period_is_labelled_partial(partners: list) -> None:
+    # Given today is 7 December 2026
+    # When the draft is previewed as of 1 January (the running half-year) and as of today
+    running = json.loads(
+        run("simulate", "--policy", "default", "--as-of", "2027-01-01", "--format", "json")
+    )
+    ended = json.loads(run("simulate", "--policy", "default", "--format", "json"))
+    table = run("simulate", "--policy", "default", "--as-of", "2027-01-01")
+
+    # Then the running period is flagged partial with its dates, the ended one is not
+    assert running["evaluation_period"] == {
+        "start": "2026-07-01",
+        "end": "2026-12-31",
+        "partial": True,
+    }
+    assert ended["evaluation_period"] == {
+        "start": "2026-01-01",
+        "end": "2026-06-30",
+        "partial": False,
+    }
+    assert (
+        "Partial: the evaluation period has not ended; these figures run only up to 2026-12-07 "
+        "and can only be previewed, not applied." in table
+    )
+
+
+@pytest.mark.today("2026-12-07")
+def test_a_calibration_on_the_running_period_is_labelled_partial(partners: list) -> None:
+    document = json.loads(
+        run(
+            "calibrate",
+            "--policy",
+            "default",
+            "--as-of",
+            "2027-01-01",
+            "--target",
+            "gold=1-1",
+            "--no-save",
+            "--format",
+            "json",
+        )
+    )
+
+    assert document["evaluation_period"]["partial"] is True
+    assert TierPolicy.objects.filter(code="default").count() == 1

@@ -88,7 +88,7 @@ def test_a_call_is_routed_by_partner_number_or_by_the_callers_number() -> None:
             "display_de": "030 12345610",
             "display_en": "+49 30 12345610",
             "hours_de": "Mo–Fr 7–20 Uhr, Sa 9–14 Uhr",
-            "hours_en": "Mon–Fri 7 am–8 pm, Sat 9 am–2 pm",
+            "hours_en": "Mon–Fri 07:00–20:00, Sat 09:00–14:00",
             "callback_minutes": 30,
         },
         "priority": 1,

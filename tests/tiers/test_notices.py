@@ -22,10 +22,11 @@ from channeldesk.training.models import Course, Enrollment, EnrollmentStatus, Pa
 from tests.factories import PartnerFactory
 from tests.tiers.conftest import AS_OF, buy, previous_tier
 
-pytestmark = pytest.mark.django_db
+# Applied on 1 August 2027, when the evaluation half-year (January – June 2027) has ended, for a
+# policy that takes effect a month later, so the notice period shows.
+pytestmark = [pytest.mark.django_db, pytest.mark.today("2027-07-01")]
 
-# The change is recorded long before it takes effect, so the notice period shows.
-EFFECTIVE = dt.date(2027, 7, 1)
+EFFECTIVE = dt.date(2027, 8, 1)
 
 
 @pytest.fixture
@@ -125,7 +126,7 @@ def test_sending_stores_one_letter_and_one_email_however_often_it_runs(
     message = OutboxMessage.objects.get()
     assert message.idempotency_key == f"tier-notice:{notice.pk}:email"
     assert message.to == ["p-1@example.com"]
-    assert message.subject == "Ihre Partnerstufe ab 1. Juli 2027: Autorisierter Partner"
+    assert message.subject == "Ihre Partnerstufe ab 1. August 2027: Autorisierter Partner"
     assert message.attachments.count() == 1
 
 
@@ -139,14 +140,14 @@ def test_a_down_notice_says_what_would_bring_the_tier_back_in_german(
 
     text = notice_text(TierNotice.objects.get())
 
-    assert text.subject == "Ihre Partnerstufe ab 1. Juli 2027: Silber-Partner"
+    assert text.subject == "Ihre Partnerstufe ab 1. August 2027: Silber-Partner"
     assert text.paragraphs[0] == (
-        "ab dem 1. Juli 2027 ist Alpha Systemhaus GmbH in der Partnerstufe Silber-Partner "
+        "ab dem 1. August 2027 ist Alpha Systemhaus GmbH in der Partnerstufe Silber-Partner "
         "(bisher: Gold-Partner)."
     )
     assert text.paragraphs[1] == (
         "Partnerstufe: Silber-Partner\n"
-        "Gültig ab: 1. Juli 2027\n"
+        "Gültig ab: 1. August 2027\n"
         "Rabatt: 25\u00a0% (bisher 30\u00a0%)\n"
         "Support-Hotline: 030 12345620\n"
         "Erreichbarkeit: Mo–Fr 8–18 Uhr\n"
@@ -191,7 +192,7 @@ def test_a_partner_held_back_by_training_is_told_the_course_in_english(
         "held_back",
     )
     text = notice_text(notice)
-    assert text.subject == "Your partner tier from 1 July 2027: still Silver Partner"
+    assert text.subject == "Your partner tier from 1 August 2027: still Silver Partner"
     assert "Support hotline: +49 30 12345620" in text.paragraphs[1]
     assert text.paragraphs[2] == (
         "Missing for Gold Partner:\n"
@@ -228,9 +229,41 @@ def test_the_command_sends_the_due_notices(published: TierPolicy) -> None:
     tiers_apply(policy=published)
     out = StringIO()
 
-    call_command("tiers", "notices", "--date", "2027-06-01", "--format", "json", stdout=out)
+    call_command("tiers", "notices", "--date", "2027-07-02", "--format", "json", stdout=out)
 
     assert '"sent": 1' in out.getvalue()
     assert f'"without_email": ["{partner.partner_number}"]' in out.getvalue()
     assert Document.objects.count() == 1
     assert OutboxMessage.objects.count() == 0
+
+
+def test_the_command_shows_progress_while_it_sends_round_by_round(
+    published: TierPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contextlib import contextmanager
+
+    from channeldesk.commands.management.commands import tiers as command
+
+    # Given three partners whose tier changes, and rounds of one notice
+    for number in ("P-1", "P-2", "P-3"):
+        previous_tier(PartnerFactory(partner_number=number, email=""), "gold")
+    tiers_apply(policy=published)
+    bars: list[tuple[str, int | None, list[int]]] = []
+
+    @contextmanager
+    def recording_bar(description: str, *, total: int | None):  # type: ignore[no-untyped-def]
+        steps: list[int] = []
+        bars.append((description, total, steps))
+        yield steps.append
+
+    monkeypatch.setattr(command, "progress_bar", recording_bar)
+    monkeypatch.setattr(command, "NOTICES_PER_ROUND", 1)
+    out = StringIO()
+
+    # When the due notices are sent
+    call_command("tiers", "notices", "--date", "2027-07-02", "--format", "json", stdout=out)
+
+    # Then one bar counted all three, one by one, and all were sent
+    assert bars == [("tier notices", 3, [1, 1, 1])]
+    assert '"sent": 3' in out.getvalue()
+    assert TierNotice.objects.filter(status=NoticeStatus.SENT).count() == 3

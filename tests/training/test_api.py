@@ -61,9 +61,9 @@ def test_the_training_token_can_do_nothing_else(personas: Personas) -> None:
     client = client_with(TokenScope.TRAINING)
 
     assert client.get("/api/v1/support/route/", {"partner_number": "A-1000"}).status_code == 403
-    assert client.get("/api/v1/tiers/partners/A-1000/").status_code == 401
-    assert client.get("/api/v1/training/partners/A-1000/").status_code == 401
-    assert client.get("/api/v1/partners/").status_code == 401
+    assert client.get("/api/v1/tiers/partners/A-1000/").status_code == 403
+    assert client.get("/api/v1/training/partners/A-1000/").status_code == 403
+    assert client.get("/api/v1/partners/").status_code == 403
 
 
 def test_the_support_token_routes_calls_and_cannot_push_training(personas: Personas) -> None:

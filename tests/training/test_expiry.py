@@ -14,6 +14,7 @@ from channeldesk.tiers.models import TierAssignment, TierPolicy
 from channeldesk.tiers.selectors import tier_current
 from channeldesk.tiers.services import tiers_apply
 from channeldesk.training.services import training_sweep
+from channeldesk.training.validity import months_after
 from tests.factories import PartnerFactory
 from tests.tiers.conftest import previous_tier
 from tests.training.conftest import GOLD_COURSE, gold_buyer, period_start_before, record
@@ -58,6 +59,9 @@ def test_a_partner_without_an_address_is_marked_but_gets_no_email() -> None:
     assert OutboxMessage.objects.count() == 0
 
 
+# On 29 February no 24-month completion expires (28 February 2026 + 24 months is 28 February
+# 2028): the test runs on an ordinary day.
+@pytest.mark.today("2026-12-07")
 def test_a_partner_whose_completion_expired_is_re_tiered_by_the_sweep(
     enterprise: Product, published: TierPolicy
 ) -> None:
@@ -65,7 +69,7 @@ def test_a_partner_whose_completion_expired_is_re_tiered_by_the_sweep(
     today = timezone.localdate()
     partner = gold_buyer(enterprise, start=period_start_before(today) + dt.timedelta(days=5))
     previous_tier(partner, "silver")
-    record(partner, course=GOLD_COURSE, session_date=today.replace(year=today.year - 2))
+    record(partner, course=GOLD_COURSE, session_date=months_after(today, -24))
     tiers_apply(policy=published, as_of=today - dt.timedelta(days=1))
     assert tier_current(partner=partner, on=today - dt.timedelta(days=1)).tier_code == "gold"  # type: ignore[union-attr]
 

@@ -145,12 +145,14 @@ def test_a_completion_lifts_the_partner_and_a_no_show_correction_drops_it_again(
     partner = gold_buyer(enterprise, partner_number="P-1", start=start)
     previous_tier(partner, "silver")
 
-    # when the training company reports its completion, the partner is Gold from today,
-    run(f"{HEADER}\nNA-1,P-1,CD-GOLD-2D,Erika,erika@p1.example,2025-03-31,completed\n")
+    # when the training company reports its completion (a session eight months ago, well within
+    # the course's validity), the partner is Gold from today,
+    session = (today - dt.timedelta(days=240)).isoformat()
+    run(f"{HEADER}\nNA-1,P-1,CD-GOLD-2D,Erika,erika@p1.example,{session},completed\n")
     assert tier_current(partner=partner, on=today).tier_code == "gold"  # type: ignore[union-attr]
 
     # and when it corrects the record to a no-show (the same file twice),
-    correction = f"{HEADER}\nNA-1,P-1,CD-GOLD-2D,Erika,erika@p1.example,2025-03-31,no_show\n"
+    correction = f"{HEADER}\nNA-1,P-1,CD-GOLD-2D,Erika,erika@p1.example,{session},no_show\n"
     first, second = run(correction), run(correction)
 
     # then the record is corrected once, today's tier is corrected in place, the planned Gold

@@ -11,7 +11,11 @@ from channeldesk.catalog.models import Product
 from channeldesk.tiers.models import TierNotice, TierPolicy
 from channeldesk.tiers.selectors import tier_current
 from channeldesk.training.models import Enrollment, EnrollmentStatus
-from channeldesk.training.selectors import partner_training, training_requirements
+from channeldesk.training.selectors import (
+    partner_training,
+    training_needs,
+    training_requirements,
+)
 from channeldesk.training.services import TrainingError, enrollment_correct
 from tests.factories import PartnerFactory
 from tests.tiers.conftest import previous_tier
@@ -94,3 +98,38 @@ def test_the_partner_sees_what_each_tier_asks_and_its_people(
         ("Max", "no_show", None, False),
         ("Erika", "completed", dt.date(2027, 5, 1), True),
     ]
+
+
+def test_a_partner_without_records_is_told_what_each_tier_of_the_programme_in_force_needs(
+    enterprise: Product, published: TierPolicy
+) -> None:
+    # Given a Gold-level buyer none of whose people has a training record,
+    partner = gold_buyer(enterprise)
+
+    # when the portal asks what the programmes it reads need in training,
+    needs = training_needs(partner=partner, on=AS_OF)
+
+    # then it learns, per tier of `default` (in force), the course by name and who is missing.
+    assert [
+        (
+            need.policy.code,
+            need.tier_name_for("de"),
+            need.course_name_for("de"),
+            need.requirement.people_counted,
+            need.people_missing,
+        )
+        for need in needs
+    ] == [
+        ("default", "Gold-Partner", "Gold-Partner-Schulung (2 Tage)", 0, 1),
+        ("default", "Silber-Partner", "Silber-Partner-Schulung (halbtägig)", 0, 1),
+    ]
+    assert needs[1].tier_name_for("en") == "Silver Partner"
+    assert needs[1].course_name_for("en") == "Silver partner training (half a day)"
+
+
+def test_a_programme_without_training_criteria_needs_no_training(db: None) -> None:
+    # Given only `previous` in force (no training criterion) and the `default` draft closed,
+    partner = PartnerFactory()
+
+    # then nothing is asked of the partner in training.
+    assert training_needs(partner=partner, on=AS_OF) == []

@@ -99,7 +99,7 @@ def test_rate_close_and_export_a_statement(
 
     assert "2026-10: 1 subscriptions, 1 lines, 2 units, net 0.75 EUR." in rated
     assert json.loads(listing)["net_total"] == "0.75"
-    assert shown.splitlines()[1].endswith(",2,0.50,silver,25.00,1.00,0.75")
+    assert shown.splitlines()[1].endswith(",2,0.50,Silver Partner,25.00,1.00,0.75")
     assert pdf.read_bytes().startswith(b"%PDF")
     assert evidence.read_text().splitlines()[1:] == [
         "V-SUB-A,K-SUB-A,2026-10,2026-10-01,u1,1",

@@ -24,7 +24,10 @@ from channeldesk.usage.services import usage_events_ingest
 from tests.factories import PartnerFactory
 from tests.usage.factories import after_grace, at, event, metered_contract
 
-pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture(autouse=True)

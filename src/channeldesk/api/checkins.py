@@ -33,6 +33,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from channeldesk.api.errors import ApiError
+from channeldesk.api.parsers import IngestJSONParser
 from channeldesk.api.partners import ApiErrorSerializer
 from channeldesk.licensing.ingest import HASH, heartbeats_ingest
 from channeldesk.licensing.keycodes import KeycodeFormatError, keycode_normalise
@@ -107,6 +108,8 @@ class ActivationSerializer(serializers.Serializer):
 class ActivateView(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
+    # JSON only: anyone may call this, so no multipart upload is ever spooled for it.
+    parser_classes = [JSONParser]
     throttle_classes = [ActivationPerAddress, ActivationPerKeycode]
 
     @extend_schema(
@@ -141,7 +144,7 @@ class HeartbeatsView(APIView):
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
+    parser_classes = [IngestJSONParser]
     throttle_classes = [HeartbeatsPerAddress]
 
     @extend_schema(

@@ -6,7 +6,12 @@ where `details` lists field- or row-level problems as objects (`field`, `row`, `
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+)
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
@@ -58,6 +63,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             code="conflict",
             status_code=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, RequestDataTooBig):
+        # Django's limit for the bodies of endpoints that are not ingest endpoints.
+        exc = ApiError(
+            "The request body is too large for this endpoint.",
+            code="request_too_large",
+            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    elif isinstance(exc, TooManyFieldsSent | SuspiciousOperation):
+        exc = ApiError("The request is not valid.", code="bad_request")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -9,12 +9,9 @@ writing. A rejected file answers 400 with every problem in `details` and writes 
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
-from typing import IO, Any, ClassVar
+from typing import Any, ClassVar
 
-from django.conf import settings
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -25,13 +22,13 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers
-from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channeldesk.api.errors import ApiError
+from channeldesk.api.parsers import CsvBodyParser, IngestMultiPartParser
 from channeldesk.catalog.imports import ORDERS_IMPORTER, PRODUCTS_IMPORTER
 from channeldesk.contracts.imports import CONTRACTS_IMPORTER, CUSTOMERS_IMPORTER
 from channeldesk.core.importing import Importer, ImportReport, import_file
@@ -51,26 +48,6 @@ class MayImport(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
         return user_is_vendor_staff(user=user) and not user_is_support_desk(user=user)
-
-
-class CsvBodyParser(BaseParser):
-    """The raw body as the file, spooled to disk beyond Django's in-memory upload limit."""
-
-    media_type = "text/csv"
-
-    def parse(
-        self,
-        stream: IO[bytes],
-        media_type: str | None = None,
-        parser_context: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        # Not a `with` block: the view reads the file after parse() returns, and the file is
-        # closed when the request lets go of it.
-        limit = settings.FILE_UPLOAD_MAX_MEMORY_SIZE
-        spooled = tempfile.SpooledTemporaryFile(max_size=limit)  # noqa: SIM115
-        shutil.copyfileobj(stream, spooled)
-        spooled.seek(0)
-        return {"body": spooled}
 
 
 class ImportQuerySerializer(serializers.Serializer[Any]):
@@ -100,6 +77,16 @@ class ImportReportSerializer(serializers.Serializer[Any]):
     warnings = ImportProblemSerializer(many=True)
 
 
+class ImportErrorDetailSerializer(serializers.Serializer[Any]):
+    """A problem of a rejected file (`file`, `row`, `column`), or of the request (`field`)."""
+
+    file = serializers.CharField(required=False)
+    row = serializers.IntegerField(required=False, allow_null=True)
+    column = serializers.CharField(required=False, allow_null=True)
+    field = serializers.CharField(required=False, allow_null=True)
+    message = serializers.CharField()
+
+
 _ERROR_RESPONSE = inline_serializer(
     name="ImportRejected",
     fields={
@@ -108,7 +95,7 @@ _ERROR_RESPONSE = inline_serializer(
             fields={
                 "code": serializers.CharField(),
                 "message": serializers.CharField(),
-                "details": ImportProblemSerializer(many=True),
+                "details": ImportErrorDetailSerializer(many=True),
             },
         )
     },
@@ -142,7 +129,7 @@ class ImportView(APIView):
     """Runs one importer on the posted file; the subclasses name the importer."""
 
     importer: ClassVar[Importer[Any]]
-    parser_classes = [MultiPartParser, CsvBodyParser]
+    parser_classes = [IngestMultiPartParser, CsvBodyParser]
     permission_classes = [IsAuthenticated, MayImport]
 
     def post(self, request: Request) -> Response:

@@ -32,8 +32,16 @@ from channeldesk.api.partners import ApiErrorSerializer
 from channeldesk.api.permissions import IsPartnerUserOrVendorStaff, IsVendorStaff
 from channeldesk.contracts.models import Contract
 from channeldesk.contracts.selectors import contracts_visible_to
+from channeldesk.core.exports import csv_attachment, export_format
+from channeldesk.licensing.keycodes import keycode_mask
 from channeldesk.licensing.keys import key_material
-from channeldesk.licensing.models import Keycode, KeycodeStatus, LicenceCertificate
+from channeldesk.licensing.models import (
+    KEYCODE_REVEAL_PERMISSION,
+    Keycode,
+    KeycodeStatus,
+    LicenceCertificate,
+    RevealChannel,
+)
 from channeldesk.licensing.selectors import (
     compliance_report,
     compliance_report_csv,
@@ -45,6 +53,7 @@ from channeldesk.licensing.services import (
     certificate_issue,
     keycode_check,
     keycode_issue,
+    keycode_reveal,
     keycode_revoke,
     keycode_rotate,
     keycode_text,
@@ -105,10 +114,25 @@ def _active_keycode(contract: Contract) -> Keycode:
     return keycode
 
 
-def keycode_document(keycode: Keycode) -> dict[str, Any]:
-    """A keycode for vendor staff, with the full code."""
+class MayRevealKeycodes(BasePermission):
+    """Whole keycodes: staff with `licensing.reveal_keycode` (superusers, channel managers);
+    the support desk sees keycodes masked in the admin and not at all here."""
+
+    message = _("Whole keycodes are shown to channel managers only.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user.has_perm(KEYCODE_REVEAL_PERMISSION))
+
+
+def keycode_document(keycode: Keycode, *, request: Request) -> dict[str, Any]:
+    """A keycode for vendor staff: the whole code for those who may see it (the reveal is
+    recorded), masked for anyone else."""
+    if request.user.has_perm(KEYCODE_REVEAL_PERMISSION):
+        code = keycode_reveal(keycode=keycode, actor=request.user, channel=RevealChannel.API)
+    else:
+        code = keycode_mask(keycode_text(keycode=keycode))
     return {
-        "code": keycode_text(keycode=keycode),
+        "code": code,
         "contract_number": keycode.contract.contract_number,
         "key_id": keycode.key_id,
         "status": keycode.status,
@@ -179,11 +203,13 @@ class KeycodeIssueView(APIView):
             issued = keycode_issue(contract=contract, by=request.user)
         except LicensingError as error:
             raise _conflict(error) from error
-        return Response(keycode_document(issued.keycode), status=status.HTTP_201_CREATED)
+        return Response(
+            keycode_document(issued.keycode, request=request), status=status.HTTP_201_CREATED
+        )
 
 
 class KeycodeDetailView(APIView):
-    permission_classes = [IsAuthenticated, IsVendorStaff]
+    permission_classes = [IsAuthenticated, IsVendorStaff, MayRevealKeycodes]
 
     @extend_schema(
         summary="A contract's keycodes, the active one first",
@@ -197,7 +223,7 @@ class KeycodeDetailView(APIView):
         contract = _contract(contract_number)
         keycodes = Keycode.objects.filter(contract=contract).select_related("contract", "replaces")
         ordered = sorted(keycodes, key=lambda item: (item.status != KeycodeStatus.ACTIVE, -item.pk))
-        return Response([keycode_document(keycode) for keycode in ordered])
+        return Response([keycode_document(keycode, request=request) for keycode in ordered])
 
 
 class KeycodeCheckView(APIView):
@@ -230,7 +256,7 @@ class KeycodeRevokeView(APIView):
             keycode = keycode_revoke(keycode=keycode, reason=data["reason"], by=request.user)
         except LicensingError as error:
             raise _conflict(error) from error
-        return Response(keycode_document(keycode))
+        return Response(keycode_document(keycode, request=request))
 
 
 class KeycodeRotateView(APIView):
@@ -249,7 +275,9 @@ class KeycodeRotateView(APIView):
             issued = keycode_rotate(keycode=keycode, reason=data["reason"], by=request.user)
         except LicensingError as error:
             raise _conflict(error) from error
-        return Response(keycode_document(issued.keycode), status=status.HTTP_201_CREATED)
+        return Response(
+            keycode_document(issued.keycode, request=request), status=status.HTTP_201_CREATED
+        )
 
 
 def certificate_document(certificate: LicenceCertificate) -> dict[str, Any]:
@@ -335,12 +363,11 @@ class ComplianceReportCsvView(APIView):
     def get(self, request: Request) -> HttpResponse:
         query = _validated(ReportQuerySerializer, request.query_params)
         report = compliance_report(on=query.get("on"))
-        response = HttpResponse(
-            compliance_report_csv(report=report), content_type="text/csv; charset=utf-8"
-        )
         day = report.day.isoformat() if report.day else "none"
-        response["Content-Disposition"] = f'attachment; filename="compliance-{day}.csv"'
-        return response
+        return csv_attachment(
+            text=compliance_report_csv(report=report, export=export_format()),
+            filename=f"compliance-{day}.csv",
+        )
 
 
 class ContractLicenceView(APIView):

@@ -12,13 +12,12 @@ from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channeldesk.api.authentication import HasServiceScope, ServiceTokenAuthentication
+from channeldesk.api.authentication import HasServiceScope
 from channeldesk.api.errors import ApiError
 from channeldesk.api.permissions import IsVendorStaff
 from channeldesk.core.models import TokenScope
@@ -26,11 +25,6 @@ from channeldesk.tiers.hotlines import CallerNumberInvalid, support_route
 
 
 class SupportRouteView(APIView):
-    authentication_classes = [
-        ServiceTokenAuthentication,
-        TokenAuthentication,
-        SessionAuthentication,
-    ]
     permission_classes = [
         HasServiceScope.for_scope(TokenScope.SUPPORT) | (IsAuthenticated & IsVendorStaff)
     ]

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -21,6 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channeldesk.api.errors import ApiError
+from channeldesk.api.pagination import MAX_OFFSET, page_window
+from channeldesk.api.partners import ApiErrorSerializer
 from channeldesk.api.permissions import IsChannelManager, IsPartnerUserOrVendorStaff, IsVendorStaff
 from channeldesk.partners.models import Partner
 from channeldesk.partners.selectors import partners_visible_to, user_is_vendor_staff
@@ -41,6 +44,14 @@ from channeldesk.tiers.simulation import tiers_simulate
 Document = dict[str, Any]
 
 
+def _refusal(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ApiErrorSerializer, description=description)
+
+
+NO_POLICY = {404: _refusal("No such tier policy (or, for a partner, not visible).")}
+TIER_RULE = {409: _refusal("The programme's rules do not allow this; nothing was written.")}
+
+
 def _policy(reference: str, queryset: QuerySet[TierPolicy] | None = None) -> TierPolicy:
     try:
         policy = policy_get(reference=reference)
@@ -52,7 +63,16 @@ def _policy(reference: str, queryset: QuerySet[TierPolicy] | None = None) -> Tie
 
 
 def _tier_error(error: Exception) -> ApiError:
-    return ApiError(str(error), code="tier_rule_violated", status_code=409)
+    """A refused tier operation as 409, with its code; when waiting is the remedy (an
+    evaluation period that has not ended), the first day it can run is a detail."""
+    code = getattr(error, "code", "tier_rule_violated")
+    available_from = getattr(error, "available_from", None)
+    details = (
+        [{"field": "available_from", "message": available_from.isoformat(), "code": code}]
+        if available_from is not None
+        else []
+    )
+    return ApiError(str(error), code=code, details=details, status_code=409)
 
 
 def policies_visible_to(user: Any) -> QuerySet[TierPolicy]:
@@ -111,7 +131,7 @@ class PolicyListView(APIView):
     permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
 
     @extend_schema(
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: {"type": "array", "items": {"type": "object", "additionalProperties": {}}}},
         summary="Tier policies",
         operation_id="tiers_policies_list",
     )
@@ -134,7 +154,7 @@ class PolicyPublishView(APIView):
 
     @extend_schema(
         request=PublishSerializer,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, **NO_POLICY, **TIER_RULE},
         summary="Publish a draft policy with its effective date",
     )
     def post(self, request: Request, reference: str) -> Response:
@@ -157,13 +177,18 @@ class EvaluateView(APIView):
             OpenApiParameter("policy", str, required=True),
             OpenApiParameter("as_of", OpenApiTypes.DATE),
             OpenApiParameter("partner_number", str, many=True),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("offset", int),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_PAGE_SIZE},
+                description="Partners per page (default and most: API_MAX_PAGE_SIZE).",
+            ),
+            OpenApiParameter("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, **NO_POLICY},
         summary="Evaluate a policy",
     )
     def get(self, request: Request) -> Response:
+        limit, offset = page_window(request, default_limit=settings.API_MAX_PAGE_SIZE)
         data = _valid(PolicyReferenceSerializer, request.query_params)
         policy = _policy(data["policy"])
         numbers = request.query_params.getlist("partner_number")
@@ -173,7 +198,6 @@ class EvaluateView(APIView):
                 Partner.objects.filter(partner_number__in=numbers).values_list("id", flat=True)
             )
         evaluation = tiers_evaluate(policy=policy, as_of=_as_of(data), partner_ids=partner_ids)
-        limit, offset = _page(request)
         document = reports.evaluation_document(evaluation)
         document["partner_count"] = len(evaluation.decisions)
         document["partners"] = [
@@ -182,23 +206,12 @@ class EvaluateView(APIView):
         return Response(document)
 
 
-def _page(request: Request) -> tuple[int, int]:
-    try:
-        limit = min(int(request.query_params.get("limit", 1000)), 10_000)
-        offset = int(request.query_params.get("offset", 0))
-    except ValueError as error:
-        raise ApiError("limit and offset must be whole numbers.", code="invalid") from error
-    if limit < 1 or offset < 0:
-        raise ApiError("limit must be positive and offset not negative.", code="invalid")
-    return limit, offset
-
-
 class SimulateView(APIView):
     permission_classes = [IsAuthenticated, IsVendorStaff]
 
     @extend_schema(
         request=PolicyReferenceSerializer,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, **NO_POLICY},
         summary="Preview a policy: counts, movers, discount cost",
     )
     def post(self, request: Request) -> Response:
@@ -212,7 +225,7 @@ class CalibrateView(APIView):
 
     @extend_schema(
         request=CalibrateSerializer,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, **NO_POLICY},
         summary="Find thresholds that meet target tier counts",
     )
     def post(self, request: Request) -> Response:
@@ -235,7 +248,7 @@ class ApplyView(APIView):
 
     @extend_schema(
         request=PolicyReferenceSerializer,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, **NO_POLICY, **TIER_RULE},
         summary="Record a published policy's evaluation as tier assignments",
     )
     def post(self, request: Request) -> Response:
@@ -253,7 +266,7 @@ class OverrideView(APIView):
 
     @extend_schema(
         request=OverrideSerializer,
-        responses={201: OpenApiTypes.OBJECT},
+        responses={201: OpenApiTypes.OBJECT, **NO_POLICY, **TIER_RULE},
         summary="Set a partner's tier by hand until a date",
     )
     def post(self, request: Request) -> Response:

@@ -20,14 +20,12 @@ from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channeldesk.api.authentication import HasServiceScope, ServiceTokenAuthentication
+from channeldesk.api.authentication import HasServiceScope
 from channeldesk.api.errors import ApiError
 from channeldesk.api.imports import (
     ImportQuerySerializer,
@@ -35,6 +33,7 @@ from channeldesk.api.imports import (
     ImportView,
     MayImport,
 )
+from channeldesk.api.parsers import IngestJSONParser
 from channeldesk.api.permissions import IsPartnerUserOrVendorStaff
 from channeldesk.core.importing import import_file
 from channeldesk.core.models import TokenScope
@@ -48,12 +47,7 @@ class TrainingRecordsImportView(ImportView):
     """The training company's push: its records as CSV, imported whole or not at all."""
 
     importer = TRAINING_IMPORTER
-    parser_classes = [*ImportView.parser_classes, JSONParser]
-    authentication_classes = [
-        ServiceTokenAuthentication,
-        TokenAuthentication,
-        SessionAuthentication,
-    ]
+    parser_classes = [*ImportView.parser_classes, IngestJSONParser]
     permission_classes = [
         HasServiceScope.for_scope(TokenScope.TRAINING) | (IsAuthenticated & MayImport)
     ]

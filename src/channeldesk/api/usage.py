@@ -12,14 +12,13 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -28,22 +27,19 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channeldesk.api.authentication import (
-    HasServiceScope,
-    ServiceTokenAuthentication,
-    service_token_of,
-)
+from channeldesk.api.authentication import HasServiceScope, service_token_of
 from channeldesk.api.errors import ApiError
+from channeldesk.api.pagination import ApiPagination
+from channeldesk.api.parsers import IngestJSONParser
 from channeldesk.api.partners import DETAIL_ERRORS, LIST_ERRORS, ApiErrorSerializer
 from channeldesk.api.permissions import IsPartnerUserOrVendorStaff
 from channeldesk.contracts.models import Customer
+from channeldesk.core.exports import csv_download, export_format
 from channeldesk.core.models import TokenScope
 from channeldesk.usage.events import batch_refusal, event_parse
 from channeldesk.usage.models import Statement, StatementLine
@@ -58,7 +54,7 @@ from channeldesk.usage.selectors import (
 from channeldesk.usage.services import REJECTED, usage_events_ingest
 from channeldesk.usage.statements import (
     statement_csv_write,
-    statement_evidence_rows,
+    statement_evidence_lines,
     statement_pdf,
 )
 
@@ -83,7 +79,8 @@ class EventBatchSerializer(serializers.Serializer):
 
 
 class EventResultSerializer(serializers.Serializer):
-    event_id = serializers.CharField()
+    index = serializers.IntegerField(help_text="The item's position in the batch, from 0.")
+    event_id = serializers.CharField(allow_null=True, help_text="null if the item had none.")
     status = serializers.ChoiceField(choices=["accepted", "duplicate", "rejected"])
     reason = serializers.CharField(required=False)
     message = serializers.CharField(required=False)
@@ -97,12 +94,8 @@ class EventBatchResultSerializer(serializers.Serializer):
 
 
 class UsageEventsView(APIView):
-    authentication_classes = [
-        ServiceTokenAuthentication,
-        TokenAuthentication,
-        SessionAuthentication,
-    ]
     permission_classes = [HasServiceScope.for_scope(TokenScope.USAGE)]
+    parser_classes = [IngestJSONParser]
 
     @extend_schema(
         request=EventBatchSerializer,
@@ -121,7 +114,11 @@ class UsageEventsView(APIView):
         results: list[dict[str, Any]] = []
         for index, (item, outcome) in enumerate(zip(items, report.statuses, strict=True)):
             event_id = item.get("event_id") if isinstance(item, dict) else None
-            result: dict[str, Any] = {"event_id": event_id, "status": outcome}
+            result: dict[str, Any] = {
+                "index": index,
+                "event_id": event_id if isinstance(event_id, str) else None,
+                "status": outcome,
+            }
             if outcome == REJECTED:
                 rejection = report.rejections[index]
                 result["reason"] = rejection.reason
@@ -175,8 +172,9 @@ class StatementSerializer(serializers.ModelSerializer):
 
 class StatementLineSerializer(serializers.ModelSerializer):
     customer_number = serializers.CharField(source="customer.customer_number")
-    customer_name = serializers.CharField(source="customer.name")
-    contract_number = serializers.CharField(source="contract.contract_number")
+    # As issued: the statement keeps the names its PDF printed (a later rename changes neither).
+    customer_name = serializers.CharField()
+    contract_number = serializers.CharField()
     usage_month = serializers.SerializerMethodField()
 
     def get_usage_month(self, line: StatementLine) -> str:
@@ -223,8 +221,17 @@ class StatementDetailSerializer(StatementSerializer):
 
 
 class StatementQuerySerializer(serializers.Serializer):
-    period = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+    period = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="A month, YYYY-MM (year 1 or later)."
+    )
     partner_number = serializers.CharField(required=False, max_length=32)
+
+    def validate_period(self, value: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(f"{value}-01")
+        except ValueError:
+            # The pattern lets year 0000 through, which no calendar has.
+            raise serializers.ValidationError(_("Not a month: use YYYY-MM.")) from None
 
 
 class _StatementView(APIView):
@@ -247,6 +254,8 @@ class _StatementView(APIView):
 
 
 class StatementListView(_StatementView):
+    pagination_class = ApiPagination
+
     @extend_schema(
         parameters=[StatementQuerySerializer],
         responses={200: StatementSerializer(many=True), **LIST_ERRORS},
@@ -255,13 +264,12 @@ class StatementListView(_StatementView):
     def get(self, request: Request) -> Response:
         query = StatementQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        period = query.validated_data.get("period")
         statements = statements_filter(
             statements=statements_visible_to(user=request.user),
-            period=dt.date.fromisoformat(f"{period}-01") if period else None,
+            period=query.validated_data.get("period"),
             partner_number=query.validated_data.get("partner_number"),
         )
-        paginator = LimitOffsetPagination()
+        paginator = ApiPagination()
         page = paginator.paginate_queryset(statements, request, view=self)
         return paginator.get_paginated_response(StatementSerializer(page, many=True).data)
 
@@ -309,13 +317,10 @@ class StatementCsvView(_StatementView):
         customer = self.customer(request, statement)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{statement.number}.csv"'
-        statement_csv_write(statement=statement, target=response, customer=customer)
+        statement_csv_write(
+            statement=statement, target=response, customer=customer, export=export_format()
+        )
         return response
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 class StatementEvidenceView(_StatementView):
@@ -327,16 +332,10 @@ class StatementEvidenceView(_StatementView):
     def get(self, request: Request, number: str) -> StreamingHttpResponse:
         statement = self.statement(request, number)
         customer = self.customer(request, statement)
-        writer = csv.writer(_Echo(), lineterminator="\n")
-
-        def rows() -> Iterator[str]:
-            for row in statement_evidence_rows(statement=statement, customer=customer):
-                yield writer.writerow(row)
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-        filename = f"{statement.number}-evidence.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        lines = statement_evidence_lines(
+            statement=statement, customer=customer, export=export_format()
+        )
+        return csv_download(lines=lines, filename=f"{statement.number}-evidence.csv")
 
 
 urlpatterns = [

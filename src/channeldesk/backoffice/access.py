@@ -13,16 +13,18 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from channeldesk.partners.selectors import user_is_channel_manager, user_is_vendor_staff
 
-type View = Callable[..., HttpResponse]
+# A view's answer may be streamed (the CSV exports), so any response will do.
+type View = Callable[..., HttpResponseBase]
 
 
 def _guard(view: View, *, allowed: Callable[..., bool]) -> View:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not allowed(user=request.user):

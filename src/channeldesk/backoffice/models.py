@@ -10,6 +10,8 @@ from channeldesk.tiers.models import TierPolicy
 class RunKind(models.TextChoices):
     SIMULATE = "simulate", _("simulation")
     CALIBRATE = "calibrate", _("calibration")
+    APPLY = "apply", _("application of the programme")
+    NOTICES = "notices", _("tier notices")
 
 
 class RunStatus(models.TextChoices):
@@ -20,7 +22,8 @@ class RunStatus(models.TextChoices):
 
 
 class ProgrammeRun(models.Model):
-    """One simulation or calibration a channel manager started from the dashboard.
+    """One simulation, calibration, application or notice run a channel manager started from
+    the dashboard.
 
     The work runs outside the request (a background thread); the page polls this row for
     `progress` and `step`, and shows `result` (the same JSON document the CLI and the API give)

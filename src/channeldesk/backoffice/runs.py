@@ -1,4 +1,5 @@
-"""Simulation and calibration runs started from the dashboard, run outside the request.
+"""Programme runs started from the dashboard (simulate, calibrate, apply, send the tier
+notices), run outside the request.
 
 A full-scale evaluation takes seconds, longer than a page should wait. So the view only
 records a `ProgrammeRun` (status queued) and answers; the work runs in a background thread
@@ -10,7 +11,10 @@ shows the result when it is done:
    servers).
 2. `run_execute` marks the row running, evaluates the policy, then simulates or calibrates it
    (a calibration saves a new draft version) and stores the result document of
-   `tiers.reports`, the same JSON the CLI and the API give. Any error is stored on the row.
+   `tiers.reports`, the same JSON the CLI and the API give. An application evaluates the
+   published policy and records the tiers (`tiers_apply`, which refuses a period that has not
+   ended: the view checks that first); a notice run sends the due tier notices in batches,
+   counting them on the row as it goes. Any error is stored on the row.
 3. A run that is neither done nor failed after `BACKOFFICE_RUN_TIMEOUT_SECONDS` was lost with
    its process (a restart): it counts as failed and a new one may be started.
 
@@ -33,7 +37,10 @@ from channeldesk.backoffice.models import ProgrammeRun, RunKind, RunStatus
 from channeldesk.tiers.calibration import tiers_calibrate
 from channeldesk.tiers.evaluation import tiers_evaluate
 from channeldesk.tiers.models import TierPolicy
+from channeldesk.tiers.notices import tier_notices_send
 from channeldesk.tiers.reports import calibration_document, simulation_document
+from channeldesk.tiers.selectors import tier_notices_due_count
+from channeldesk.tiers.services import tiers_apply
 from channeldesk.tiers.simulation import tiers_simulate
 
 logger = logging.getLogger(__name__)
@@ -139,8 +146,28 @@ def run_execute(*, run_id: int) -> ProgrammeRun:
     return run
 
 
+# Notices sent per batch of a notice run: the row's progress moves after each batch.
+NOTICE_BATCH = 50
+
+
 def _work(run: ProgrammeRun) -> tuple[dict[str, Any], TierPolicy | None]:
+    if run.kind == RunKind.NOTICES:
+        return _send_notices(run), None
     evaluation = tiers_evaluate(policy=run.policy, as_of=run.as_of)
+    if run.kind == RunKind.APPLY:
+        _progress(run.pk, progress=60, step="recording")
+        applied = tiers_apply(
+            policy=run.policy, as_of=run.as_of, evaluation=evaluation, user=run.started_by
+        )
+        return {
+            "valid_from": applied.valid_from.isoformat(),
+            "partners": len(evaluation.decisions),
+            "created": applied.created,
+            "corrected": applied.corrected,
+            "unchanged": applied.unchanged,
+            "movers": len(applied.movers),
+            "notices": applied.notices,
+        }, None
     if run.kind == RunKind.SIMULATE:
         _progress(run.pk, progress=60, step="costing")
         simulation = tiers_simulate(policy=run.policy, as_of=run.as_of, evaluation=evaluation)
@@ -151,6 +178,26 @@ def _work(run: ProgrammeRun) -> tuple[dict[str, Any], TierPolicy | None]:
         policy=run.policy, as_of=run.as_of, targets=targets, save=True, evaluation=evaluation
     )
     return calibration_document(calibration), calibration.draft
+
+
+def _send_notices(run: ProgrammeRun) -> dict[str, Any]:
+    """Send the notices due on the run's date in batches, counting on the row as it goes.
+
+    Each batch is `tier_notices_send`, which claims every notice in its own transaction, so a
+    run that dies half-way leaves the rest planned for the next run (or the job)."""
+    due = tier_notices_due_count(today=run.as_of)
+    totals = {"due": due, "sent": 0, "letters": 0, "emails": 0, "without_email": 0}
+    _progress(run.pk, progress=5, step="sending", result=totals)
+    while True:
+        batch = tier_notices_send(today=run.as_of, limit=NOTICE_BATCH)
+        if batch.sent == 0:
+            return totals
+        totals["sent"] += batch.sent
+        totals["letters"] += batch.letters
+        totals["emails"] += batch.emails
+        totals["without_email"] += len(batch.without_email)
+        done = min(99, 5 + 94 * totals["sent"] // max(due, 1))
+        _progress(run.pk, progress=done, step="sending", result=totals)
 
 
 def run_latest(*, policy: TierPolicy, kind: str) -> ProgrammeRun | None:

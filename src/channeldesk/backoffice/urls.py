@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from channeldesk.backoffice.views import dashboard, operations, partners
+from channeldesk.backoffice.views import (
+    dashboard,
+    exports,
+    movers,
+    operations,
+    partners,
+    support,
+)
 
 app_name = "backoffice"
 urlpatterns = [
@@ -11,7 +18,14 @@ urlpatterns = [
     path("runs/status/<int:run_id>/", dashboard.run_status, name="run-status"),
     path("feedback-round/", dashboard.feedback_toggle, name="feedback-round"),
     path("publish/", dashboard.policy_publish, name="publish"),
+    path("publish/confirm/", dashboard.publish_confirm, name="publish-confirm"),
+    path("support/", support.support_home, name="support"),
     path("partners/", partners.partner_list, name="partners"),
+    path("partners.csv", exports.partners_csv, name="partners-csv"),
+    path("movers/", movers.mover_list, name="movers"),
+    path("movers.csv", exports.movers_csv, name="movers-csv"),
+    path("renewals.csv", exports.renewals_csv, name="renewals-csv"),
+    path("compliance.csv", exports.compliance_csv, name="compliance-csv"),
     path("partners/<str:partner_number>/", partners.partner_detail, name="partner"),
     path("renewals/", operations.renewals, name="renewals"),
     path("outbox/", operations.outbox, name="outbox"),

@@ -16,7 +16,7 @@ from typing import Annotated
 
 from django.db import models
 from django.utils import timezone
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from channeldesk.catalog.models import Order, OrderLine, Product, ProductKind
 from channeldesk.core.importing import (
@@ -73,7 +73,13 @@ type LineValues = tuple[int, int, int, Decimal]  # line number, product id, quan
 
 
 class OrderLineRow(ImportRow):
-    """One order line. Negative quantity and amount make it a credit line."""
+    """One order line. Negative quantity and amount make it a credit line.
+
+    An order is dated at most a year ahead (a later date is a typo that would count in a tier
+    period that has not begun); a line orders something (quantity not 0); and a credit line is
+    negative in both quantity and amount, an ordinary line in neither (an amount of 0, a free
+    line, goes with either).
+    """
 
     order_number: Annotated[str, Field(max_length=64), NotBlank]
     partner_number: Annotated[str, Field(max_length=32), NotBlank]
@@ -81,6 +87,43 @@ class OrderLineRow(ImportRow):
     sku: Annotated[str, Field(max_length=64), NotBlank]
     quantity: Annotated[CsvInt, Field(ge=-INT32, lt=INT32)]
     net_amount: Annotated[Money, Field(max_digits=14)]
+
+    @field_validator("order_date")
+    @classmethod
+    def _not_far_ahead(cls, value: dt.date) -> dt.date:
+        latest = _a_year_after(timezone.localdate())
+        if value > latest:
+            raise ValueError(
+                f"{value.isoformat()} is more than a year ahead (latest {latest.isoformat()})"
+            )
+        return value
+
+    @field_validator("quantity")
+    @classmethod
+    def _not_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("the quantity is 0; leave the line out or give the quantity")
+        return value
+
+    @field_validator("net_amount")
+    @classmethod
+    def _same_sign_as_quantity(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        quantity = info.data.get("quantity")
+        if quantity is not None and value and (value < 0) != (quantity < 0):
+            kind = "a credit line" if quantity < 0 else "an order line"
+            raise ValueError(
+                f"{value} has the other sign than the quantity {quantity}; "
+                f"{kind} is {'negative' if quantity < 0 else 'positive'} in both"
+            )
+        return value
+
+
+def _a_year_after(day: dt.date) -> dt.date:
+    """The same day a year later; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
 
 
 @dataclass

@@ -1,4 +1,9 @@
-"""Shared helpers for the command-line face: consoles, dates, JSON."""
+"""Shared helpers for the command-line face: the commands' base, consoles, tables, progress,
+dates, JSON.
+
+rich is imported by the helpers that draw, not at the top: it takes about a tenth of a second,
+which every command would pay at its start, `--help` included (benchmarks/cli_start.py).
+"""
 
 from __future__ import annotations
 
@@ -6,24 +11,51 @@ import datetime as dt
 import json
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.management.base import CommandError
-from rich.console import Console
+from django.core.management.base import BaseCommand, CommandError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 FORMATS = ("table", "json")
 
 
+class ChannelDeskCommand(BaseCommand):
+    """The base of ChannelDesk's own commands (`tiers`, `demo`, `letters` …).
+
+    They start without Django's system checks: the checks import every URL configuration with
+    all its views and the API schema, which would add about half a second to every command,
+    and what they check does not change from one command to the next. `channeldesk check`
+    (`--deploy` in production), `migrate` and `runserver` still run them.
+    """
+
+    requires_system_checks: list[str] = []
+
+
 def out_console(stdout: Any) -> Console:
     """A console on the command's stdout; plain (no colours, wide) when not a terminal."""
+    from rich.console import Console  # noqa: PLC0415 (start-up cost, see above)
+
     return Console(file=stdout, soft_wrap=True, width=160 if not stdout.isatty() else None)
 
 
 def err_console() -> Console:
+    from rich.console import Console  # noqa: PLC0415 (start-up cost, see above)
+
     return Console(stderr=True)
+
+
+def new_table(*headers: str, **options: Any) -> Table:
+    """A rich table with these column headers (`title=` and the other options of rich's
+    `Table`), to print on `out_console`."""
+    from rich.table import Table  # noqa: PLC0415 (start-up cost, see above)
+
+    return Table(*headers, **options)
 
 
 @contextmanager
@@ -35,6 +67,29 @@ def status(message: str) -> Iterator[None]:
             yield
     else:
         yield
+
+
+@contextmanager
+def progress_bar(description: str, *, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr while long work runs, for `total` steps (None: unknown); yields
+    `advance(steps)`. Shown only when stderr is a terminal, like `status`; output for scripts
+    and logs stays as it is."""
+    from rich import progress as rich_progress  # noqa: PLC0415 (start-up cost, see above)
+
+    console = err_console()
+    if not console.is_terminal:
+        yield lambda _steps: None
+        return
+    columns = (
+        rich_progress.TextColumn("{task.description}"),
+        rich_progress.BarColumn(),
+        rich_progress.MofNCompleteColumn(),
+        rich_progress.TimeElapsedColumn(),
+        rich_progress.TimeRemainingColumn(),
+    )
+    with rich_progress.Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda steps: progress.advance(task, steps)
 
 
 def parse_date(value: str) -> dt.date:

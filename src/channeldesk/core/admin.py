@@ -1,16 +1,43 @@
-"""Admin for the cross-cutting records, and what the other apps' admins share."""
+"""Admin for the cross-cutting records, the sign-in models of allauth, and what the other apps'
+admins share.
+
+Every admin action declares the permission it needs (`@admin.action(permissions=[...])`), and
+each such permission is a `has_<name>_permission` method that asks for the user's real Django
+permission on the model (`permission_check`): the support desk (view permissions only) sees the
+pages and never an action that changes something. See docs/security-admin.md.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import allauth.account.admin
+import allauth.mfa.admin
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
+from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
-from django.db import connections
-from django.db.models import QuerySet
+from django.db import connections, transaction
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.core.models import ServiceToken, UserPreference
+
+
+def permission_check(request: HttpRequest, model: type[Model], *actions: str) -> bool:
+    """Whether the signed-in user holds every `<action>_<model>` permission of `model`.
+
+    Superusers hold them all; a group's permissions (core/roles.py) decide for everyone else.
+    """
+    opts = model._meta
+    return all(
+        request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}") for action in actions
+    )
 
 
 class LargeTablePaginator(Paginator):
@@ -55,20 +82,148 @@ class UserPreferenceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
 
 
+# The token's fields an admin page shows: never the digest. A personal token's owner is shown
+# read-only like everything else.
+SERVICE_TOKEN_FIELDS = (
+    "name",
+    "scope",
+    "user",
+    "key_id",
+    "created_at",
+    "expires_at",
+    "revoked_at",
+    "last_used_at",
+)
+
+
 @admin.register(ServiceToken)
 class ServiceTokenAdmin(admin.ModelAdmin):
     """Tokens are made with `channeldesk tokens create` (the secret is shown once); here staff
-    see them and revoke them."""
+    see them, and those who may change tokens revoke them. Nothing else about a token is edited
+    here: a revoked token stays revoked."""
 
-    list_display = ["name", "scope", "key_id", "created_at", "expires_at", "revoked_at"]
+    list_display = SERVICE_TOKEN_FIELDS[:-1]
     list_filter = ["scope"]
-    readonly_fields = ["name", "scope", "key_id", "created_at", "last_used_at"]
-    exclude = ["digest"]
+    list_select_related = ["user"]
+    search_fields = ["name", "=key_id", "user__username"]
+    fields = readonly_fields = SERVICE_TOKEN_FIELDS
     actions = ["revoke"]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description=_("Revoke the selected tokens"))
-    def revoke(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Revoked, not deleted: the row says which system had a login until when.
+        return False
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return permission_check(request, ServiceToken, "change")
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["revoke"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ServiceToken]) -> None:
         queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+# --- allauth's sign-in models ------------------------------------------------------------------
+# allauth's own admins are imported above so that they are registered before they are replaced
+# here (Django imports each app's admin in INSTALLED_APPS order, and allauth comes after us).
+
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """People's second factors, without their secrets: who has which kind since when.
+
+    The `data` column holds the TOTP secret, the recovery codes' seed and the passkeys' keys;
+    no page shows it. Only a superuser sees these rows and may remove one (a partner who lost
+    the phone); each removal is recorded in the admin's log with who removed whose
+    authenticator, and removing the last real factor also removes the then useless recovery
+    codes, as allauth does.
+    """
+
+    fields = readonly_fields = list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ["type"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email"]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        return authenticator_removal_log(actor=request.user, authenticators=list(queryset))
+
+    def delete_model(self, request: HttpRequest, obj: Authenticator) -> None:
+        self.delete_queryset(request, Authenticator.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Authenticator]) -> None:
+        with transaction.atomic():
+            owners = set(queryset.values_list("user_id", flat=True))
+            queryset.delete()
+            dangling = list(
+                Authenticator.objects.filter(
+                    user_id__in=owners, type=Authenticator.Type.RECOVERY_CODES
+                ).exclude(
+                    user_id__in=Authenticator.objects.exclude(
+                        type=Authenticator.Type.RECOVERY_CODES
+                    ).values("user_id")
+                )
+            )
+            authenticator_removal_log(actor=request.user, authenticators=dangling)
+            Authenticator.objects.filter(pk__in=[item.pk for item in dangling]).delete()
+
+
+def authenticator_removal_log(*, actor: Any, authenticators: list[Authenticator]) -> list[Any]:
+    """One admin log entry per removed authenticator: who removed whose, and which kind."""
+    if not authenticators:
+        return []
+    content_type = ContentType.objects.get_for_model(Authenticator)
+    entries = [
+        LogEntry(
+            user_id=actor.pk,
+            content_type=content_type,
+            object_id=str(authenticator.pk),
+            object_repr=_("%(kind)s of %(user)s")
+            % {"kind": authenticator.get_type_display(), "user": authenticator.user},
+            action_flag=DELETION,
+            change_message=_("Removed the %(kind)s of %(user)s (user id %(id)s).")
+            % {
+                "kind": authenticator.get_type_display(),
+                "user": authenticator.user,
+                "id": authenticator.user_id,
+            },
+        )
+        for authenticator in authenticators
+    ]
+    return LogEntry.objects.bulk_create(entries)
+
+
+admin.site.unregister(EmailAddress)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(allauth.account.admin.EmailAddressAdmin):
+    """allauth's e-mail addresses, with its "mark verified" action behind the change
+    permission (only superusers hold permissions on allauth's models)."""
+
+    def has_make_verified_permission(self, request: HttpRequest) -> bool:
+        return permission_check(request, EmailAddress, "change")
+
+    @admin.action(
+        description=_("Mark selected email addresses as verified"),
+        permissions=["make_verified"],
+    )
+    def make_verified(self, request: HttpRequest, queryset: QuerySet[EmailAddress]) -> None:
+        super().make_verified(request, queryset)

@@ -16,8 +16,10 @@ import datetime as dt
 from decimal import Decimal
 
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_currency, format_decimal
 from babel.numbers import format_percent as babel_format_percent
+from django.utils import timezone
 
 from channeldesk.core.money import CURRENCY, HUNDRED, money_round
 
@@ -44,6 +46,14 @@ def babel_locale(language: str) -> str:
 def format_date(day: dt.date, *, language: str) -> str:
     """A date in words: `1. Dezember 2026` or `1 December 2026`."""
     return babel_format_date(day, format="long", locale=babel_locale(language))
+
+
+def format_datetime(moment: dt.datetime, *, language: str) -> str:
+    """An instant in the business time zone, in words and 24 hours: `1. Dezember 2026, 14:05`
+    or `1 December 2026, 14:05` (never `12/01/2026 2:05 p.m.`)."""
+    local = timezone.localtime(moment)
+    pattern = "d. MMMM y, HH:mm" if babel_locale(language) == "de_DE" else "d MMMM y, HH:mm"
+    return babel_format_datetime(local, pattern, locale=babel_locale(language))
 
 
 def format_money(amount: Decimal, *, language: str, currency: str = CURRENCY) -> str:

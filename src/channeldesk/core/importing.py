@@ -28,7 +28,7 @@ import itertools
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Context, Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Protocol
 
@@ -270,7 +270,10 @@ def _upper(value: object) -> object:
 
 
 def _cents(value: Decimal) -> Decimal:
-    rounded = value.quantize(CENT)
+    # Enough precision for any number of digits, so a 30-digit amount reaches the column's
+    # `max_digits` check (a row error) instead of failing the quantize (a crash).
+    digits = len(value.as_tuple().digits) + 3
+    rounded = value.quantize(CENT, context=Context(prec=max(digits, 28)))
     if rounded != value:
         raise ValueError(f"{value} has more than two decimal places")
     return rounded
@@ -379,9 +382,12 @@ class _LineDecoder:
         self.problems, self.counter = problems, counter
         self.encoding: str | None = None
         self.label = "utf-8"
+        self.decided_on: int | None = None  # the line that settled the encoding
+        self.offset = 0  # of the current line in the file, in bytes
 
     def decode(self, source: Iterable[bytes]) -> Iterator[str]:
         for number, raw in enumerate(source, start=1):
+            self.offset = self.counter.done
             self.counter.add(len(raw))
             yield self._decode_line(self._strip_signature(raw) if number == 1 else raw, number)
         self.counter.finish()
@@ -393,6 +399,7 @@ class _LineDecoder:
             raise _UnreadableFileError("this is an Excel workbook, not CSV; save it as CSV")
         if raw.startswith(UTF8_BOM):
             self.encoding, self.label = "utf-8", "utf-8 (BOM)"
+            self.offset += len(UTF8_BOM)
             return raw[len(UTF8_BOM) :]
         return raw
 
@@ -402,16 +409,23 @@ class _LineDecoder:
         if self.encoding is None:
             self.encoding = "utf-8" if _is_utf8(raw) else "cp1252"
             self.label = "utf-8" if self.encoding == "utf-8" else "windows-1252"
+            self.decided_on = number
         try:
             return raw.decode(self.encoding)
         except UnicodeDecodeError as error:
-            self.problems.add(
-                row=number,
-                column=None,
-                reason=f"byte {raw[error.start]:#04x} cannot be read as {self.label}; "
-                "the file mixes encodings",
-            )
+            self.problems.add(row=number, column=None, reason=self._undecodable(raw, error))
             return raw.decode(self.encoding, errors="replace")
+
+    def _undecodable(self, raw: bytes, error: UnicodeDecodeError) -> str:
+        """Which byte, where in the file, and why the file was read in that encoding."""
+        where = f"byte {raw[error.start]:#04x} at byte offset {self.offset + error.start}"
+        if self.decided_on is None:
+            why = "the file starts with a UTF-8 byte order mark"
+        elif self.encoding == "utf-8":
+            why = f"line {self.decided_on} was UTF-8; the file mixes encodings"
+        else:
+            why = f"line {self.decided_on} was not UTF-8, and Windows-1252 has no such character"
+        return f"{where} cannot be read as {self.label}: {why}"
 
 
 def _is_utf8(raw: bytes) -> bool:
@@ -432,11 +446,32 @@ def normalise_column(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
+def control_character(text: str) -> str | None:
+    """The first control character in `text` (NUL, a tab or another C0 code, DEL, a C1 code, or
+    a direction override that makes text read differently than it is stored), else None.
+
+    Cells never need one: NUL or an escape code only ever comes from a corrupt file or an attack
+    on whoever reads the data later, and a tab inside a cell is a broken export. Line breaks
+    (LF, CR) are not control characters here: a quoted cell may span lines.
+    """
+    match = _CONTROL.search(text)
+    return match.group() if match else None
+
+
+def control_character_reason(character: str) -> str:
+    return f"contains the control character U+{ord(character):04X}; remove it"
+
+
+# Line breaks are allowed: a quoted cell may span lines (Excel writes Alt+Enter that way).
+_CONTROL = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 @dataclass(frozen=True)
 class _Header:
     """Maps each position of a record to a column of the row model, or to None (ignored)."""
 
     columns: tuple[str | None, ...]
+    names: tuple[str, ...]
 
     def values(self, cells: list[str], line: int, problems: ProblemLog) -> dict[str, str] | None:
         extra = cells[len(self.columns) :]
@@ -447,10 +482,24 @@ class _Header:
                 reason=f"has {len(cells)} values but the header names {len(self.columns)} columns",
             )
             return None
+        if not self._plain_text(cells, line, problems):
+            return None
         padded = itertools.chain(cells, itertools.repeat(""))
         return {
             name: cell for name, cell in zip(self.columns, padded, strict=False) if name is not None
         }
+
+    def _plain_text(self, cells: list[str], line: int, problems: ProblemLog) -> bool:
+        """No cell of the record, read or ignored, holds a control character."""
+        found = False
+        for position, cell in enumerate(cells):
+            if (character := control_character(cell)) is not None:
+                column = self.names[position] if position < len(self.names) else None
+                problems.add(
+                    row=line, column=column or None, reason=control_character_reason(character)
+                )
+                found = True
+        return not found
 
 
 def _read_header(
@@ -461,7 +510,10 @@ def _read_header(
     normalised = [normalise_column(name) for name in names]
     seen: set[str] = set()
     for position, name in enumerate(normalised, start=1):
-        if not name:
+        if (character := control_character(name)) is not None:
+            reason = f"column {position}: {control_character_reason(character)}"
+            problems.add(row=1, column=None, reason=reason)
+        elif not name:
             warnings.add(row=1, column=None, reason=f"column {position} has no name; ignored")
         elif name in seen:
             problems.add(row=1, column=name, reason="the column appears twice in the header")
@@ -473,7 +525,7 @@ def _read_header(
         problems.add(row=1, column=name, reason="required column is missing from the header")
     if missing or len(problems):
         return None
-    return _Header(tuple(name if name in known else None for name in normalised))
+    return _Header(tuple(name if name in known else None for name in normalised), tuple(normalised))
 
 
 def _records(

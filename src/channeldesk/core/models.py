@@ -22,16 +22,19 @@ class UserPreference(models.Model):
 
 
 class TokenScope(models.TextChoices):
-    """What a machine login may do. Each scope opens exactly one group of endpoints."""
+    """What a token may do. Each machine scope opens exactly one group of endpoints; a personal
+    token acts as its user, with that user's rights and nothing more."""
 
     TRAINING = "training", _("training company: push course completions")
     SUPPORT = "support", _("phone system: route support calls")
     USAGE = "usage", _("managed-service platform: report usage")
+    PERSONAL = "personal", _("personal: a person's own API login")
 
 
 class ServiceToken(models.Model):
     """A login for another system (the training company, the phone system, the managed-service
-    platform), limited to one scope.
+    platform), limited to one scope; or a person's own API login (scope `personal`, with `user`),
+    which acts as that user with that user's rights.
 
     Only a SHA-256 digest of the secret is stored: the secret is 32 random bytes, so a slow
     password hash would add nothing, and a copy of the database yields no working token. The
@@ -40,6 +43,15 @@ class ServiceToken(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     scope = models.CharField(_("scope"), max_length=20, choices=TokenScope.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="api_tokens",
+        help_text=_("Only for personal tokens: the person the token acts as."),
+    )
     key_id = models.CharField(_("key id"), max_length=16, unique=True)
     digest = models.CharField(_("digest"), max_length=64)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -51,6 +63,15 @@ class ServiceToken(models.Model):
         verbose_name = _("service token")
         verbose_name_plural = _("service tokens")
         ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(scope=TokenScope.PERSONAL, user__isnull=False)
+                    | (~models.Q(scope=TokenScope.PERSONAL) & models.Q(user__isnull=True))
+                ),
+                name="service_token_user_iff_personal",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.scope}, {self.key_id})"

@@ -1,9 +1,13 @@
 """The vendor's staff roles as Django groups, kept in line with the models after every migrate.
 
-- channel manager: every permission on ChannelDesk's own models (and the users they manage);
-- support desk: view permissions only (the phone desk looks partners up, changes nothing).
+- channel manager: every permission on ChannelDesk's own models, `licensing.reveal_keycode`
+  (seeing a whole keycode, recorded) included;
+- support desk: view permissions only (the phone desk looks partners up, changes nothing, and
+  sees keycodes masked).
 
-Superusers are channel managers without being in the group.
+Neither group holds a permission on Django's users and groups or on allauth's e-mail addresses
+and second factors: those are the superusers' (docs/security-admin.md). Superusers are channel
+managers without being in the group.
 """
 
 from typing import Any

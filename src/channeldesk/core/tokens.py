@@ -1,7 +1,9 @@
-"""Service tokens: machine logins limited to one scope (see `ServiceToken`).
+"""Service tokens: machine logins limited to one scope, and people's personal API tokens
+(see `ServiceToken`).
 
 A token reads `cdk_<key id>_<secret>`. The key id finds the row; the secret is checked against the
-stored digest in constant time. Revoked and expired tokens are refused like unknown ones.
+stored digest in constant time. Revoked and expired tokens are refused like unknown ones, and so
+is a personal token whose user is no longer active.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from channeldesk.core.models import ServiceToken, TokenScope
 
@@ -28,19 +32,47 @@ class IssuedToken:
     secret: str  # the whole `cdk_…` string; shown once, never stored
 
 
+class ServiceTokenError(Exception):
+    """A token that cannot be made as asked (a personal token without its user, or a machine
+    token with one). `code` is stable for machines."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def service_token_create(
-    *, name: str, scope: TokenScope | str, expires_at: dt.datetime | None = None
+    *,
+    name: str,
+    scope: TokenScope | str,
+    expires_at: dt.datetime | None = None,
+    user: User | None = None,
 ) -> IssuedToken:
-    """Make a token for another system; the returned secret is the only copy."""
+    """Make a token for another system, or a personal token for `user` (scope `personal`);
+    the returned secret is the only copy."""
     scope = TokenScope(scope)
+    if (scope == TokenScope.PERSONAL) != (user is not None):
+        raise ServiceTokenError(
+            _("A personal token needs its user, and only a personal token has one."),
+            code="personal_token_user",
+        )
+    if user is not None and not user.is_active:
+        raise ServiceTokenError(
+            _("The user is not active; an inactive user gets no token."), code="user_inactive"
+        )
     key_id = secrets.token_hex(6)
     raw = f"{PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
     token = ServiceToken.objects.create(
-        name=name, scope=scope, key_id=key_id, digest=_digest(raw), expires_at=expires_at
+        name=name,
+        scope=scope,
+        key_id=key_id,
+        digest=_digest(raw),
+        expires_at=expires_at,
+        user=user,
     )
     return IssuedToken(token=token, secret=raw)
 
@@ -50,11 +82,13 @@ def service_token_authenticate(*, raw: str, now: dt.datetime | None = None) -> S
     parts = raw.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != PREFIX:
         return None
-    token = ServiceToken.objects.filter(key_id=parts[1]).first()
+    token = ServiceToken.objects.select_related("user").filter(key_id=parts[1]).first()
     if token is None or not hmac.compare_digest(token.digest, _digest(raw.strip())):
         return None
     now = now or timezone.now()
     if token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    if token.user is not None and not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ServiceToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -9,10 +9,15 @@ WeasyPrint's font configuration and the parsed stylesheets are built once per th
 Loading the fonts and parsing the CSS for every letter would cost about as much as laying the
 letter out; the objects are not shared between threads because Pango's font map is not
 thread-safe.
+
+WeasyPrint and fontTools are imported inside the functions that use them: importing WeasyPrint
+costs over a second, and this module is reached at start-up through the admin modules, so every
+`channeldesk` command would otherwise pay for it (benchmarks/cli_start.py measures the start).
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import logging
@@ -20,11 +25,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from fontTools.ttLib import TTFont
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
 
 PACKAGE_DIRECTORY = Path(__file__).resolve().parent
 FONTS_DIRECTORY = PACKAGE_DIRECTORY / "fonts"
@@ -97,6 +97,8 @@ def text_width_mm(text: str, *, size_pt: float) -> float:
 
 @functools.cache
 def _advance_widths() -> tuple[dict[int, int], int]:
+    from fontTools.ttLib import TTFont  # noqa: PLC0415 (start-up cost, see above)
+
     font = TTFont(FONTS_DIRECTORY / FONT_FILES["normal"], lazy=True)
     metrics = font["hmtx"].metrics
     advances = {code: metrics[glyph][0] for code, glyph in font.getBestCmap().items()}
@@ -105,6 +107,8 @@ def _advance_widths() -> tuple[dict[int, int], int]:
 
 def html_to_pdf(html: str) -> RenderedPdf:
     """Lay out `html` with the letter stylesheet and write it as PDF."""
+    from weasyprint import HTML  # noqa: PLC0415 (start-up cost, see above)
+
     toolkit = _toolkit()
     document = HTML(
         string=html, base_url=PACKAGE_DIRECTORY.as_uri() + "/", url_fetcher=toolkit.url_fetcher
@@ -140,6 +144,10 @@ logging.getLogger("weasyprint").addFilter(_OncePerProcess())
 def _toolkit() -> _Toolkit:
     toolkit: _Toolkit | None = getattr(_per_thread, "toolkit", None)
     if toolkit is None:
+        from weasyprint import CSS  # noqa: PLC0415 (start-up cost, see above)
+        from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
+        from weasyprint.urls import URLFetcher  # noqa: PLC0415
+
         # Letters read only the package's own files: nothing is fetched from the network, and
         # one fetcher saves WeasyPrint building an HTTPS context for every letter.
         url_fetcher = URLFetcher(allowed_protocols={"file"})
@@ -151,4 +159,16 @@ def _toolkit() -> _Toolkit:
         toolkit = _per_thread.toolkit = _Toolkit(
             font_config=font_config, stylesheets=stylesheets, url_fetcher=url_fetcher
         )
+        if threading.current_thread() is threading.main_thread():
+            atexit.register(_toolkit_release)
     return toolkit
+
+
+def _toolkit_release() -> None:
+    """Drop the main thread's toolkit while WeasyPrint is still loaded.
+
+    Its font configuration removes a temporary directory when it is freed; left to the end of
+    the interpreter, that happens after WeasyPrint's modules are gone (they are imported after
+    this one) and fails with a warning.
+    """
+    _per_thread.__dict__.pop("toolkit", None)

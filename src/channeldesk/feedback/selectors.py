@@ -53,6 +53,20 @@ def feedback_for(*, policy: TierPolicy, partner: Partner) -> PolicyFeedback | No
     return PolicyFeedback.objects.filter(policy=policy, partner=partner).first()
 
 
+def feedback_on_programme(*, policy: TierPolicy, partner: Partner) -> PolicyFeedback | None:
+    """The partner's latest feedback on this version of the programme or, failing that, on an
+    earlier one (a draft since calibrated into `policy`): the round carries on across versions,
+    each piece of feedback stays with the version it was given on. One query."""
+    return (
+        PolicyFeedback.objects.filter(
+            policy__code=policy.code, policy__version__lte=policy.version, partner=partner
+        )
+        .select_related("policy")
+        .order_by("-policy__version", "-updated_at")
+        .first()
+    )
+
+
 def feedback_list(
     *, policy: TierPolicy | None = None, stance: str | None = None
 ) -> QuerySet[PolicyFeedback]:

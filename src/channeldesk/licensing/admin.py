@@ -5,28 +5,46 @@ edited: the code itself is not stored, and a changed serial would silently inval
 the field. Installations, certificates, compliance records and episodes are written by check-ins,
 the scan and the services; staff read them here. The licensing policies (the ladder of steps per
 product) are the one thing staff edit.
+
+Who may act: each action asks for the real permission on its model (`core.admin.
+permission_check`), so the support desk (view permissions only) sees the keycodes masked and no
+action. The whole code is shown on its own page ("Show the full keycode") to staff with
+`licensing.reveal_keycode`, and every such reveal is recorded as a `KeycodeReveal`.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from channeldesk.core.admin import LargeTablePaginator
+from channeldesk.core.admin import LargeTablePaginator, permission_check
 from channeldesk.licensing.keycodes import keycode_mask
 from channeldesk.licensing.models import (
+    KEYCODE_REVEAL_PERMISSION,
     ComplianceEpisode,
     ComplianceRecord,
     Installation,
     InstallationState,
     Keycode,
+    KeycodeReveal,
     KeycodeStatus,
     LicenceCertificate,
     LicensingPolicy,
+    RevealChannel,
 )
 from channeldesk.licensing.services import (
     LicensingError,
     installation_retire,
+    keycode_reveal,
     keycode_revoke,
     keycode_rotate,
     keycode_text,
@@ -42,6 +60,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def keycode_reveal_allowed(request: HttpRequest) -> bool:
+    """Whether the user may see whole keycodes in the admin (superusers, channel managers)."""
+    return bool(request.user.has_perm(KEYCODE_REVEAL_PERMISSION))
 
 
 @admin.register(Keycode)
@@ -60,6 +83,7 @@ class KeycodeAdmin(ReadOnlyAdmin):
         "revoked_at",
         "revocation_reason",
         "replaces",
+        "reveals",
     ]
     actions = ["revoke", "rotate"]
     paginator = LargeTablePaginator
@@ -71,22 +95,88 @@ class KeycodeAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("keycode"))
     def code(self, obj: Keycode) -> str:
-        return keycode_text(keycode=obj)
+        """Masked, with a link to the page that shows it whole and records who saw it."""
+        url = reverse("admin:licensing_keycode_reveal", args=[obj.pk])
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            keycode_mask(keycode_text(keycode=obj)),
+            url,
+            _("Show the full keycode"),
+        )
 
-    def has_change_permission(self, request, obj=None):
-        # The actions need the change permission; the form itself has only read-only fields.
-        return bool(request.user.is_active and request.user.is_staff)
+    @admin.display(description=_("times seen in full"))
+    def reveals(self, obj: Keycode) -> str:
+        """How often the whole code was shown, linked to the record of each time."""
+        url = reverse("admin:licensing_keycodereveal_changelist")
+        return format_html(
+            '<a href="{}?keycode__id__exact={}">{}</a>', url, obj.pk, obj.reveals.count()
+        )
 
-    @admin.action(description=_("Revoke the selected keycodes"))
-    def revoke(self, request, queryset):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        """The support desk gets the masked code without the link to the whole one."""
+        fields = list(self.readonly_fields)
+        if not keycode_reveal_allowed(request):
+            fields[fields.index("code")] = "masked_code"
+        return fields
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.reveal_view)
+        return [
+            path("<int:pk>/reveal/", view, name="licensing_keycode_reveal"),
+            *super().get_urls(),
+        ]
+
+    def reveal_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """GET asks to confirm; POST records the reveal, then shows the whole code.
+
+        Only staff with `licensing.reveal_keycode` get here (superusers, channel managers);
+        the support desk is refused before anything is read.
+        """
+        if not keycode_reveal_allowed(request):
+            raise PermissionDenied
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        keycode = get_object_or_404(Keycode.objects.select_related("contract"), pk=pk)
+        code = ""
+        if request.method == "POST":
+            try:
+                code = keycode_reveal(
+                    keycode=keycode, actor=request.user, channel=RevealChannel.ADMIN
+                )
+            except LicensingError as error:
+                raise Http404(str(error)) from error
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Keycode of contract %(contract)s")
+            % {"contract": keycode.contract.contract_number},
+            "opts": self.opts,
+            "original": keycode,
+            "keycode": keycode,
+            "code": code,
+        }
+        response = TemplateResponse(request, "admin/licensing/keycode_reveal.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return permission_check(request, Keycode, "change")
+
+    def has_rotate_permission(self, request: HttpRequest) -> bool:
+        return permission_check(request, Keycode, "change", "add")
+
+    @admin.action(description=_("Revoke the selected keycodes"), permissions=["revoke"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Keycode]) -> None:
         done = 0
         for keycode in queryset.filter(status=KeycodeStatus.ACTIVE):
             keycode_revoke(keycode=keycode, reason=str(_("Revoked in the admin")), by=request.user)
             done += 1
         self.message_user(request, _("%(count)d keycodes revoked.") % {"count": done})
 
-    @admin.action(description=_("Rotate the selected keycodes (revoke and issue a new one)"))
-    def rotate(self, request, queryset):
+    @admin.action(
+        description=_("Rotate the selected keycodes (revoke and issue a new one)"),
+        permissions=["rotate"],
+    )
+    def rotate(self, request: HttpRequest, queryset: QuerySet[Keycode]) -> None:
         done = 0
         for keycode in queryset.filter(status=KeycodeStatus.ACTIVE):
             try:
@@ -98,6 +188,27 @@ class KeycodeAdmin(ReadOnlyAdmin):
                 continue
             done += 1
         self.message_user(request, _("%(count)d keycodes rotated.") % {"count": done})
+
+
+@admin.register(KeycodeReveal)
+class KeycodeRevealAdmin(ReadOnlyAdmin):
+    """Who saw which keycode in full, when and through what (portal, admin, API, CLI)."""
+
+    list_display = ["revealed_at", "keycode", "contract", "channel", "actor", "partner", "detail"]
+    list_filter = ["channel", "revealed_at"]
+    list_select_related = ["keycode__contract", "actor", "partner"]
+    search_fields = [
+        "=keycode__contract__contract_number",
+        "actor__username",
+        "=partner__partner_number",
+    ]
+    search_help_text = _("Exact contract number, user name, or exact partner number.")
+    fields = readonly_fields = ("revealed_at", "keycode", "channel", "actor", "partner", "detail")
+    show_full_result_count = False
+
+    @admin.display(description=_("contract"))
+    def contract(self, reveal: KeycodeReveal) -> Any:
+        return reveal.keycode.contract
 
 
 @admin.register(LicenceCertificate)
@@ -148,11 +259,13 @@ class InstallationAdmin(ReadOnlyAdmin):
     paginator = LargeTablePaginator
     show_full_result_count = False
 
-    def has_change_permission(self, request, obj=None):
-        return bool(request.user.is_active and request.user.is_staff)
+    def has_retire_permission(self, request: HttpRequest) -> bool:
+        return permission_check(request, Installation, "change")
 
-    @admin.action(description=_("Retire the selected installations (uninstalled)"))
-    def retire(self, request, queryset):
+    @admin.action(
+        description=_("Retire the selected installations (uninstalled)"), permissions=["retire"]
+    )
+    def retire(self, request: HttpRequest, queryset: QuerySet[Installation]) -> None:
         done = 0
         for installation in queryset.exclude(state=InstallationState.RETIRED):
             installation_retire(installation=installation)

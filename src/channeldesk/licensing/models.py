@@ -66,6 +66,9 @@ class Keycode(models.Model):
         verbose_name = _("keycode")
         verbose_name_plural = _("keycodes")
         ordering = ["-issued_at", "-id"]
+        # Seeing the whole code is a permission of its own: the support desk may view keycodes
+        # (masked) but not this; every reveal is recorded as a `KeycodeReveal`.
+        permissions = [("reveal_keycode", _("Can see a keycode in full"))]
         constraints = [
             models.UniqueConstraint(fields=["key_id", "serial"], name="keycode_unique_serial"),
             models.UniqueConstraint(
@@ -82,6 +85,63 @@ class Keycode(models.Model):
 
     def __str__(self) -> str:
         return f"keycode {self.key_id}/{self.serial} ({self.status})"
+
+
+# Who may see a whole keycode on a staff face (admin, API): `user.has_perm(...)` with this.
+KEYCODE_REVEAL_PERMISSION = "licensing.reveal_keycode"
+
+
+class RevealChannel(models.TextChoices):
+    PORTAL = "portal", _("partner portal")
+    ADMIN = "admin", _("admin")
+    API = "api", _("API")
+    CLI = "cli", _("command line")
+
+
+class KeycodeReveal(models.Model):
+    """One time a person saw a keycode in full (portal, admin, API or command line): who, when,
+    through what. Written by `licensing.services.keycode_reveal` only; staff read it in the
+    admin."""
+
+    keycode = models.ForeignKey(
+        Keycode, verbose_name=_("keycode"), on_delete=models.PROTECT, related_name="reveals"
+    )
+    revealed_at = models.DateTimeField(_("revealed at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revealed to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    channel = models.CharField(_("through"), max_length=16, choices=RevealChannel.choices)
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The partner the person acted for (portal reveals)."),
+    )
+    detail = models.CharField(
+        _("detail"),
+        max_length=200,
+        blank=True,
+        help_text=_("What else identifies the asker (the operating system user on the CLI)."),
+    )
+
+    class Meta:
+        verbose_name = _("keycode reveal")
+        verbose_name_plural = _("keycode reveals")
+        ordering = ["-revealed_at", "-id"]
+        indexes = [
+            models.Index(fields=["keycode", "revealed_at"], name="keycode_reveal_by_keycode"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.keycode} revealed {self.revealed_at:%Y-%m-%d %H:%M} ({self.channel})"
 
 
 class LicenceCertificate(models.Model):

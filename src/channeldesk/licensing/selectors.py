@@ -8,19 +8,20 @@ for vendor staff only; the faces check that before calling `compliance_report`.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from channeldesk.contracts.models import Contract, CustomerAssignment
+from channeldesk.contracts.models import Contract, CustomerAssignment, CustomerSector
 from channeldesk.contracts.selectors import contracts_visible_to
+from channeldesk.core.exports import PLAIN_CSV, CsvExport, ExportColumn, ExportFormat
 from channeldesk.licensing.keycodes import keycode_mask
 from channeldesk.licensing.models import (
     UNDER_LICENSED_STATUSES,
@@ -32,6 +33,7 @@ from channeldesk.licensing.models import (
 )
 from channeldesk.licensing.services import keycode_text
 from channeldesk.partners.selectors import AnyUser
+from channeldesk.tiers.models import Tier
 
 _UNDER = tuple(str(status) for status in UNDER_LICENSED_STATUSES)
 
@@ -444,40 +446,62 @@ def _report_trend(*, day: dt.date, days: int) -> list[dict[str, Any]]:
 
 
 REPORT_CSV_COLUMNS = (
-    "contract_number",
-    "customer_number",
-    "customer_name",
-    "sector",
-    "partner_number",
-    "sku",
-    "seats",
-    "active_installations",
-    "peak_installations",
-    "missing_seats",
-    "utilisation_percent",
-    "status",
-    "under_licensed_since",
-    "trueup_list_amount",
-    "trueup_net_amount",
-    "tier",
+    ExportColumn("contract_number", _("Contract number")),
+    ExportColumn("customer_number", _("Customer number")),
+    ExportColumn("customer_name", _("Customer")),
+    ExportColumn("sector", _("Sector")),
+    ExportColumn("partner_number", _("Partner number")),
+    ExportColumn("sku", _("SKU")),
+    ExportColumn("seats", _("Seats")),
+    ExportColumn("active_installations", _("Active installations")),
+    ExportColumn("peak_installations", _("Peak installations")),
+    ExportColumn("missing_seats", _("Missing seats")),
+    ExportColumn("utilisation_percent", _("Utilisation (%)")),
+    ExportColumn("status", _("Status")),
+    ExportColumn("under_licensed_since", _("Under-licensed since")),
+    ExportColumn("trueup_list_amount", _("True-up list amount (EUR)")),
+    ExportColumn("trueup_net_amount", _("True-up net amount (EUR)")),
+    ExportColumn("tier", _("Tier")),
 )
 
 
-def _csv_cell(value: object) -> object:
-    """Empty for None; text that a spreadsheet would run as a formula gets a leading quote."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+def compliance_report_csv(*, report: ComplianceReport, export: ExportFormat = PLAIN_CSV) -> str:
+    """The under-licensed contracts of the report as CSV in one dialect (`core.exports`):
+    sectors, states and tiers by name, amounts as numbers, text cells safe from formulas."""
+    german = export.language == "de"
+    tiers = {
+        code: name_de if german else name_en
+        for code, name_de, name_en in Tier.objects.filter(
+            code__in={row.tier for row in report.under_licensed if row.tier}
+        )
+        .order_by("policy_id")
+        .values_list("code", "name_de", "name_en")
+    }
+    writer = CsvExport(columns=REPORT_CSV_COLUMNS, export=export)
+    return writer.text(_report_csv_row(row, tiers) for row in report.under_licensed)
 
 
-def compliance_report_csv(*, report: ComplianceReport) -> str:
-    """The under-licensed contracts of the report as CSV (comma, UTF-8, one header row)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(REPORT_CSV_COLUMNS)
-    for row in report.under_licensed:
-        data = row.as_dict()
-        writer.writerow([_csv_cell(data[column]) for column in REPORT_CSV_COLUMNS])
-    return buffer.getvalue()
+def _report_csv_row(row: ReportContract, tiers: dict[str, str]) -> list[object]:
+    return [
+        row.contract_number,
+        row.customer_number,
+        row.customer_name,
+        _label(CustomerSector, row.sector),
+        row.partner_number,
+        row.sku,
+        row.seats,
+        row.active_installations,
+        row.peak_installations,
+        row.missing_seats,
+        row.utilisation_percent,
+        _label(ComplianceStatus, row.status),
+        row.under_licensed_since,
+        None if row.trueup_list_amount is None else Decimal(row.trueup_list_amount),
+        None if row.trueup_net_amount is None else Decimal(row.trueup_net_amount),
+        tiers.get(row.tier, row.tier) if row.tier else None,
+    ]
+
+
+def _label(choices: type[models.TextChoices], value: str) -> object:
+    """A stored choice by its label (translated when written); an unknown value as it is."""
+    return choices(value).label if value in choices.values else value

@@ -32,9 +32,11 @@ from channeldesk.licensing.models import (
     Installation,
     InstallationState,
     Keycode,
+    KeycodeReveal,
     KeycodeStatus,
     LicenceCertificate,
     LicensingPolicy,
+    RevealChannel,
 )
 
 type User = AbstractBaseUser | AnonymousUser | None
@@ -91,6 +93,34 @@ def keycode_text(*, keycode: Keycode) -> str:
             f"The secret of key id {keycode.key_id} is not configured.", code="key_missing"
         )
     return keycode_compose(key_id=keycode.key_id, serial=keycode.serial, secret=secret)
+
+
+def keycode_reveal(
+    *,
+    keycode: Keycode,
+    actor: User | None,
+    channel: str,
+    partner: Any = None,
+    detail: str = "",
+) -> str:
+    """The full code for a person, recorded as a `KeycodeReveal` (who, when, through what).
+
+    Every face that shows a whole keycode to a person calls this, never `keycode_text`: the
+    portal (the partner who looks after the customer installs with it), the admin and the API
+    (vendor staff with the `licensing.reveal_keycode` permission) and the command line. Who may
+    ask is the face's decision; this records that it happened. The code is composed first, so a
+    missing key records nothing.
+    """
+    code = keycode_text(keycode=keycode)
+    KeycodeReveal.objects.create(
+        keycode=keycode,
+        revealed_at=timezone.now(),
+        actor=_actor(actor),
+        channel=RevealChannel(channel),
+        partner=partner,
+        detail=detail[:200],
+    )
+    return code
 
 
 def keycode_verify_format(text: str) -> tuple[int, int] | str:
@@ -183,7 +213,7 @@ def _chain_keycode(*, contract: Contract) -> Keycode | None:
     return None
 
 
-def _actor(by: User) -> Any:
+def _actor(by: User | None) -> Any:
     """The user to record: None for anonymous callers (the CLI, jobs)."""
     return by if by is not None and by.is_authenticated else None
 

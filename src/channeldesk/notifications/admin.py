@@ -1,9 +1,12 @@
 """Admin for the outbox: what was sent, what failed and why, and the doubtful ones to settle.
 
 Messages are written by the services and the dispatcher only: nothing here adds, edits or
-deletes one. Staff act through two actions, which call the services and are recorded in the
-history with their name: "send again" (release) for messages in review or failed, and
-"dismiss" with a reason typed into the field beside the action list.
+deletes one. A sensitive message (an account e-mail with a reset or invitation link) shows its
+redacted copy only; its sealed body is not a field here (`notifications.sealing`).
+
+Staff act through two actions, which call the services and are recorded in the history with
+their name: "send again" (release) for messages in review or failed, and "dismiss" with a
+reason typed into the field beside the action list.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     actions = ["release", "dismiss"]
     inlines = [OutboxAttachmentInline, OutboxEventInline]
     fieldsets = [
-        (None, {"fields": ["idempotency_key", "category", "status", "last_error"]}),
+        (None, {"fields": ["idempotency_key", "category", "status", "sensitive", "last_error"]}),
         (
             _("message"),
             {

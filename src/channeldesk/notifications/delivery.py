@@ -23,6 +23,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 
 from channeldesk.notifications.models import OutboxAttachment, OutboxMessage
+from channeldesk.notifications.sealing import unseal
 
 
 class OutcomeKind(enum.Enum):
@@ -48,14 +49,19 @@ def email_for(
     `attachments` are the message's, when the caller has them loaded already.
 
     `Auto-Submitted` tells the receiving side that no human wrote it, so vacation responders do
-    not answer (RFC 3834).
+    not answer (RFC 3834). A sensitive message is sent with its sealed body, opened only here;
+    a body that no configured key opens raises ValueError (the message cannot be built).
     """
     headers = {"Message-ID": message.message_id, "Auto-Submitted": "auto-generated"}
     if message.language:
         headers["Content-Language"] = message.language
+    text, html = message.text_body, message.html_body
+    if message.sensitive:
+        body = unseal(message.sealed_body)
+        text, html = body.text, body.html
     email = EmailMultiAlternatives(
         subject=message.subject,
-        body=message.text_body,
+        body=text,
         from_email=message.from_email,
         to=message.to,
         cc=message.cc,
@@ -63,8 +69,8 @@ def email_for(
         reply_to=message.reply_to,
         headers=headers,
     )
-    if message.html_body:
-        email.attach_alternative(message.html_body, "text/html")
+    if html:
+        email.attach_alternative(html, "text/html")
     for attachment in message.attachments.all() if attachments is None else attachments:
         email.attach(attachment.filename, attachment_content(attachment), attachment.mimetype)
     return email

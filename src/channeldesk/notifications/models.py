@@ -58,6 +58,10 @@ class OutboxMessage(models.Model):
     `claim_token`, `claimed_by` and `lease_expires_at` belong to the dispatcher currently
     holding the message; they stay on a message in review so that a dispatcher that was only
     slow can still report what happened.
+
+    A `sensitive` message carries a secret (a password-reset or invitation link): its full text
+    and HTML are in `sealed_body`, which only delivery opens, and `text_body` / `html_body` hold
+    the redacted copy everyone else reads (`notifications.sealing`).
     """
 
     idempotency_key = models.CharField(_("idempotency key"), max_length=200)
@@ -70,6 +74,12 @@ class OutboxMessage(models.Model):
     subject = models.CharField(_("subject"), max_length=500)
     text_body = models.TextField(_("text"))
     html_body = models.TextField(_("HTML"), blank=True)
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("Carries a secret: shown redacted, the full text is sealed for delivery."),
+    )
+    sealed_body = models.TextField(_("sealed body"), blank=True, editable=False)
     language = models.CharField(_("language"), max_length=8, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=255)
     status = models.CharField(
@@ -93,6 +103,14 @@ class OutboxMessage(models.Model):
                 fields=["idempotency_key"], name="outbox_message_unique_idempotency_key"
             ),
             models.UniqueConstraint(fields=["message_id"], name="outbox_message_unique_message_id"),
+            # A sensitive message has its sealed body, and only a sensitive one has any.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(sensitive=True) & ~models.Q(sealed_body="")
+                    | models.Q(sensitive=False, sealed_body="")
+                ),
+                name="outbox_message_sealed_iff_sensitive",
+            ),
         ]
         # Partial indexes: the millions of sent messages are in neither, so claiming and
         # sweeping stay index lookups over the few rows in play.

@@ -28,6 +28,7 @@ from channeldesk.notifications.models import (
     OutboxMessage,
     OutboxStatus,
 )
+from channeldesk.notifications.sealing import redact, seal
 
 type Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -51,7 +52,12 @@ class AttachmentDraft:
 
 @dataclass(frozen=True)
 class MessageDraft:
-    """Everything an e-mail needs, in plain values; `key` makes storing it idempotent."""
+    """Everything an e-mail needs, in plain values; `key` makes storing it idempotent.
+
+    `secrets` are the parts of the text only the recipient may read (a password-reset link,
+    its token): the message is then stored sealed, with a redacted copy for everyone else
+    (`notifications.sealing`).
+    """
 
     key: str
     to: Sequence[str]
@@ -66,6 +72,7 @@ class MessageDraft:
     category: str = ""
     attachments: Sequence[AttachmentDraft] = ()
     send_after: dt.datetime | None = None
+    secrets: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,7 @@ def outbox_enqueue(
     category: str = "",
     attachments: Sequence[AttachmentDraft] = (),
     send_after: dt.datetime | None = None,
+    secrets: Sequence[str] = (),
     now: dt.datetime | None = None,
 ) -> Enqueued:
     """Store one e-mail for delivery, once per `key`.
@@ -98,6 +106,7 @@ def outbox_enqueue(
     Enqueueing a key again returns the stored message unchanged, whatever the second call
     says: the first write wins, so a re-run of the caller can never send a second, different
     e-mail for the same occasion. `send_after` holds the message back until then.
+    `secrets` seal the message: nobody but the delivery reads its full text.
     """
     draft = MessageDraft(
         key=key,
@@ -113,6 +122,7 @@ def outbox_enqueue(
         category=category,
         attachments=attachments,
         send_after=send_after,
+        secrets=secrets,
     )
     return outbox_enqueue_many(drafts=[draft], now=now)[0]
 
@@ -159,6 +169,10 @@ def _check(draft: MessageDraft) -> None:
         raise OutboxError(f"{draft.key}: 'to' must be a non-empty list of addresses.")
     if len(draft.subject) > SUBJECT_MAX_LENGTH or "\n" in draft.subject:
         raise OutboxError(f"{draft.key}: the subject must be one line of at most 500 characters.")
+    if isinstance(draft.secrets, str) or any(not secret for secret in draft.secrets):
+        raise OutboxError(f"{draft.key}: 'secrets' must be a list of non-empty texts.")
+    if redact(draft.subject, secrets=draft.secrets) != draft.subject:
+        raise OutboxError(f"{draft.key}: a secret must not be in the subject.")
     for attachment in draft.attachments:
         if (attachment.content is None) == (not attachment.path):
             raise OutboxError(
@@ -167,6 +181,7 @@ def _check(draft: MessageDraft) -> None:
 
 
 def _message(draft: MessageDraft, *, now: dt.datetime, domain: str) -> OutboxMessage:
+    sealed_body = seal(text=draft.text, html=draft.html) if draft.secrets else ""
     return OutboxMessage(
         idempotency_key=draft.key,
         category=draft.category,
@@ -176,8 +191,10 @@ def _message(draft: MessageDraft, *, now: dt.datetime, domain: str) -> OutboxMes
         bcc=list(draft.bcc),
         reply_to=list(draft.reply_to),
         subject=draft.subject,
-        text_body=draft.text,
-        html_body=draft.html,
+        text_body=redact(draft.text, secrets=draft.secrets),
+        html_body=redact(draft.html, secrets=draft.secrets),
+        sensitive=bool(draft.secrets),
+        sealed_body=sealed_body,
         language=draft.language,
         message_id=f"<outbox.{uuid.uuid4().hex}@{domain}>",
         status=OutboxStatus.PENDING,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +11,7 @@ from channeldesk.contracts.models import CustomerSector
 from channeldesk.feedback.models import FeedbackStance
 from channeldesk.feedback.services import COMMENT_MAX_LENGTH
 from channeldesk.partners.models import MembershipRole
-from channeldesk.portal.accounts import email_taken
+from channeldesk.portal.accounts import Invitation, invitation_password_check
 from channeldesk.portal.selectors import CUSTOMER_SORTS
 
 
@@ -60,7 +62,38 @@ class InviteForm(forms.Form):
     )
 
     def clean_email(self) -> str:
+        # Whether the address has a login anywhere is not the inviting admin's business: the
+        # invitation goes out either way, and only the address's owner learns it on the link.
         email: str = self.cleaned_data["email"].strip()
-        if email_taken(email=email):
-            raise forms.ValidationError(_("This address already has a login."))
         return email
+
+
+class InvitationPasswordForm(forms.Form):
+    """The invited colleague chooses a password; Django's validators judge it."""
+
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, invitation: Invitation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        password = cleaned.get("password1")
+        if password and password != cleaned.get("password2"):
+            self.add_error("password2", _("You must type the same password each time."))
+        elif password:
+            try:
+                invitation_password_check(invitation=self.invitation, password=password)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

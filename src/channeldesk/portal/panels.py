@@ -15,16 +15,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from channeldesk.catalog.models import ProductKind
-from channeldesk.contracts.models import Contract
+from channeldesk.contracts.models import Contract, ContractStatus
 from channeldesk.licensing.selectors import contract_licence_status, contract_licence_trend
 from channeldesk.partners.models import Partner
 from channeldesk.partners.selectors import AnyUser
 from channeldesk.tiers.hotlines import hotline_for_partner
-from channeldesk.training.selectors import partner_training
+from channeldesk.training.models import EnrollmentStatus
+from channeldesk.training.selectors import partner_training, training_needs
 from channeldesk.usage.selectors import statements_visible_to
 
 
@@ -62,15 +64,44 @@ def hotline_panel(user: AnyUser, partner: Partner, today: dt.date) -> list[Panel
 
 
 def training_panel(user: AnyUser, partner: Partner, today: dt.date) -> list[Panel]:
-    """The training records of the partner's people and their validity (`training.selectors`).
+    """What each tier asks in training and what the partner's people have of it, the records of
+    its people, and the training company with its booking link (`training.selectors`).
 
-    What each tier requires is on the page already: training criteria are criteria of the
-    policy, shown with the others ("what is missing for the next tier").
+    Shown also to a partner without any record yet, as soon as a programme it reads asks for a
+    course: then it is the only place that says which course to book.
     """
     records = partner_training(partner=partner, on=today)
-    if not records:
+    needs = training_needs(partner=partner, on=today)
+    if not records and not needs:
         return []
-    context = {"records": records[:TRAINING_RECORDS_SHOWN]}
+    language = _language()
+    statuses = dict(EnrollmentStatus.choices)
+    context = {
+        "needs": [
+            {
+                "programme": need.policy,
+                "tier": need.tier_name_for(language),
+                "course": need.course_name_for(language),
+                "required": need.requirement.people_required,
+                "counted": need.requirement.people_counted,
+                "missing": need.people_missing,
+                "holds": need.requirement.holds,
+            }
+            for need in needs
+        ],
+        "records": [
+            {
+                "participant_name": record.participant_name,
+                "course": record.course_name_de if language == "de" else record.course_name_en,
+                "status": statuses.get(record.status, record.status),
+                "valid_until": record.valid_until,
+                "is_valid": record.is_valid,
+            }
+            for record in records[:TRAINING_RECORDS_SHOWN]
+        ],
+        "company_name": settings.TRAINING_COMPANY_NAME,
+        "booking_url": settings.TRAINING_BOOKING_URL,
+    }
     return [Panel(title=_("Training"), template="portal/panels/training.html", context=context)]
 
 
@@ -100,6 +131,9 @@ def licence_panels(
     statuses = contract_licence_status(contract_ids=enterprise, on=today)
     trends = contract_licence_trend(contract_ids=enterprise, on=today, days=TREND_DAYS)
     numbers = {contract.pk: contract.contract_number for contract in contracts}
+    # Only a contract in force can be trued up: a cancelled, expired or renewed one gets no
+    # quote, even while its under-licensing episode is still open.
+    in_force = {contract.pk for contract in contracts if contract.status == ContractStatus.ACTIVE}
     return {
         contract_id: [
             Panel(
@@ -107,7 +141,9 @@ def licence_panels(
                 template="portal/panels/licence.html",
                 context={
                     "status": status,
-                    "quote": _quote_amounts(status.trueup_quote),
+                    "quote": (
+                        _quote_amounts(status.trueup_quote) if contract_id in in_force else None
+                    ),
                     "contract_number": numbers[contract_id],
                     "trend": trends.get(contract_id),
                 },

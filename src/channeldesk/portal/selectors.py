@@ -18,7 +18,22 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, Lookup, Min, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Lookup,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    TextChoices,
+    Value,
+    When,
+)
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from channeldesk.contracts.models import (
     Contract,
@@ -37,6 +52,8 @@ from channeldesk.contracts.selectors import (
 )
 from channeldesk.core.money import CURRENCY, money_round, net_after_discount
 from channeldesk.core.periods import Period
+from channeldesk.licensing.models import UNDER_LICENSED_STATUSES, ComplianceRecord, ComplianceStatus
+from channeldesk.licensing.selectors import compliance_latest_day
 from channeldesk.partners.models import Partner
 from channeldesk.partners.selectors import AnyUser, partner_scope_filter
 from channeldesk.pricing.services import PriceQuote
@@ -125,24 +142,88 @@ def portal_customers(
     )
 
 
+class CustomerLicence(TextChoices):
+    """A customer's licence state in the customer list: the worst state of its enterprise
+    contracts in the latest compliance scan. Customers without one there have none."""
+
+    UNDER_LICENSED = "under_licensed", gettext_lazy("under-licensed")
+    NEAR_LIMIT = "near_limit", gettext_lazy("near the limit")
+    COMPLIANT = "compliant", gettext_lazy("compliant")
+    NO_INSTALLATIONS = "no_installations", gettext_lazy("no installations")
+
+
+# Worst first: a customer takes the highest rank of its contracts' records.
+_LICENCE_RANKS = {
+    CustomerLicence.UNDER_LICENSED: 3,
+    CustomerLicence.NEAR_LIMIT: 2,
+    CustomerLicence.COMPLIANT: 1,
+    CustomerLicence.NO_INSTALLATIONS: 0,
+}
+_LICENCE_BY_RANK = {rank: licence for licence, rank in _LICENCE_RANKS.items()}
+
+
+def customer_licences(
+    *, user: AnyUser, on: dt.date, scope: Scope | None = None, customer_ids: list[int] | None = None
+) -> dict[int, CustomerLicence]:
+    """The licence state of each visible customer (or of `customer_ids` among them) that has an
+    enterprise contract in the latest compliance scan on or before `on`.
+
+    One grouped query over that day's records of the customers' contracts (after the lookup of
+    the day): under-licensed when any contract is (heavily) under-licensed, else near the limit
+    when any contract is, else compliant when any installation is active, else no
+    installations. The scan writes a record for every enterprise contract in force each day,
+    so the latest scan covers exactly the contracts in force.
+    """
+    day = compliance_latest_day(on=on)
+    if day is None:
+        return {}
+    records = ComplianceRecord.objects.filter(day=day).filter(
+        visible_customers_filter(user=user, field="contract__customer_id", scope=scope)
+    )
+    if customer_ids is not None:
+        records = records.filter(contract__customer_id__in=customer_ids)
+    rank = Max(
+        Case(
+            When(status__in=UNDER_LICENSED_STATUSES, then=Value(3)),
+            When(status=ComplianceStatus.NEAR_LIMIT, then=Value(2)),
+            When(active_installations__gt=0, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
+    rows = (
+        records.values("contract__customer_id")
+        .annotate(rank=rank)
+        .order_by()
+        .values_list("contract__customer_id", "rank")
+    )
+    return {customer_id: _LICENCE_BY_RANK[rank] for customer_id, rank in rows}
+
+
 def portal_customers_page(
     *,
     user: AnyUser,
     search: str = "",
     sort: str = "name",
     sector: str = "",
+    licence: str = "",
+    today: dt.date | None = None,
     number: str | int | None = None,
     per_page: int = 25,
 ) -> tuple[Page[int], list[Customer]]:
-    """One page of the customer list, sorted (unknown sort keys sort by name), each customer
-    with `contract_count` and `next_end` (its soonest active contract end).
+    """One page of the customer list, sorted (unknown sort keys sort by name), narrowed to one
+    licence state when `licence` names one, each customer with `contract_count`, `next_end`
+    (its soonest active contract end) and `licence` (a `CustomerLicence`, or None).
 
     1. The ids of every matching customer are read in the order asked for (a partner has some
        thousands): sorted by a customer column in SQL; sorted by a contract figure, with the
        figures of all of them from one grouped query over their contracts, sorted here
        (customers without an active contract last, ties by customer number).
-    2. The paginator counts and cuts the id list; the page's customers are fetched by primary
+    2. Narrowed to a licence state, the states of all of them come from one grouped query
+       (`customer_licences`) and the id list keeps those in that state.
+    3. The paginator counts and cuts the id list; the page's customers are fetched by primary
        key and given their figures (one grouped query over the page's contracts, unless step 1
+       has them) and licence states (one grouped query over the page's records, unless step 2
        has them).
 
     Paging in SQL instead would read the partner's customers (and, for figure sorts, their
@@ -162,15 +243,23 @@ def portal_customers_page(
         ids = _sorted_by_figure(numbers, figures, sort=sort)
     else:
         ids = list(customers.order_by(*CUSTOMER_SORTS[sort]).values_list("pk", flat=True))
+    today = today or timezone.localdate()
+    licences: dict[int, CustomerLicence] | None = None
+    if licence in CustomerLicence.values:
+        licences = customer_licences(user=user, on=today, scope=scope)
+        ids = [pk for pk in ids if licences.get(pk) == licence]
     page = Paginator(ids, per_page).get_page(number)
     found = Customer.objects.in_bulk(list(page.object_list))
     rows = [found[pk] for pk in page.object_list if pk in found]
     if figures is None:
         figures = _figures_of(Contract.objects.filter(customer_id__in=list(found)))
+    if licences is None:
+        licences = customer_licences(user=user, on=today, scope=scope, customer_ids=list(found))
     for customer in rows:
         row = figures.get(customer.pk, {})
         customer.contract_count = row.get("count", 0)  # type: ignore[attr-defined]
         customer.next_end = row.get("next_end")  # type: ignore[attr-defined]
+        customer.licence = licences.get(customer.pk)  # type: ignore[attr-defined]
     return page, rows
 
 

@@ -15,13 +15,19 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.core.admin import LargeTablePaginator
+from channeldesk.core.periods import PeriodKind
 from channeldesk.partners.admin import PartnerAdmin
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.criteria import KINDS
+from channeldesk.tiers.hotlines import CallerNumberInvalid, caller_e164
 from channeldesk.tiers.models import (
+    CallerNumber,
     PolicyStatus,
     Tier,
     TierAssignment,
@@ -122,25 +128,92 @@ def _criterion_text(*, criterion: TierCriterion) -> str:
     return " ".join(parts)
 
 
+def _language() -> str:
+    return translation.get_language() or "de"
+
+
+def programme_label(policy: TierPolicy) -> str:
+    """A programme version as a person reads it: its name in the reader's language, and the
+    version from the second one on ("Partnerprogramm mit drei Stufen (version 2)")."""
+    name = policy.name_for(_language())
+    if policy.version > 1:
+        return gettext("%(name)s (version %(version)s)") % {
+            "name": name,
+            "version": policy.version,
+        }
+    return name
+
+
+# The evaluation period's kind in words; the stored value is a code (`half_year`).
+PERIOD_KIND_LABELS: dict[str, Promise] = {
+    PeriodKind.QUARTER: pgettext_lazy("evaluation period", "quarter"),
+    PeriodKind.HALF_YEAR: pgettext_lazy("evaluation period", "half-year"),
+    PeriodKind.YEAR: pgettext_lazy("evaluation period", "year"),
+}
+
+
+class ProgrammeFilter(admin.SimpleListFilter):
+    """Filters by programme (every version of a policy code), offered by the programme's name
+    in the reader's language instead of its code."""
+
+    title = _("programme")
+    parameter_name = "programme"
+    code_path = "code"
+
+    def lookups(self, request, model_admin):
+        newest: dict[str, TierPolicy] = {}
+        for policy in TierPolicy.objects.order_by("code", "-version"):
+            newest.setdefault(policy.code, policy)
+        return [(code, policy.name_for(_language())) for code, policy in newest.items()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.code_path: self.value()})
+        return queryset
+
+
+class AssignmentProgrammeFilter(admin.SimpleListFilter):
+    """Filters the tier history by programme version, each by its name (never `default@1`)."""
+
+    title = _("programme")
+    parameter_name = "policy"
+
+    def lookups(self, request, model_admin):
+        return [
+            (str(policy.pk), programme_label(policy))
+            for policy in TierPolicy.objects.order_by("code", "version")
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(policy_id=int(value))
+        return queryset
+
+
 @admin.register(TierPolicy)
 class TierPolicyAdmin(DraftOnlyAdmin):
+    # The code is not shown in the list (a person reads the programme's name); it stays
+    # searchable and on the policy's own page.
     list_display = [
-        "code",
+        "programme",
         "version",
-        "name",
         "status",
         "effective_from",
-        "evaluation_period",
+        "period",
         "is_open_for_feedback",
         "published_at",
     ]
-    list_filter = ["status", "code", "is_open_for_feedback"]
-    search_fields = ["code", "name"]
+    list_display_links = ["programme"]
+    list_filter = ["status", ProgrammeFilter, "is_open_for_feedback"]
+    search_fields = ["code", "name", "name_de", "name_en"]
     readonly_fields = ["status", "published_at", "created_at"]
     fields = [
         "code",
         "version",
         "name",
+        "name_de",
+        "name_en",
         "description",
         "status",
         "effective_from",
@@ -152,6 +225,15 @@ class TierPolicyAdmin(DraftOnlyAdmin):
         "created_at",
     ]
     inlines = [TierInline]
+
+    @admin.display(description=_("programme"), ordering="name")
+    def programme(self, policy: TierPolicy) -> str:
+        return policy.name_for(_language())
+
+    @admin.display(description=_("evaluation period"), ordering="evaluation_period")
+    def period(self, policy: TierPolicy) -> str:
+        label = PERIOD_KIND_LABELS.get(policy.evaluation_period)
+        return str(label) if label is not None else policy.evaluation_period
 
 
 def _criterion_kinds() -> list[tuple[str, str]]:
@@ -230,8 +312,16 @@ class TierCriterionAdmin(DraftOnlyAdmin):
 class TierAssignmentAdmin(admin.ModelAdmin):
     """The tier history, to look at: it is written by `tiers apply` and never edited."""
 
-    list_display = ["partner", "tier", "policy", "valid_from", "valid_to", "source", "created_at"]
-    list_filter = ["source", "policy", "valid_from"]
+    list_display = [
+        "partner",
+        "tier_name",
+        "programme",
+        "valid_from",
+        "valid_to",
+        "source",
+        "created_at",
+    ]
+    list_filter = ["source", AssignmentProgrammeFilter, "valid_from"]
     list_select_related = ["partner", "tier__policy", "policy", "created_by"]
     search_fields = ["=partner__partner_number", "partner__name"]
     search_help_text = _("Exact partner number, or part of the legal name.")
@@ -246,6 +336,14 @@ class TierAssignmentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("tier"), ordering="tier__rank")
+    def tier_name(self, assignment: TierAssignment) -> str:
+        return assignment.tier.name_for(_language())
+
+    @admin.display(description=_("programme"), ordering="policy__code")
+    def programme(self, assignment: TierAssignment) -> str:
+        return programme_label(assignment.policy)
 
 
 @admin.register(TierNotice)
@@ -351,11 +449,42 @@ class TierHistoryInline(admin.TabularInline):
         return assignment.tier.discount_percent
 
 
+# A search with this many digits may be a telephone number (shorter ones are partner numbers).
+MIN_PHONE_DIGITS = 6
+
+
+def _partners_with_number(search: str) -> QuerySet[CallerNumber, int] | None:
+    """The partners that have this telephone number (their own or a contact's) in any format
+    ("089 1234-567", "+49 (0)89 1234567", "0049891234567"), when the search reads as one: the
+    caller-number table holds every number in E.164 (refreshed daily, `tiers.hotlines`)."""
+    if sum(char.isdigit() for char in search) < MIN_PHONE_DIGITS:
+        return None
+    try:
+        number = caller_e164(search)
+    except CallerNumberInvalid:
+        return None
+    return CallerNumber.objects.filter(number=number).values_list("partner_id", flat=True)
+
+
 class PartnerWithTiersAdmin(PartnerAdmin):
-    """The partner page with its tier history. Registered here because `partners` sits below
-    `tiers` and may not import it."""
+    """The partner page with its tier history, and a search that finds telephone numbers.
+    Registered here because `partners` sits below `tiers` and may not import it."""
 
     inlines = [*PartnerAdmin.inlines, TierHistoryInline]
+    search_fields = [*PartnerAdmin.search_fields, "phone"]
+    search_help_text = _(
+        "Partner number, legal name, VAT ID, e-mail, city, or a telephone number of the partner "
+        "or one of its contacts in any format."
+    )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Partner], search_term: str
+    ) -> tuple[QuerySet[Partner], bool]:
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        callers = _partners_with_number(search_term.strip())
+        if callers is not None:
+            found = found | queryset.filter(pk__in=callers)
+        return found, may_have_duplicates
 
 
 admin.site.unregister(Partner)

@@ -13,7 +13,8 @@ For each tier above the entry tier, best first, one criterion is calibrated (the
 4. When no cut lies inside the range (too few candidates, or ties at the boundary), the nearest
    possible cut is taken and the reason is reported.
 5. The whole policy is then re-decided with the new thresholds, so the counts shown are the
-   counts the policy will produce; with `save`, the result becomes a new draft version.
+   counts the policy will produce; with `save`, the result becomes a new draft version, which
+   takes over the feedback round of the draft it came from (if that one was open for it).
 
 Everything after the one measuring query happens in memory, so calibration of 100,000 partners
 takes well under a second once they are measured.
@@ -25,13 +26,16 @@ import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
+
+from django.db import transaction
+from django.utils import timezone
 
 from channeldesk.core.periods import Period
 from channeldesk.tiers.criteria import criterion_holds
 from channeldesk.tiers.evaluation import Evaluation, decide
-from channeldesk.tiers.models import TierPolicy
+from channeldesk.tiers.models import PolicyStatus, TierPolicy
 from channeldesk.tiers.selectors import (
     CompiledCriterion,
     CompiledPolicy,
@@ -78,10 +82,17 @@ class Calibration:
     tiers: list[TierCalibration]
     counts: dict[str, int]
     draft: TierPolicy | None
+    # The business day the figures were measured on.
+    today: dt.date = field(default_factory=timezone.localdate)
 
     @property
     def is_met(self) -> bool:
         return all(tier.is_met for tier in self.tiers)
+
+    @property
+    def period_is_partial(self) -> bool:
+        """Whether the thresholds were found on a period that had not ended yet."""
+        return self.period.end > self.today
 
 
 @dataclass
@@ -129,12 +140,14 @@ def tiers_calibrate(
     counts = _recount(state, thresholds)
     draft = None
     if save:
-        draft = tier_policy_draft_from(
-            policy=policy,
-            thresholds=thresholds,
-            targets=dict(targets),
-            notes=_notes(as_of, outcomes, counts),
-        )
+        with transaction.atomic():
+            draft = tier_policy_draft_from(
+                policy=policy,
+                thresholds=thresholds,
+                targets=dict(targets),
+                notes=_notes(as_of, outcomes, counts),
+            )
+            _carry_feedback_round(source=policy, draft=draft)
     return Calibration(
         policy=policy,
         as_of=as_of,
@@ -142,7 +155,21 @@ def tiers_calibrate(
         tiers=outcomes,
         counts=counts,
         draft=draft,
+        today=evaluation.today if evaluation else timezone.localdate(),
     )
+
+
+def _carry_feedback_round(*, source: TierPolicy, draft: TierPolicy) -> None:
+    """A draft calibrated from the draft under partner feedback takes over its round: partners
+    comment on the programme, and the newest version is the one they should see. The feedback
+    given stays with the version it was given on."""
+    locked = TierPolicy.objects.select_for_update().get(pk=source.pk)
+    if locked.status != PolicyStatus.DRAFT or not locked.is_open_for_feedback:
+        return
+    TierPolicy.objects.filter(pk=locked.pk).update(is_open_for_feedback=False)
+    TierPolicy.objects.filter(pk=draft.pk).update(is_open_for_feedback=True)
+    source.is_open_for_feedback = False
+    draft.is_open_for_feedback = True
 
 
 def _from_evaluation(evaluation: Evaluation) -> _State:

@@ -21,6 +21,8 @@ from typing import Any
 PREVIOUS: dict[str, Any] = {
     "code": "previous",
     "name": "Partner programme until 2005 (Gold / Silver)",
+    "name_de": "Bisheriges Partnerprogramm (Gold / Silber)",
+    "name_en": "Previous partner programme (Gold / Silver)",
     "status": "published",
     "effective_from": "2000-01-01",
     "tiers": [
@@ -48,6 +50,8 @@ PREVIOUS: dict[str, Any] = {
 DEFAULT: dict[str, Any] = {
     "code": "default",
     "name": "Three-tier partner programme (Gold / Silver / Authorised)",
+    "name_de": "Partnerprogramm mit drei Stufen (Gold / Silber / Autorisiert)",
+    "name_en": "Three-tier partner programme (Gold / Silver / Authorised)",
     "status": "draft",
     "effective_from": None,
     "tiers": [
@@ -107,21 +111,21 @@ HOTLINES: dict[str, dict[str, Any]] = {
     "gold": {
         "hotline_phone": "+493012345610",
         "hotline_hours_de": "Mo–Fr 7–20 Uhr, Sa 9–14 Uhr",
-        "hotline_hours_en": "Mon–Fri 7 am–8 pm, Sat 9 am–2 pm",
+        "hotline_hours_en": "Mon–Fri 07:00–20:00, Sat 09:00–14:00",
         "callback_minutes": 30,
         "support_priority": 1,
     },
     "silver": {
         "hotline_phone": "+493012345620",
         "hotline_hours_de": "Mo–Fr 8–18 Uhr",
-        "hotline_hours_en": "Mon–Fri 8 am–6 pm",
+        "hotline_hours_en": "Mon–Fri 08:00–18:00",
         "callback_minutes": 120,
         "support_priority": 2,
     },
     "authorized": {
         "hotline_phone": "+493012345630",
         "hotline_hours_de": "Mo–Fr 9–17 Uhr",
-        "hotline_hours_en": "Mon–Fri 9 am–5 pm",
+        "hotline_hours_en": "Mon–Fri 09:00–17:00",
         "callback_minutes": 480,
         "support_priority": 3,
     },
@@ -155,6 +159,7 @@ def create_policy(apps: Any, spec: dict[str, Any]) -> None:
         name=spec["name"],
         status=spec["status"],
         effective_from=spec["effective_from"],
+        **policy_name_fields(apps, spec),
     )
     for tier_spec in spec["tiers"]:
         tier = tier_model.objects.create(
@@ -177,6 +182,14 @@ def create_policy(apps: Any, spec: dict[str, Any]) -> None:
                 is_calibrated=criterion.get("is_calibrated", False),
                 position=position,
             )
+
+
+def policy_name_fields(apps: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    """The programme's German and English names, for a migration state that has the fields
+    (`0002_default_policies` runs before they exist; `0007_programme_names` fills them then)."""
+    policy_model = apps.get_model("tiers", "TierPolicy")
+    names = {field.name for field in policy_model._meta.get_fields()}
+    return {key: spec[key] for key in ("name_de", "name_en") if key in names}
 
 
 def hotline_fields(apps: Any, code: str) -> dict[str, Any]:

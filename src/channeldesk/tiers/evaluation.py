@@ -21,6 +21,8 @@ from decimal import Decimal
 from itertools import repeat
 from typing import Any, NamedTuple
 
+from django.utils import timezone
+
 from channeldesk.core.periods import Period
 from channeldesk.tiers.criteria import criterion_holds
 from channeldesk.tiers.models import TierPolicy
@@ -117,6 +119,8 @@ class Evaluation:
     decisions: list[TierDecision]
     previous: dict[int, PreviousTier] = field(repr=False)
     metrics: dict[int, Metrics] = field(repr=False)
+    # The business day the figures were measured on.
+    today: dt.date = field(default_factory=timezone.localdate)
 
     @property
     def policy(self) -> TierPolicy:
@@ -125,6 +129,12 @@ class Evaluation:
     @property
     def period(self) -> Period:
         return self.compiled.period
+
+    @property
+    def period_is_partial(self) -> bool:
+        """Whether the evaluation period had not ended when measured (a preview of a running
+        period: its figures are incomplete, and it cannot be applied)."""
+        return self.period.end > self.today
 
     def counts(self) -> dict[str, int]:
         counted = Counter(decision.tier for decision in self.decisions)
@@ -239,8 +249,12 @@ def tiers_evaluate(
     policy: TierPolicy,
     as_of: dt.date,
     partner_ids: Collection[int] | None = None,
+    today: dt.date | None = None,
 ) -> Evaluation:
-    """Compute every authorised partner's tier under `policy` on `as_of`; change nothing."""
+    """Compute every authorised partner's tier under `policy` on `as_of`; change nothing.
+
+    `today` (default: the business day) only tells whether the evaluation period has ended.
+    """
     compiled = policy_compile(policy=policy, as_of=as_of)
     metrics = tiers_measure(compiled=compiled, partner_ids=partner_ids)
     partners = partners_in_programme(on=as_of, partner_ids=partner_ids)
@@ -248,7 +262,12 @@ def tiers_evaluate(
     overrides = overrides_active(on=as_of, partner_ids=partner_ids)
     decisions = list(_decisions(compiled, partners, metrics, overrides))
     return Evaluation(
-        compiled=compiled, as_of=as_of, decisions=decisions, previous=previous, metrics=metrics
+        compiled=compiled,
+        as_of=as_of,
+        decisions=decisions,
+        previous=previous,
+        metrics=metrics,
+        today=today or timezone.localdate(),
     )
 
 

@@ -46,6 +46,10 @@ class TierPolicy(models.Model):
     code = models.SlugField(_("code"), max_length=50)
     version = models.PositiveIntegerField(_("version"), default=1)
     name = models.CharField(_("name"), max_length=200)
+    # The programme's name as partners and staff read it; `name` stays the internal working
+    # title and the fallback while a language's name is empty.
+    name_de = models.CharField(_("name (German)"), max_length=200, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=PolicyStatus.choices, default=PolicyStatus.DRAFT
@@ -84,6 +88,11 @@ class TierPolicy(models.Model):
     @property
     def reference(self) -> str:
         return f"{self.code}@{self.version}"
+
+    def name_for(self, language: str) -> str:
+        """The programme's name in `language` ("de…" or any other: English), else `name`."""
+        localized = self.name_de if language.startswith("de") else self.name_en
+        return localized or self.name
 
     @property
     def is_published(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from channeldesk.core.periods import Period
 from channeldesk.tiers.calibration import Calibration
 from channeldesk.tiers.evaluation import Evaluation, TierDecision
 from channeldesk.tiers.models import TierPolicy
@@ -60,6 +61,17 @@ def _target(low: int | None, high: int | None) -> dict[str, int | None] | None:
     return None if low is None and high is None else {"min": low, "max": high}
 
 
+def period_document(period: Period, *, partial: bool) -> dict[str, Any]:
+    """An evaluation period: its first and last day, and whether it was still running when
+    measured (`partial`: the figures stop at the day of measuring; such a period can be
+    previewed but not applied)."""
+    return {
+        "start": period.start.isoformat(),
+        "end": period.last_day.isoformat(),
+        "partial": partial,
+    }
+
+
 def mover_document(evaluation: Evaluation, decision: TierDecision) -> dict[str, Any]:
     return {
         "partner_number": decision.partner_number,
@@ -73,10 +85,9 @@ def evaluation_document(evaluation: Evaluation, *, with_partners: bool = False) 
     document: dict[str, Any] = {
         "policy": evaluation.policy.reference,
         "as_of": evaluation.as_of.isoformat(),
-        "evaluation_period": {
-            "start": evaluation.period.start.isoformat(),
-            "end": evaluation.period.last_day.isoformat(),
-        },
+        "evaluation_period": period_document(
+            evaluation.period, partial=evaluation.period_is_partial
+        ),
         "counts": evaluation.counts(),
         "previous_counts": evaluation.previous_counts(),
         "directions": evaluation.direction_counts(),
@@ -137,10 +148,9 @@ def calibration_document(calibration: Calibration) -> dict[str, Any]:
     return {
         "policy": calibration.policy.reference,
         "as_of": calibration.as_of.isoformat(),
-        "evaluation_period": {
-            "start": calibration.period.start.isoformat(),
-            "end": calibration.period.last_day.isoformat(),
-        },
+        "evaluation_period": period_document(
+            calibration.period, partial=calibration.period_is_partial
+        ),
         "met": calibration.is_met,
         "counts": calibration.counts,
         "draft": calibration.draft.reference if calibration.draft else None,

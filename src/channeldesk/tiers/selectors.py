@@ -21,10 +21,12 @@ from channeldesk.core.periods import Period, PeriodKind, last_complete_period, m
 from channeldesk.partners.models import Partner, PartnerStatus
 from channeldesk.tiers.criteria import KINDS, CriterionKind, MeasureContext, SetMeasure
 from channeldesk.tiers.models import (
+    NoticeStatus,
     PolicyStatus,
     Tier,
     TierAssignment,
     TierCriterion,
+    TierNotice,
     TierOverride,
     TierPolicy,
 )
@@ -432,3 +434,9 @@ def overrides_active(
     for override in overrides.order_by("valid_from", "created_at"):
         result[override.partner_id] = override
     return result
+
+
+def tier_notices_due_count(*, today: dt.date) -> int:
+    """How many planned tier-change notices are due by `today` (what `tier_notices_send` would
+    send without a limit)."""
+    return TierNotice.objects.filter(status=NoticeStatus.PLANNED, send_on__lte=today).count()

@@ -26,13 +26,25 @@ from channeldesk.tiers.models import (
     TierPolicy,
 )
 from channeldesk.tiers.notices import Change, tier_notices_plan
-from channeldesk.tiers.selectors import policy_in_force, policy_uses_kind
+from channeldesk.tiers.selectors import evaluation_period, policy_in_force, policy_uses_kind
 
 User = AbstractBaseUser | AnonymousUser | None
 
 
 class TierError(ValueError):
-    """A tier operation that cannot be done as asked; the message says why."""
+    """A tier operation that cannot be done as asked; the message says why, `code` names it for
+    machines, and `available_from` is the first day it can be done when waiting is the remedy."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "tier_rule_violated",
+        available_from: dt.date | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.available_from = available_from
 
 
 # --- Policies -------------------------------------------------------------------------------
@@ -113,6 +125,8 @@ def tier_policy_draft_from(
         code=policy.code,
         version=(latest or 0) + 1,
         name=policy.name,
+        name_de=policy.name_de,
+        name_en=policy.name_en,
         description=policy.description,
         evaluation_period=policy.evaluation_period,
         based_on=policy,
@@ -165,33 +179,75 @@ class ApplyResult:
     notices: int = 0
 
 
+def tiers_apply_check(
+    *, policy: TierPolicy, as_of: dt.date | None = None, today: dt.date | None = None
+) -> dt.date:
+    """The date an application of `policy` takes effect from, or `TierError` saying why it
+    cannot be applied (yet). Faces call it before they evaluate, so a refusal comes first.
+
+    1. Only a published policy is applied, and not before its effective date (`as_of` defaults
+       to the effective date).
+    2. An application never measures a period that has not ended: applying as of `as_of`
+       measures the last complete evaluation period before `as_of`, and that period must have
+       ended by `today`. Before then the refusal names the day it can run (`available_from`,
+       the day after the period); the daily sweep applies a policy on its effective date.
+    """
+    if policy.status != PolicyStatus.PUBLISHED or policy.effective_from is None:
+        raise TierError(
+            f"{policy.reference} is a draft: publish it before applying it.", code="not_published"
+        )
+    as_of = as_of or policy.effective_from
+    if as_of < policy.effective_from:
+        raise TierError(
+            f"{policy.reference} takes effect on {policy.effective_from}; it cannot be applied "
+            f"as of {as_of}.",
+            code="before_effective_date",
+        )
+    today = today or timezone.localdate()
+    period = evaluation_period(policy=policy, as_of=as_of)
+    if period.end > today:
+        raise TierError(
+            f"{policy.reference} as of {as_of} is decided on the evaluation period "
+            f"{period.start} – {period.last_day}, which has not ended yet; it can be applied "
+            f"from {period.end} (the daily run applies a policy on its effective date).",
+            code="evaluation_period_not_ended",
+            available_from=period.end,
+        )
+    return as_of
+
+
 def tiers_apply(
     *,
     policy: TierPolicy,
     as_of: dt.date | None = None,
+    today: dt.date | None = None,
     partner_ids: Collection[int] | None = None,
     user: User = None,
     evaluation: Evaluation | None = None,
 ) -> ApplyResult:
     """Record the evaluation of a published policy as tier assignments valid from `as_of`.
 
-    1. Evaluate (or take the evaluation already shown to the user).
-    2. A partner whose open assignment already has this policy and tier is unchanged.
-    3. An open assignment that starts on `as_of` itself is corrected in place (a re-run on the
+    1. Check that it can be applied as of `as_of` on `today` (`tiers_apply_check`).
+    2. Evaluate (or take the evaluation already shown to the user, which must be as of the
+       same date).
+    3. A partner whose open assignment already has this policy and tier is unchanged.
+    4. An open assignment that starts on `as_of` itself is corrected in place (a re-run on the
        same day after the data changed); any other open assignment is closed on `as_of` and a new
        one is opened. History is never deleted.
     Applying the same run twice therefore changes nothing.
     """
-    if policy.status != PolicyStatus.PUBLISHED or policy.effective_from is None:
-        raise TierError(f"{policy.reference} is a draft: publish it before applying it.")
-    as_of = as_of or policy.effective_from
-    if as_of < policy.effective_from:
+    today = today or timezone.localdate()
+    as_of = tiers_apply_check(policy=policy, as_of=as_of, today=today)
+    if evaluation is not None and (evaluation.policy != policy or evaluation.as_of != as_of):
         raise TierError(
-            f"{policy.reference} takes effect on {policy.effective_from}; it cannot be applied "
-            f"as of {as_of}."
+            f"The evaluation given is of {evaluation.policy.reference} as of "
+            f"{evaluation.as_of}, not of {policy.reference} as of {as_of}.",
+            code="evaluation_mismatch",
         )
     if evaluation is None:
-        evaluation = tiers_evaluate(policy=policy, as_of=as_of, partner_ids=partner_ids)
+        evaluation = tiers_evaluate(
+            policy=policy, as_of=as_of, partner_ids=partner_ids, today=today
+        )
     with transaction.atomic():
         return _record(evaluation, as_of, _user_or_none(user))
 
@@ -332,7 +388,7 @@ def tiers_overrides_settle(
     candidates = set(open_overridden.values_list("partner_id", flat=True))
     if not candidates:
         return 0
-    result = tiers_apply(policy=policy, as_of=on, partner_ids=candidates, user=user)
+    result = tiers_apply(policy=policy, as_of=on, today=on, partner_ids=candidates, user=user)
     return result.created + result.corrected
 
 
@@ -362,7 +418,7 @@ def tiers_reevaluate(
     if not candidates:
         return None
     as_of = max(on, policy.effective_from or on)
-    return tiers_apply(policy=policy, as_of=as_of, partner_ids=candidates, user=user)
+    return tiers_apply(policy=policy, as_of=as_of, today=on, partner_ids=candidates, user=user)
 
 
 # --- The daily sweep --------------------------------------------------------------------------
@@ -379,8 +435,11 @@ class SweepResult:
 def tiers_sweep(*, on: dt.date) -> SweepResult:
     """Keep assignments in line with the policy in force; safe to run any number of times.
 
-    1. A published policy whose effective date has come but that was never applied is applied
-       as of its effective date (publishing with a date is the channel manager's decision).
+    1. A published policy whose effective date has come is applied as of its effective date to
+       every authorised partner whose open assignment began before that date (publishing with
+       a date is the channel manager's decision). It measures the last complete evaluation
+       period before the effective date, which has ended by then. A few assignments under the
+       policy made before (an override) do not stop the others from being applied.
     2. Authorised partners without an open assignment (new partners) get their evaluated tier.
     3. Partners whose override has ended return to their evaluated tier.
     """
@@ -388,8 +447,21 @@ def tiers_sweep(*, on: dt.date) -> SweepResult:
     if policy is None:
         return SweepResult(policy=None)
     result = SweepResult(policy=policy.reference)
-    if not TierAssignment.objects.filter(policy=policy).exists():
-        tiers_apply(policy=policy, as_of=policy.effective_from)
+    behind = list(
+        Partner.objects.authorized()
+        .filter(
+            Exists(
+                TierAssignment.objects.filter(
+                    partner=OuterRef("pk"),
+                    valid_to__isnull=True,
+                    valid_from__lt=policy.effective_from,
+                )
+            )
+        )
+        .values_list("id", flat=True)
+    )
+    if behind:
+        tiers_apply(policy=policy, as_of=policy.effective_from, today=on, partner_ids=behind)
         result.applied_policy = True
     untiered = list(
         Partner.objects.authorized()
@@ -399,6 +471,8 @@ def tiers_sweep(*, on: dt.date) -> SweepResult:
         .values_list("id", flat=True)
     )
     if untiered:
-        result.new_partners = tiers_apply(policy=policy, as_of=on, partner_ids=untiered).created
+        result.new_partners = tiers_apply(
+            policy=policy, as_of=on, today=on, partner_ids=untiered
+        ).created
     result.settled_overrides = tiers_overrides_settle(on=on)
     return result

@@ -352,11 +352,12 @@ def _statements_write(*, month: dt.date, drafts: list[_Draft], issued_at: dt.dat
             "pk", "contract_number", "customer_id"
         )
     }
-    customers = dict(
-        Customer.objects.filter(pk__in={row[1] for row in contracts.values()}).values_list(
-            "pk", "customer_number"
-        )
-    )
+    customers = {
+        pk: (number, name)
+        for pk, number, name in Customer.objects.filter(
+            pk__in={row[1] for row in contracts.values()}
+        ).values_list("pk", "customer_number", "name")
+    }
     partners = dict(
         Partner.objects.filter(pk__in={draft.key.partner_id for draft in drafts}).values_list(
             "pk", "partner_number"
@@ -366,7 +367,7 @@ def _statements_write(*, month: dt.date, drafts: list[_Draft], issued_at: dt.dat
     def order(draft: _Draft) -> tuple[object, ...]:
         number, customer_id = contracts[subscriptions[draft.key.subscription_id]]
         return (
-            customers[customer_id],
+            customers[customer_id][0],
             number,
             draft.is_adjustment,
             draft.usage_month,
@@ -394,12 +395,17 @@ def _statements_write(*, month: dt.date, drafts: list[_Draft], issued_at: dt.dat
     for statement in statements:
         for position, draft in enumerate(sorted(by_partner[statement.partner_id], key=order), 1):
             contract_id = subscriptions[draft.key.subscription_id]
+            contract_number, customer_id = contracts[contract_id]
+            customer_number, customer_name = customers[customer_id]
             rows.append(
                 StatementLine(
                     statement=statement,
                     position=position,
                     contract_id=contract_id,
-                    customer_id=contracts[contract_id][1],
+                    customer_id=customer_id,
+                    contract_number=contract_number,
+                    customer_number=customer_number,
+                    customer_name=customer_name,
                     subscription_id=draft.key.subscription_id,
                     usage_month=draft.usage_month,
                     is_adjustment=draft.is_adjustment,

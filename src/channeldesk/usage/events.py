@@ -32,6 +32,11 @@ FIELDS = (
     "target_event_id",
 )
 _KINDS = frozenset(EventKind.values)
+# The instants an event may carry. Comparing aware datetimes converts to UTC, which can overflow
+# at the ends of the calendar (0001-01-01T00:00:00+14:00); these bounds keep every event
+# convertible into any time zone, and no real usage lies outside them.
+MIN_OCCURRED_AT = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+MAX_OCCURRED_AT = dt.datetime(9998, 12, 31, tzinfo=dt.UTC)
 
 
 # Not frozen: a frozen dataclass's __init__ costs twice as much, and ingest builds one per event.
@@ -164,13 +169,19 @@ def _instant(value: object) -> dt.datetime:
         raise _Malformed(
             "invalid_occurred_at", _("occurred_at: needs a time zone offset, e.g. Z or +01:00.")
         )
+    if not MIN_OCCURRED_AT <= instant <= MAX_OCCURRED_AT:
+        raise _Malformed(
+            "invalid_occurred_at", _("occurred_at: must lie between the years 1900 and 9998.")
+        )
     return instant
 
 
 def _quantity(value: object) -> int:
     if value is None or value == "":
         return 1
-    if isinstance(value, str) and value.isdigit():
+    # Only ASCII digits: str.isdigit() is also true for "²" and other digits int() refuses, and
+    # a long digit string would be converted before the range check sees it.
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 7:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000_000:
         raise _Malformed("invalid_quantity", _("quantity: a whole number from 1 to 1,000,000."))

@@ -325,6 +325,11 @@ class StatementLine(models.Model):
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
     )
+    # As issued: the PDF and the CSV of a statement print these, so renaming or renumbering the
+    # customer or contract later changes neither.
+    contract_number = models.CharField(_("contract number"), max_length=64, default="")
+    customer_number = models.CharField(_("customer number"), max_length=32, default="")
+    customer_name = models.CharField(_("customer name"), max_length=200, default="")
     subscription = models.ForeignKey(
         Subscription, verbose_name=_("subscription"), on_delete=models.PROTECT, related_name="+"
     )

@@ -5,41 +5,48 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from channeldesk.backoffice.access import manager_view
-from channeldesk.backoffice.forms import DismissForm
+from channeldesk.backoffice.forms import ComplianceListForm, DismissForm, OutboxSearchForm
 from channeldesk.backoffice.selectors import (
     REMINDER_TABS,
-    reminders_by_status,
+    ComplianceFilters,
+    compliance_list,
+    compliance_list_rows,
+    outbox_found,
+    reminders_found,
     renewals_by_month,
     renewals_by_partner,
 )
-from channeldesk.contracts.models import Reminder
+from channeldesk.contracts.models import CustomerSector, Reminder, ReminderStatus
 from channeldesk.contracts.reminders.selectors import reminder_counts
 from channeldesk.contracts.reminders.services import (
     ReminderError,
     reminder_dismiss,
     reminder_release,
 )
+from channeldesk.core.formatting import format_date
 from channeldesk.core.periods import Period
 from channeldesk.feedback.models import FeedbackStance
 from channeldesk.feedback.selectors import feedback_list, feedback_summary
 from channeldesk.licensing.selectors import compliance_report
 from channeldesk.notifications.models import OutboxMessage, OutboxStatus
-from channeldesk.notifications.selectors import outbox_counts, outbox_list
+from channeldesk.notifications.selectors import outbox_counts
 from channeldesk.notifications.services import OutboxError, outbox_dismiss, outbox_release
 from channeldesk.tiers.models import TierPolicy
 from channeldesk.tiers.selectors import policy_in_force
 from channeldesk.training.models import Course
 from channeldesk.training.selectors import partners_blocked_by_training
 
-LIST_LIMIT = 100
+PAGE_SIZE = 50
 PIPELINE_PARTNER_DAYS = 90
 
 
@@ -68,26 +75,62 @@ OUTBOX_TABS = {
     "failed": (OutboxStatus.FAILED,),
     "planned": (OutboxStatus.PENDING, OutboxStatus.RETRY, OutboxStatus.CLAIMED),
     "sent": (OutboxStatus.SENT,),
+    "dismissed": (OutboxStatus.DISMISSED,),
 }
+TAB_NAMES = {
+    "review": _lazy("in review"),
+    "failed": _lazy("failed"),
+    "planned": _lazy("planned"),
+    "sent": _lazy("sent"),
+    "dismissed": _lazy("dismissed"),
+}
+
+
+def _state_counts(
+    counts: dict[str, int], choices: type[OutboxStatus] | type[ReminderStatus]
+) -> list[tuple[str, int]]:
+    """Counts per state by the state's name, in the choices' order."""
+    return [(str(label), counts.get(value, 0)) for value, label in choices.choices]
+
+
+def _tabs(emails: dict[str, int], reminders: dict[str, int]) -> list[tuple[str, str, int]]:
+    """Each tab with its name and the number of e-mails and reminders in its states."""
+    return [
+        (
+            name,
+            str(TAB_NAMES[name]),
+            sum(emails.get(status, 0) for status in OUTBOX_TABS[name])
+            + sum(reminders.get(status, 0) for status in REMINDER_TABS[name]),
+        )
+        for name in OUTBOX_TABS
+    ]
 
 
 @manager_view
 @require_http_methods(["GET", "HEAD"])
 def outbox(request: HttpRequest) -> HttpResponse:
-    """Reminders and e-mails by state; staff release or dismiss the doubtful ones."""
+    """Reminders and e-mails by state, searched and paged in SQL (a fixed number of queries
+    whatever the outbox's size); staff release or dismiss the doubtful ones."""
     tab = request.GET.get("tab", "review")
     if tab not in OUTBOX_TABS:
         raise Http404("Unknown tab.")
-    reminders = reminders_by_status(
-        statuses=REMINDER_TABS[tab], limit=LIST_LIMIT, newest_first=tab == "sent"
+    form = OutboxSearchForm(request.GET or None)
+    search = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    message_counts = outbox_counts()
+    reminder_counts_now = reminder_counts()
+    emails = outbox_found(statuses=OUTBOX_TABS[tab], search=search)
+    reminders = reminders_found(
+        statuses=REMINDER_TABS[tab], search=search, newest_first=tab in ("sent", "dismissed")
     )
     context = {
         "tab": tab,
-        "tabs": list(OUTBOX_TABS),
-        "messages_list": outbox_list(statuses=OUTBOX_TABS[tab], limit=LIST_LIMIT),
-        "reminders": reminders,
-        "message_counts": outbox_counts(),
-        "reminder_counts": reminder_counts(),
+        "tabs": _tabs(message_counts, reminder_counts_now),
+        "form": form,
+        "search": search,
+        "page": Paginator(emails, PAGE_SIZE).get_page(request.GET.get("page")),
+        "reminder_page": Paginator(reminders, PAGE_SIZE).get_page(request.GET.get("reminder_page")),
+        "message_counts": _state_counts(message_counts, OutboxStatus),
+        "reminder_counts": _state_counts(reminder_counts_now, ReminderStatus),
         "dismiss_form": DismissForm(),
         "section": "outbox",
     }
@@ -195,22 +238,54 @@ def training(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/training.html", context)
 
 
-COMPLIANCE_ROWS_SHOWN = 200
+def _compliance_filters(request: HttpRequest) -> tuple[ComplianceListForm, ComplianceFilters]:
+    """The list's form and the filters it validated (unfiltered when the input is invalid)."""
+    form = ComplianceListForm(request.GET or None)
+    if not form.is_valid():
+        return form, ComplianceFilters()
+    data = form.cleaned_data
+    return form, ComplianceFilters(
+        sector=data["sector"],
+        partner_number=(data["partner"] or "").strip(),
+        state=data["state"],
+    )
+
+
+def _sector_name(code: str) -> str:
+    return str(CustomerSector(code).label) if code in CustomerSector.values else code
 
 
 @manager_view
 @require_http_methods(["GET", "HEAD"])
 def compliance(request: HttpRequest) -> HttpResponse:
-    """The under-licensing report of the latest scan (`licensing.selectors`), with charts."""
+    """The under-licensing report of the latest scan (`licensing.selectors`), with charts, and
+    its contracts filtered by sector, partner and state, paged in SQL (a fixed number of
+    queries whatever the number of contracts)."""
     report = compliance_report()
+    form, filters = _compliance_filters(request)
+    page = None
+    rows = []
+    if report.day is not None:
+        page = Paginator(compliance_list(day=report.day, filters=filters), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        rows = compliance_list_rows(page.object_list)
+    sectors = [(_sector_name(group.key), group) for group in report.by_sector]
+    language = translation.get_language() or "en"
     context = {
         "report": report,
-        "rows": report.under_licensed[:COMPLIANCE_ROWS_SHOWN],
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "sectors": sectors,
         "chart": {
-            "labels": [group.name for group in report.by_sector],
+            "labels": [name for name, _group in sectors],
             "shares": [str(group.share_percent) for group in report.by_sector],
             "label": _("under-licensed customers, %"),
-            "trend_labels": [point["day"] for point in report.trend],
+            "trend_labels": [
+                format_date(dt.date.fromisoformat(point["day"]), language=language)
+                for point in report.trend
+            ],
             "trend": [point["share_percent"] for point in report.trend],
         },
         "section": "compliance",

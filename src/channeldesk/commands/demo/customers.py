@@ -25,9 +25,7 @@ import random
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import NamedTuple
-
-from faker import Faker
+from typing import TYPE_CHECKING, NamedTuple
 
 from channeldesk.commands.demo.population import (
     PartnerProfile,
@@ -51,6 +49,9 @@ from channeldesk.commands.demo.sectors import (
 )
 from channeldesk.commands.demo.subscriptions import Term, subscriptions_draw
 from channeldesk.contracts.models import ContractStatus, CustomerSector
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 # Customers per expected enterprise or service line a year: about 4,000 at the default scale.
 CUSTOMERS_PER_ACTIVITY = 0.25
@@ -164,6 +165,8 @@ def customers_generate(
 ) -> Iterator[PartnerCustomers]:
     """Yield each partner's customers, in partner order; partners without customers and those
     whose index is in `skip` (customers already loaded) are left out."""
+    from faker import Faker  # noqa: PLC0415 (a tenth of a second: not at every command's start)
+
     faker = Faker("de_DE")
     for index, count in enumerate(customer_plan.counts):
         if count and index not in skip:

@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
 
-from faker import Faker
-
 from channeldesk.commands.demo.orders import OrderRecord, orders_generate
 from channeldesk.commands.demo.population import Population, schedule_draw, slices_make
 from channeldesk.commands.demo.register import PartnerRecord, partner_record_make
@@ -35,6 +33,8 @@ def partners_generate(
 
     Partners whose number is in `skip` (already loaded) are not generated at all.
     """
+    from faker import Faker  # noqa: PLC0415 (a tenth of a second: not at every command's start)
+
     plan = population.plan
     faker = Faker("de_DE")
     slices = slices_make(plan=plan)

@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from channeldesk.catalog.models import ProductKind
 from channeldesk.commands.demo.population import DemoPlan
-from channeldesk.contracts.models import Contract, CustomerSector
+from channeldesk.contracts.models import Contract, ContractStatus, CustomerSector
 from channeldesk.licensing.compliance import compliance_scan
 from channeldesk.licensing.keycodes import MAX_SERIAL
 from channeldesk.licensing.keys import key_material
@@ -106,6 +106,24 @@ def demo_licensing_load(*, plan: DemoPlan, write: Callable[[str], None]) -> None
             f"Licensing: {keycodes:,} keycodes and {machines:,} installations for {contracts:,} "
             f"enterprise contracts{budget}; {scanned}"
         )
+        example = certificate_example(today=today)
+        if example:
+            write(
+                f"  try: channeldesk keycodes show {example} · "
+                f"channeldesk certificate issue {example}"
+            )
+
+
+def certificate_example(*, today: dt.date) -> str:
+    """A running contract with a keycode, for the commands the README shows ("" if none)."""
+    return (
+        Contract.objects.filter(keycodes__isnull=False, end_date__gte=today)
+        .exclude(status=ContractStatus.CANCELLED)
+        .order_by("contract_number")
+        .values_list("contract_number", flat=True)
+        .first()
+        or ""
+    )
 
 
 @dataclass(frozen=True, slots=True)

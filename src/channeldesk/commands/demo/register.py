@@ -14,8 +14,8 @@ import random
 import unicodedata
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import TYPE_CHECKING
 
-from faker import Faker
 from stdnum.iso7064 import mod_11_10
 
 from channeldesk.commands.demo.population import (
@@ -35,6 +35,9 @@ from channeldesk.commands.demo.reference import (
     NAME_PATTERNS,
     City,
 )
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,7 +94,9 @@ def partner_examples() -> list[PartnerExample]:
     )
     if billed is not None:
         examples.append(_example(billed, "resells managed services: usage statements"))
-    untrained = _held_back_by_training(with_user, as_of=latest)
+    # One line per login: a partner already shown is not shown again for another reason.
+    shown = [example.partner_number for example in examples]
+    untrained = _held_back_by_training(with_user.exclude(partner_number__in=shown), as_of=latest)
     if untrained is not None:
         examples.append(
             _example(untrained, "the draft programme holds it out of Gold: two-day course missing")

@@ -256,8 +256,12 @@ class ReminderAdmin(admin.ModelAdmin):
         if reminder.document is None:
             raise Http404(_("This reminder has no letter."))
         document = reminder.document
+        try:
+            stored = document.file.open("rb")
+        except FileNotFoundError:
+            raise Http404(_("The stored file of this document is missing.")) from None
         return FileResponse(
-            document.file.open("rb"),
+            stored,
             content_type="application/pdf",
             filename=f"{document.kind}-{document.reference}.pdf",
         )

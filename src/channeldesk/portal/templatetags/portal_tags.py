@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -9,9 +10,13 @@ from urllib.parse import urlencode
 from django import template
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
+from channeldesk.core.formatting import format_datetime
 from channeldesk.licensing.models import ComplianceStatus
 from channeldesk.partners.selectors import user_is_channel_manager
+from channeldesk.portal.standing import _result_from_json, criterion_line
+from channeldesk.tiers.models import Tier, TierPolicy
 
 register = template.Library()
 
@@ -31,6 +36,57 @@ def localized_name(obj: Any) -> str:
         if hasattr(obj, german):
             return str(getattr(obj, german) if _is_german() else getattr(obj, english))
     return str(obj)
+
+
+@register.filter
+def long_datetime(value: dt.datetime | None) -> str:
+    """`7. Dezember 2026, 12:35` / `7 December 2026, 12:35`, in the business time zone."""
+    if value is None:
+        return ""
+    return format_datetime(value, language="de" if _is_german() else "en")
+
+
+@register.filter
+def programme_name(policy: Any) -> str:
+    """A tier policy by its name in the reader's language (and version), never its code:
+    `Partnerprogramm 2027 (Version 2)`; a programme without a name in that language shows its
+    `name`. Takes the policy or its reference `code@version`."""
+    if isinstance(policy, str):
+        code, _separator, version = policy.partition("@")
+        version = version or "1"
+        found = None
+        if version.isdigit():
+            found = TierPolicy.objects.filter(code=code, version=int(version)).first()
+        if found is None:
+            return policy
+        policy = found
+    if hasattr(policy, "name_for"):
+        name = policy.name_for(translation.get_language() or "de")
+    else:
+        name = str(policy.name)
+    if policy.version > 1:
+        return _("%(name)s (version %(version)s)") % {"name": name, "version": policy.version}
+    return name
+
+
+@register.filter
+def tier_name(code: str) -> str:
+    """A tier code (`silver`) by its name in the reader's language (`Silber-Partner`), from the
+    newest policy that has the tier; an unknown code stays as it is."""
+    tier = Tier.objects.filter(code=code).order_by("-policy_id").first()
+    return localized_name(tier) if tier is not None else code
+
+
+@register.filter
+def reason_text(reason: dict[str, Any]) -> str:
+    """A recorded reason of a tier assignment in words: `Gold-Partner · Nettoumsatz:
+    128.063,16 € / 25.000,00 €` (never `gold · revenue: 128063.16 / 25000`)."""
+    result = _result_from_json(reason)
+    if result is None:
+        return ""
+    language = "de" if _is_german() else "en"
+    line = criterion_line(result, language=language, names={result.tier: tier_name(result.tier)})
+    return f"{line.tier_name} · {line.label}: {line.measured} / {line.threshold}"
 
 
 @register.simple_tag(takes_context=True)

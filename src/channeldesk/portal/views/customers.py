@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import structlog
+from django import forms
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from channeldesk.contracts.models import Customer, Reminder
-from channeldesk.licensing.models import KeycodeStatus
+from channeldesk.core.exports import CsvExport, ExportColumn, csv_attachment, export_format
+from channeldesk.licensing import services as licensing_services
+from channeldesk.licensing.models import KeycodeStatus, RevealChannel
 from channeldesk.licensing.selectors import keycodes_visible_to
-from channeldesk.licensing.services import keycode_text
 from channeldesk.partners.models import PartnerMembership
 from channeldesk.portal.access import partner_view
 from channeldesk.portal.forms import CustomerSearchForm
 from channeldesk.portal.panels import contract_panels
 from channeldesk.portal.selectors import (
+    CustomerLicence,
     portal_customer,
     portal_customer_contracts,
     portal_customers_page,
@@ -30,20 +34,33 @@ PAGE_SIZE = 25
 logger = structlog.get_logger(__name__)
 
 
+class CustomerListForm(CustomerSearchForm):
+    """The customer search with the licence state to narrow to (names, never codes)."""
+
+    licence = forms.ChoiceField(
+        label=gettext_lazy("Licence"),
+        required=False,
+        choices=[("", gettext_lazy("all licence states")), *CustomerLicence.choices],
+    )
+
+
 @partner_view
 @require_http_methods(["GET", "HEAD"])
 def customer_list(request: HttpRequest, membership: PartnerMembership) -> HttpResponse:
-    form = CustomerSearchForm(request.GET or None)
-    search = sector = ""
+    form = CustomerListForm(request.GET or None)
+    search = sector = licence = ""
     if form.is_valid():
         search = form.cleaned_data["q"].strip()
         sector = form.cleaned_data["sector"]
+        licence = form.cleaned_data["licence"]
     sort = form.cleaned_sort() if request.GET else "name"
     page, customers = portal_customers_page(
         user=request.user,
         search=search,
         sort=sort,
         sector=sector,
+        licence=licence,
+        today=timezone.localdate(),
         number=request.GET.get("page"),
         per_page=PAGE_SIZE,
     )
@@ -60,6 +77,60 @@ def customer_list(request: HttpRequest, membership: PartnerMembership) -> HttpRe
     is_htmx = request.headers.get("HX-Request") == "true"
     template = "portal/customers_table.html" if is_htmx else "portal/customers.html"
     return render(request, template, context)
+
+
+CSV_COLUMNS = (
+    ExportColumn("customer_number", gettext_lazy("Customer number")),
+    ExportColumn("name", gettext_lazy("Name")),
+    ExportColumn("postal_code", gettext_lazy("Postal code")),
+    ExportColumn("city", gettext_lazy("City")),
+    ExportColumn("sector", gettext_lazy("Sector")),
+    ExportColumn("contracts", gettext_lazy("Contracts")),
+    ExportColumn("next_end", gettext_lazy("Next contract end")),
+    ExportColumn("licence", gettext_lazy("Licence")),
+)
+# The export takes every match on one "page": the selector's few grouped queries, whatever the
+# number of customers (a partner has some thousands).
+CSV_MAX_ROWS = 1_000_000
+
+
+@partner_view
+@require_http_methods(["GET", "HEAD"])
+def customer_csv(request: HttpRequest, membership: PartnerMembership) -> HttpResponse:
+    """The customer list with the page's search, filters and sort, every match, as CSV in the
+    reader's dialect (`core.exports`): sectors and licence states by name."""
+    form = CustomerListForm(request.GET or None)
+    search = sector = licence = ""
+    if form.is_valid():
+        search = form.cleaned_data["q"].strip()
+        sector = form.cleaned_data["sector"]
+        licence = form.cleaned_data["licence"]
+    today = timezone.localdate()
+    _page, customers = portal_customers_page(
+        user=request.user,
+        search=search,
+        sort=form.cleaned_sort() if request.GET else "name",
+        sector=sector,
+        licence=licence,
+        today=today,
+        per_page=CSV_MAX_ROWS,
+    )
+    writer = CsvExport(columns=CSV_COLUMNS, export=export_format())
+    rows = (
+        [
+            customer.customer_number,
+            customer.name,
+            customer.postal_code,
+            customer.city,
+            customer.get_sector_display(),
+            customer.contract_count,  # type: ignore[attr-defined]
+            customer.next_end,  # type: ignore[attr-defined]
+            customer.licence.label if customer.licence else None,  # type: ignore[attr-defined]
+        ]
+        for customer in customers
+    )
+    filename = f"customers-{membership.partner.partner_number}-{today.isoformat()}.csv"
+    return csv_attachment(text=writer.text(rows), filename=filename)
 
 
 @partner_view
@@ -114,7 +185,8 @@ def keycode_reveal(
     request: HttpRequest, membership: PartnerMembership, contract_number: str
 ) -> HttpResponse:
     """The whole active keycode of a contract of the partner's customers, on request (the page
-    shows it masked). Every reveal is logged with who asked."""
+    shows it masked): the partner installs the product with it. Every reveal is recorded as a
+    `KeycodeReveal` (who, for which partner, when), which staff read in the admin."""
     keycode = (
         keycodes_visible_to(user=request.user)
         .filter(contract__contract_number=contract_number, status=KeycodeStatus.ACTIVE)
@@ -122,6 +194,12 @@ def keycode_reveal(
     )
     if keycode is None:
         raise Http404("No such keycode.")
+    code = licensing_services.keycode_reveal(
+        keycode=keycode,
+        actor=request.user,
+        channel=RevealChannel.PORTAL,
+        partner=membership.partner,
+    )
     logger.info(
         "keycode_revealed",
         user=request.user.pk,
@@ -129,6 +207,6 @@ def keycode_reveal(
         contract=contract_number,
         keycode=keycode.pk,
     )
-    response = render(request, "portal/keycode.html", {"code": keycode_text(keycode=keycode)})
+    response = render(request, "portal/keycode.html", {"code": code})
     response["Cache-Control"] = "no-store"
     return response

@@ -2,40 +2,47 @@
 
 from __future__ import annotations
 
-import csv
+import datetime as dt
+import itertools
 from collections.abc import Iterator
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from channeldesk.partners.models import PartnerMembership
+from channeldesk.contracts.models import Contract
+from channeldesk.core.exports import CsvExport, ExportColumn, csv_download, export_format
+from channeldesk.partners.models import Partner, PartnerMembership
 from channeldesk.portal.access import partner_view
 from channeldesk.portal.selectors import (
     RENEWAL_WINDOW_DAYS,
+    RenewalLine,
     portal_renewals,
     portal_renewals_page,
     renewal_lines,
     renewal_period,
 )
+from channeldesk.tiers.selectors import tier_current
 
 PAGE_SIZE = 25
 CSV_BATCH = 1000
-CSV_COLUMNS = [
-    "contract_number",
-    "customer_number",
-    "customer_name",
-    "sku",
-    "product",
-    "seats",
-    "end_date",
-    "list_amount",
-    "tier",
-    "discount_percent",
-    "net_amount",
-    "currency",
-]
+CSV_COLUMNS = (
+    ExportColumn("contract_number", _("Contract number")),
+    ExportColumn("customer_number", _("Customer number")),
+    ExportColumn("customer_name", _("Customer")),
+    ExportColumn("sku", _("SKU")),
+    ExportColumn("product", _("Product")),
+    ExportColumn("seats", _("Seats")),
+    ExportColumn("end_date", _("End date")),
+    ExportColumn("list_amount", _("List amount")),
+    ExportColumn("tier", _("Tier")),
+    ExportColumn("discount_percent", _("Discount (%)")),
+    ExportColumn("net_amount", _("Net amount")),
+    ExportColumn("currency", _("Currency")),
+)
 
 
 @partner_view
@@ -56,56 +63,45 @@ def renewal_list(request: HttpRequest, membership: PartnerMembership) -> HttpRes
     return render(request, "portal/renewals.html", context)
 
 
-class _Echo:
-    """csv.writer wants a file; this one hands each written line back."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 @partner_view
 @require_http_methods(["GET", "HEAD"])
 def renewal_csv(request: HttpRequest, membership: PartnerMembership) -> StreamingHttpResponse:
-    """Every renewal of the window as CSV (UTF-8 with BOM, semicolons: German Excel opens it),
-    streamed in batches so a partner with thousands of renewals costs little memory."""
+    """Every renewal of the window as CSV in the reader's dialect (German Excel in German, plain
+    CSV in English; `core.exports`), streamed in batches so a partner with thousands of
+    renewals costs little memory."""
     today = timezone.localdate()
     contracts = portal_renewals(user=request.user, today=today)
-    response = StreamingHttpResponse(
-        _csv_rows(membership, contracts, today), content_type="text/csv; charset=utf-8"
-    )
+    export = export_format()
+    writer = CsvExport(columns=CSV_COLUMNS, export=export)
+    rows = _csv_rows(membership.partner, contracts, today, german=export.language == "de")
     filename = f"renewals-{membership.partner.partner_number}-{today.isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(lines=writer.lines(rows), filename=filename)
 
 
-def _csv_rows(membership: PartnerMembership, contracts, today) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    writer = csv.writer(_Echo(), delimiter=";")
-    yield "\ufeff" + writer.writerow(CSV_COLUMNS)
-    batch = []
-    for contract in contracts.iterator(chunk_size=CSV_BATCH):
-        batch.append(contract)
-        if len(batch) == CSV_BATCH:
-            yield from _csv_batch(writer, membership, batch, today)
-            batch = []
-    yield from _csv_batch(writer, membership, batch, today)
+def _csv_rows(
+    partner: Partner, contracts: QuerySet[Contract], today: dt.date, *, german: bool
+) -> Iterator[list[object]]:
+    current = tier_current(partner=partner, on=today)
+    tier_name = "" if current is None else current.tier_name_de if german else current.tier_name_en
+    for batch in itertools.batched(contracts.iterator(chunk_size=CSV_BATCH), CSV_BATCH):
+        for line in renewal_lines(partner=partner, contracts=list(batch), today=today):
+            yield _csv_values(line, tier_name=tier_name, german=german)
 
 
-def _csv_batch(writer, membership, batch, today) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    for line in renewal_lines(partner=membership.partner, contracts=batch, today=today):
-        contract, quote = line.contract, line.quote
-        yield writer.writerow(
-            [
-                contract.contract_number,
-                contract.customer.customer_number,
-                contract.customer.name,
-                contract.product.sku,
-                contract.product.name_en,
-                contract.seats,
-                contract.end_date.isoformat(),
-                quote.list_amount if quote else "",
-                quote.tier if quote else "",
-                quote.discount_percent if quote else "",
-                quote.net_amount if quote else "",
-                quote.currency if quote else "",
-            ]
-        )
+def _csv_values(line: RenewalLine, *, tier_name: str, german: bool) -> list[object]:
+    contract, quote, product = line.contract, line.quote, line.contract.product
+    priced = (
+        [quote.list_amount, tier_name, quote.discount_percent, quote.net_amount, quote.currency]
+        if quote is not None
+        else [None] * 5
+    )
+    return [
+        contract.contract_number,
+        contract.customer.customer_number,
+        contract.customer.name,
+        product.sku,
+        product.name_de if german else product.name_en,
+        contract.seats,
+        contract.end_date,
+        *priced,
+    ]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
 from channeldesk.partners.models import PartnerMembership
 from channeldesk.portal.access import partner_view
 from channeldesk.portal.selectors import portal_statement, portal_statements_page
 from channeldesk.usage.models import Statement
+from channeldesk.usage.statements import statement_tier_names
 
 PAGE_SIZE = 25
 
@@ -33,6 +35,13 @@ def statement_detail(
         shown = portal_statement(user=request.user, number=number)
     except Statement.DoesNotExist:
         raise Http404("No such statement.") from None
+    lines = [line for group in shown.customers for line in group.lines]
+    names = statement_tier_names(
+        codes={line.tier_code for line in lines}, language=get_language() or ""
+    )
+    for line in lines:
+        # The page shows the tier by name, as the statement's CSV does.
+        line.tier_name = names.get(line.tier_code, line.tier_code)  # type: ignore[attr-defined]
     context = {
         "statement": shown.statement,
         "customers": shown.customers,

@@ -7,15 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from channeldesk.commands.console import FORMATS, to_json
+from channeldesk.commands.console import FORMATS, ChannelDeskCommand, to_json
 from channeldesk.contracts.models import Contract
 from channeldesk.licensing.keys import key_material
 from channeldesk.licensing.services import LicensingError, certificate_issue
 
 
-class Command(BaseCommand):
+class Command(ChannelDeskCommand):
     help = "Issue a signed licence certificate for a contract."
 
     def add_arguments(self, parser: CommandParser) -> None:

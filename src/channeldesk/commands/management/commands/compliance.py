@@ -9,17 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import timezone
-from rich.table import Table
 
-from channeldesk.commands.console import out_console, parse_date, to_json
+from channeldesk.commands.console import (
+    ChannelDeskCommand,
+    new_table,
+    out_console,
+    parse_date,
+    to_json,
+)
 from channeldesk.licensing.compliance import compliance_run
 from channeldesk.licensing.notices import digest_send, notices_send
 from channeldesk.licensing.selectors import compliance_report, compliance_report_csv
 
 
-class Command(BaseCommand):
+class Command(ChannelDeskCommand):
     help = "Scan licence compliance and report under-licensed customers."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -89,7 +94,7 @@ class Command(BaseCommand):
             f"under-licensed ({report.share_percent} %), {report.contracts} contracts."
         )
         for title, groups in (("sector", report.by_sector), ("partner", report.by_partner[:15])):
-            table = Table(title, "customers", "under-licensed", "%")
+            table = new_table(title, "customers", "under-licensed", "%")
             for group in groups:
                 table.add_row(
                     f"{group.key} {group.name if group.name != group.key else ''}".strip(),
@@ -98,11 +103,13 @@ class Command(BaseCommand):
                     str(group.share_percent),
                 )
             self.console.print(table)
-        gaps = Table("gap", "contracts", "missing seats")
+        gaps = new_table("gap", "contracts", "missing seats")
         for row in report.by_gap:
             gaps.add_row(row["gap"], str(row["contracts"]), str(row["missing_seats"]))
         self.console.print(gaps)
-        top = Table("contract", "customer", "partner", "seats", "active", "missing", "true-up net")
+        top = new_table(
+            "contract", "customer", "partner", "seats", "active", "missing", "true-up net"
+        )
         for item in report.under_licensed[:20]:
             top.add_row(
                 item.contract_number,

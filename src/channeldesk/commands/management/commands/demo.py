@@ -10,24 +10,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
+from channeldesk.commands.console import ChannelDeskCommand, err_console, status
 from channeldesk.commands.demo.accounts import PARTNER_PASSWORD, vendor_logins
-from channeldesk.commands.demo.licensing import demo_licensing_load
+from channeldesk.commands.demo.licensing import certificate_example, demo_licensing_load
 from channeldesk.commands.demo.loader import (
     DemoLoadError,
     LoadResult,
@@ -69,6 +63,22 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date (YYYY-MM-DD).") from None
 
 
+@contextmanager
+def _timed(label: str, steps: list[tuple[str, float]], *, spinner: str = "") -> Iterator[None]:
+    """Time one step of the load into `steps`, with a spinner on a terminal when the step has
+    no progress bar of its own."""
+    started = time.monotonic()
+    with status(f"{spinner}…") if spinner else nullcontext():
+        yield
+    steps.append((label, time.monotonic() - started))
+
+
+def _duration(seconds: float) -> str:
+    """`7.0 s`, `4 min 12.3 s`."""
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)} min {rest:.1f} s" if minutes else f"{rest:.1f} s"
+
+
 # The domains that add demo data after the partners, orders, customers and contracts, in order.
 DOMAIN_LOADS = {
     "training": demo_training_load,
@@ -77,7 +87,7 @@ DOMAIN_LOADS = {
 }
 
 
-class Command(BaseCommand):
+class Command(ChannelDeskCommand):
     help = "Load the demo data shaped by the seed (demo load), or serve the demo (demo serve)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -129,6 +139,7 @@ class Command(BaseCommand):
     # --- load ---------------------------------------------------------------------------------
 
     def _load(self, options: dict[str, Any]) -> None:
+        started = time.monotonic()
         try:
             plan = plan_make(
                 seed=options["seed"],
@@ -146,26 +157,38 @@ class Command(BaseCommand):
         with_users = options["users"]
         if with_users is None:
             with_users = plan.partners <= DEFAULT_PARTNERS
-        started = time.monotonic()
+        steps: list[tuple[str, float]] = []
         try:
-            result = self._load_with_progress(
-                prepared=prepared, with_users=with_users, verbosity=options["verbosity"]
-            )
+            # This step and the reminders show progress bars of their own.
+            with _timed("partners, orders and customers", steps):
+                result = self._load_with_progress(
+                    prepared=prepared, with_users=with_users, verbosity=options["verbosity"]
+                )
         except DemoLoadError as error:
             raise CommandError(str(error)) from error
-        self._report_load(prepared=prepared, result=result, seconds=time.monotonic() - started)
-        self._report_shape(plan=plan)
-        self._report_customers(plan=plan)
+        self._report_load(prepared=prepared, result=result, seconds=steps[-1][1])
+        with _timed("shape", steps, spinner="Measuring the demo's shape"):
+            self._report_shape(plan=plan)
+            self._report_customers(plan=plan)
         # Each later domain adds its demo data in its own module (commands/demo/<domain>.py).
         for name, load_domain in DOMAIN_LOADS.items():
             if name not in options["without"]:
-                load_domain(plan=plan, write=self.stdout.write)
+                with _timed(name, steps, spinner=f"Loading the {name} demo data"):
+                    load_domain(plan=plan, write=self.stdout.write)
         self._open_draft_for_feedback()
         days = options["reminder_days"]
         if days is None:
             days = DEMO_REMINDER_DAYS if plan.partners <= DEFAULT_PARTNERS else 0
-        self._replay_reminders(until=plan.today, days=days)
-        self._report_logins(with_users=with_users)
+        with _timed("renewal reminders", steps):
+            self._replay_reminders(until=plan.today, days=days)
+        self.stdout.write(
+            "\nLogins: `channeldesk demo serve` prints them when it starts (see docs/demo.md)."
+        )
+        parts = ", ".join(
+            f"{label} {_duration(seconds)}" for label, seconds in steps if seconds >= 0.1
+        )
+        total = _duration(time.monotonic() - started)
+        self.stdout.write(f"Demo load done in {total} ({parts}).")
 
     def _open_draft_for_feedback(self) -> None:
         """Put the `default` draft up for the partners' comments (R3), so the portal shows each
@@ -188,9 +211,11 @@ class Command(BaseCommand):
         """
         if days <= 0:
             return
+        from rich.progress import Progress  # noqa: PLC0415 (start-up cost: commands/console.py)
+
         berlin = ZoneInfo(settings.TIME_ZONE)
         sent = 0
-        with Progress(console=Console(stderr=True), transient=True) as progress:
+        with Progress(console=err_console(), transient=True) as progress:
             task = progress.add_task("renewal reminders", total=days)
             for offset in range(days, -1, -1):
                 day = until - dt.timedelta(days=offset)
@@ -208,16 +233,18 @@ class Command(BaseCommand):
     ) -> LoadResult:
         """The load with a progress bar on stderr (none at verbosity 0 or with nothing to do):
         order lines while the partners are written, then customers while their contracts are."""
+        from rich import progress as rich_progress  # noqa: PLC0415 (start-up cost: commands/console.py)
+
         if verbosity == 0 or prepared.nothing_to_load:
             return demo_load(prepared=prepared, with_users=with_users)
-        progress = Progress(
-            TextColumn("[bold]{task.description:<11}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[detail]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
+        progress = rich_progress.Progress(
+            rich_progress.TextColumn("[bold]{task.description:<11}"),
+            rich_progress.BarColumn(),
+            rich_progress.MofNCompleteColumn(),
+            rich_progress.TextColumn("{task.fields[detail]}"),
+            rich_progress.TimeElapsedColumn(),
+            rich_progress.TimeRemainingColumn(),
+            console=err_console(),
         )
         with progress:
             lines_task = progress.add_task(
@@ -322,6 +349,10 @@ class Command(BaseCommand):
         self.stdout.write("\nLogins:")
         for login in vendor_logins():
             self.stdout.write(f"  {login.username} / {login.password}  — {login.description}")
+        self.stdout.write(
+            "    vendor staff set up an authenticator app (TOTP) at their first sign-in; "
+            "the back office and the admin need it"
+        )
         examples = partner_examples()
         if examples:
             self.stdout.write(
@@ -341,6 +372,8 @@ class Command(BaseCommand):
         if not gunicorn_available():
             raise CommandError("gunicorn is not installed in this environment (pip install .).")
         self._report_logins(with_users=False)
+        if example := certificate_example(today=timezone.localdate()):
+            self.stdout.write(f"  a contract with a keycode, for the licensing commands: {example}")
         base = f"http://{host}:{port}"
         self.stdout.write(
             f"\nChannelDesk demo on {base}/\n"

@@ -13,17 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from django.core.management.base import CommandError, CommandParser
 
 from channeldesk.catalog.imports import ORDERS_IMPORTER, PRODUCTS_IMPORTER
+from channeldesk.commands.console import ChannelDeskCommand, err_console
 from channeldesk.contracts.imports import CONTRACTS_IMPORTER, CUSTOMERS_IMPORTER
 from channeldesk.core.importing import (
     Importer,
@@ -55,7 +48,9 @@ PROGRESS_BAR_MIN_BYTES = 1024 * 1024
 @contextmanager
 def progress_bar(*, total_bytes: int) -> Iterator[ProgressCallback | None]:
     """A rich progress bar on stderr for large files read from a terminal session, else None."""
-    console = Console(stderr=True)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415 (start-up cost: commands/console.py)
+
+    console = err_console()
     if total_bytes < PROGRESS_BAR_MIN_BYTES or not console.is_terminal:
         yield None
         return
@@ -79,7 +74,7 @@ def _columns_help() -> str:
     return "; ".join(lines)
 
 
-class Command(BaseCommand):
+class Command(ChannelDeskCommand):
     help = (
         "Import a CSV file from the ERP, whole or not at all. Accepts German Excel files "
         "(';', Windows-1252 or UTF-8 with BOM, 1.234,50, dd.mm.yyyy) and plain ones. "

@@ -10,22 +10,28 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rich.table import Table
+from django.core.management.base import CommandError, CommandParser
 
-from channeldesk.commands.console import FORMATS, out_console, to_json
+from channeldesk.commands.console import (
+    FORMATS,
+    ChannelDeskCommand,
+    new_table,
+    out_console,
+    to_json,
+)
 from channeldesk.contracts.models import Contract
-from channeldesk.licensing.models import Keycode, KeycodeStatus
+from channeldesk.licensing.models import Keycode, KeycodeStatus, RevealChannel
 from channeldesk.licensing.services import (
     LicensingError,
     keycode_check,
     keycode_issue,
+    keycode_reveal,
     keycode_revoke,
     keycode_rotate,
-    keycode_text,
 )
 
 
@@ -44,8 +50,11 @@ def _active(contract: Contract) -> Keycode:
 
 
 def keycode_row(keycode: Keycode) -> dict[str, Any]:
+    """The keycode as shown on the command line: the whole code, so the reveal is recorded."""
     return {
-        "code": keycode_text(keycode=keycode),
+        "code": keycode_reveal(
+            keycode=keycode, actor=None, channel=RevealChannel.CLI, detail=getpass.getuser()
+        ),
         "contract_number": keycode.contract.contract_number,
         "key_id": keycode.key_id,
         "status": keycode.status,
@@ -55,7 +64,7 @@ def keycode_row(keycode: Keycode) -> dict[str, Any]:
     }
 
 
-class Command(BaseCommand):
+class Command(ChannelDeskCommand):
     help = "Issue, show, check, revoke and rotate licence keycodes."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -85,7 +94,7 @@ class Command(BaseCommand):
         if self.format == "json":
             self.stdout.write(to_json(rows))
             return
-        table = Table("code", "contract", "key id", "status", "issued", "revoked", "reason")
+        table = new_table("code", "contract", "key id", "status", "issued", "revoked", "reason")
         for row in rows:
             table.add_row(
                 row["code"],

@@ -1,9 +1,12 @@
-"""`channeldesk letters batch --date D [--output FILE]`: the day's letters as one PDF.
+"""`channeldesk letters batch --date D [--output DIR|FILE]`: the day's letters as one PDF.
 
 The batch holds the letters of the reminders sent on that business day (not every PDF archived
 that day: a letter in review is printed only once staff release it), in the order they were
-archived, each exactly as stored. The default file is `letters-<date>.pdf` in the current
-directory; a day without letters writes no file and fails, so a cron job notices.
+archived, each exactly as stored. It is written as `letters-<date>.pdf` into `letters/` of the
+data directory (`CHANNELDESK_VAR_DIR`, made for the owner only like the rest of it: the letters
+name people), or into the directory `--output` names; `--output` naming a file that is not a
+directory writes that file. Never into the working directory unless asked. A day without letters
+writes no file and fails, so a cron job notices.
 """
 
 from __future__ import annotations
@@ -12,27 +15,40 @@ import os
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.conf import settings
+from django.core.management.base import CommandError, CommandParser
 
-from channeldesk.commands.console import FORMATS, out_console, parse_date, to_json
+from channeldesk.commands.console import (
+    FORMATS,
+    ChannelDeskCommand,
+    out_console,
+    parse_date,
+    to_json,
+)
 from channeldesk.contracts.reminders.selectors import reminder_letters_sent_on
+from channeldesk.core.private_files import private_directory_ensure
 from channeldesk.documents.pdfbatch import EmptyPrintBatch
 from channeldesk.documents.services import letters_print_batch
 
 
-class Command(BaseCommand):
+class Command(ChannelDeskCommand):
     help = "Bind the letters sent on a day into one PDF for the mailing house."
 
     def add_arguments(self, parser: CommandParser) -> None:
         commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
         batch = commands.add_parser("batch", help="The day's letters as one print-batch PDF.")
         batch.add_argument("--date", type=parse_date, required=True, help="The business day.")
-        batch.add_argument("--output", type=Path, help="The PDF to write (letters-DATE.pdf).")
+        batch.add_argument(
+            "--output",
+            type=Path,
+            help="A directory for letters-DATE.pdf (default: letters/ in the data directory), "
+            "or the PDF file to write.",
+        )
         batch.add_argument("--format", choices=FORMATS, default="table")
 
     def handle(self, *args: Any, **options: Any) -> None:
         day = options["date"]
-        target = options["output"] or Path(f"letters-{day.isoformat()}.pdf")
+        target = _target(options["output"], name=f"letters-{day.isoformat()}.pdf")
         partial = target.with_name(f".{target.name}.partial")
         try:
             with partial.open("wb") as stream:
@@ -60,3 +76,15 @@ class Command(BaseCommand):
             f"{target}: {batch.letters} letter(s), {batch.pages} page(s), "
             f"{batch.size_bytes} bytes, sha256 {batch.sha256}"
         )
+
+
+def _target(output: Path | None, *, name: str) -> Path:
+    """Where the batch goes: `name` in the given directory, or in `letters/` of the data
+    directory; any other `output` is the file itself."""
+    if output is None:
+        directory = Path(settings.VAR_DIR) / "letters"
+        private_directory_ensure(directory)
+        return directory / name
+    if output.is_dir():
+        return output / name
+    return output

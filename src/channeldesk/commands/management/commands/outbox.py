@@ -12,12 +12,19 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import close_old_connections
 from django.utils import timezone
-from rich.table import Table
 
-from channeldesk.commands.console import FORMATS, out_console, positive_int, stop_signal, to_json
+from channeldesk.commands.console import (
+    FORMATS,
+    ChannelDeskCommand,
+    new_table,
+    out_console,
+    positive_int,
+    stop_signal,
+    to_json,
+)
 from channeldesk.notifications.conf import outbox_settings
 from channeldesk.notifications.dispatch import DispatchResult, default_worker, outbox_dispatch
 from channeldesk.notifications.models import OutboxMessage, OutboxStatus
@@ -31,7 +38,7 @@ from channeldesk.notifications.selectors import (
 from channeldesk.notifications.services import OutboxError, outbox_dismiss, outbox_release
 
 
-class Command(BaseCommand):
+class Command(ChannelDeskCommand):
     help = "Send due e-mails from the outbox, list them, release or dismiss doubtful ones."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -113,7 +120,7 @@ class Command(BaseCommand):
                 self.emit(_message_document(message))
             return
         counts = " · ".join(f"{status} {count}" for status, count in outbox_counts().items())
-        table = Table(
+        table = new_table(
             "key", "status", "to", "subject", "attempts", "next / sent", "last error", title=counts
         )
         for message in messages:
@@ -149,7 +156,7 @@ class Command(BaseCommand):
             f"{message.idempotency_key}: {message.status} after {message.attempts} attempt(s), "
             f"{message.message_id} to {', '.join(message.recipients)}: {message.subject}"
         )
-        table = Table("at", "event", "attempt", "worker", "by", "detail")
+        table = new_table("at", "event", "attempt", "worker", "by", "detail")
         for row in history:
             table.add_row(
                 f"{timezone.localtime(row['at']):%Y-%m-%d %H:%M:%S}",

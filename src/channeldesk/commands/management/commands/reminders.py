@@ -15,13 +15,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import close_old_connections
 from django.utils import timezone
-from rich.table import Table
 
 from channeldesk.commands.console import (
     FORMATS,
+    ChannelDeskCommand,
+    new_table,
     out_console,
     parse_date,
     positive_int,
@@ -47,7 +48,7 @@ from channeldesk.contracts.reminders.services import (
 from channeldesk.notifications.dispatch import default_worker
 
 
-class Command(BaseCommand):
+class Command(ChannelDeskCommand):
     help = "Plan and send renewal reminders, list them, release or dismiss doubtful ones."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -185,7 +186,7 @@ class Command(BaseCommand):
             for reminder in reminders:
                 self.emit(_document(reminder))
             return
-        table = Table("id", "contract", "template", "due", "status", "sent on", "to", "reason")
+        table = new_table("id", "contract", "template", "due", "status", "sent on", "to", "reason")
         for reminder in reminders:
             table.add_row(
                 str(reminder.pk),
@@ -209,7 +210,7 @@ class Command(BaseCommand):
             f"{reminder.key}: {reminder.contract.contract_number}, {reminder.rule}, due on "
             f"{reminder.due_on}: {reminder.status} {reminder.reason}".strip()
         )
-        table = Table("at", "event", "worker", "by", "detail")
+        table = new_table("at", "event", "worker", "by", "detail")
         for row in history:
             table.add_row(
                 f"{timezone.localtime(row['at']):%Y-%m-%d %H:%M:%S}",

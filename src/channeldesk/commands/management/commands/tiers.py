@@ -4,28 +4,46 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
-from rich.table import Table
 
-from channeldesk.commands.console import FORMATS, out_console, parse_date, status, to_json
+from channeldesk.commands.console import (
+    FORMATS,
+    ChannelDeskCommand,
+    new_table,
+    out_console,
+    parse_date,
+    progress_bar,
+    status,
+    to_json,
+)
 from channeldesk.partners.models import Partner
 from channeldesk.tiers import reports
 from channeldesk.tiers.calibration import tiers_calibrate
 from channeldesk.tiers.evaluation import Evaluation, tiers_evaluate
 from channeldesk.tiers.models import TierPolicy
-from channeldesk.tiers.notices import tier_notices_send
-from channeldesk.tiers.selectors import PolicyNotFound, policy_get, tier_history
+from channeldesk.tiers.notices import NoticeSendResult, tier_notices_send
+from channeldesk.tiers.selectors import (
+    PolicyNotFound,
+    policy_get,
+    tier_history,
+    tier_notices_due_count,
+)
 from channeldesk.tiers.services import (
     TierError,
     tier_override_create,
     tier_policy_publish,
     tiers_apply,
+    tiers_apply_check,
 )
 from channeldesk.tiers.simulation import tiers_simulate
+
+# Notices sent between two updates of the progress bar.
+NOTICES_PER_ROUND = 20
 
 
 def _target(value: str) -> tuple[str, tuple[int, int]]:
@@ -43,7 +61,7 @@ def _target(value: str) -> tuple[str, tuple[int, int]]:
     return code, bounds
 
 
-class Command(BaseCommand):
+class Command(ChannelDeskCommand):
     help = "Evaluate, simulate, calibrate, publish and apply tier policies."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -126,7 +144,7 @@ class Command(BaseCommand):
         if self.format == "json":
             self.emit([reports.policy_document(p) for p in policies])
             return
-        table = Table("policy", "status", "effective from", "tiers (discount)", "name")
+        table = new_table("policy", "status", "effective from", "tiers (discount)", "name")
         for policy in policies:
             tiers = ", ".join(
                 f"{t.code} {reports.number(t.discount_percent)} %"
@@ -150,7 +168,7 @@ class Command(BaseCommand):
             f"{document['policy']} ({document['status']}), effective from "
             f"{document['effective_from'] or '–'}: {document['name']}"
         )
-        table = Table("tier", "rank", "discount", "target", "criteria")
+        table = new_table("tier", "rank", "discount", "target", "criteria")
         for tier in document["tiers"]:
             target = tier["target"]
             table.add_row(
@@ -186,7 +204,7 @@ class Command(BaseCommand):
             self._evaluation_csv(evaluation)
             return
         self._summary(evaluation)
-        table = Table("partner", "tier", "before", "reasons")
+        table = new_table("partner", "tier", "before", "reasons")
         for decision in evaluation.decisions:
             table.add_row(
                 decision.partner_number,
@@ -230,8 +248,13 @@ class Command(BaseCommand):
             f"{document['policy']} as of {document['as_of']} "
             f"(evaluation period {period['start']} – {period['end']})"
         )
+        if period["partial"]:
+            self.console.print(
+                f"Partial: the evaluation period has not ended; these figures run only up to "
+                f"{evaluation.today} and can only be previewed, not applied."
+            )
         previous = document["previous_counts"]
-        table = Table("tier", "now", "after")
+        table = new_table("tier", "now", "after")
         for code, count in document["counts"].items():
             table.add_row(code, str(previous.get(code, 0)), str(count))
         self.console.print(table)
@@ -243,7 +266,9 @@ class Command(BaseCommand):
 
     def do_apply(self, options: dict[str, Any]) -> None:
         policy = self.policy(options)
-        as_of = options.get("as_of") or policy.effective_from or timezone.localdate()
+        # Refused before anything is measured: a draft, a date before the policy takes effect,
+        # an evaluation period that has not ended.
+        as_of = tiers_apply_check(policy=policy, as_of=options.get("as_of"))
         options = {**options, "as_of": as_of}
         evaluation = self.evaluate(options, policy)
         if self.format == "table":
@@ -266,7 +291,7 @@ class Command(BaseCommand):
 
     def _movers(self, evaluation: Evaluation, limit: int = 50) -> None:
         movers = evaluation.movers()
-        table = Table("partner", "from", "to", "direction", title=f"Movers ({len(movers)})")
+        table = new_table("partner", "from", "to", "direction", title=f"Movers ({len(movers)})")
         for decision in movers[:limit]:
             table.add_row(
                 decision.partner_number,
@@ -290,7 +315,7 @@ class Command(BaseCommand):
             self.emit(document)
             return
         self._summary(simulation.evaluation)
-        table = Table(
+        table = new_table(
             "tier",
             "discount",
             "now",
@@ -333,7 +358,17 @@ class Command(BaseCommand):
         if self.format == "json":
             self.emit(document)
             return
-        table = Table(
+        period = document["evaluation_period"]
+        self.console.print(
+            f"{document['policy']} as of {document['as_of']} "
+            f"(evaluation period {period['start']} – {period['end']})"
+        )
+        if period["partial"]:
+            self.console.print(
+                f"Partial: the evaluation period has not ended; the thresholds fit the figures "
+                f"up to {calibration.today} only."
+            )
+        table = new_table(
             "tier", "criterion", "threshold before", "threshold", "target", "count", "met"
         )
         for tier in document["tiers"]:
@@ -410,7 +445,7 @@ class Command(BaseCommand):
         if self.format == "json":
             self.emit({"partner_number": partner.partner_number, "history": rows})
             return
-        table = Table(
+        table = new_table(
             "from",
             "to",
             "tier",
@@ -436,7 +471,7 @@ class Command(BaseCommand):
 
     def do_notices(self, options: dict[str, Any]) -> None:
         day = options.get("date") or timezone.localdate()
-        result = tier_notices_send(today=day, limit=options["limit"])
+        result = self._notices_send(day=day, limit=options["limit"])
         document = {
             "date": day.isoformat(),
             "sent": result.sent,
@@ -452,6 +487,25 @@ class Command(BaseCommand):
             f"{result.emails} e-mails); {len(result.without_email)} partners without an "
             "e-mail address got the letter only."
         )
+
+    def _notices_send(self, *, day: dt.date, limit: int) -> NoticeSendResult:
+        """Send the due notices in rounds of `NOTICES_PER_ROUND`, with a progress bar between
+        rounds (each notice renders a letter: a few thousand take minutes)."""
+        total = min(limit, tier_notices_due_count(today=day))
+        result = NoticeSendResult()
+        with progress_bar("tier notices", total=total) as advance:
+            while result.sent < total:
+                round_result = tier_notices_send(
+                    today=day, limit=min(NOTICES_PER_ROUND, total - result.sent)
+                )
+                if round_result.sent == 0:  # another run sent the rest meanwhile
+                    break
+                result.sent += round_result.sent
+                result.letters += round_result.letters
+                result.emails += round_result.emails
+                result.without_email.extend(round_result.without_email)
+                advance(round_result.sent)
+        return result
 
     def partner(self, number: str) -> Partner:
         partner = Partner.objects.filter(partner_number=number).first()

@@ -24,12 +24,17 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TextIO
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from django.core.management.base import CommandError, CommandParser
 
 from channeldesk.catalog.models import Product
-from channeldesk.commands.console import FORMATS, err_console, out_console, to_json
+from channeldesk.commands.console import (
+    FORMATS,
+    ChannelDeskCommand,
+    err_console,
+    new_table,
+    out_console,
+    to_json,
+)
 from channeldesk.contracts.models import Contract, Customer
 from channeldesk.core.models import ServiceToken
 from channeldesk.usage.closing import period_close, period_rate, periods_close_due
@@ -62,7 +67,7 @@ def parse_month(value: str) -> dt.date:
         raise CommandError(f"'{value}' is not a month (use YYYY-MM).") from None
 
 
-class Command(BaseCommand):
+class Command(ChannelDeskCommand):
     help = "Usage events, rating, month close and statements of the managed services."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -162,6 +167,8 @@ class Command(BaseCommand):
         return problems
 
     def _progress(self, path: Path, label: str = "importing") -> Any:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415 (start-up cost: commands/console.py)
+
         total = path.stat().st_size
         progress = Progress(
             TextColumn(f"{label} {path.name}"),
@@ -244,7 +251,7 @@ class Command(BaseCommand):
             for row in rows:
                 self.stdout.write(to_json(row))
             return
-        table = Table("number", "partner", "period", "list total", "net total")
+        table = new_table("number", "partner", "period", "list total", "net total")
         for row in rows:
             table.add_row(
                 str(row["number"]),
@@ -273,7 +280,7 @@ class Command(BaseCommand):
                 )
             )
             return
-        table = Table(
+        table = new_table(
             "#",
             "customer",
             "contract",

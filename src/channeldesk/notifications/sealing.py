@@ -1,0 +1,80 @@
+"""Sealed bodies: e-mails that carry a secret (a password-reset or invitation link, a code).
+
+Whoever can read the outbox must not be able to read such a secret: the support desk reads
+messages in the admin, and a reset link for a superuser read there is the superuser. So the
+caller names the secrets of a message (`outbox_enqueue(secrets=...)`); the outbox then stores
+
+- the full text and HTML **sealed** (Fernet: AES-128-CBC with HMAC-SHA256), under a key derived
+  from `SECRET_KEY` with HKDF for this one purpose, and
+- a **redacted copy** in `text_body` / `html_body`, with every secret replaced by `[redacted]`:
+  the only copy any page, the admin, the CLI or an export ever shows.
+
+Only the delivery step (`delivery.email_for`) opens a sealed body. Keys from
+`SECRET_KEY_FALLBACKS` still open older messages after a rotation; a message whose key is gone
+cannot be built and fails permanently (the link in it could no longer be used anyway).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+
+REDACTED = "[redacted]"
+# HKDF's "info": a key derived for sealing outbox bodies opens nothing else, and no other use
+# of SECRET_KEY (sessions, signing, tokens) yields this key.
+_PURPOSE = b"channeldesk.notifications.sealed-body.v1"
+
+
+@dataclass(frozen=True)
+class SealedBody:
+    text: str
+    html: str
+
+
+def seal(*, text: str, html: str) -> str:
+    """The body, encrypted and authenticated under the current SECRET_KEY's sealing key."""
+    payload = json.dumps({"text": text, "html": html}, ensure_ascii=False).encode()
+    return _keys().encrypt(payload).decode("ascii")
+
+
+def unseal(sealed: str) -> SealedBody:
+    """The body of `seal`; ValueError when no configured key opens it (or it was altered)."""
+    try:
+        payload = _keys().decrypt(sealed.encode("ascii"))
+    except (InvalidToken, UnicodeEncodeError):
+        raise ValueError(
+            "The sealed body opens with neither SECRET_KEY nor SECRET_KEY_FALLBACKS."
+        ) from None
+    body = json.loads(payload)
+    return SealedBody(text=body["text"], html=body["html"])
+
+
+def redact(text: str, *, secrets: Iterable[str]) -> str:
+    """`text` with every secret replaced, also in its HTML-escaped and URL-quoted spellings.
+
+    Longer secrets go first, so a link is replaced whole before the token inside it.
+    """
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        for spelling in {secret, html.escape(secret), quote(secret, safe="/:")}:
+            text = text.replace(spelling, REDACTED)
+    return text
+
+
+def _keys() -> MultiFernet:
+    """The current key first (it seals), then the fallbacks' (they only open)."""
+    secret_keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet([_fernet(secret_key) for secret_key in secret_keys])
+
+
+def _fernet(secret_key: str) -> Fernet:
+    key = HKDF(algorithm=SHA256(), length=32, salt=None, info=_PURPOSE).derive(secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(key))

@@ -1,0 +1,192 @@
+"""The error pages 403, 404 and 500: in the site's layout, in the reader's language, with a way
+back that fits who is signed in; the API keeps its JSON errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, RequestFactory
+from django.urls import include, path
+from django.views.defaults import server_error
+
+from tests.conftest import Personas, sign_in
+from tests.factories import UserFactory
+from tests.portal.world import PortalWorld
+
+
+def _boom(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError("A bug.")
+
+
+def _refused(request: HttpRequest) -> HttpResponse:
+    raise PermissionDenied("Internal reason, not for the reader.")
+
+
+# The URLs of the tests marked `urls(__name__)`: the site's, a view that fails and one that
+# refuses.
+urlpatterns = [
+    path("boom/", _boom),
+    path("refused/", _refused),
+    path("", include("channeldesk.urls")),
+]
+
+
+NOT_FOUND_DE, NOT_FOUND_EN = "Seite nicht gefunden", "Page not found"
+
+
+def _client(persona: str, personas: Personas, language: str) -> Client:
+    client = Client(raise_request_exception=False)
+    client.cookies["django_language"] = language
+    if persona == "outsider":
+        sign_in(client, UserFactory(username="olga"))
+    elif persona != "anonymous":
+        sign_in(client, personas.all()[persona])
+    return client
+
+
+@pytest.fixture
+def client_in(portal_world: PortalWorld) -> Callable[[str, str], Client]:
+    def make(persona: str, language: str) -> Client:
+        return _client(persona, portal_world.personas, language)
+
+    return make
+
+
+@pytest.mark.parametrize(
+    ("persona", "language", "heading", "way_back"),
+    [
+        (
+            "partner_a_user",
+            "de",
+            "Seite nicht gefunden",
+            'href="/portal/">Zurück zum Partnerportal',
+        ),
+        ("partner_a_user", "en", "Page not found", 'href="/portal/">Back to the partner portal'),
+        ("staff", "de", "Seite nicht gefunden", 'href="/backoffice/">Zurück zum Backoffice'),
+        ("staff", "en", "Page not found", 'href="/backoffice/">Back to the back office'),
+        (
+            "anonymous",
+            "de",
+            "Seite nicht gefunden",
+            'href="/accounts/login/?next=/nowhere/">Anmelden',
+        ),
+        ("anonymous", "en", "Page not found", 'href="/accounts/login/?next=/nowhere/">Sign in'),
+    ],
+)
+def test_404_is_in_the_readers_language_with_a_way_back(
+    client_in: Callable[[str, str], Client],
+    persona: str,
+    language: str,
+    heading: str,
+    way_back: str,
+) -> None:
+    response = client_in(persona, language).get("/nowhere/")
+
+    text = response.content.decode()
+    assert response.status_code == 404
+    assert f'<html lang="{language}">' in text
+    assert f"<h1>{heading}</h1>" in text
+    assert 'class="site-header"' in text
+    assert way_back in text
+
+
+def test_404_of_another_partners_customer_looks_like_any_other(
+    client_in: Callable[[str, str], Client],
+) -> None:
+    response = client_in("partner_a_user", "de").get("/portal/customers/K-B/")
+
+    text = response.content.decode()
+    assert response.status_code == 404
+    assert "<h1>Seite nicht gefunden</h1>" in text
+    assert "Berta" not in text
+
+
+@pytest.mark.parametrize(
+    ("persona", "language", "heading", "way_back"),
+    [
+        ("staff", "de", "Zugriff verweigert", 'href="/backoffice/">Zurück zum Backoffice'),
+        ("staff", "en", "Access denied", 'href="/backoffice/">Back to the back office'),
+        ("support", "de", "Zugriff verweigert", 'href="/backoffice/">Zurück zum Backoffice'),
+        ("outsider", "de", "Zugriff verweigert", 'action="/accounts/logout/"'),
+        ("outsider", "en", "Access denied", "This login belongs to no partner"),
+    ],
+)
+def test_403_is_in_the_readers_language_with_a_way_back(
+    client_in: Callable[[str, str], Client],
+    persona: str,
+    language: str,
+    heading: str,
+    way_back: str,
+) -> None:
+    # A partner page refuses vendor staff and logins of no partner.
+    response = client_in(persona, language).get("/portal/")
+
+    text = response.content.decode()
+    assert response.status_code == 403
+    assert f'<html lang="{language}">' in text
+    assert f"<h1>{heading}</h1>" in text
+    assert way_back in text
+
+
+def test_403_shows_the_partner_the_way_back_to_its_portal(
+    client_in: Callable[[str, str], Client],
+) -> None:
+    # The colleagues page is for the partner's admins only.
+    response = client_in("partner_a_user", "de").get("/portal/colleagues/")
+
+    text = response.content.decode()
+    assert response.status_code == 403
+    assert 'href="/portal/">Zurück zum Partnerportal' in text
+
+
+@pytest.mark.urls(__name__)
+def test_403_never_shows_the_internal_reason(
+    client_in: Callable[[str, str], Client],
+) -> None:
+    response = client_in("partner_a_user", "en").get("/refused/")
+
+    assert response.status_code == 403
+    assert "Internal reason" not in response.content.decode()
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_500_is_bilingual_with_a_way_back(
+    client_in: Callable[[str, str], Client], language: str
+) -> None:
+    response = client_in("partner_a_user", language).get("/boom/")
+
+    text = response.content.decode()
+    assert response.status_code == 500
+    assert "<h1>Interner Fehler</h1>" in text
+    assert "<h2>Internal error</h2>" in text
+    assert 'href="/">Zur Startseite' in text
+    assert 'href="/">To the start page' in text
+    assert "A bug." not in text
+
+
+def test_500_renders_without_a_request_context_or_database() -> None:
+    # Given no database access at all (this test does not ask for one: any query fails),
+    request = RequestFactory().get("/portal/")
+
+    # when Django's 500 view renders the page,
+    response = server_error(request)
+
+    # then it is the site's static, bilingual error page.
+    text = response.content.decode()
+    assert response.status_code == 500
+    assert "Interner Fehler" in text
+    assert "Internal error" in text
+    assert 'class="site-header"' in text
+
+
+@pytest.mark.parametrize("url", ["/api/nope/", "/api/v1/nope/"])
+def test_api_paths_keep_their_json_404(client_in: Callable[[str, str], Client], url: str) -> None:
+    response = client_in("partner_a_user", "de").get(url)
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "not_found"
