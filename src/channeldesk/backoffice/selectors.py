@@ -50,13 +50,12 @@ from channeldesk.licensing.models import (
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.partners.models import Partner
 from channeldesk.partners.selectors import AnyUser, partners_search, partners_visible_to
-from channeldesk.tiers.hotlines import CallerNumberInvalid, caller_e164
-from channeldesk.tiers.models import CallerNumber, PolicyStatus, Tier, TierCriterion, TierPolicy
+from channeldesk.tiers.hotlines import partners_calling_from
+from channeldesk.tiers.models import PolicyStatus, Tier, TierCriterion, TierPolicy
 from channeldesk.tiers.selectors import evaluation_period, policy_in_force
 from channeldesk.training.criteria import grace_days_of, training_people_measure
 
 # A search with this many digits may be a telephone number (shorter ones are partner numbers).
-MIN_PHONE_DIGITS = 6
 
 LIST_LIMIT = 20
 PIPELINE_MONTHS = 12
@@ -67,22 +66,11 @@ def backoffice_partners(*, user: AnyUser, search: str = "", status: str = "") ->
     its contacts (the support desk types what the caller's display shows, R8)."""
     visible = partners_visible_to(user=user)
     found = partners_search(partners=visible, search=search or None, status=status or None)
-    callers = _partners_calling_from(search)
+    callers = partners_calling_from(search)
     if callers is not None:
         by_phone = partners_search(partners=visible, status=status or None).filter(pk__in=callers)
         found = found | by_phone
     return found.order_by("partner_number")
-
-
-def _partners_calling_from(search: str) -> QuerySet[CallerNumber, int] | None:
-    """The partners that have this telephone number, when the search reads as one."""
-    if sum(char.isdigit() for char in search) < MIN_PHONE_DIGITS:
-        return None
-    try:
-        number = caller_e164(search)
-    except CallerNumberInvalid:
-        return None
-    return CallerNumber.objects.filter(number=number).values_list("partner_id", flat=True)
 
 
 def backoffice_partner(*, user: AnyUser, partner_number: str) -> Partner:

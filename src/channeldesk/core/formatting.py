@@ -48,6 +48,16 @@ def format_date(day: dt.date, *, language: str) -> str:
     return babel_format_date(day, format="long", locale=babel_locale(language))
 
 
+def format_date_range(start: dt.date, last_day: dt.date, *, language: str) -> str:
+    """`1. Juli – 31. Dezember 2026` / `1 July – 31 December 2026` (the year once when shared)."""
+    if start.year != last_day.year:
+        first = format_date(start, language=language)
+    else:
+        pattern = "d. MMMM" if language.startswith("de") else "d MMMM"
+        first = babel_format_date(start, format=pattern, locale=babel_locale(language))
+    return f"{first} – {format_date(last_day, language=language)}"
+
+
 def format_datetime(moment: dt.datetime, *, language: str) -> str:
     """An instant in the business time zone, in words and 24 hours: `1. Dezember 2026, 14:05`
     or `1 December 2026, 14:05` (never `12/01/2026 2:05 p.m.`)."""

@@ -49,10 +49,6 @@ def feedback_projection(*, policy: TierPolicy, partner: Partner, as_of: dt.date)
     return Projection(policy=policy, decision=decision, tier=tier)
 
 
-def feedback_for(*, policy: TierPolicy, partner: Partner) -> PolicyFeedback | None:
-    return PolicyFeedback.objects.filter(policy=policy, partner=partner).first()
-
-
 def feedback_on_programme(*, policy: TierPolicy, partner: Partner) -> PolicyFeedback | None:
     """The partner's latest feedback on this version of the programme or, failing that, on an
     earlier one (a draft since calibrated into `policy`): the round carries on across versions,

@@ -26,11 +26,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from babel.dates import format_date as babel_format_date
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from channeldesk.core.formatting import babel_locale, format_date, format_money, format_number
+from channeldesk.core.formatting import (
+    format_date_range,
+    format_money,
+    format_number,
+)
 from channeldesk.core.periods import (
     MONTHS_PER_KIND,
     Period,
@@ -284,14 +287,8 @@ def _windows(
 
 
 def date_range(start: dt.date, last_day: dt.date, *, language: str) -> str:
-    """`1. Juli – 31. Dezember 2026` / `1 July – 31 December 2026` (years twice if they
-    differ)."""
-    if start.year != last_day.year:
-        first = format_date(start, language=language)
-    else:
-        pattern = "d. MMMM" if language.startswith("de") else "d MMMM"
-        first = babel_format_date(start, format=pattern, locale=babel_locale(language))
-    return f"{first} – {format_date(last_day, language=language)}"
+    """`1. Juli – 31. Dezember 2026` / `1 July – 31 December 2026`."""
+    return format_date_range(start, last_day, language=language)
 
 
 def tier_names(tiers: Iterable[Any], *, language: str) -> dict[str, str]:
@@ -350,7 +347,7 @@ def _recorded_reasons(
         if "override" in reason:
             override = str(reason["override"])
             continue
-        result = _result_from_json(reason)
+        result = result_from_json(reason)
         if result is not None:
             lines.append(criterion_line(result, language=language, names=names, windows=windows))
     return lines, override
@@ -364,7 +361,7 @@ def _months(parameters: dict[str, Any] | None) -> int | None:
 REASON_KEYS = {"tier", "criterion", "measured", "threshold", "comparison", "holds"}
 
 
-def _result_from_json(reason: dict[str, Any]) -> CriterionResult | None:
+def result_from_json(reason: dict[str, Any]) -> CriterionResult | None:
     try:
         threshold = reason.get("threshold")
         result = CriterionResult(

@@ -25,9 +25,8 @@ from channeldesk.core.periods import PeriodKind
 from channeldesk.partners.admin import PartnerAdmin
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.criteria import KINDS
-from channeldesk.tiers.hotlines import CallerNumberInvalid, caller_e164
+from channeldesk.tiers.hotlines import partners_calling_from
 from channeldesk.tiers.models import (
-    CallerNumber,
     PolicyStatus,
     Tier,
     TierAssignment,
@@ -450,20 +449,6 @@ class TierHistoryInline(admin.TabularInline):
 
 
 # A search with this many digits may be a telephone number (shorter ones are partner numbers).
-MIN_PHONE_DIGITS = 6
-
-
-def _partners_with_number(search: str) -> QuerySet[CallerNumber, int] | None:
-    """The partners that have this telephone number (their own or a contact's) in any format
-    ("089 1234-567", "+49 (0)89 1234567", "0049891234567"), when the search reads as one: the
-    caller-number table holds every number in E.164 (refreshed daily, `tiers.hotlines`)."""
-    if sum(char.isdigit() for char in search) < MIN_PHONE_DIGITS:
-        return None
-    try:
-        number = caller_e164(search)
-    except CallerNumberInvalid:
-        return None
-    return CallerNumber.objects.filter(number=number).values_list("partner_id", flat=True)
 
 
 class PartnerWithTiersAdmin(PartnerAdmin):
@@ -481,7 +466,7 @@ class PartnerWithTiersAdmin(PartnerAdmin):
         self, request: HttpRequest, queryset: QuerySet[Partner], search_term: str
     ) -> tuple[QuerySet[Partner], bool]:
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        callers = _partners_with_number(search_term.strip())
+        callers = partners_calling_from(search_term.strip())
         if callers is not None:
             found = found | queryset.filter(pk__in=callers)
         return found, may_have_duplicates

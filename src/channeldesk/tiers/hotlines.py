@@ -171,6 +171,23 @@ def caller_e164(caller: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# A search with fewer digits is a name or a partner number, not a telephone number.
+MIN_PHONE_DIGITS = 6
+
+
+def partners_calling_from(search: str) -> QuerySet[CallerNumber, int] | None:
+    """The ids of the partners that have this telephone number (their own or a contact's) in
+    any format ("089 1234-567", "+49 (0)89 1234567", "0049891234567"), when the search reads as
+    one; None when it does not. The caller-number table holds every number in E.164 (rebuilt
+    daily and after a partners import)."""
+    if sum(char.isdigit() for char in search) < MIN_PHONE_DIGITS:
+        return None
+    number = _e164_or_none(search)
+    if number is None:
+        return None
+    return CallerNumber.objects.filter(number=number).values_list("partner_id", flat=True)
+
+
 def _e164_or_none(text: str) -> str | None:
     try:
         return caller_e164(text)

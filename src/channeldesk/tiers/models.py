@@ -94,6 +94,16 @@ class TierPolicy(models.Model):
         localized = self.name_de if language.startswith("de") else self.name_en
         return localized or self.name
 
+    def title_for(self, language: str) -> str:
+        """The name as pages show it: `Partnerprogramm 2027 (Version 2)` from version 2 on,
+        never `code@version`."""
+        name = self.name_for(language)
+        if self.version > 1:
+            return str(
+                _("%(name)s (version %(version)s)") % {"name": name, "version": self.version}
+            )
+        return name
+
     @property
     def is_published(self) -> bool:
         return self.status == PolicyStatus.PUBLISHED

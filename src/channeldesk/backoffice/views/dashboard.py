@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from babel.dates import format_date as babel_format_date
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,7 +23,7 @@ from channeldesk.backoffice.models import ProgrammeRun, RunKind
 from channeldesk.backoffice.runs import run_is_lost, run_latest, run_start
 from channeldesk.backoffice.selectors import partner_names, tier_names_for
 from channeldesk.backoffice.views.movers import MoverRow, mover_rows
-from channeldesk.core.formatting import babel_locale, format_date
+from channeldesk.core.formatting import format_date, format_date_range
 from channeldesk.feedback.models import FeedbackStance
 from channeldesk.feedback.selectors import feedback_summary, policy_open_for_feedback
 from channeldesk.feedback.services import (
@@ -103,23 +102,13 @@ def _in_words(day: dt.date) -> str:
 
 
 def _range_in_words(start: dt.date, last_day: dt.date) -> str:
-    """`1. Juli – 31. Dezember 2026` / `1 July – 31 December 2026` (the year once if shared)."""
-    language = _language()
-    if start.year != last_day.year:
-        return f"{_in_words(start)} – {_in_words(last_day)}"
-    pattern = "d. MMMM" if language == "de" else "d MMMM"
-    first = babel_format_date(start, format=pattern, locale=babel_locale(language))
-    return f"{first} – {_in_words(last_day)}"
+    """`1. Juli – 31. Dezember 2026` / `1 July – 31 December 2026`."""
+    return format_date_range(start, last_day, language=_language())
 
 
 def _named(policy: TierPolicy) -> str:
-    """A policy by its name in the reader's language and its version, never `code@version`
-    (as the templates' `programme_name` writes it)."""
-    german_name = getattr(policy, "name_de", "") if _language() == "de" else ""
-    name = german_name or getattr(policy, "name_en", "") or policy.name
-    if policy.version > 1:
-        return _("%(name)s (version %(version)s)") % {"name": name, "version": policy.version}
-    return str(name)
+    """A policy by its name in the reader's language and its version, never `code@version`."""
+    return policy.title_for(_language())
 
 
 def _dashboard_url(policy: TierPolicy) -> str:

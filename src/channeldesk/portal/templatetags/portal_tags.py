@@ -10,12 +10,11 @@ from urllib.parse import urlencode
 from django import template
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from channeldesk.core.formatting import format_datetime
 from channeldesk.licensing.models import ComplianceStatus
 from channeldesk.partners.selectors import user_is_channel_manager
-from channeldesk.portal.standing import _result_from_json, criterion_line
+from channeldesk.portal.standing import criterion_line, result_from_json
 from channeldesk.tiers.models import Tier, TierPolicy
 
 register = template.Library()
@@ -60,13 +59,7 @@ def programme_name(policy: Any) -> str:
         if found is None:
             return policy
         policy = found
-    if hasattr(policy, "name_for"):
-        name = policy.name_for(translation.get_language() or "de")
-    else:
-        name = str(policy.name)
-    if policy.version > 1:
-        return _("%(name)s (version %(version)s)") % {"name": name, "version": policy.version}
-    return name
+    return policy.title_for(translation.get_language() or "de")
 
 
 @register.filter
@@ -81,7 +74,7 @@ def tier_name(code: str) -> str:
 def reason_text(reason: dict[str, Any]) -> str:
     """A recorded reason of a tier assignment in words: `Gold-Partner · Nettoumsatz:
     128.063,16 € / 25.000,00 €` (never `gold · revenue: 128063.16 / 25000`)."""
-    result = _result_from_json(reason)
+    result = result_from_json(reason)
     if result is None:
         return ""
     language = "de" if _is_german() else "en"
