@@ -18,6 +18,7 @@ MODULES_THAT_START_PROCESSES = {
     "tests/contracts/test_reminders_processes.py",
     "tests/imports/test_cli.py",
     "tests/notifications/test_processes.py",
+    "tests/operations/test_sqlite_concurrency.py",
     "tests/usage/test_concurrency.py",
 }
 

@@ -5,6 +5,7 @@ SQLite file under var/ (WAL journal, IMMEDIATE transactions so writers queue ins
 Production sets DATABASE_URL=postgres://..., SECRET_KEY, ALLOWED_HOSTS and EMAIL_URL.
 """
 
+import ipaddress
 import logging
 from pathlib import Path
 
@@ -12,22 +13,23 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from channeldesk.core.data_directory import data_directory
 from channeldesk.core.environment import (
     DEVELOPMENT_SECRET_KEY,
     deployment_is_production,
     secret_from_environment,
     secret_key_refusal,
 )
+from channeldesk.core.logging import logging_config, sentry_configure
 from channeldesk.core.private_files import private_directory_ensure
+from channeldesk.core.startup import huey_storage_import
 
 env = environ.Env()
 PACKAGE_DIR = Path(__file__).resolve().parent
-# Run from a source checkout (src/channeldesk inside a directory with pyproject.toml), the data
-# lives in the checkout's var/, wherever the command runs (`make messages` runs inside the
-# apps); an installed package keeps it in ./var of the working directory.
-_CHECKOUT = PACKAGE_DIR.parent.parent
-_DEFAULT_VAR = (_CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else Path.cwd()) / "var"
-VAR_DIR = Path(env.str("CHANNELDESK_VAR_DIR", default=str(_DEFAULT_VAR))).resolve()
+# CHANNELDESK_VAR_DIR: the data directory, never the working directory. Default: var/ of a
+# source checkout (wherever the command runs), else $XDG_DATA_HOME/channeldesk for an installed
+# package (~/.local/share/channeldesk); servers set it (core/data_directory.py).
+VAR_DIR = data_directory(package_directory=PACKAGE_DIR)
 # The data directory is the process owner's alone (0700): the SQLite files, keys and documents.
 private_directory_ensure(VAR_DIR)
 
@@ -55,6 +57,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
+    # django-health-check is not an installed app: importing it costs every process ~0.15 s
+    # at start (dnspython, redis). /readyz (core.health) and `channeldesk health_check`
+    # (commands) import it when they run.
+    # The audit trail: django-auditlog records model edits into channeldesk.audit's table.
+    "auditlog",
+    "channeldesk.audit",
     "channeldesk.core",
     "channeldesk.notifications",
     "channeldesk.partners",
@@ -79,6 +87,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics, answered before anything below (core.health).
+    "channeldesk.core.health.ProbeMiddleware",
+    # Request latency and status per view for /metrics (core.metrics).
+    "channeldesk.core.metrics.RequestMetricsMiddleware",
+    # The request id of every log line, answered in X-Request-ID (core.request_logging).
+    "channeldesk.core.request_logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Refusals under /api/ in the API's JSON error format, also those made before DRF.
     "channeldesk.api.middleware.ApiErrorFormatMiddleware",
@@ -89,6 +103,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # One log line per request (request_finished) with its id, user and partner.
+    "channeldesk.core.request_logging.RequestLogMiddleware",
+    "channeldesk.core.request_logging.LogContextMiddleware",
+    # Audit entries written during a request name its user and address (docs/audit.md).
+    "channeldesk.audit.middleware.AuditMiddleware",
     "channeldesk.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -127,16 +146,23 @@ DATABASES = {
 if _database_password := secret_from_environment("DATABASE_PASSWORD"):
     DATABASES["default"]["PASSWORD"] = _database_password
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend whose back-to-back writers pause so that waiting writers get a
+    # turn (docs/operations-sqlite.md); SQLITE_TIMEOUT: seconds a writer waits at most.
+    DATABASES["default"]["ENGINE"] = "channeldesk.core.sqlite"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
+            "timeout": env.int("SQLITE_TIMEOUT", default=30),
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-channeldesk.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # A kept connection is tested before a request or job reuses it: after the database server
+    # restarted, the first request of each worker would otherwise fail with a 500 on the dead
+    # connection (tests/operations/test_faults.py).
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (issue 12) -------------------------------------------------------------------------
@@ -203,6 +229,36 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Documents (letters, statements) on S3-compatible object storage, so that several hosts share
+# them (docs/documents.md, "Storage"): STORAGE_BACKEND=s3 with AWS_STORAGE_BUCKET_NAME; optional
+# AWS_S3_ENDPOINT_URL (MinIO, Ceph, ...; empty: AWS), AWS_S3_REGION_NAME, AWS_LOCATION (a prefix
+# in the bucket), AWS_S3_ADDRESSING_STYLE (path|virtual), AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY (or their *_FILE; unset: boto3's own chain, e.g. an instance role).
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
+if STORAGE_BACKEND == "s3":
+    if not env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            "access_key": secret_from_environment("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": secret_from_environment("AWS_SECRET_ACCESS_KEY") or None,
+            # Never overwrite: a racing second letter_store must not replace (and then delete)
+            # the winner's PDF; documents are private and served only through ChannelDesk.
+            "file_overwrite": False,
+            "default_acl": "private",
+            "querystring_auth": True,
+        },
+    }
+elif STORAGE_BACKEND != "filesystem":
+    raise ImproperlyConfigured(
+        f"STORAGE_BACKEND={STORAGE_BACKEND}: use 'filesystem' (the data directory) or 's3'."
+    )
 
 # --- E-mail -----------------------------------------------------------------------------------
 # EMAIL_URL (smtp://user:pass@host:587, smtp+tls://..., consolemail://, filemail:///path,
@@ -304,13 +360,23 @@ SPECTACULAR_SETTINGS = {
 # --- Jobs -------------------------------------------------------------------------------------
 # Embedded: a SQLite file beside the data. HUEY_REDIS_URL scales out to Redis.
 HUEY_REDIS_URL = secret_from_environment("HUEY_REDIS_URL")
+# Every consumer (`channeldesk scheduler`, `channeldesk worker`) drains on SIGTERM, as systemd and
+# container runtimes stop services: it takes no new task and exits 0 once the running ones end.
+HUEY_CONSUMER = {"workers": 2, "worker_type": "thread", "graceful_signal": "TERM"}
+# Only one scheduler enqueues the periodic tasks; the others wait as standby and take over this
+# many seconds after the active one stopped renewing its lease (docs/processes.md).
+JOBS_SCHEDULER_LEASE_SECONDS = env.int("JOBS_SCHEDULER_LEASE_SECONDS", default=90)
+# How often a scheduler renews its lease or, standing by, tries to take it over.
+JOBS_SCHEDULER_CHECK_SECONDS = env.int("JOBS_SCHEDULER_CHECK_SECONDS", default=15)
+# Tests and trials only: every periodic task runs every minute instead of on its schedule.
+JOBS_EVERY_MINUTE = env.bool("JOBS_EVERY_MINUTE", default=False)
 if HUEY_REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": "channeldesk",
         "url": HUEY_REDIS_URL,
         "immediate": env.bool("HUEY_IMMEDIATE", default=False),
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        "consumer": HUEY_CONSUMER,
     }
 else:
     HUEY = {
@@ -318,8 +384,11 @@ else:
         "name": "channeldesk",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": env.bool("HUEY_IMMEDIATE", default=False),
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        "consumer": HUEY_CONSUMER,
     }
+# Every start loads huey's storage module; it gets only the client this queue uses
+# (channeldesk.core.startup: about 0.17 s less for every command and worker).
+huey_storage_import(redis_queue=bool(HUEY_REDIS_URL))
 
 
 # --- Logging ----------------------------------------------------------------------------------
@@ -332,23 +401,45 @@ def _refusal_without_traceback(record: logging.LogRecord) -> bool:
     return True
 
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "refusal_without_traceback": {
-            "()": "django.utils.log.CallbackFilter",
-            "callback": _refusal_without_traceback,
-        }
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["refusal_without_traceback"]}
-    },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-    # The job worker (`run_huey`) adds a handler of its own to a "huey" logger without one;
-    # with this one its lines are written once, not again through the root logger.
-    "loggers": {"huey": {"handlers": ["console"], "level": "INFO", "propagate": False}},
-}
+# Logs (core/logging.py, docs/operations.md): LOG_FORMAT=json writes one JSON object per line
+# (request id, user, partner, job on every line), console a readable line; LOG_LEVEL filters all
+# but the one line per request (INFO) and the job lines.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "console")
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT}: use json or console.")
+LOGGING = logging_config(
+    log_format=LOG_FORMAT,
+    level=env.str("LOG_LEVEL", default="WARNING"),
+    refusal_filter=_refusal_without_traceback,
+)
+# The proxy's X-Request-ID is kept (when plain: core.request_logging.REQUEST_ID), so one id
+# follows a request from the proxy's log through ours; the request's start is not logged.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
+# No client addresses in our lines (nor in Sentry): the proxy's access log has them.
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+# Errors (unhandled exceptions, ERROR lines) go to Sentry when SENTRY_DSN (or SENTRY_DSN_FILE)
+# is set, tagged with SENTRY_ENVIRONMENT; never with personal data (core.logging.SENTRY_DATA).
+SENTRY_DSN = secret_from_environment("SENTRY_DSN")
+if SENTRY_DSN:
+    sentry_configure(
+        dsn=SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production")
+    )
+
+# --- Health and metrics (core/health.py, core/metrics.py; docs/operations.md) -----------------
+# /metrics answers the bearer token METRICS_TOKEN (or METRICS_TOKEN_FILE) or clients in
+# METRICS_ALLOWED_NETWORKS (CIDRs: "10.0.0.0/8,127.0.0.1/32"); with neither it is a 404.
+# Under gunicorn set PROMETHEUS_MULTIPROC_DIR (read by prometheus-client) for every process.
+METRICS_TOKEN = secret_from_environment("METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+try:  # a wrong entry stops the start, not every scrape
+    for _network in METRICS_ALLOWED_NETWORKS:
+        ipaddress.ip_network(_network, strict=False)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_error}") from _error
+# The probes are answered before SecurityMiddleware (core.health.ProbeMiddleware); should a
+# request reach their URL patterns anyway, it is not redirected to https either.
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
 
 
 # --- Renewal reminders and the outbox (issue 3; docs/reminders.md, docs/outbox.md) -----------
@@ -465,3 +556,16 @@ PORTAL_INVITATION_TIMEOUT = env.int("PORTAL_INVITATION_TIMEOUT", default=3 * 24 
 # timeout is taken to be lost with its process.
 BACKOFFICE_RUNS_INLINE = env.bool("BACKOFFICE_RUNS_INLINE", default=False)
 BACKOFFICE_RUN_TIMEOUT_SECONDS = env.int("BACKOFFICE_RUN_TIMEOUT_SECONDS", default=1800)
+
+# --- Audit trail (issue 14; docs/audit.md) ---------------------------------------------------
+# django-auditlog writes into ChannelDesk's own entry table (insert-only; services add one
+# entry per action or set-based run), before/after values as JSON, never for fixture loads.
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
+# Entries per page of the back office's audit trail.
+AUDIT_PAGE_SIZE = 50
+# auditlog's own migrations would still create its unused `auditlog_logentry` table, whose
+# foreign key to the users blocks emptying them (TRUNCATE in tests, and any cleanup): with the
+# entry model swapped, the app needs no table of its own.
+MIGRATION_MODULES = {"auditlog": None}

@@ -7,8 +7,13 @@ There is one sign-in for everyone, allauth's: `/admin/login/` sends people there
 from django.contrib import admin
 from django.urls import include, path
 
+from channeldesk.core.health import liveness_view, readiness_view
+from channeldesk.core.metrics import metrics_view
 from channeldesk.core.second_factor import ActivateTOTPView, admin_login_redirect
 from channeldesk.core.views import set_language
+
+# Registers the job and database figures that /metrics reports.
+from channeldesk.jobs import metrics as _job_metrics  # noqa: F401
 from channeldesk.portal.views.colleagues import invitation_accept
 from channeldesk.portal.views.home import site_root
 
@@ -25,4 +30,8 @@ urlpatterns = [
     path("backoffice/", include("channeldesk.backoffice.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Probes and Prometheus (docs/operations.md); core.health.ProbeMiddleware answers them first.
+    path("healthz", liveness_view, name="healthz"),
+    path("readyz", readiness_view, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
 ]

@@ -171,6 +171,7 @@ def test_partner_page_shows_the_tier_history_with_discount_and_reasons(
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert "silver" in content
+    # The tier and the criterion by name in the reader's language (issue 13), never by code.
+    assert "Silber" in content
     assert "25.00" in content or "25,00" in content
-    assert "revenue" in content
+    assert "Nettoumsatz der letzten Monate: 1.000,00" in content

@@ -71,15 +71,18 @@ def test_a_progress_bar_is_drawn_on_a_terminal_only(
 def test_the_queue_loads_without_the_postgresql_driver_and_django_still_gets_it(
     tmp_path: Path,
 ) -> None:
-    # Given a fresh interpreter where the console script prepared huey at its start
+    # Given a fresh interpreter where the settings prepared huey's SQLite queue at the start
     script = (
         "import sys\n"
-        "from channeldesk.cli import _huey_without_postgres_storage\n"
-        "_huey_without_postgres_storage()\n"
+        "from channeldesk.core.startup import huey_storage_import\n"
+        "huey_storage_import(redis_queue=False)\n"
         "import huey.storage\n"
         "print(huey.storage.psycopg is None, 'psycopg' in sys.modules)\n"
+        "print(huey.storage.Redis is None, 'redis' in sys.modules)\n"
         "from django.db.backends.postgresql import base\n"
         "print(base.Database.__name__)\n"
+        "import redis\n"
+        "print(redis.Redis.__name__)\n"
     )
     # When huey and then Django's PostgreSQL backend are imported
     result = subprocess.run(
@@ -90,5 +93,5 @@ def test_the_queue_loads_without_the_postgresql_driver_and_django_still_gets_it(
         timeout=60,
         env={**os.environ, "CHANNELDESK_VAR_DIR": str(tmp_path / "var")},
     )
-    # Then huey went without the driver, and Django has it
-    assert result.stdout.splitlines() == ["True False", "psycopg"]
+    # Then huey went without the driver and the Redis client, and Django and others get them
+    assert result.stdout.splitlines() == ["True False", "True False", "psycopg", "Redis"]

@@ -1,61 +1,25 @@
-"""`channeldesk demo serve`: what it prints, what it starts, and that stopping stops both."""
+"""`channeldesk demo serve`: what it prints and what it starts (the set of `channeldesk serve`;
+tests/commands/test_processes.py tests running and stopping it)."""
 
-import os
 import signal
-import sys
-import threading
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from channeldesk.commands.demo import serve
-from channeldesk.commands.demo.serve import ServeResult, processes_run, serve_commands
-
-SLEEPER = [sys.executable, "-c", "import time; time.sleep(30)"]
-
-
-def test_worker_is_stopped_when_the_server_exits() -> None:
-    result = processes_run(background=SLEEPER, foreground=[sys.executable, "-c", "pass"])
-
-    assert result == ServeResult(server=0, worker=-signal.SIGTERM, ended_by="server")
-
-
-def test_server_is_stopped_when_the_worker_dies() -> None:
-    result = processes_run(
-        background=[sys.executable, "-c", "raise SystemExit(3)"], foreground=SLEEPER
-    )
-
-    assert result == ServeResult(server=-signal.SIGTERM, worker=3, ended_by="worker")
-
-
-def test_sigterm_stops_both_and_restores_the_handler() -> None:
-    handler_before = signal.getsignal(signal.SIGTERM)
-    threading.Timer(0.5, os.kill, args=(os.getpid(), signal.SIGTERM)).start()
-
-    result = processes_run(background=SLEEPER, foreground=SLEEPER)
-
-    assert result == ServeResult(server=-signal.SIGTERM, worker=-signal.SIGTERM, ended_by="signal")
-    assert signal.getsignal(signal.SIGTERM) is handler_before
-
-
-def test_server_and_worker_run_with_this_interpreter() -> None:
-    worker, server = serve_commands(host="192.0.2.10", port=9000)
-
-    assert worker == [sys.executable, "-m", "channeldesk", "run_huey"]
-    assert server[:4] == [sys.executable, "-m", "gunicorn", "channeldesk.wsgi:application"]
-    assert server[4:] == ["--workers", "2", "--bind", "192.0.2.10:9000"]
+from channeldesk.commands import processes
+from channeldesk.commands.processes import RunResult, serve_commands
 
 
 @pytest.mark.django_db
 def test_serve_prints_the_logins_and_urls_before_starting(monkeypatch: pytest.MonkeyPatch) -> None:
     started = []
 
-    def fake_run(*, background: list[str], foreground: list[str]) -> ServeResult:
-        started.append((background, foreground))
-        return ServeResult(server=0, worker=0, ended_by="signal")
+    def fake_run(commands: dict[str, list[str]]) -> RunResult:
+        started.append(commands)
+        return RunResult(dict.fromkeys(commands, 0), ended_by="signal")
 
-    monkeypatch.setattr("channeldesk.commands.management.commands.demo.processes_run", fake_run)
+    monkeypatch.setattr(processes, "processes_run", fake_run)
     out = StringIO()
 
     call_command("demo", "serve", "--port", "8123", stdout=out)
@@ -65,22 +29,26 @@ def test_serve_prints_the_logins_and_urls_before_starting(monkeypatch: pytest.Mo
     assert "support / channeldesk-support" in output
     assert "http://127.0.0.1:8123/admin/" in output
     assert "http://127.0.0.1:8123/api/v1/docs/" in output
-    assert started == [serve_commands(host="127.0.0.1", port=8123)]
+    assert output.index("staff / channeldesk-staff") < output.index("Starting web, scheduler")
+    assert started == [serve_commands(host="127.0.0.1", port=8123, web_workers=2, job_workers=1)]
 
 
 @pytest.mark.django_db
 def test_serve_fails_loudly_when_the_worker_dies(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        "channeldesk.commands.management.commands.demo.processes_run",
-        lambda **_: ServeResult(server=-signal.SIGTERM, worker=1, ended_by="worker"),
+        processes,
+        "processes_run",
+        lambda _: RunResult(
+            {"web": -signal.SIGTERM, "scheduler": 0, "worker-1": 1}, ended_by="worker-1"
+        ),
     )
 
-    with pytest.raises(CommandError, match="job worker exited with status 1"):
+    with pytest.raises(CommandError, match="worker-1 exited with status 1"):
         call_command("demo", "serve", stdout=StringIO())
 
 
 def test_gunicorn_is_found_in_this_environment() -> None:
-    assert serve.gunicorn_available()
+    assert processes.gunicorn_available()
 
 
 def test_the_worker_writes_each_log_line_once() -> None:

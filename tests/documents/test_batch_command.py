@@ -84,3 +84,34 @@ def test_a_day_without_letters_writes_nothing_into_the_letters_directory(
 
     assert list((var_dir / "letters").iterdir()) == []
     assert list(elsewhere.iterdir()) == []
+
+
+def test_a_letter_missing_from_the_storage_is_named_and_no_batch_is_written(
+    letters_sent: None, var_dir: Path, elsewhere: Path, settings: Any, tmp_path: Path
+) -> None:
+    # Given the documents are looked for in another data directory than they were stored in
+    # (an installed package once took ./var of whatever folder it was started from)
+    settings.MEDIA_ROOT = tmp_path / "other-var" / "media"
+
+    # When the batch is bound
+    with pytest.raises(CommandError) as refusal:
+        batch()
+
+    # Then the command names the letter and the storage, and writes nothing
+    message = str(refusal.value)
+    assert message.startswith("The file of document reminder:")
+    assert f"is not in the document storage (directory {settings.MEDIA_ROOT})" in message
+    assert message.endswith("No batch written.")
+    assert list((var_dir / "letters").iterdir()) == []
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_output_in_a_missing_directory_is_refused_before_anything_is_read(
+    media_root: Path, var_dir: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-folder" / "batch.pdf"
+
+    with pytest.raises(CommandError, match=r"the directory .*no-such-folder does not exist"):
+        batch("--output", str(missing))
+
+    assert not missing.parent.exists()

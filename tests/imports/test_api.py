@@ -225,10 +225,15 @@ def test_the_schema_documents_the_import_endpoints(staff_client: APIClient) -> N
         operation = schema["paths"][f"/api/v1/imports/{kind}"]["post"]
         assert operation["operationId"] == f"imports_{kind}"
         assert set(operation["requestBody"]["content"]) == {"multipart/form-data", "text/csv"}
-        assert [parameter["name"] for parameter in operation["parameters"]] == ["dry_run"]
-        # 413: a body over the upload limit (the API answers it in its error format).
-        assert set(operation["responses"]) == {"200", "400", "401", "403", "413"}
+        names = [parameter["name"] for parameter in operation["parameters"]]
+        assert sorted(names) == ["background", "dry_run"]
+        # 202: a large file imports in the background; 413: a body over the upload limit (the
+        # API answers it in its error format).
+        assert set(operation["responses"]) == {"200", "202", "400", "401", "403", "413"}
     assert "vat_id" in schema["paths"]["/api/v1/imports/partners"]["post"]["description"]
+    status = schema["paths"]["/api/v1/imports/jobs/{job_id}"]["get"]
+    assert status["operationId"] == "imports_job"
+    assert {"200", "401", "403", "404"} <= set(status["responses"])
 
 
 def test_phone_numbers_imported_through_the_api_route_calls_at_once(

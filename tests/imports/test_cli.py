@@ -148,8 +148,8 @@ def test_the_progress_bar_shows_only_for_large_files_on_a_terminal(
         assert small is None
     with progress_bar(total_bytes=5_000_000) as large:
         assert large is not None
-        large(ImportProgress(ImportStage.READING, 2_500_000, 5_000_000))
-        large(ImportProgress(ImportStage.WRITING, 0, None))
+        large(ImportProgress(ImportStage.READING, 2_500_000, 5_000_000, 40_000))
+        large(ImportProgress(ImportStage.WRITING, 0, None, 80_000))
     monkeypatch.setenv("TTY_COMPATIBLE", "0")
     with progress_bar(total_bytes=5_000_000) as not_a_terminal:
         assert not_a_terminal is None

@@ -269,10 +269,12 @@ def test_progress_is_reported_by_bytes_read_up_to_the_total() -> None:
         total_bytes=len(content),
         progress=seen.append,
     )
-    # Then the callback heard a few times (not once per line), rising to the whole file
+    # Then the callback heard a few times (not once per line), rising to the whole file, with
+    # the rows read so far
     assert 5 <= len(seen) <= 10
     assert [item.done for item in seen] == sorted(item.done for item in seen)
-    assert seen[-1] == ImportProgress(ImportStage.READING, len(content), len(content))
+    assert [item.rows for item in seen] == sorted(item.rows for item in seen)
+    assert seen[-1] == ImportProgress(ImportStage.READING, len(content), len(content), 80_000)
 
 
 def test_a_problem_reads_file_row_column_reason() -> None:

@@ -4,24 +4,32 @@ contracts}.
 The same imports as `channeldesk import`, for the ERP to push to: the file as multipart field
 `file`, or as the raw request body with `Content-Type: text/csv`; `?dry_run=true` checks without
 writing. A rejected file answers 400 with every problem in `details` and writes nothing.
+
+A file of BACKGROUND_MIN_BYTES or more (or any file with `?background=true`) is imported by a
+job worker instead: the answer is 202 with the job's status, which
+`GET /api/v1/imports/jobs/<id>` reports until the import is done (issue 14: a 200,000-line file
+takes longer than a web worker may spend on a request).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from django.urls import path
+from django.http import Http404
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,12 +39,21 @@ from channeldesk.api.errors import ApiError
 from channeldesk.api.parsers import CsvBodyParser, IngestMultiPartParser
 from channeldesk.catalog.imports import ORDERS_IMPORTER, PRODUCTS_IMPORTER
 from channeldesk.contracts.imports import CONTRACTS_IMPORTER, CUSTOMERS_IMPORTER
+from channeldesk.core.import_jobs import (
+    ImportJob,
+    import_job_create,
+    import_job_find,
+    import_job_progress,
+)
 from channeldesk.core.importing import Importer, ImportReport, import_file
 from channeldesk.partners.imports import PARTNERS_IMPORTER
 from channeldesk.partners.selectors import user_is_support_desk, user_is_vendor_staff
 from channeldesk.tiers.hotlines import caller_numbers_refresh
 
 BODY_FILE_NAME = "body.csv"
+# Files from this size on are imported in the background (202 and a status resource). 2 MiB is
+# about 35,000 order lines, a few seconds; well within gunicorn's 30 s, even on a busy host.
+BACKGROUND_MIN_BYTES = 2 * 1024 * 1024
 _FILENAME = re.compile(r'filename="?([^";]+)"?')
 
 
@@ -53,6 +70,15 @@ class MayImport(BasePermission):
 class ImportQuerySerializer(serializers.Serializer[Any]):
     dry_run = serializers.BooleanField(
         default=False, help_text="Check the file (including the database checks), write nothing."
+    )
+    background = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "true: import in the background (202 and a status resource); false: answer with the "
+            f"report. Default: in the background from {BACKGROUND_MIN_BYTES // 1024 // 1024} MiB."
+        ),
     )
 
 
@@ -87,6 +113,58 @@ class ImportErrorDetailSerializer(serializers.Serializer[Any]):
     message = serializers.CharField()
 
 
+class ImportJobProblemSerializer(serializers.Serializer[Any]):
+    """A problem of a file, as a rejected synchronous import lists it in `details`."""
+
+    file = serializers.CharField()
+    row = serializers.IntegerField(allow_null=True, help_text="The line in the file (1 = header).")
+    column = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class ImportJobSerializer(serializers.Serializer[Any]):
+    """A background import: where it is, and once done its report or its problems."""
+
+    id = serializers.UUIDField()
+    url = serializers.SerializerMethodField(help_text="This status resource.")
+    kind = serializers.CharField()
+    file = serializers.CharField(source="file_name")
+    dry_run = serializers.BooleanField()
+    state = serializers.CharField(
+        help_text="queued, running, succeeded, rejected (the file has problems) or failed."
+    )
+    stage = serializers.CharField(help_text="While running: reading, checking or writing.")
+    progress = serializers.SerializerMethodField(help_text="0 to 1.")
+    bytes_done = serializers.IntegerField()
+    bytes_total = serializers.IntegerField(allow_null=True)
+    rows_done = serializers.IntegerField(help_text="Data rows read so far.")
+    rows_total = serializers.IntegerField(
+        allow_null=True, help_text="Data rows of the file, once it has been read."
+    )
+    message = serializers.CharField(help_text="The summary once done, or why the job failed.")
+    problem_count = serializers.IntegerField(help_text="Problems found (rejected files).")
+    problems = ImportJobProblemSerializer(
+        many=True, help_text="The first 1,000 problems in file order."
+    )
+    report = serializers.SerializerMethodField(help_text="Once done: the import's report.")
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    def get_url(self, job: ImportJob) -> str:
+        path = reverse("import-job", kwargs={"job_id": job.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_progress(self, job: ImportJob) -> float:
+        return import_job_progress(job)
+
+    @extend_schema_field(ImportReportSerializer(allow_null=True))
+    def get_report(self, job: ImportJob) -> dict[str, Any] | None:
+        # Stored as the API answers it (`core.import_jobs.report_as_dict`).
+        return job.report  # type: ignore[no-any-return]
+
+
 _ERROR_RESPONSE = inline_serializer(
     name="ImportRejected",
     fields={
@@ -103,7 +181,7 @@ _ERROR_RESPONSE = inline_serializer(
 _UPLOAD = inline_serializer(name="ImportUpload", fields={"file": serializers.FileField()})
 
 
-def _upload(request: Request) -> tuple[Iterable[bytes], str, int | None]:
+def _upload(request: Request) -> tuple[Iterable[bytes], str, int]:
     """The file, its name and size: from the multipart field `file` or from the raw body."""
     upload = request.FILES.get("file")
     if upload is not None:
@@ -117,7 +195,9 @@ def _upload(request: Request) -> tuple[Iterable[bytes], str, int | None]:
             details=[{"field": "file", "message": str(_("No file was sent."))}],
         )
     disposition = _FILENAME.search(request.headers.get("Content-Disposition", ""))
-    return body, disposition.group(1) if disposition else BODY_FILE_NAME, None
+    size = body.seek(0, os.SEEK_END)
+    body.seek(0)
+    return body, disposition.group(1) if disposition else BODY_FILE_NAME, size
 
 
 def _rejection(report: ImportReport) -> ApiError:
@@ -136,6 +216,20 @@ class ImportView(APIView):
         query = ImportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         source, file_name, size = _upload(request)
+        background = query.validated_data["background"]
+        if background or (background is None and size >= BACKGROUND_MIN_BYTES):
+            job = import_job_create(
+                kind=self.importer.name,
+                source=source,
+                file_name=file_name,
+                size=size,
+                dry_run=query.validated_data["dry_run"],
+                actor=request.user,
+            )
+            data = ImportJobSerializer(job, context={"request": request}).data
+            return Response(
+                data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]}
+            )
         report = import_file(
             importer=self.importer,
             source=source,
@@ -170,6 +264,13 @@ def _documented(importer: Importer[Any], example: str) -> Any:
         request={"multipart/form-data": _UPLOAD, "text/csv": OpenApiTypes.BINARY},
         responses={
             200: ImportReportSerializer,
+            202: OpenApiResponse(
+                ImportJobSerializer,
+                description=(
+                    "A large file (or `background=true`): the import runs in the background; "
+                    "poll the status resource (`url`, also the Location header)."
+                ),
+            ),
             400: OpenApiResponse(_ERROR_RESPONSE, description="The file was rejected."),
             401: OpenApiResponse(description="Not signed in."),
             403: OpenApiResponse(description="Not vendor staff, or the support desk."),
@@ -248,10 +349,39 @@ class ContractsImportView(ImportView):
         return super().post(request)
 
 
+class ImportJobView(APIView):
+    """The status of a background import, for the staff who may import."""
+
+    permission_classes = [IsAuthenticated, MayImport]
+
+    @extend_schema(
+        operation_id="imports_job",
+        summary="Status of a background import",
+        description=(
+            "State, stage and progress (bytes and rows read) of an import that runs in the "
+            "background; once done, its report (`succeeded`) or its problems (`rejected`, "
+            "nothing written). Vendor staff who may import only."
+        ),
+        tags=["imports"],
+        responses={
+            200: ImportJobSerializer,
+            401: OpenApiResponse(description="Not signed in."),
+            403: OpenApiResponse(description="Not vendor staff, or the support desk."),
+            404: OpenApiResponse(description="No such import."),
+        },
+    )
+    def get(self, request: Request, job_id: str) -> Response:
+        job = import_job_find(job_id=job_id)
+        if job is None:
+            raise Http404
+        return Response(ImportJobSerializer(job, context={"request": request}).data)
+
+
 urlpatterns = [
     path("partners", PartnersImportView.as_view(), name="import-partners"),
     path("products", ProductsImportView.as_view(), name="import-products"),
     path("orders", OrdersImportView.as_view(), name="import-orders"),
     path("customers", CustomersImportView.as_view(), name="import-customers"),
     path("contracts", ContractsImportView.as_view(), name="import-contracts"),
+    path("jobs/<uuid:job_id>", ImportJobView.as_view(), name="import-job"),
 ]

@@ -47,6 +47,7 @@ from channeldesk.licensing.models import (
     ComplianceRecord,
     ComplianceStatus,
 )
+from channeldesk.licensing.selectors import ReportContract
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.partners.models import Partner
 from channeldesk.partners.selectors import AnyUser, partners_search, partners_visible_to
@@ -536,11 +537,51 @@ def compliance_list(*, day: dt.date, filters: ComplianceFilters) -> QuerySet[Com
             "contract__contract_number",
             "contract__customer__name",
             "contract__customer__sector",
+            "contract__customer__customer_number",
+            "contract__product__sku",
             "partner_number",
             "seats",
             "active_installations",
+            "peak_installations",
             "status",
         )
+    )
+
+
+def compliance_export_rows(*, day: dt.date, filters: ComplianceFilters) -> list[ReportContract]:
+    """Every contract of the filtered compliance list (not one page), as the rows of the
+    API's compliance report, so the page's download has the API's columns and the page's
+    filters: two queries, whatever the number of contracts."""
+    records = list(compliance_list(day=day, filters=filters))
+    episodes = {
+        episode.contract_id: episode
+        for episode in ComplianceEpisode.objects.filter(
+            contract_id__in=[record["contract_id"] for record in records], ended_on__isnull=True
+        )
+    }
+    return [_report_contract(record, episodes.get(record["contract_id"])) for record in records]
+
+
+def _report_contract(record: dict[str, Any], episode: ComplianceEpisode | None) -> ReportContract:
+    quote = (episode.quote or {}) if episode is not None else {}
+    seats, active = record["seats"], record["active_installations"]
+    return ReportContract(
+        contract_number=record["contract__contract_number"],
+        customer_number=record["contract__customer__customer_number"],
+        customer_name=record["contract__customer__name"],
+        sector=record["contract__customer__sector"],
+        partner_number=record["partner_number"] or "",
+        sku=record["contract__product__sku"],
+        seats=seats,
+        active_installations=active,
+        peak_installations=record["peak_installations"],
+        missing_seats=max(0, active - seats),
+        utilisation_percent=(Decimal(active) * 100 / seats).quantize(Decimal("0.1")),
+        status=record["status"],
+        under_licensed_since=episode.started_on if episode is not None else None,
+        trueup_net_amount=quote.get("net_amount"),
+        trueup_list_amount=quote.get("list_amount"),
+        tier=(quote.get("price") or {}).get("tier"),
     )
 
 

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from channeldesk.backoffice.views import (
+    audit,
     dashboard,
     exports,
     movers,
@@ -42,4 +43,5 @@ urlpatterns = [
     path("feedback/", operations.feedback, name="feedback"),
     path("compliance/", operations.compliance, name="compliance"),
     path("training/", operations.training, name="training"),
+    path("audit/", audit.audit_trail, name="audit"),
 ]

@@ -25,8 +25,6 @@ from channeldesk.contracts.models import Contract, Customer, CustomerAssignment
 # The reminder flow's admin lives beside its code (`contracts.reminders.admin`); importing it
 # here registers it, since Django looks only for each app's `admin` module.
 from channeldesk.contracts.reminders import admin as reminders_admin  # noqa: F401
-from channeldesk.contracts.selectors import customer_partner_current, customers_with_partner
-from channeldesk.contracts.services import customer_partner_change
 from channeldesk.core.admin import LargeTablePaginator
 from channeldesk.partners.models import Partner
 
@@ -75,6 +73,8 @@ class CustomerAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from channeldesk.contracts.selectors import customer_partner_current  # noqa: PLC0415 - admin modules load at every start
+
         if self.instance.pk is not None:
             self.fields["partner"].initial = customer_partner_current(customer=self.instance)
 
@@ -97,16 +97,22 @@ class CustomerAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
+        from channeldesk.contracts.selectors import customers_with_partner  # noqa: PLC0415 - admin modules load at every start
+
         return customers_with_partner(customers=super().get_queryset(request))
 
     @admin.display(description=_("looked after by"))
     def looked_after_by(self, customer: Customer) -> str:
+        from channeldesk.contracts.selectors import customer_partner_current  # noqa: PLC0415 - admin modules load at every start
+
         partner = customer_partner_current(customer=customer)
         return str(partner) if partner is not None else "-"
 
     def save_model(self, request, obj, form, change):
         """Saves the master data, then moves the customer to the chosen partner (if it changed)
         through the service, in the admin's transaction."""
+        from channeldesk.contracts.services import customer_partner_change  # noqa: PLC0415 - admin modules load at every start
+
         super().save_model(request, obj, form, change)
         customer_partner_change(customer=obj, partner=form.cleaned_data["partner"])
 

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from channeldesk.audit.services import audit_record
 from channeldesk.catalog.models import Product
 from channeldesk.contracts.models import (
     CONTRACT_PRODUCT_KINDS,
@@ -124,6 +125,7 @@ def customer_partner_change(
             f"{current.partner} looks after it since {current.valid_from}.",
             code="partner_change_before_start",
         )
+    _partner_change_audit(customer=customer, before=current.partner, after=partner, on=on)
     if on == current.valid_from:
         current.partner = partner
         current.save(update_fields=["partner"])
@@ -131,6 +133,19 @@ def customer_partner_change(
     current.valid_to = on
     current.save(update_fields=["valid_to"])
     return CustomerAssignment.objects.create(customer=customer, partner=partner, valid_from=on)
+
+
+def _partner_change_audit(
+    *, customer: Customer, before: Partner, after: Partner, on: dt.date
+) -> None:
+    """The change of the partner looking after a customer, filed under the new partner."""
+    audit_record(
+        action="contracts.customer.partner_change",
+        target=customer,
+        partner=after,
+        changes={"partner": (before.partner_number, after.partner_number)},
+        details={"from": on},
+    )
 
 
 def _refuse_future_change(*, customer: Customer, on: dt.date) -> None:
@@ -278,7 +293,15 @@ def contracts_expire(*, today: dt.date | None = None) -> int:
     """
     today = today or timezone.localdate()
     due = contracts_active_past_end(today=today)
-    return due.update(status=ContractStatus.EXPIRED, updated_at=timezone.now())
+    expired = due.update(status=ContractStatus.EXPIRED, updated_at=timezone.now())
+    if expired:
+        audit_record(
+            action="contracts.expire",
+            target=Contract,
+            counts={"contracts": expired},
+            details={"today": today},
+        )
+    return expired
 
 
 # --- Helpers -----------------------------------------------------------------------------------

@@ -15,10 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from babel.dates import format_date as babel_format_date
-from babel.dates import format_datetime as babel_format_datetime
-from babel.numbers import format_currency, format_decimal
-from babel.numbers import format_percent as babel_format_percent
 from django.utils import timezone
 
 from channeldesk.core.money import CURRENCY, HUNDRED, money_round
@@ -45,6 +41,8 @@ def babel_locale(language: str) -> str:
 
 def format_date(day: dt.date, *, language: str) -> str:
     """A date in words: `1. Dezember 2026` or `1 December 2026`."""
+    from babel.dates import format_date as babel_format_date  # noqa: PLC0415 - Babel: not at every start
+
     return babel_format_date(day, format="long", locale=babel_locale(language))
 
 
@@ -53,6 +51,8 @@ def format_date_range(start: dt.date, last_day: dt.date, *, language: str) -> st
     if start.year != last_day.year:
         first = format_date(start, language=language)
     else:
+        from babel.dates import format_date as babel_format_date  # noqa: PLC0415 - Babel: not at every start
+
         pattern = "d. MMMM" if language.startswith("de") else "d MMMM"
         first = babel_format_date(start, format=pattern, locale=babel_locale(language))
     return f"{first} – {format_date(last_day, language=language)}"
@@ -61,6 +61,8 @@ def format_date_range(start: dt.date, last_day: dt.date, *, language: str) -> st
 def format_datetime(moment: dt.datetime, *, language: str) -> str:
     """An instant in the business time zone, in words and 24 hours: `1. Dezember 2026, 14:05`
     or `1 December 2026, 14:05` (never `12/01/2026 2:05 p.m.`)."""
+    from babel.dates import format_datetime as babel_format_datetime  # noqa: PLC0415 - Babel: not at every start
+
     local = timezone.localtime(moment)
     pattern = "d. MMMM y, HH:mm" if babel_locale(language) == "de_DE" else "d MMMM y, HH:mm"
     return babel_format_datetime(local, pattern, locale=babel_locale(language))
@@ -72,6 +74,8 @@ def format_money(amount: Decimal, *, language: str, currency: str = CURRENCY) ->
     Rounding here (half up, to the cent) keeps a printed amount equal to the stored one; Babel
     alone would round half to even.
     """
+    from babel.numbers import format_currency  # noqa: PLC0415 - Babel: not at every start
+
     return format_currency(money_round(amount), currency, locale=babel_locale(language))
 
 
@@ -81,6 +85,8 @@ def format_percent(percent: Decimal, *, language: str) -> str:
     ChannelDesk stores discounts as percent points, so the value is divided by 100 here; the
     digits after the decimal point are kept as given, without trailing zeros.
     """
+    from babel.numbers import format_percent as babel_format_percent  # noqa: PLC0415 - Babel: not at every start
+
     return babel_format_percent(
         percent / HUNDRED, locale=babel_locale(language), decimal_quantization=False
     )
@@ -88,4 +94,6 @@ def format_percent(percent: Decimal, *, language: str) -> str:
 
 def format_number(number: int | Decimal, *, language: str) -> str:
     """A count or quantity with the reader's digit grouping: `1.250` or `1,250`."""
+    from babel.numbers import format_decimal  # noqa: PLC0415 - Babel: not at every start
+
     return format_decimal(number, locale=babel_locale(language), decimal_quantization=False)

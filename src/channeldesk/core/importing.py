@@ -18,16 +18,25 @@ Excel writes them as often as they arrive plain, and a half-imported file is wor
 4. Let the importer plan: database-level checks (unknown keys, duplicates) add problems to the
    same list, so one run reports every problem of the file, each with file, line and column.
 5. Apply the plan in one transaction, and only when no problem was found and it is not a dry run.
+
+Registers (partners, products, customers, contracts, training records) keep their valid rows in
+memory for the planner, which checks them against each other. An import whose files grow
+without bound (orders: millions of lines) has a *stager* instead: steps 3-4 then write each valid
+row to a temporary staging table, CHUNK_ROWS at a time, and plan with set-based SQL over it, so
+memory stays flat whatever the file's length (`_import_staged`, `core/staging.py`). Problems are
+kept up to MAX_PROBLEMS (the earliest in the file) and counted beyond.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
+import heapq
 import itertools
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Context, Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Protocol
@@ -35,7 +44,7 @@ from typing import Annotated, Any, Protocol
 from babel import Locale
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from pydantic import (
@@ -49,7 +58,9 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from channeldesk.core.database import commit_mark, others_committed_since
 from channeldesk.core.money import CENT
+from channeldesk.core.staging import StagingTable, staging_table
 
 # Lookups pass at most this many keys per query: one query for any ERP file we know of, and well
 # below the bound-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
@@ -58,6 +69,11 @@ LOOKUP_BATCH = 10_000
 WRITE_BATCH = 1_000
 # The progress callback is told about every this many bytes read, not about every line.
 PROGRESS_STEP_BYTES = 256 * 1024
+# Problems kept per file (the earliest in the file); the rest are counted. A report of a
+# thousand problems already says "this is the wrong file".
+MAX_PROBLEMS = 1_000
+# Rows a staged import validates and holds before it writes them to its staging table.
+CHUNK_ROWS = 5_000
 # The pydantic validation context key telling the cell types that the file is German Excel.
 GERMAN_NUMBERS = "german_numbers"
 
@@ -87,21 +103,49 @@ class ImportProblem:
         return {"file": self.file, "row": self.row, "column": self.column, "message": self.reason}
 
 
-@dataclass
 class ProblemLog:
-    """Collects problems (or warnings) of one file; every step of an import appends to it."""
+    """Collects problems (or warnings) of one file; every step of an import appends to it.
 
-    file: str
-    items: list[ImportProblem] = field(default_factory=list)
+    It keeps at most `limit` of them, the ones earliest in the file, and counts the rest: a file
+    with a wrong column in each of its million lines must not fill the memory with messages
+    nobody reads. `len()` is the number found, `items` the ones kept (in the order found).
+    """
+
+    def __init__(self, file: str, *, limit: int | None = None) -> None:
+        self.file = file
+        self.limit = MAX_PROBLEMS if limit is None else limit
+        self._kept: list[tuple[int, int, ImportProblem]] = []  # heap of (-row, -order, problem)
+        self._found = 0
 
     def __len__(self) -> int:
-        return len(self.items)
+        return self._found
+
+    @property
+    def items(self) -> list[ImportProblem]:
+        return [problem for _, _, problem in sorted(self._kept, key=lambda item: -item[1])]
+
+    @property
+    def omitted(self) -> int:
+        """How many problems were found but not kept."""
+        return self._found - len(self._kept)
 
     def add(self, *, row: int | None, column: str | None, reason: str) -> None:
-        self.items.append(ImportProblem(self.file, row, column, reason))
+        self._found += 1
+        entry = (-(row or 0), -self._found, ImportProblem(self.file, row, column, reason))
+        if len(self._kept) < self.limit:
+            heapq.heappush(self._kept, entry)
+        elif entry > self._kept[0]:
+            # Earlier in the file than the latest kept one: keep it instead.
+            heapq.heapreplace(self._kept, entry)
+
+    def count_more(self, count: int) -> None:
+        """Count problems beyond the ones added (a check that found more than it listed)."""
+        self._found += count
 
     def in_file_order(self) -> list[ImportProblem]:
-        return sorted(self.items, key=lambda problem: problem.row or 0)
+        return [
+            problem for _, _, problem in sorted(self._kept, key=lambda item: item[:2], reverse=True)
+        ]
 
 
 @dataclass(frozen=True)
@@ -119,16 +163,22 @@ class ImportReport:
     unchanged: int
     warnings: list[ImportProblem]
     problems: list[ImportProblem]
+    omitted_problems: int = 0  # found beyond the MAX_PROBLEMS listed in `problems`
 
     @property
     def accepted(self) -> bool:
         return not self.problems
 
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) + self.omitted_problems
+
     def summary(self) -> str:
         if not self.accepted:
-            count = len(self.problems)
+            count = self.problem_count
             noun = "problem" if count == 1 else "problems"
-            return f"{self.file}: rejected with {count} {noun}; nothing was imported."
+            listed = f" (the first {len(self.problems):,} listed)" if self.omitted_problems else ""
+            return f"{self.file}: rejected with {count:,} {noun}{listed}; nothing was imported."
         counts = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
         if self.dry_run:
             counts = f"dry run, nothing written; would be {counts}"
@@ -144,11 +194,13 @@ class ImportStage(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ImportProgress:
-    """Where an import is: bytes read of the total while reading, then the later stages."""
+    """Where an import is: bytes read of the total while reading, then the later stages;
+    `rows` is the number of data rows read so far."""
 
     stage: ImportStage
     done: int
     total: int | None
+    rows: int = 0
 
 
 type ProgressCallback = Callable[[ImportProgress], None]
@@ -357,8 +409,10 @@ class _UnreadableFileError(Exception):
 class _ByteCounter:
     """Tells the progress callback how far reading has got, every PROGRESS_STEP_BYTES."""
 
-    def __init__(self, *, total: int | None, progress: ProgressCallback) -> None:
-        self.total, self.progress = total, progress
+    def __init__(
+        self, *, total: int | None, progress: ProgressCallback, rows: Callable[[], int]
+    ) -> None:
+        self.total, self.progress, self.rows = total, progress, rows
         self.done = self.reported = 0
 
     def add(self, count: int) -> None:
@@ -368,7 +422,7 @@ class _ByteCounter:
 
     def finish(self) -> None:
         self.reported = self.done
-        self.progress(ImportProgress(ImportStage.READING, self.done, self.total))
+        self.progress(ImportProgress(ImportStage.READING, self.done, self.total, self.rows()))
 
 
 class _LineDecoder:
@@ -473,21 +527,34 @@ class _Header:
     columns: tuple[str | None, ...]
     names: tuple[str, ...]
 
-    def values(self, cells: list[str], line: int, problems: ProblemLog) -> dict[str, str] | None:
-        extra = cells[len(self.columns) :]
-        if any(cell.strip() for cell in extra):
+    def values(
+        self, cells: list[str], line: int, problems: ProblemLog, *, joined: str | None = None
+    ) -> dict[str, str] | None:
+        """Column → cell of a record, or None after adding its problems. `joined` (the cells
+        joined without a separator) lets the common clean record pass with one search."""
+        if len(cells) > len(self.columns) and any(
+            cell.strip() for cell in cells[len(self.columns) :]
+        ):
             problems.add(
                 row=line,
                 column=None,
                 reason=f"has {len(cells)} values but the header names {len(self.columns)} columns",
             )
             return None
-        if not self._plain_text(cells, line, problems):
+        clean = joined is not None and control_character(joined) is None
+        if not clean and not self._plain_text(cells, line, problems):
             return None
+        if self.dense and len(cells) == len(self.columns):
+            return dict(zip(self.columns, cells, strict=True))  # type: ignore[arg-type]
         padded = itertools.chain(cells, itertools.repeat(""))
         return {
             name: cell for name, cell in zip(self.columns, padded, strict=False) if name is not None
         }
+
+    @functools.cached_property
+    def dense(self) -> bool:
+        """Every column of the file is a column of the row model (the common case)."""
+        return None not in self.columns
 
     def _plain_text(self, cells: list[str], line: int, problems: ProblemLog) -> bool:
         """No cell of the record, read or ignored, holds a control character."""
@@ -584,6 +651,11 @@ class ParsedFile[RowT: ImportRow]:
     warnings: ProblemLog
     problems: ProblemLog
 
+    @property
+    def german(self) -> bool:
+        """Numbers are read the German way in a `;`-separated file."""
+        return self.delimiter == ";"
+
 
 def read_csv_rows[RowT: ImportRow](
     *,
@@ -593,7 +665,9 @@ def read_csv_rows[RowT: ImportRow](
     total_bytes: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> ParsedFile[RowT]:
-    """Read and validate a CSV file line by line (steps 1-3 of the module docstring).
+    """Read and validate a CSV file line by line (steps 1-3 of the module docstring), keeping
+    every valid row: for the imports whose files are registers (partners, products, ...), whose
+    planners check rows against each other. Staged imports use `stream_values` instead.
 
     `source` yields the file's lines as bytes; an open binary file or a Django upload does.
     Blank lines (Excel writes `;;;;` for formatted empty rows) are skipped.
@@ -601,19 +675,50 @@ def read_csv_rows[RowT: ImportRow](
     parsed: ParsedFile[RowT] = ParsedFile(
         file_name, [], 0, "utf-8", ",", ProblemLog(file_name), ProblemLog(file_name)
     )
-    counter = _ByteCounter(total=total_bytes, progress=progress or _ignore_progress)
-    decoder = _LineDecoder(problems=parsed.problems, counter=counter)
-    try:
-        _read_into(parsed, row_model=row_model, lines=decoder.decode(source))
-    except _UnreadableFileError as error:
-        parsed.problems.add(row=1, column=None, reason=str(error))
-    parsed.encoding = decoder.label
+    values = stream_values(
+        parsed, row_model=row_model, source=source, total_bytes=total_bytes, progress=progress
+    )
+    for line, cells in values:
+        row = validate_row(
+            row_model=row_model,
+            values=cells,
+            line=line,
+            german=parsed.german,
+            problems=parsed.problems,
+        )
+        if row is not None:
+            parsed.rows.append(SourceRow(line, row))
     return parsed
 
 
-def _read_into[RowT: ImportRow](
+def stream_values[RowT: ImportRow](
+    parsed: ParsedFile[RowT],
+    *,
+    row_model: type[RowT],
+    source: Iterable[bytes],
+    total_bytes: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each data record of the file as (line, column → cell), read line by line and never held.
+
+    The header, blank lines, records with a control character or too many values are dealt
+    with here (problems and warnings go to `parsed`); the cells are not yet validated.
+    `parsed.encoding` is settled once the generator is exhausted.
+    """
+    counter = _ByteCounter(
+        total=total_bytes, progress=progress or _ignore_progress, rows=lambda: parsed.row_count
+    )
+    decoder = _LineDecoder(problems=parsed.problems, counter=counter)
+    try:
+        yield from _values_of(parsed, row_model=row_model, lines=decoder.decode(source))
+    except _UnreadableFileError as error:
+        parsed.problems.add(row=1, column=None, reason=str(error))
+    parsed.encoding = decoder.label
+
+
+def _values_of[RowT: ImportRow](
     parsed: ParsedFile[RowT], *, row_model: type[RowT], lines: Iterator[str]
-) -> None:
+) -> Iterator[tuple[int, dict[str, str]]]:
     first = next(lines, None)
     if first is None or not first.strip():
         columns = ", ".join(row_model.columns())
@@ -629,23 +734,12 @@ def _read_into[RowT: ImportRow](
     if header is None:
         return
     for line, cells in records:
-        if any(cell.strip() for cell in cells):
+        joined = "".join(cells)
+        if joined and not joined.isspace():
             parsed.row_count += 1
-            _add_row(parsed, row_model=row_model, header=header, line=line, cells=cells)
-
-
-def _add_row[RowT: ImportRow](
-    parsed: ParsedFile[RowT], *, row_model: type[RowT], header: _Header, line: int, cells: list[str]
-) -> None:
-    values = header.values(cells, line, parsed.problems)
-    if values is None:
-        return
-    german = parsed.delimiter == ";"
-    row = validate_row(
-        row_model=row_model, values=values, line=line, german=german, problems=parsed.problems
-    )
-    if row is not None:
-        parsed.rows.append(SourceRow(line, row))
+            values = header.values(cells, line, parsed.problems, joined=joined)
+            if values is not None:
+                yield line, values
 
 
 # --- Planning and writing ----------------------------------------------------------------------
@@ -673,13 +767,48 @@ class Planner[RowT: ImportRow](Protocol):
         ...
 
 
+class Stager[RowT: ImportRow](Protocol):
+    """One run of a staged import: what goes into the staging table for a row, and the plan
+    worked out from that table by set-based SQL.
+
+    `columns` name the staging table's columns and their SQL types; the first is `line`, the
+    row's line in the file. `quick` may turn a row's cells straight into the staged values for
+    the common, plainly valid row, and returns None for anything else, which then goes through
+    the row model (with its exact messages) and `staged`.
+    """
+
+    prefix: str
+    columns: Mapping[str, str]
+
+    def quick(
+        self, *, line: int, values: Mapping[str, str], german: bool
+    ) -> tuple[Any, ...] | None:
+        """The staged values of a plainly valid row, or None to let the row model decide."""
+        ...
+
+    def staged(self, *, line: int, row: RowT) -> tuple[Any, ...]:
+        """The staged values of a row the row model accepted."""
+        ...
+
+    def plan(self, *, table: StagingTable, problems: ProblemLog) -> ImportPlan:
+        """Check the staged rows against each other and the database, adding problems."""
+        ...
+
+
 @dataclass(frozen=True)
 class Importer[RowT: ImportRow]:
-    """One kind of import: its name (as in `channeldesk import NAME`), row model and planner."""
+    """One kind of import: its name (as in `channeldesk import NAME`), row model and either a
+    planner (the valid rows in memory: for registers, whose rows are checked against each other)
+    or a stager (the rows in a staging table, a chunk at a time: for files of any length)."""
 
     name: str
     row_model: type[RowT]
-    plan: Planner[RowT]
+    plan: Planner[RowT] | None = None
+    stager: Callable[[], Stager[RowT]] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.plan is None) == (self.stager is None):
+            raise TypeError(f"importer {self.name} needs either a planner or a stager")
 
     @property
     def required_columns(self) -> list[str]:
@@ -705,6 +834,16 @@ def import_file[RowT: ImportRow](
     every check, including the database-level ones.
     """
     notify = progress or _ignore_progress
+    if importer.stager is not None:
+        return _import_staged(
+            importer=importer,
+            stager=importer.stager(),
+            source=source,
+            file_name=file_name,
+            total_bytes=total_bytes,
+            dry_run=dry_run,
+            progress=notify,
+        )
     parsed = read_csv_rows(
         row_model=importer.row_model,
         source=source,
@@ -712,26 +851,148 @@ def import_file[RowT: ImportRow](
         total_bytes=total_bytes,
         progress=notify,
     )
-    notify(ImportProgress(ImportStage.CHECKING, 0, None))
-    plan = _plan_and_apply(importer=importer, parsed=parsed, dry_run=dry_run, progress=notify)
+    notify(ImportProgress(ImportStage.CHECKING, 0, None, parsed.row_count))
+    planner = importer.plan
+    assert planner is not None  # an importer has a planner or a stager (__post_init__)
+    plan = _plan_and_apply(
+        lambda: planner(rows=parsed.rows, problems=parsed.problems),
+        parsed=parsed,
+        dry_run=dry_run,
+        progress=notify,
+    )
     return _report(importer=importer, parsed=parsed, plan=plan, dry_run=dry_run)
 
 
-def _plan_and_apply[RowT: ImportRow](
+def _import_staged[RowT: ImportRow](
     *,
     importer: Importer[RowT],
+    stager: Stager[RowT],
+    source: Iterable[bytes],
+    file_name: str,
+    total_bytes: int | None,
+    dry_run: bool,
+    progress: ProgressCallback,
+) -> ImportReport:
+    """A staged import: the rows go into a staging table CHUNK_ROWS at a time, so memory does
+    not grow with the file; the checks and the writes are set-based SQL over that table.
+
+    Staging runs outside the transaction (the temporary table is the session's own, and on
+    SQLite outside the main database file), so a long file keeps no write lock while it is
+    read; the database checks and the writes then run in one transaction, as before.
+    """
+    parsed: ParsedFile[RowT] = ParsedFile(
+        file_name, [], 0, "utf-8", ",", ProblemLog(file_name), ProblemLog(file_name)
+    )
+    with staging_table(prefix=stager.prefix, columns=stager.columns) as table:
+        _stage_rows(
+            parsed,
+            importer=importer,
+            stager=stager,
+            table=table,
+            source=source,
+            total_bytes=total_bytes,
+            progress=progress,
+        )
+        table.analyze()
+        progress(ImportProgress(ImportStage.CHECKING, 0, None, parsed.row_count))
+        if connection.vendor == "sqlite" and not dry_run and not len(parsed.problems):
+            plan = _plan_then_apply_on_sqlite(
+                stager=stager, table=table, parsed=parsed, progress=progress
+            )
+        else:
+            plan = _plan_and_apply(
+                lambda: stager.plan(table=table, problems=parsed.problems),
+                parsed=parsed,
+                dry_run=dry_run,
+                progress=progress,
+            )
+    return _report(importer=importer, parsed=parsed, plan=plan, dry_run=dry_run)
+
+
+def _plan_then_apply_on_sqlite[RowT: ImportRow](
+    *,
+    stager: Stager[RowT],
+    table: StagingTable,
+    parsed: ParsedFile[RowT],
+    progress: ProgressCallback,
+) -> ImportPlan:
+    """SQLite has one writer: plan (the checks and the comparison with what is stored) before
+    taking the write lock, and hold it only for the writes, so that logins and jobs do not wait
+    for a long file's checks. If another connection committed in between, what was read may
+    have changed: plan again, inside the lock (docs/operations-sqlite.md)."""
+    mark = commit_mark()
+    plan = stager.plan(table=table, problems=parsed.problems)
+    if len(parsed.problems):
+        return plan
+    with transaction.atomic():
+        if others_committed_since(mark):
+            table.drop_derived()
+            plan = stager.plan(table=table, problems=parsed.problems)
+            if len(parsed.problems):
+                return plan
+        progress(ImportProgress(ImportStage.WRITING, 0, None, parsed.row_count))
+        plan.apply()
+    return plan
+
+
+def _stage_rows[RowT: ImportRow](
+    parsed: ParsedFile[RowT],
+    *,
+    importer: Importer[RowT],
+    stager: Stager[RowT],
+    table: StagingTable,
+    source: Iterable[bytes],
+    total_bytes: int | None,
+    progress: ProgressCallback,
+) -> None:
+    """Validate the rows and write the valid ones to the staging table, a chunk at a time.
+
+    Rows of a file that already has problems are still staged: the database checks then report
+    theirs too, so one run names every problem of the file.
+    """
+    chunk: list[tuple[Any, ...]] = []
+    values = stream_values(
+        parsed,
+        row_model=importer.row_model,
+        source=source,
+        total_bytes=total_bytes,
+        progress=progress,
+    )
+    for line, cells in values:
+        staged = stager.quick(line=line, values=cells, german=parsed.german)
+        if staged is None:
+            row = validate_row(
+                row_model=importer.row_model,
+                values=cells,
+                line=line,
+                german=parsed.german,
+                problems=parsed.problems,
+            )
+            if row is None:
+                continue
+            staged = stager.staged(line=line, row=row)
+        chunk.append(staged)
+        if len(chunk) >= CHUNK_ROWS:
+            table.write(chunk)
+            chunk = []
+    table.write(chunk)
+
+
+def _plan_and_apply[RowT: ImportRow](
+    make_plan: Callable[[], ImportPlan],
+    *,
     parsed: ParsedFile[RowT],
     dry_run: bool,
     progress: ProgressCallback,
 ) -> ImportPlan:
     # Checks still run on a file that already has problems, so one run reports them all.
     if dry_run or len(parsed.problems):
-        return importer.plan(rows=parsed.rows, problems=parsed.problems)
+        return make_plan()
     # Planning inside the transaction keeps the checks and the writes consistent.
     with transaction.atomic():
-        plan = importer.plan(rows=parsed.rows, problems=parsed.problems)
+        plan = make_plan()
         if not len(parsed.problems):
-            progress(ImportProgress(ImportStage.WRITING, 0, None))
+            progress(ImportProgress(ImportStage.WRITING, 0, None, parsed.row_count))
             plan.apply()
     return plan
 
@@ -752,6 +1013,7 @@ def _report[RowT: ImportRow](
         unchanged=plan.unchanged if accepted else 0,
         warnings=parsed.warnings.in_file_order(),
         problems=parsed.problems.in_file_order(),
+        omitted_problems=parsed.problems.omitted,
     )
 
 

@@ -75,3 +75,7 @@ class ServiceToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.scope}, {self.key_id})"
+
+
+# The status rows of background imports live with the import framework.
+from channeldesk.core.import_jobs import ImportJob  # noqa: E402, F401

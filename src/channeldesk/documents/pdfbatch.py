@@ -309,3 +309,14 @@ def _reference(head: bytes, key: bytes) -> int:
     if match is None:
         raise UnsupportedPdf(f"/{key.decode()} is not a reference.")
     return int(match.group(1))
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    """The pages of a stored letter, read the way a print batch reads it (every object a page
+    refers to, streams decoded): `UnsupportedPdf` when it would not go into a batch."""
+    source = _SourcePdf(pdf)
+    pages = source.pages()
+    for item in _reachable(source, pages).values():
+        if item.stream is not None and _name(item.head, b"Filter") == b"FlateDecode":
+            _decoded(item)
+    return len(pages)

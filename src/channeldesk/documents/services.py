@@ -24,6 +24,7 @@ from channeldesk.documents.letters import Letter
 from channeldesk.documents.models import Document
 from channeldesk.documents.pdfbatch import PdfBatchWriter
 from channeldesk.documents.rendering import RenderedPdf, css_string, html_to_pdf
+from channeldesk.documents.selectors import document_content
 
 # Labels of the information block and follow-up pages, in the recipient's language. They are
 # here rather than in the .po catalogue because a letter's language is the recipient's, not
@@ -54,6 +55,12 @@ LABELS = {
 
 class DocumentKeyConflict(ValueError):
     """A key is already taken by a document about something else: the caller reused a key."""
+
+
+class DocumentStorageUnavailable(Exception):
+    """The document storage refused or failed to take a rendered letter (a read-only or full
+    directory, an unreachable or refusing S3 bucket). Nothing was stored; the caller decides
+    what becomes of the letter (a reminder goes to review) and goes on with the others."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,13 @@ def _document_with_file(*, letter: Letter, kind: str, reference: str, key: str) 
         page_count=rendered.page_count,
         size_bytes=len(rendered.pdf),
     )
-    document.file.save(_filename(kind=kind, key=key), ContentFile(rendered.pdf), save=False)
+    try:
+        document.file.save(_filename(kind=kind, key=key), ContentFile(rendered.pdf), save=False)
+    except Exception as error:
+        # Any storage's failure (OSError from the file system, botocore's errors from S3).
+        raise DocumentStorageUnavailable(
+            f"The document storage did not take the letter {key}: {type(error).__name__}: {error}"
+        ) from error
     return document
 
 
@@ -173,8 +186,7 @@ def letters_print_batch(*, documents: Iterable[Document], target: BinaryIO) -> P
     writer = PdfBatchWriter(target)
     letters = 0
     for document in documents:
-        with document.file.open("rb") as stored:
-            writer.add(stored.read())
+        writer.add(document_content(document=document))
         letters += 1
     summary = writer.close()
     return PrintBatch(

@@ -4,15 +4,15 @@ Each is a thin trigger around an idempotent sweep: a lost, repeated or late run 
 """
 
 from django.utils import timezone
-from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from channeldesk.jobs.schedules import schedule
 from channeldesk.licensing.compliance import compliance_run
 from channeldesk.licensing.notices import digest_send, notices_send
 from channeldesk.licensing.services import installations_mark_stale
 
 
-@db_periodic_task(crontab(minute="40", hour="2"))
+@db_periodic_task(schedule(minute="40", hour="2"))
 def licensing_daily_compliance() -> None:
     """Mark stale installations, scan compliance through today (catching up missed days), queue
     the partner notices of new under-licensing episodes and vendor staff's digest.
@@ -27,7 +27,7 @@ def licensing_daily_compliance() -> None:
     digest_send(day=today)
 
 
-@db_periodic_task(crontab(minute="20"))
+@db_periodic_task(schedule(minute="20"))
 def licensing_hourly_stale_installations() -> None:
     """Installations not seen within LICENSING_ACTIVE_DAYS become stale (one UPDATE)."""
     installations_mark_stale(today=timezone.localdate())

@@ -1,25 +1,26 @@
 """Every schedule of ChannelDesk, in one module. Each job is a thin trigger around an idempotent
 sweep in a domain's services: a lost, repeated or late run changes nothing.
 
-Run the worker with `channeldesk run_huey` (`make demo` starts it).
+`channeldesk scheduler` enqueues them (one per installation), `channeldesk worker`s and the
+scheduler run them; `channeldesk serve` (and `make demo`) starts both (docs/processes.md).
 """
 
 from django.utils import timezone
-from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from channeldesk.contracts.reminders.services import reminders_run
+from channeldesk.jobs.schedules import schedule
 from channeldesk.notifications.dispatch import outbox_dispatch
 from channeldesk.tiers.services import tiers_sweep
 
 
-@db_periodic_task(crontab(minute="15", hour="1"))
+@db_periodic_task(schedule(minute="15", hour="1"))
 def tiers_daily_sweep() -> None:
     """Apply a policy whose day has come, tier new partners, end expired overrides."""
     tiers_sweep(on=timezone.localdate())
 
 
-@db_periodic_task(crontab(minute="5"))
+@db_periodic_task(schedule(minute="5"))
 def reminders_hourly_sweep() -> None:
     """Plan renewal reminders, expire contracts that ran out, send the reminders due today.
 
@@ -30,11 +31,14 @@ def reminders_hourly_sweep() -> None:
     reminders_run(today=timezone.localdate(), dispatch_outbox=False)
 
 
-@db_periodic_task(crontab(minute="*"))
+@db_periodic_task(schedule(minute="*"))
 def outbox_minutely_dispatch() -> None:
     """Send the e-mails that are due: new ones, and retries whose backoff has run out."""
     outbox_dispatch()
 
 
+# Every run is counted and logged (jobs/metrics.py: huey's pre- and post-execute hooks).
+import channeldesk.jobs.metrics  # noqa: E402, F401
+
 # The other domains' schedules live beside this module; importing them here registers them.
-from channeldesk.jobs import licensing, training, usage  # noqa: E402, F401
+from channeldesk.jobs import imports, licensing, training, usage  # noqa: E402, F401

@@ -6,14 +6,14 @@ the unique statement per partner and period guard it).
 """
 
 from django.utils import timezone
-from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from channeldesk.core.periods import add_months
+from channeldesk.jobs.schedules import schedule
 from channeldesk.usage.closing import month_is_closed, period_rate, periods_close_due
 
 
-@db_periodic_task(crontab(minute="20"))
+@db_periodic_task(schedule(minute="20"))
 def usage_hourly_rate() -> None:
     """Rate the open months (this month, and last month while it waits for its close), so
     the portal's preview is at most an hour old. Re-rating gives the same result."""
@@ -23,7 +23,7 @@ def usage_hourly_rate() -> None:
             period_rate(month=month)
 
 
-@db_periodic_task(crontab(minute="40", hour="2"))
+@db_periodic_task(schedule(minute="40", hour="2"))
 def usage_daily_close() -> None:
     """Close every month whose grace period is over and issue its statements."""
     periods_close_due(now=timezone.now())

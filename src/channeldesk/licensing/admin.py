@@ -27,7 +27,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.core.admin import LargeTablePaginator, permission_check
-from channeldesk.licensing.keycodes import keycode_mask
 from channeldesk.licensing.models import (
     KEYCODE_REVEAL_PERMISSION,
     ComplianceEpisode,
@@ -41,14 +40,13 @@ from channeldesk.licensing.models import (
     LicensingPolicy,
     RevealChannel,
 )
-from channeldesk.licensing.services import (
-    LicensingError,
-    installation_retire,
-    keycode_reveal,
-    keycode_revoke,
-    keycode_rotate,
-    keycode_text,
-)
+
+
+@admin.display(description=_("contract"), ordering="contract__contract_number")
+def contract_number(obj: Any) -> str:
+    """The contract by its number: a contract's own text carries its end date in ISO form
+    (`V-1 (C-1, until 2027-03-31)`), which the lists showed to German readers."""
+    return str(obj.contract.contract_number)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -69,7 +67,7 @@ def keycode_reveal_allowed(request: HttpRequest) -> bool:
 
 @admin.register(Keycode)
 class KeycodeAdmin(ReadOnlyAdmin):
-    list_display = ["masked_code", "contract", "key_id", "status", "issued_at", "revoked_at"]
+    list_display = ["masked_code", contract_number, "key_id", "status", "issued_at", "revoked_at"]
     list_filter = ["status", "key_id"]
     search_fields = ["contract__contract_number", "contract__customer__customer_number"]
     list_select_related = ["contract"]
@@ -91,11 +89,17 @@ class KeycodeAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("keycode"))
     def masked_code(self, obj: Keycode) -> str:
+        from channeldesk.licensing.keycodes import keycode_mask  # noqa: PLC0415 - admin modules load at every start
+        from channeldesk.licensing.services import keycode_text  # noqa: PLC0415 - admin modules load at every start
+
         return keycode_mask(keycode_text(keycode=obj))
 
     @admin.display(description=_("keycode"))
     def code(self, obj: Keycode) -> str:
         """Masked, with a link to the page that shows it whole and records who saw it."""
+        from channeldesk.licensing.keycodes import keycode_mask  # noqa: PLC0415 - admin modules load at every start
+        from channeldesk.licensing.services import keycode_text  # noqa: PLC0415 - admin modules load at every start
+
         url = reverse("admin:licensing_keycode_reveal", args=[obj.pk])
         return format_html(
             '{} <a href="{}">{}</a>',
@@ -132,6 +136,8 @@ class KeycodeAdmin(ReadOnlyAdmin):
         Only staff with `licensing.reveal_keycode` get here (superusers, channel managers);
         the support desk is refused before anything is read.
         """
+        from channeldesk.licensing.services import LicensingError, keycode_reveal  # noqa: PLC0415 - admin modules load at every start
+
         if not keycode_reveal_allowed(request):
             raise PermissionDenied
         if request.method not in ("GET", "POST"):
@@ -166,6 +172,8 @@ class KeycodeAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Revoke the selected keycodes"), permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[Keycode]) -> None:
+        from channeldesk.licensing.services import keycode_revoke  # noqa: PLC0415 - admin modules load at every start
+
         done = 0
         for keycode in queryset.filter(status=KeycodeStatus.ACTIVE):
             keycode_revoke(keycode=keycode, reason=str(_("Revoked in the admin")), by=request.user)
@@ -177,6 +185,8 @@ class KeycodeAdmin(ReadOnlyAdmin):
         permissions=["rotate"],
     )
     def rotate(self, request: HttpRequest, queryset: QuerySet[Keycode]) -> None:
+        from channeldesk.licensing.services import LicensingError, keycode_rotate  # noqa: PLC0415 - admin modules load at every start
+
         done = 0
         for keycode in queryset.filter(status=KeycodeStatus.ACTIVE):
             try:
@@ -208,12 +218,19 @@ class KeycodeRevealAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("contract"))
     def contract(self, reveal: KeycodeReveal) -> Any:
-        return reveal.keycode.contract
+        return reveal.keycode.contract.contract_number
 
 
 @admin.register(LicenceCertificate)
 class LicenceCertificateAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "contract", "valid_from", "valid_until", "signing_key_id", "issued_at"]
+    list_display = [
+        "pk",
+        contract_number,
+        "valid_from",
+        "valid_until",
+        "signing_key_id",
+        "issued_at",
+    ]
     search_fields = ["contract__contract_number"]
     list_select_related = ["contract"]
     readonly_fields = [
@@ -266,6 +283,8 @@ class InstallationAdmin(ReadOnlyAdmin):
         description=_("Retire the selected installations (uninstalled)"), permissions=["retire"]
     )
     def retire(self, request: HttpRequest, queryset: QuerySet[Installation]) -> None:
+        from channeldesk.licensing.services import installation_retire  # noqa: PLC0415 - admin modules load at every start
+
         done = 0
         for installation in queryset.exclude(state=InstallationState.RETIRED):
             installation_retire(installation=installation)
@@ -276,7 +295,7 @@ class InstallationAdmin(ReadOnlyAdmin):
 @admin.register(ComplianceRecord)
 class ComplianceRecordAdmin(ReadOnlyAdmin):
     list_display = [
-        "contract",
+        contract_number,
         "day",
         "seats",
         "active_installations",
@@ -304,7 +323,14 @@ class ComplianceRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(ComplianceEpisode)
 class ComplianceEpisodeAdmin(ReadOnlyAdmin):
-    list_display = ["contract", "started_on", "ended_on", "seats", "active_installations", "notice"]
+    list_display = [
+        contract_number,
+        "started_on",
+        "ended_on",
+        "seats",
+        "active_installations",
+        "notice",
+    ]
     list_filter = ["started_on"]
     search_fields = ["contract__contract_number"]
     list_select_related = ["contract", "notice"]

@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from channeldesk.contracts.models import Contract, ContractStatus
+from channeldesk.core.metrics import ingest_record
 from channeldesk.licensing.models import Heartbeat, Installation, Keycode, KeycodeStatus
 from channeldesk.licensing.services import (
     contract_end_reason,
@@ -134,6 +135,7 @@ def heartbeats_ingest(*, items: Sequence[Any], now: dt.datetime | None = None) -
     counts: dict[str, int] = {}
     for status in statuses:
         counts[status] = counts.get(status, 0) + 1
+    ingest_record(kind="heartbeat", outcomes=zip(statuses, reasons, strict=True))
     return IngestResult(statuses=statuses, reasons=reasons, counts=counts)
 
 

@@ -20,6 +20,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from channeldesk.audit.services import audit_record
 from channeldesk.catalog.models import ProductKind
 from channeldesk.contracts.models import Contract, ContractStatus
 from channeldesk.licensing.certificates import ANSWER_PREFIX, CERTIFICATE_PREFIX, token_sign
@@ -120,7 +121,20 @@ def keycode_reveal(
         partner=partner,
         detail=detail[:200],
     )
+    audit_record(
+        action="keycode.reveal",
+        target=keycode,
+        actor=actor,
+        partner=_selling_partner_id(keycode),
+        operation="access",
+        details={"channel": channel},
+    )
     return code
+
+
+def _selling_partner_id(keycode: Keycode) -> int | None:
+    """The partner who sold the keycode's contract: the partner its audit entries concern."""
+    return Contract.objects.filter(pk=keycode.contract_id).values_list("partner_id", flat=True)[0]
 
 
 def keycode_verify_format(text: str) -> tuple[int, int] | str:
@@ -270,15 +284,22 @@ def keycode_revoke(
     *, keycode: Keycode, reason: str, by: User = None, now: dt.datetime | None = None
 ) -> Keycode:
     """Revoke a keycode: its installations are refused from now on (`already_revoked`)."""
-    now = now or timezone.now()
     with transaction.atomic():
-        keycode = Keycode.objects.select_for_update().get(pk=keycode.pk)
-        if keycode.status == KeycodeStatus.REVOKED:
-            raise LicensingError("The keycode is revoked already.", code="already_revoked")
-        keycode.status = KeycodeStatus.REVOKED
-        keycode.revoked_at = now
-        keycode.revocation_reason = reason[:300]
-        keycode.save(update_fields=["status", "revoked_at", "revocation_reason"])
+        revoked = _keycode_revoke(keycode=keycode, reason=reason, now=now or timezone.now())
+        _keycode_audit("keycode.revoke", revoked, by=by, reason=reason)
+    return revoked
+
+
+def _keycode_revoke(*, keycode: Keycode, reason: str, now: dt.datetime) -> Keycode:
+    """Revoke under the row's lock, in the caller's transaction (without an audit entry: the
+    caller writes one for the revocation or the rotation it is part of)."""
+    keycode = Keycode.objects.select_for_update().get(pk=keycode.pk)
+    if keycode.status == KeycodeStatus.REVOKED:
+        raise LicensingError("The keycode is revoked already.", code="already_revoked")
+    keycode.status = KeycodeStatus.REVOKED
+    keycode.revoked_at = now
+    keycode.revocation_reason = reason[:300]
+    keycode.save(update_fields=["status", "revoked_at", "revocation_reason"])
     return keycode
 
 
@@ -290,10 +311,35 @@ def keycode_rotate(
     is still one installation, so nothing is counted twice)."""
     now = now or timezone.now()
     with transaction.atomic():
-        old = keycode_revoke(keycode=keycode, reason=reason, by=by, now=now)
+        old = _keycode_revoke(keycode=keycode, reason=reason, now=now)
         new = _keycode_insert(contract=old.contract, by=by, now=now, replaces=old)
-        Installation.objects.filter(keycode=old).update(keycode=new)
+        moved = Installation.objects.filter(keycode=old).update(keycode=new)
+        _keycode_audit(
+            "keycode.rotate", old, by=by, reason=reason, replaced_by=new, installations=moved
+        )
     return IssuedKeycode(keycode=new, code=keycode_text(keycode=new))
+
+
+def _keycode_audit(
+    action: str,
+    keycode: Keycode,
+    *,
+    by: User,
+    reason: str,
+    replaced_by: Keycode | None = None,
+    installations: int | None = None,
+) -> None:
+    """One entry for a revocation or a rotation (which revokes the old code too)."""
+    audit_record(
+        action=action,
+        target=keycode,
+        actor=by,
+        partner=_selling_partner_id(keycode),
+        changes={"status": (KeycodeStatus.ACTIVE, keycode.status)},
+        counts={"installations moved": installations} if installations is not None else None,
+        details={"reason": reason[:300]}
+        | ({"replaced by": str(replaced_by)} if replaced_by is not None else {}),
+    )
 
 
 # --- Certificates -----------------------------------------------------------------------------
@@ -473,9 +519,19 @@ def installation_retire(
 ) -> Installation:
     """Mark a machine as uninstalled: it no longer counts (its history stays)."""
     now = now or timezone.now()
+    before = installation.state
     installation.state = InstallationState.RETIRED
     installation.retired_at = now
-    installation.save(update_fields=["state", "retired_at"])
+    with transaction.atomic():
+        installation.save(update_fields=["state", "retired_at"])
+        audit_record(
+            action="installation.retire",
+            target=installation,
+            partner=Keycode.objects.filter(pk=installation.keycode_id)
+            .values_list("contract__partner_id", flat=True)
+            .first(),
+            changes={"state": (before, InstallationState.RETIRED)},
+        )
     return installation
 
 

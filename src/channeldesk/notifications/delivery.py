@@ -3,8 +3,10 @@
 The one question that matters for exactly-once is whether the server may have taken the message:
 
 - an explicit 4xx answer: it did not, try again later (temporary);
-- an explicit 5xx answer, an address or header Django refuses, an unreadable attachment: it did
+- an explicit 5xx answer, an address or header Django refuses, a missing attachment: it did
   not and never will (permanent);
+- the document storage could not be read (an attachment in an S3 bucket that did not answer):
+  nothing was sent (temporary);
 - the connection could not be opened: nothing was sent (temporary);
 - the connection broke or timed out while the message was on its way, or anything unexpected
   happened: it may have (unknown, the message goes to review and is not sent again by itself).
@@ -16,9 +18,8 @@ import enum
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 
@@ -76,14 +77,28 @@ def email_for(
     return email
 
 
+class AttachmentUnavailable(Exception):
+    """The document storage could not be read just now (an S3 endpoint down): try later."""
+
+
 def attachment_content(attachment: OutboxAttachment) -> bytes:
-    """Stored bytes, or the file's bytes now; a relative path is taken from MEDIA_ROOT."""
+    """Stored bytes, or the file's bytes now, read through the document storage
+    (`STORAGES["default"]`: the data directory or an S3 bucket), so every host of a deployment
+    finds it. A missing file is an `OSError` (permanent); any other failure of the storage is
+    `AttachmentUnavailable` (temporary)."""
     if attachment.content is not None:
         return bytes(attachment.content)
-    path = Path(attachment.path)
-    if not path.is_absolute():
-        path = Path(settings.MEDIA_ROOT) / path
-    return path.read_bytes()
+    try:
+        with default_storage.open(attachment.path, "rb") as stored:
+            return stored.read()
+    except FileNotFoundError as missing:
+        raise FileNotFoundError(f"{attachment.path} is not in the document storage.") from missing
+    except OSError:
+        raise
+    except Exception as error:
+        raise AttachmentUnavailable(
+            f"The document storage cannot be read ({type(error).__name__}: {error})."
+        ) from error
 
 
 def classify(error: Exception) -> Outcome:
@@ -147,6 +162,8 @@ class MailSession:
     ) -> Outcome:
         try:
             email = email_for(message, attachments=attachments)
+        except AttachmentUnavailable as error:
+            return Outcome(OutcomeKind.TEMPORARY, f"Cannot build the message yet: {error}")
         except (OSError, ValueError) as error:
             return Outcome(OutcomeKind.PERMANENT, f"Cannot build the message: {error}")
         if not self._open():

@@ -138,8 +138,9 @@ class OutboxMessage(models.Model):
 class OutboxAttachment(models.Model):
     """A file sent with a message: either stored bytes (a snapshot) or a path read at send time.
 
-    A relative path is resolved against MEDIA_ROOT. Bytes are the safe choice for anything that
-    may change or disappear before the message is sent.
+    A path is a name in the document storage (`STORAGES["default"]`, e.g. a `Document`'s
+    `file.name`), read through Django's storage API at send time. Bytes are the safe choice for
+    anything that may change or disappear before the message is sent.
     """
 
     message = models.ForeignKey(

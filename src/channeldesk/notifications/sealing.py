@@ -21,12 +21,13 @@ import html
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet, MultiFernet
 
 REDACTED = "[redacted]"
 # HKDF's "info": a key derived for sealing outbox bodies opens nothing else, and no other use
@@ -48,6 +49,8 @@ def seal(*, text: str, html: str) -> str:
 
 def unseal(sealed: str) -> SealedBody:
     """The body of `seal`; ValueError when no configured key opens it (or it was altered)."""
+    from cryptography.fernet import InvalidToken  # noqa: PLC0415 - not loaded at every start (benchmarks/cli_start.py)
+
     try:
         payload = _keys().decrypt(sealed.encode("ascii"))
     except (InvalidToken, UnicodeEncodeError):
@@ -71,10 +74,16 @@ def redact(text: str, *, secrets: Iterable[str]) -> str:
 
 def _keys() -> MultiFernet:
     """The current key first (it seals), then the fallbacks' (they only open)."""
+    from cryptography.fernet import MultiFernet  # noqa: PLC0415 - not loaded at every start (benchmarks/cli_start.py)
+
     secret_keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
     return MultiFernet([_fernet(secret_key) for secret_key in secret_keys])
 
 
 def _fernet(secret_key: str) -> Fernet:
+    from cryptography.fernet import Fernet  # noqa: PLC0415 - not loaded at every start (benchmarks/cli_start.py)
+    from cryptography.hazmat.primitives.hashes import SHA256  # noqa: PLC0415 - not loaded at every start (benchmarks/cli_start.py)
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF  # noqa: PLC0415 - not loaded at every start (benchmarks/cli_start.py)
+
     key = HKDF(algorithm=SHA256(), length=32, salt=None, info=_PURPOSE).derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(key))

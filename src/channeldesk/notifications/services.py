@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
+from channeldesk.audit.services import audit_record
 from channeldesk.notifications.conf import outbox_settings
 from channeldesk.notifications.models import (
     DISMISSABLE_STATUSES,
@@ -42,7 +43,8 @@ class OutboxError(ValueError):
 
 @dataclass(frozen=True)
 class AttachmentDraft:
-    """A file to send along: `content` (stored now) or `path` (read when sent), not both."""
+    """A file to send along: `content` (stored now) or `path` (a name in the document storage,
+    read when sent), not both."""
 
     filename: str
     content: bytes | None = None
@@ -178,6 +180,11 @@ def _check(draft: MessageDraft) -> None:
             raise OutboxError(
                 f"{draft.key}: attachment '{attachment.filename}' needs content or a path."
             )
+        if attachment.path.startswith(("/", "\\")) or ".." in attachment.path.split("/"):
+            raise OutboxError(
+                f"{draft.key}: attachment path '{attachment.path}' must be a name in the "
+                "document storage (like documents/2026/12/x.pdf), not a file-system path."
+            )
 
 
 def _message(draft: MessageDraft, *, now: dt.datetime, domain: str) -> OutboxMessage:
@@ -239,12 +246,20 @@ def outbox_release(
     locked = _locked(message=message, allowed=RELEASABLE_STATUSES, action="released")
     now = now or timezone.now()
     detail = f"Released from {locked.status} after {locked.attempts} attempt(s). {note}".strip()
+    before = locked.status
     locked.status = OutboxStatus.PENDING
     locked.attempts = 0
     locked.next_attempt_at = now
     _clear_claim(locked)
     locked.save(update_fields=[*_CLAIM_FIELDS, "status", "attempts", "next_attempt_at"])
     _event(message=locked, kind=OutboxEventKind.RELEASED, at=now, actor=actor, detail=detail)
+    audit_record(
+        action="outbox.release",
+        target=locked,
+        actor=actor,
+        changes={"status": (before, locked.status)},
+        details={"note": note} if note else None,
+    )
     return locked
 
 
@@ -266,10 +281,18 @@ def outbox_dismiss(
     locked = _locked(message=message, allowed=DISMISSABLE_STATUSES, action="dismissed")
     now = now or timezone.now()
     detail = f"Dismissed from {locked.status}: {reason.strip()}"
+    before = locked.status
     locked.status = OutboxStatus.DISMISSED
     _clear_claim(locked)
     locked.save(update_fields=[*_CLAIM_FIELDS, "status"])
     _event(message=locked, kind=OutboxEventKind.DISMISSED, at=now, actor=actor, detail=detail)
+    audit_record(
+        action="outbox.dismiss",
+        target=locked,
+        actor=actor,
+        changes={"status": (before, locked.status)},
+        details={"reason": reason.strip()},
+    )
     return locked
 
 
@@ -315,6 +338,14 @@ def outbox_dismiss_many(
         )
         for message in messages
     )
+    if messages:
+        audit_record(
+            action="outbox.dismiss_many",
+            target=OutboxMessage,
+            actor=actor,
+            counts={"messages": len(messages)},
+            details={"reason": reason.strip()},
+        )
     for message in messages:
         message.status = OutboxStatus.DISMISSED
     return messages

@@ -10,6 +10,8 @@ decision is a tier override.
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django import forms
 from django.contrib import admin
@@ -17,6 +19,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -428,14 +432,39 @@ class TierHistoryInline(admin.TabularInline):
 
     model = TierAssignment
     verbose_name_plural = _("tier history (the open row is the tier in force)")
-    fields = ["valid_from", "valid_to", "tier", "discount", "policy", "source", "reasons"]
-    readonly_fields = ("valid_from", "valid_to", "tier", "discount", "policy", "source", "reasons")
+    # Django's table prints each row's model text (`2: gold from 2020-01-01`) above it.
+    template = "admin/edit_inline/tabular_without_row_text.html"
+    # The tier and the programme by their names in the reader's language: the models' own
+    # texts are codes (`gold (default@1)`, `default@1 (draft)`).
+    fields = [
+        "valid_from",
+        "valid_to",
+        "tier_name",
+        "discount",
+        "programme",
+        "source",
+        "reasons_text",
+    ]
+    readonly_fields = (
+        "valid_from",
+        "valid_to",
+        "tier_name",
+        "discount",
+        "programme",
+        "source",
+        "reasons_text",
+    )
     ordering = ["-valid_from"]
     extra = 0
     can_delete = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TierAssignment]:
-        return super().get_queryset(request).select_related("tier", "policy")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("tier", "policy")
+            .prefetch_related("policy__tiers")
+        )
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -446,6 +475,56 @@ class TierHistoryInline(admin.TabularInline):
     @admin.display(description=_("discount %"))
     def discount(self, assignment: TierAssignment) -> object:
         return assignment.tier.discount_percent
+
+    @admin.display(description=_("tier"))
+    def tier_name(self, assignment: TierAssignment) -> str:
+        return assignment.tier.name_for(_language())
+
+    @admin.display(description=_("programme"))
+    def programme(self, assignment: TierAssignment) -> str:
+        return assignment.policy.title_for(_language())
+
+    @admin.display(description=_("reasons"))
+    def reasons_text(self, assignment: TierAssignment) -> str:
+        """Each recorded reason on a line of its own, in words: `Gold-Partner · net revenue
+        over the last months: 128.063,16 € / 25.000,00 € ✔` (never the stored JSON)."""
+        language = _language()
+        names = {tier.code: tier.name_for(language) for tier in assignment.policy.tiers.all()}
+        lines = [
+            reason_line(reason, names=names, language=language) for reason in assignment.reasons
+        ]
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines if line))
+
+
+def reason_line(reason: dict[str, Any], *, names: dict[str, str], language: str) -> str:
+    """One recorded reason of an assignment as a line for people (an unknown shape: empty)."""
+    if reason.get("override"):
+        return f"{gettext('override')}: {reason['override']}"
+    # Rows recorded before the evaluation's shape settled say `kind`, `value` and `held`.
+    kind = KINDS.get(str(reason.get("criterion") or reason.get("kind") or ""))
+    if kind is None:
+        return ""
+    mark = "✔" if reason.get("holds", reason.get("held")) else "✘"
+    measured = reason.get("measured", reason.get("value"))
+    figures = " / ".join(
+        _figure(value, unit=kind.unit, language=language)
+        for value in (measured, reason.get("threshold"))
+        if value not in (None, "")
+    )
+    tier = names.get(str(reason.get("tier", "")), "")
+    return f"{tier} · {kind.label}: {figures} {mark}".strip(" ·")
+
+
+def _figure(value: object, *, unit: str, language: str) -> str:
+    from channeldesk.core.formatting import format_money, format_number  # noqa: PLC0415 - admin modules load at every start; Babel is heavy
+
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if unit == "EUR":
+        return format_money(amount, language=language)
+    return format_number(amount, language=language)
 
 
 # A search with this many digits may be a telephone number (shorter ones are partner numbers).

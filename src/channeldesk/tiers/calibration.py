@@ -32,10 +32,11 @@ from decimal import ROUND_FLOOR, Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from channeldesk.audit.services import audit_record
 from channeldesk.core.periods import Period
 from channeldesk.tiers.criteria import criterion_holds
 from channeldesk.tiers.evaluation import Evaluation, decide
-from channeldesk.tiers.models import PolicyStatus, TierPolicy
+from channeldesk.tiers.models import PolicyStatus, TierCriterion, TierPolicy
 from channeldesk.tiers.selectors import (
     CompiledCriterion,
     CompiledPolicy,
@@ -148,6 +149,7 @@ def tiers_calibrate(
                 notes=_notes(as_of, outcomes, counts),
             )
             _carry_feedback_round(source=policy, draft=draft)
+            _calibration_audit(policy=policy, draft=draft, as_of=as_of, thresholds=thresholds)
     return Calibration(
         policy=policy,
         as_of=as_of,
@@ -156,6 +158,26 @@ def tiers_calibrate(
         counts=counts,
         draft=draft,
         today=evaluation.today if evaluation else timezone.localdate(),
+    )
+
+
+def _calibration_audit(
+    *, policy: TierPolicy, draft: TierPolicy, as_of: dt.date, thresholds: Mapping[int, Decimal]
+) -> None:
+    """One audit entry for a saved calibration: each calibrated threshold before and after."""
+    criteria = TierCriterion.objects.filter(pk__in=list(thresholds)).select_related("tier")
+    audit_record(
+        action="tiers.calibrate",
+        target=draft,
+        changes={
+            f"{criterion.tier.code}.{criterion.kind}": (
+                criterion.threshold,
+                thresholds[criterion.pk],
+            )
+            for criterion in criteria
+        },
+        counts={"thresholds": len(thresholds)},
+        details={"calibrated": policy.reference, "as_of": as_of},
     )
 
 

@@ -19,7 +19,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import phonenumbers
 from django.db import transaction
 from django.db.models import FilteredRelation, Q, QuerySet, Subquery
 
@@ -67,6 +66,8 @@ class Hotline:
 def phone_display(phone: str, *, language: str) -> str:
     if not phone:
         return ""
+    import phonenumbers  # noqa: PLC0415 - loaded at the first number, not at every start
+
     try:
         number = phonenumbers.parse(phone, HOME_REGION)
     except phonenumbers.NumberParseException:
@@ -162,6 +163,8 @@ class CallerNumberInvalid(ValueError):
 
 def caller_e164(caller: str) -> str:
     """The caller's number in E.164 (German numbers may come without the country code)."""
+    import phonenumbers  # noqa: PLC0415 - loaded at the first number, not at every start
+
     try:
         number = phonenumbers.parse(caller, HOME_REGION)
     except phonenumbers.NumberParseException as error:

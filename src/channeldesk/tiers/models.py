@@ -1,7 +1,6 @@
 """Tier policies (versioned data, not code), the partners' tier history (R2–R6), each tier's
 support hotline (R8, R9) and the notices of tier changes."""
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -14,6 +13,8 @@ from channeldesk.partners.models import Partner
 
 def validate_e164(value: str) -> None:
     """A valid telephone number written in E.164 (`+498912345670`), checked with phonenumbers."""
+    import phonenumbers  # noqa: PLC0415 - loaded at the first check, not at every start
+
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
+from channeldesk.audit.services import audit_quiet, audit_record
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.criteria import KINDS
 from channeldesk.tiers.evaluation import Evaluation, TierDecision, tiers_evaluate
@@ -98,10 +99,20 @@ def tier_policy_publish(*, policy: TierPolicy, effective_from: dt.date) -> TierP
             f"{later.reference} takes effect later ({later.effective_from}); a policy can only "
             "supersede what is in force, not what comes after it."
         )
+    before = policy.effective_from
     policy.status = PolicyStatus.PUBLISHED
     policy.effective_from = effective_from
     policy.published_at = timezone.now()
-    policy.save(update_fields=["status", "effective_from", "published_at"])
+    with audit_quiet():
+        policy.save(update_fields=["status", "effective_from", "published_at"])
+    audit_record(
+        action="tiers.policy.publish",
+        target=policy,
+        changes={
+            "status": (PolicyStatus.DRAFT, PolicyStatus.PUBLISHED),
+            "effective_from": (before, effective_from),
+        },
+    )
     return policy
 
 
@@ -120,6 +131,29 @@ def tier_policy_draft_from(
     """
     thresholds = thresholds or {}
     targets = targets or {}
+    # One audit entry for the copy (below), not one per tier.
+    with audit_quiet():
+        draft = _draft_copy(policy=policy, thresholds=thresholds, targets=targets, notes=notes)
+    audit_record(
+        action="tiers.policy.draft",
+        target=draft,
+        operation="create",
+        counts={
+            "tiers": draft.tiers.count(),
+            "criteria": TierCriterion.objects.filter(tier__policy=draft).count(),
+        },
+        details={"based_on": policy.reference, "notes": notes},
+    )
+    return draft
+
+
+def _draft_copy(
+    *,
+    policy: TierPolicy,
+    thresholds: Mapping[int, Decimal],
+    targets: Mapping[str, tuple[int, int]],
+    notes: str,
+) -> TierPolicy:
     latest = TierPolicy.objects.filter(code=policy.code).aggregate(Max("version"))["version__max"]
     draft = TierPolicy.objects.create(
         code=policy.code,
@@ -249,7 +283,33 @@ def tiers_apply(
             policy=policy, as_of=as_of, partner_ids=partner_ids, today=today
         )
     with transaction.atomic():
-        return _record(evaluation, as_of, _user_or_none(user))
+        result = _record(evaluation, as_of, _user_or_none(user))
+        _apply_audit(result, user=user, whole_programme=partner_ids is None)
+        return result
+
+
+def _apply_audit(result: ApplyResult, *, user: User, whole_programme: bool) -> None:
+    """One audit entry per application, with its counts: always for a run over the whole
+    programme, for a run over a few partners (an override, a re-tiering) only when it changed
+    an assignment. A run for one partner names that partner."""
+    if not whole_programme and not (result.created or result.corrected):
+        return
+    decisions = result.evaluation.decisions
+    audit_record(
+        action="tiers.apply",
+        target=result.evaluation.policy,
+        actor=user,
+        partner=decisions[0].partner_id if len(decisions) == 1 else None,
+        counts={
+            "partners": len(decisions),
+            "created": result.created,
+            "corrected": result.corrected,
+            "unchanged": result.unchanged,
+            "movers": len(result.movers),
+            "notices": result.notices,
+        },
+        details={"valid_from": result.valid_from},
+    )
 
 
 def _record(evaluation: Evaluation, as_of: dt.date, user: Any) -> ApplyResult:

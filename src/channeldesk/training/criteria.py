@@ -32,7 +32,6 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.core.database import transaction_settings
-from channeldesk.core.formatting import format_number
 from channeldesk.tiers.criteria import CriterionKind, Figure, MeasureContext, SetMeasure
 from channeldesk.tiers.models import TierAssignment
 from channeldesk.training.models import Course, Enrollment, EnrollmentStatus
@@ -202,6 +201,8 @@ def _details(parameters: dict[str, Any]) -> dict[str, Any]:
 
 
 def _describe(parameters: dict[str, Any], threshold: Decimal | None, language: str) -> str:
+    from channeldesk.core.formatting import format_number  # noqa: PLC0415 - Babel: not at every start
+
     code = str(parameters.get("course", ""))
     course = Course.objects.filter(code=code).first()
     name = course.name_for(language) if course else code

@@ -40,7 +40,6 @@ from channeldesk.core.importing import (
 )
 from channeldesk.partners.models import Partner
 from channeldesk.training.models import Course, Enrollment, EnrollmentStatus, Participant
-from channeldesk.training.services import training_changed
 from channeldesk.training.validity import valid_until
 
 # What the training company writes for an attendance.
@@ -92,6 +91,9 @@ class EnrollmentsPlan:
 
     def apply(self) -> None:
         """Participants first (their ids are needed), then the enrollments, then re-tiering."""
+        # The tiers' services come with re-tiering; `channeldesk import --help` needs none.
+        from channeldesk.training.services import training_changed  # noqa: PLC0415
+
         Participant.objects.bulk_create(
             [
                 Participant(partner_id=partner_id, email=email, name=name)

@@ -22,7 +22,6 @@ from channeldesk.usage.models import (
     UsageEvent,
     UsagePeriod,
 )
-from channeldesk.usage.services import UsageError, time_zone_check
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -62,6 +61,8 @@ class SubscriptionForm(forms.ModelForm):
         fields = ["contract", "subscription_key", "time_zone", "minimum_units"]
 
     def clean_time_zone(self) -> str:
+        from channeldesk.usage.services import UsageError, time_zone_check  # noqa: PLC0415 - admin modules load at every start
+
         name: str = self.cleaned_data["time_zone"]
         try:
             time_zone_check(name)

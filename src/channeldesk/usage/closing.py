@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channeldesk.audit.services import audit_record
 from channeldesk.contracts.models import Contract, Customer
 from channeldesk.core.periods import add_months
 from channeldesk.partners.models import Partner
@@ -157,7 +158,24 @@ def period_close(*, month: dt.date, now: dt.datetime | None = None) -> CloseResu
         period.status = PeriodStatus.CLOSED
         period.closed_at = now
         period.save(update_fields=["status", "closed_at"])
-    return _summary(month, closed_now=True)
+        summary = _summary(month, closed_now=True)
+        _close_audit(period, summary)
+    return summary
+
+
+def _close_audit(period: UsagePeriod, summary: CloseResult) -> None:
+    """One audit entry per closed month, with the statements it issued."""
+    audit_record(
+        action="usage.statements.close",
+        target=period,
+        changes={"status": (PeriodStatus.CLOSING, PeriodStatus.CLOSED)},
+        counts={
+            "statements": summary.statements,
+            "lines": summary.lines,
+            "adjustment lines": summary.adjustment_lines,
+        },
+        details={"month": summary.month, "net total": summary.net_total},
+    )
 
 
 def _check_closable(month: dt.date, now: dt.datetime) -> None:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_noop
 
 from channeldesk.catalog.models import Product, ProductKind
 from channeldesk.contracts.models import Contract
+from channeldesk.core.metrics import ingest_record
 from channeldesk.core.models import ServiceToken, TokenScope
 from channeldesk.core.periods import add_months
 from channeldesk.usage.events import EventInput, Rejection
@@ -183,13 +184,26 @@ def usage_events_ingest(
     report = IngestReport(statuses=statuses)
     rows = _checked_rows(events, _targets(events, sender), now, report)
     if not rows:
+        _ingest_count(report)
         return report
     with transaction.atomic():
         stored = _insert(rows)
         _request_reratings(rows, stored)
     for index, row in rows.items():
         statuses[index] = ACCEPTED if (row[0], row[1]) in stored else DUPLICATE
+    _ingest_count(report)
     return report
+
+
+def _ingest_count(report: IngestReport) -> None:
+    """The batch's outcomes and rejection reasons for /metrics (core.metrics)."""
+    ingest_record(
+        kind="usage_event",
+        outcomes=(
+            (status, report.rejections[index].reason if status == REJECTED else "")
+            for index, status in enumerate(report.statuses)
+        ),
+    )
 
 
 def usage_events_check(

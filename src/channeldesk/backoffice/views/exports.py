@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from channeldesk.backoffice.access import manager_view
 from channeldesk.backoffice.selectors import (
     backoffice_partner_list,
+    compliance_export_rows,
     draft_projection,
     draft_to_project,
     partner_names,
@@ -23,6 +24,7 @@ from channeldesk.backoffice.selectors import (
     renewal_contracts,
 )
 from channeldesk.backoffice.views.movers import mover_rows, mover_selection
+from channeldesk.backoffice.views.operations import compliance_filters
 from channeldesk.backoffice.views.partners import partner_filters, partner_rows
 from channeldesk.core.exports import (
     CsvExport,
@@ -32,7 +34,11 @@ from channeldesk.core.exports import (
     export_format,
 )
 from channeldesk.core.money import money_round
-from channeldesk.licensing.selectors import compliance_report, compliance_report_csv
+from channeldesk.licensing.selectors import (
+    ComplianceReport,
+    compliance_latest_day,
+    compliance_report_csv,
+)
 
 CHUNK = 2000
 
@@ -179,10 +185,25 @@ def renewals_csv(request: HttpRequest) -> StreamingHttpResponse:
 @manager_view
 @require_http_methods(["GET", "HEAD"])
 def compliance_csv(request: HttpRequest) -> HttpResponse:
-    """The under-licensed contracts of the latest scan, as the API and the CLI give them."""
-    report = compliance_report()
-    day = report.day.isoformat() if report.day else "none"
+    """The contracts of the latest scan as the compliance page lists them (its sector, partner
+    and state filters; every page of it), in the columns the API and the CLI give."""
+    form, filters = compliance_filters(request)
+    if form.is_bound and not form.is_valid():
+        # The page shows the whole list for filters it cannot use; a download of everything
+        # under a file name that promises a filtered list would mislead, so it is refused.
+        errors = "; ".join(
+            f"{name}: {' '.join(str(message) for message in messages)}"
+            for name, messages in form.errors.items()
+        )
+        return HttpResponseBadRequest(
+            _("These filters could not be used: %(errors)s") % {"errors": errors},
+            content_type="text/plain; charset=utf-8",
+        )
+    day = compliance_latest_day()
+    rows = compliance_export_rows(day=day, filters=filters) if day is not None else []
     return csv_attachment(
-        text=compliance_report_csv(report=report, export=export_format()),
-        filename=f"compliance-{day}.csv",
+        text=compliance_report_csv(
+            report=ComplianceReport(day=day, under_licensed=rows), export=export_format()
+        ),
+        filename=f"compliance-{day.isoformat() if day else 'none'}.csv",
     )

@@ -77,8 +77,10 @@ OUTBOX_TABS = {
     "sent": (OutboxStatus.SENT,),
     "dismissed": (OutboxStatus.DISMISSED,),
 }
+# The review tab carries the state's own name ("Prüfung"): a tab name of its own was left
+# untranslated and put the English word into the German page.
 TAB_NAMES = {
-    "review": _lazy("in review"),
+    "review": OutboxStatus.REVIEW.label,
     "failed": _lazy("failed"),
     "planned": _lazy("planned"),
     "sent": _lazy("sent"),
@@ -238,7 +240,7 @@ def training(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/training.html", context)
 
 
-def _compliance_filters(request: HttpRequest) -> tuple[ComplianceListForm, ComplianceFilters]:
+def compliance_filters(request: HttpRequest) -> tuple[ComplianceListForm, ComplianceFilters]:
     """The list's form and the filters it validated (unfiltered when the input is invalid)."""
     form = ComplianceListForm(request.GET or None)
     if not form.is_valid():
@@ -262,7 +264,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
     its contracts filtered by sector, partner and state, paged in SQL (a fixed number of
     queries whatever the number of contracts)."""
     report = compliance_report()
-    form, filters = _compliance_filters(request)
+    form, filters = compliance_filters(request)
     page = None
     rows = []
     if report.day is not None:
@@ -272,9 +274,12 @@ def compliance(request: HttpRequest) -> HttpResponse:
         rows = compliance_list_rows(page.object_list)
     sectors = [(_sector_name(group.key), group) for group in report.by_sector]
     language = translation.get_language() or "en"
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
     context = {
         "report": report,
         "form": form,
+        "export_query": export_query.urlencode(),
         "page": page,
         "rows": rows,
         "sectors": sectors,

@@ -1,21 +1,11 @@
-"""`demo serve`: the logins to try, then the job worker and the web server.
-
-The worker (huey's consumer) runs in the background, gunicorn in the foreground. Whatever ends
-first — gunicorn, the worker, Ctrl-C or a SIGTERM from a supervisor — both are stopped, so no
-orphaned worker keeps the SQLite queue locked after the demo is closed.
+"""`demo serve`: the logins worth trying; then the demo runs the process set of `channeldesk
+serve` (commands/processes.py): web server, scheduler and a job worker, stopped together.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass
-from types import FrameType
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
@@ -29,9 +19,10 @@ from channeldesk.tiers.models import AssignmentSource
 from channeldesk.training.selectors import partners_blocked_by_training
 from channeldesk.usage.models import Statement
 
-GUNICORN_WORKERS = 2
-STOP_GRACE_SECONDS = 10.0
-POLL_SECONDS = 0.2
+# The demo's web server: two gunicorn workers whatever the machine (a laptop with 16 cores
+# needs no 33 for one visitor); one job worker besides the scheduler.
+DEMO_WEB_WORKERS = 2
+DEMO_JOB_WORKERS = 1
 # At most one order per half-year: no more than four in the two years of demo orders.
 NEAR_NON_BUYER_ORDERS = 4
 
@@ -45,16 +36,6 @@ class PartnerExample:
     username: str
     password: str
     why: str
-
-
-@dataclass(frozen=True, slots=True)
-class ServeResult:
-    """Exit codes of both processes (negative: ended by that signal) and what ended the run:
-    "signal" (Ctrl-C, SIGTERM), "server" or "worker" (that process exited by itself)."""
-
-    server: int | None
-    worker: int | None
-    ended_by: str
 
 
 def partner_examples() -> list[PartnerExample]:
@@ -123,66 +104,3 @@ def _example(partner: Partner, why: str) -> PartnerExample:
         password=PARTNER_PASSWORD,
         why=why,
     )
-
-
-def gunicorn_available() -> bool:
-    return importlib.util.find_spec("gunicorn") is not None
-
-
-def serve_commands(*, host: str, port: int) -> tuple[list[str], list[str]]:
-    """The worker and the server, both run with this interpreter (the project's venv)."""
-    worker = [sys.executable, "-m", "channeldesk", "run_huey"]
-    server = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "channeldesk.wsgi:application",
-        "--workers",
-        str(GUNICORN_WORKERS),
-        "--bind",
-        f"{host}:{port}",
-    ]
-    return worker, server
-
-
-def processes_run(*, background: Sequence[str], foreground: Sequence[str]) -> ServeResult:
-    """Run `background` and `foreground` until either ends or SIGINT/SIGTERM arrives; then stop
-    both (SIGTERM, SIGKILL after a grace period) and report their exit codes."""
-    worker = subprocess.Popen(background)  # noqa: S603 - our own fixed command line
-    try:
-        server = subprocess.Popen(foreground)  # noqa: S603 - our own fixed command line
-    except OSError:
-        _stop(worker)
-        raise
-    ended_by = ""
-
-    def stop_both(signum: int, frame: FrameType | None) -> None:
-        nonlocal ended_by
-        ended_by = ended_by or "signal"
-        for process in (server, worker):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-
-    previous = {
-        number: signal.signal(number, stop_both) for number in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        while server.poll() is None and worker.poll() is None:
-            time.sleep(POLL_SECONDS)
-        ended_by = ended_by or ("server" if server.poll() is not None else "worker")
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        _stop(server)
-        _stop(worker)
-    return ServeResult(server.returncode, worker.returncode, ended_by or "signal")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-    try:
-        process.wait(timeout=STOP_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()

@@ -27,13 +27,6 @@ from channeldesk.contracts.models import (
     ReminderRule,
     ReminderSchedule,
 )
-from channeldesk.contracts.reminders.emails import text_check
-from channeldesk.contracts.reminders.kinds import REMINDER_KINDS
-from channeldesk.contracts.reminders.services import (
-    ReminderError,
-    reminder_dismiss,
-    reminder_release,
-)
 from channeldesk.core.admin import LargeTablePaginator
 
 TEXT_FIELDS = ("subject_de", "body_de", "subject_en", "body_en")
@@ -60,6 +53,8 @@ class ReminderRuleForm(forms.ModelForm):
         fields = [*RULE_FIELDS, *TEXT_FIELDS]
 
     def clean(self):
+        from channeldesk.contracts.reminders.kinds import REMINDER_KINDS  # noqa: PLC0415 - admin modules load at every start
+
         cleaned = super().clean() or {}
         kind = REMINDER_KINDS.get(cleaned.get("template", ""))
         if kind is None:
@@ -86,6 +81,8 @@ class ReminderRuleForm(forms.ModelForm):
         if letter:
             self.add_error(name, _("Letter texts come from the documents app's letter template."))
             return
+        from channeldesk.contracts.reminders.emails import text_check  # noqa: PLC0415 - admin modules load at every start
+
         try:
             text_check(text=text, context=sample, language=name.rsplit("_", 1)[1])
         except TemplateSyntaxError as error:
@@ -289,6 +286,8 @@ class ReminderAdmin(admin.ModelAdmin):
         description=_("Send again (release review/failed reminders)"), permissions=["change"]
     )
     def release(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
+        from channeldesk.contracts.reminders.services import reminder_release  # noqa: PLC0415 - admin modules load at every start
+
         self._each(
             request,
             queryset,
@@ -301,6 +300,8 @@ class ReminderAdmin(admin.ModelAdmin):
         description=_("Dismiss (do not send) with the reason given"), permissions=["change"]
     )
     def dismiss(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
+        from channeldesk.contracts.reminders.services import reminder_dismiss  # noqa: PLC0415 - admin modules load at every start
+
         reason = request.POST.get("reason", "").strip()
         if not reason:
             self.message_user(request, _("Give a reason to dismiss reminders."), messages.ERROR)
@@ -313,6 +314,8 @@ class ReminderAdmin(admin.ModelAdmin):
 
     def _each(self, request, queryset, action) -> None:
         """Runs the service per reminder; refusals are reported, the others still done."""
+        from channeldesk.contracts.reminders.services import ReminderError  # noqa: PLC0415 - admin modules load at every start
+
         done = 0
         for reminder in queryset:
             try:

@@ -85,6 +85,7 @@ _COUNTED = {
     Outcome.FAILED: DispatchReport(failed=1),
     Outcome.DEFERRED: DispatchReport(deferred=1),
     Outcome.LOST: DispatchReport(),
+    Outcome.REVIEW: DispatchReport(review=1),
 }
 
 

@@ -12,7 +12,8 @@ Letters take three steps, because rendering takes a while and must not hold a tr
 A dispatcher that dies during step 2 leaves the reminder `sending`; once its lease has run out
 it goes to review, not out again: letters are sent at most once. The print batch takes only
 sent letters, so a letter archived by a dead dispatcher is never printed unless staff release
-it, and then the archived letter is used, not a second one.
+it, and then the archived letter is used, not a second one. A letter the storage does not take
+in step 2 (read-only, full, unreachable) goes to review too, and the run goes on.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from channeldesk.contracts.reminders.schedules import ScheduleSpan, schedule_for
 from channeldesk.contracts.selectors import customer_partner_on
 from channeldesk.documents.letters import Letter, LetterError
 from channeldesk.documents.models import Document
-from channeldesk.documents.services import letter_store
+from channeldesk.documents.services import DocumentStorageUnavailable, letter_store
 from channeldesk.notifications.services import OutboxError
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class Outcome(enum.Enum):
     FAILED = "failed"
     DEFERRED = "deferred"
     LOST = "lost"  # the claim was no longer ours
+    REVIEW = "review"  # the letter storage did not take the letter: staff release or dismiss it
 
 
 @dataclass
@@ -222,6 +224,10 @@ def _send_letter(reminder: Reminder, *, dispatch: Dispatch) -> Outcome:
             reference=occasion.contract.contract_number,
             key=reminder.key,
         )
+    except DocumentStorageUnavailable as error:
+        # Not the letter's fault: once the storage is back, staff release it and it goes out.
+        logger.warning("Storing %s failed: %s", reminder.key, error)
+        return _review(reminder, dispatch=dispatch, why=f"{error} Release it once fixed.")
     except Exception as error:
         why = f"Rendering or storing the letter failed: {_why(error, reminder=reminder)}"
         return _fail(reminder, dispatch=dispatch, status=ReminderStatus.SENDING, why=why)
@@ -369,6 +375,23 @@ def _fail(reminder: Reminder, *, dispatch: Dispatch, status: ReminderStatus, why
             worker=dispatch.claim.worker,
         )
     return Outcome.FAILED
+
+
+def _review(reminder: Reminder, *, dispatch: Dispatch, why: str) -> Outcome:
+    """A letter the storage did not take goes to review; the run goes on with the others."""
+    with transaction.atomic():
+        if _lock(reminder, dispatch.claim, ReminderStatus.SENDING) is None:
+            return Outcome.LOST
+        reminders_close(
+            rows=[(reminder.pk, why)],
+            status=ReminderStatus.REVIEW,
+            kind=ReminderEventKind.REVIEW,
+            reason="The letter storage did not take the letter.",
+            at=dispatch.clock(),
+            from_statuses=(ReminderStatus.SENDING,),
+            worker=dispatch.claim.worker,
+        )
+    return Outcome.REVIEW
 
 
 def _settle(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from channeldesk.audit.services import audit_record
 from channeldesk.contracts.models import Reminder, ReminderEventKind, ReminderStatus
 from channeldesk.contracts.reminders.dispatch import DispatchReport, reminders_dispatch
 from channeldesk.contracts.reminders.history import Actor, reminders_close
@@ -84,6 +85,7 @@ def reminder_release(
     applies: a reminder released too long after its due date is marked missed.
     """
     locked = _locked(reminder=reminder, allowed=RELEASABLE, action="released")
+    before = locked.status
     detail = f"Released from {locked.status}. {note}".strip()
     reminders_close(
         rows=[(locked.pk, detail)],
@@ -95,6 +97,7 @@ def reminder_release(
         actor=actor,
     )
     locked.refresh_from_db()
+    _decision_audit("reminder.release", locked, before=before, actor=actor, note=note)
     return locked
 
 
@@ -106,6 +109,7 @@ def reminder_dismiss(
     if not reason.strip():
         raise ReminderError("Say why the reminder is dismissed.")
     locked = _locked(reminder=reminder, allowed=DISMISSABLE, action="dismissed")
+    before = locked.status
     reminders_close(
         rows=[(locked.pk, f"Dismissed from {locked.status}: {reason.strip()}")],
         status=ReminderStatus.CANCELLED,
@@ -116,7 +120,22 @@ def reminder_dismiss(
         actor=actor,
     )
     locked.refresh_from_db()
+    _decision_audit("reminder.dismiss", locked, before=before, actor=actor, note=reason.strip())
     return locked
+
+
+def _decision_audit(
+    action: str, reminder: Reminder, *, before: str, actor: Actor, note: str
+) -> None:
+    """A staff decision on a reminder, filed under the partner who sold the contract."""
+    audit_record(
+        action=action,
+        target=reminder,
+        actor=actor,
+        partner=reminder.contract.partner_id,
+        changes={"status": (before, reminder.status)},
+        details={"note": note} if note else None,
+    )
 
 
 def _locked(*, reminder: Reminder, allowed: Sequence[str], action: str) -> Reminder:

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from channeldesk.commands.console import ChannelDeskCommand, err_console, status
 from channeldesk.commands.demo.accounts import PARTNER_PASSWORD, vendor_logins
-from channeldesk.commands.demo.licensing import certificate_example, demo_licensing_load
 from channeldesk.commands.demo.loader import (
     DemoLoadError,
     LoadResult,
@@ -36,19 +36,10 @@ from channeldesk.commands.demo.population import (
     DemoShapeError,
     plan_make,
 )
-from channeldesk.commands.demo.serve import (
-    gunicorn_available,
-    partner_examples,
-    processes_run,
-    serve_commands,
-)
+from channeldesk.commands.demo.serve import DEMO_JOB_WORKERS, DEMO_WEB_WORKERS, partner_examples
 from channeldesk.commands.demo.shape import customers_shape, demo_shape
-from channeldesk.commands.demo.training import demo_training_load
-from channeldesk.commands.demo.usage import demo_usage_load
+from channeldesk.commands.processes import gunicorn_available, serve_run
 from channeldesk.contracts.models import CustomerSector
-from channeldesk.contracts.reminders.services import reminders_run
-from channeldesk.feedback.selectors import policy_open_for_feedback
-from channeldesk.feedback.services import policy_feedback_open
 from channeldesk.tiers.models import PolicyStatus, TierPolicy
 
 # The demo's first load runs the reminder sweep for this many past days, so staff see letters
@@ -79,11 +70,12 @@ def _duration(seconds: float) -> str:
     return f"{int(minutes)} min {rest:.1f} s" if minutes else f"{rest:.1f} s"
 
 
-# The domains that add demo data after the partners, orders, customers and contracts, in order.
+# The domains that add demo data after the partners, orders, customers and contracts, in order;
+# imported when loading (`import_string`), as they bring their domains' services with them.
 DOMAIN_LOADS = {
-    "training": demo_training_load,
-    "licensing": demo_licensing_load,
-    "usage": demo_usage_load,
+    "training": "channeldesk.commands.demo.training.demo_training_load",
+    "licensing": "channeldesk.commands.demo.licensing.demo_licensing_load",
+    "usage": "channeldesk.commands.demo.usage.demo_usage_load",
 }
 
 
@@ -174,7 +166,7 @@ class Command(ChannelDeskCommand):
         for name, load_domain in DOMAIN_LOADS.items():
             if name not in options["without"]:
                 with _timed(name, steps, spinner=f"Loading the {name} demo data"):
-                    load_domain(plan=plan, write=self.stdout.write)
+                    import_string(load_domain)(plan=plan, write=self.stdout.write)
         self._open_draft_for_feedback()
         days = options["reminder_days"]
         if days is None:
@@ -194,6 +186,9 @@ class Command(ChannelDeskCommand):
         """Put the `default` draft up for the partners' comments (R3), so the portal shows each
         partner its projected tier and the feedback form. Left alone when staff opened another
         draft or `default` is published."""
+        from channeldesk.feedback.selectors import policy_open_for_feedback  # noqa: PLC0415 (start-up cost: commands/console.py)
+        from channeldesk.feedback.services import policy_feedback_open  # noqa: PLC0415 (start-up cost: commands/console.py)
+
         if policy_open_for_feedback() is not None:
             return
         draft = TierPolicy.objects.filter(code="default", status=PolicyStatus.DRAFT).last()
@@ -212,6 +207,8 @@ class Command(ChannelDeskCommand):
         if days <= 0:
             return
         from rich.progress import Progress  # noqa: PLC0415 (start-up cost: commands/console.py)
+
+        from channeldesk.contracts.reminders.services import reminders_run  # noqa: PLC0415 (start-up cost: commands/console.py)
 
         berlin = ZoneInfo(settings.TIME_ZONE)
         sent = 0
@@ -371,6 +368,8 @@ class Command(ChannelDeskCommand):
     def _serve(self, *, host: str, port: int) -> None:
         if not gunicorn_available():
             raise CommandError("gunicorn is not installed in this environment (pip install .).")
+        from channeldesk.commands.demo.licensing import certificate_example  # noqa: PLC0415 (start-up cost: commands/console.py)
+
         self._report_logins(with_users=False)
         if example := certificate_example(today=timezone.localdate()):
             self.stdout.write(f"  a contract with a keycode, for the licensing commands: {example}")
@@ -379,15 +378,11 @@ class Command(ChannelDeskCommand):
             f"\nChannelDesk demo on {base}/\n"
             f"  admin (vendor staff, support desk): {base}/admin/\n"
             f"  API documentation:                  {base}/api/v1/docs/\n"
-            "Starting the job worker and the web server; Ctrl-C stops both.\n"
         )
-        self.stdout.flush()
-        worker, server = serve_commands(host=host, port=port)
-        result = processes_run(background=worker, foreground=server)
-        if result.ended_by == "worker":
-            raise CommandError(
-                f"The job worker exited with status {result.worker}; stopped the web server too."
-            )
-        if result.ended_by == "server" and result.server:
-            raise CommandError(f"The web server exited with status {result.server}.")
-        self.stdout.write("Stopped the web server and the job worker.")
+        serve_run(
+            stdout=self.stdout,
+            host=host,
+            port=port,
+            web_workers=DEMO_WEB_WORKERS,
+            job_workers=DEMO_JOB_WORKERS,
+        )

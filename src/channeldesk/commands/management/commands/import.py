@@ -54,13 +54,18 @@ def progress_bar(*, total_bytes: int) -> Iterator[ProgressCallback | None]:
     if total_bytes < PROGRESS_BAR_MIN_BYTES or not console.is_terminal:
         yield None
         return
-    columns = (TextColumn("{task.description:<9}"), BarColumn(), DownloadColumn())
+    columns = (
+        TextColumn("{task.description:<9}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[rows]:>12,} rows"),
+    )
     with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as bar:
-        task = bar.add_task(ImportStage.READING.value, total=total_bytes)
+        task = bar.add_task(ImportStage.READING.value, total=total_bytes, rows=0)
 
         def update(progress: ImportProgress) -> None:
             done = progress.done if progress.stage is ImportStage.READING else total_bytes
-            bar.update(task, completed=done, description=progress.stage.value)
+            bar.update(task, completed=done, description=progress.stage.value, rows=progress.rows)
 
         yield update
 

@@ -6,14 +6,17 @@ archived, each exactly as stored. It is written as `letters-<date>.pdf` into `le
 data directory (`CHANNELDESK_VAR_DIR`, made for the owner only like the rest of it: the letters
 name people), or into the directory `--output` names; `--output` naming a file that is not a
 directory writes that file. Never into the working directory unless asked. A day without letters
-writes no file and fails, so a cron job notices.
+writes no file and fails, so a cron job notices; so does a letter whose file is not in the
+document storage, or an --output in a directory that does not exist (one line, no traceback).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
+from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
@@ -27,7 +30,9 @@ from channeldesk.commands.console import (
 )
 from channeldesk.contracts.reminders.selectors import reminder_letters_sent_on
 from channeldesk.core.private_files import private_directory_ensure
+from channeldesk.documents.models import Document
 from channeldesk.documents.pdfbatch import EmptyPrintBatch
+from channeldesk.documents.selectors import DocumentMissing
 from channeldesk.documents.services import letters_print_batch
 
 
@@ -51,12 +56,18 @@ class Command(ChannelDeskCommand):
         target = _target(options["output"], name=f"letters-{day.isoformat()}.pdf")
         partial = target.with_name(f".{target.name}.partial")
         try:
-            with partial.open("wb") as stream:
-                documents = reminder_letters_sent_on(day=day).iterator(chunk_size=200)
+            # Closed at once when a letter is refused, so the cursor is not left to the collector.
+            documents = cast(
+                Generator[Document], reminder_letters_sent_on(day=day).iterator(chunk_size=200)
+            )
+            with partial.open("wb") as stream, closing(documents):
                 batch = letters_print_batch(documents=documents, target=stream)
         except EmptyPrintBatch:
             partial.unlink(missing_ok=True)
             raise CommandError(f"No letters were sent on {day}; no batch written.") from None
+        except DocumentMissing as missing:
+            partial.unlink(missing_ok=True)
+            raise CommandError(f"{missing} No batch written.") from None
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -87,4 +98,6 @@ def _target(output: Path | None, *, name: str) -> Path:
         return directory / name
     if output.is_dir():
         return output / name
+    if not output.parent.is_dir():
+        raise CommandError(f"--output {output}: the directory {output.parent} does not exist.")
     return output

@@ -1,0 +1,96 @@
+"""The trail through the whole stack: a back-office form post (session) and an API call with a
+personal token (DRF signs the person in inside the view) name their person and address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from channeldesk.audit.models import AuditEntry
+from channeldesk.core.models import TokenScope
+from channeldesk.core.tokens import service_token_create
+from channeldesk.notifications.models import OutboxMessage, OutboxStatus
+from tests.conftest import Personas, sign_in
+from tests.licensing.conftest import SECRET_1, SECRET_2, SIGNING_SEED, enterprise_contract, issued
+from tests.notifications.conftest import enqueue
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_back_office_release_names_the_manager_and_address(personas: Personas) -> None:
+    message = enqueue(key="reminder:3:partner")
+    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.FAILED)
+    client = Client(REMOTE_ADDR="192.0.2.10")
+    sign_in(client, personas.staff)
+
+    response = client.post(f"/backoffice/outbox/messages/{message.pk}/release/", {"tab": "failed"})
+
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(kind="outbox.release")
+    assert (entry.actor, entry.actor_label, entry.remote_addr, entry.via) == (
+        personas.staff,
+        "staff",
+        "192.0.2.10",
+        "web",
+    )
+    assert entry.changes == {"status": ["failed", "pending"]}
+
+
+@pytest.mark.today("2026-11-27")
+def test_an_api_call_with_a_personal_token_names_its_person(
+    personas: Personas, settings: Any
+) -> None:
+    settings.LICENSING_KEYCODE_KEYS = f"1:{SECRET_1},2:{SECRET_2}"
+    settings.LICENSING_KEYCODE_KEY_ID = 1
+    settings.LICENSING_KEYCODE_RETIRED_KEY_IDS = []
+    settings.LICENSING_SIGNING_KEY = SIGNING_SEED
+    settings.LICENSING_SIGNING_KEY_ID = "test-key"
+    issued(enterprise_contract(personas.partner_a, number="V-7"))
+    token = service_token_create(name="script", scope=TokenScope.PERSONAL, user=personas.staff)
+    client = APIClient(REMOTE_ADDR="198.51.100.20")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.secret}")
+
+    response = client.post(
+        "/api/v1/licensing/keycodes/V-7/revoke/", {"reason": "leaked"}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    entry = AuditEntry.objects.get(kind="keycode.revoke")
+    assert (entry.actor, entry.remote_addr, entry.via, entry.partner_id) == (
+        personas.staff,
+        "198.51.100.20",
+        "api",
+        personas.partner_a.pk,
+    )
+
+
+@pytest.mark.today("2026-12-07")
+def test_a_model_edit_through_a_token_names_the_tokens_person(personas: Personas) -> None:
+    """auditlog fixes its actor when the request starts (anonymous for a token); the entry
+    still names the person DRF signed in."""
+    from channeldesk.tiers.selectors import policy_get
+    from channeldesk.tiers.services import tier_policy_publish
+    from tests.tiers.conftest import AS_OF
+
+    tier_policy_publish(policy=policy_get(reference="default"), effective_from=AS_OF)
+    token = service_token_create(name="script", scope=TokenScope.PERSONAL, user=personas.staff)
+    client = APIClient(REMOTE_ADDR="198.51.100.21")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.secret}")
+
+    response = client.post(
+        "/api/v1/tiers/overrides/",
+        {"partner_number": "B-2000", "tier": "gold", "reason": "Strategic partner"},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    entry = AuditEntry.objects.get(kind="tiers.tieroverride.create")
+    assert (entry.actor, entry.remote_addr, entry.via, entry.partner_id) == (
+        personas.staff,
+        "198.51.100.21",
+        "api",
+        personas.partner_b.pk,
+    )

@@ -1,0 +1,35 @@
+"""Issue 13: the customer list's download link sits in the part htmx replaces, so after a
+search or a filter it carries the filters of the list it sits above (it went stale before)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.test import Client
+
+from tests.portal.world import PortalWorld
+
+
+def test_the_table_htmx_swaps_in_links_the_export_with_the_new_filters(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    client = client_for("partner_a_user")
+
+    response = client.get(
+        "/portal/customers/",
+        {"q": "Anton", "sector": "other", "page": "1"},
+        headers={"HX-Request": "true"},
+    )
+
+    text = response.content.decode()
+    assert "<html" not in text
+    assert 'href="/portal/customers.csv?q=Anton&amp;sector=other"' in text
+
+
+def test_the_full_page_has_the_export_link_once(
+    portal_world: PortalWorld, client_for: Callable[[str], Client]
+) -> None:
+    text = client_for("partner_a_user").get("/portal/customers/").content.decode()
+
+    assert text.count('href="/portal/customers.csv') == 1
+    assert 'href="/portal/customers.csv"' in text
