@@ -35,3 +35,6 @@ urlpatterns = [
     path("readyz", readiness_view, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
 ]
+
+# An unreachable or locked database answers 503 with Retry-After; other errors Django's 500.
+handler500 = "channeldesk.core.views.server_error"

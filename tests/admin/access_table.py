@@ -147,6 +147,8 @@ ADMIN_ACCESS: dict[str, AdminRow] = {
     "usage.UsagePeriod": machine_written(),
     "usage.RerateRequest": machine_written(),
     "usage.Statement": machine_written(),
+    # audit: the trail is read by superusers only and never written through the admin.
+    "audit.AuditEntry": AdminRow(SUPERUSER, NOBODY, NOBODY, NOBODY),
 }
 for _module in domain_modules("admin_rows"):
     ADMIN_ACCESS.update(getattr(_module, "ADMIN_ACCESS", {}))

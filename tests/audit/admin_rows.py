@@ -1,5 +1,6 @@
-"""The audit trail in the admin walk (tests/admin, tests/security): readable by superusers,
-never added, changed or deleted by anyone."""
+"""The audit trail in the admin walk (tests/admin, tests/security): an entry to show. Its row in
+tests/admin/access_table.py (superusers read, nobody adds, changes or deletes) lives there, not
+here: this module is imported while that table is still being built."""
 
 from __future__ import annotations
 
@@ -7,10 +8,8 @@ from django.db.models import Model
 
 from channeldesk.audit.models import AuditEntry
 from channeldesk.audit.services import audit_record
-from tests.admin.access_table import NOBODY, SUPERUSER, AdminRow
 from tests.conftest import Personas
 
-ADMIN_ACCESS = {"audit.AuditEntry": AdminRow(SUPERUSER, NOBODY, NOBODY, NOBODY)}
 READ_ONLY_MODELS: set[type[Model]] = {AuditEntry}
 
 

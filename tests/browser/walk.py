@@ -57,6 +57,8 @@ BACKOFFICE = [
     Visit("/backoffice/feedback/"),
     Visit("/backoffice/compliance/"),
     Visit("/backoffice/training/"),
+    Visit("/backoffice/audit/"),
+    Visit("/backoffice/audit/?partner=A-1000"),
 ]
 ADMIN = [
     Visit("/admin/"),
@@ -66,6 +68,8 @@ ADMIN = [
     Visit("/admin/contracts/contract/"),
     Visit("/admin/notifications/outboxmessage/"),
     Visit("/admin/licensing/compliancerecord/"),
+    Visit("/admin/licensing/keycode/"),
+    Visit("/admin/contracts/reminder/"),
 ]
 
 PAGES: dict[str, list[Visit]] = {
@@ -92,6 +96,7 @@ PAGES: dict[str, list[Visit]] = {
         Visit("/backoffice/partners/"),
         Visit("/backoffice/partners/A-1000/"),
         Visit("/backoffice/renewals/", 403),
+        Visit("/backoffice/audit/", 403),
         Visit("/admin/"),
         Visit("/admin/partners/partner/"),
     ],

@@ -286,3 +286,49 @@ def test_a_free_line_with_amount_zero_goes_with_either_sign() -> None:
 
     assert report.problems == []
     assert report.created == 2
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_new_and_replaced_orders_in_one_file_each_get_their_own_lines() -> None:
+    # Given the file was imported once
+    run_import(ORDERS_IMPORTER, excel_csv(EXCEL_FILE))
+    stored = dict(Order.objects.values_list("order_number", "pk"))
+    others = lines_of("SO-2")
+    # When a file replaces SO-1, keeps SO-2, and brings two new orders, one of them numbered
+    # like a stored order of another partner, the lines of the new orders interleaved
+    mixed = HEADER + (
+        "SO-9;P-1002;21.03.2026;AV-BOX;3;89,79\n"
+        "SO-1;P-1001;15.03.2026;AV-BOX;5;149,63\n"
+        "SO-1;P-1002;22.03.2026;MSS-USER;4;14,25\n"
+        "SO-9;P-1002;21.03.2026;AV-ENT-1Y;1;987,60\n"
+        "SO-2;P-1002;16.03.2026;MSS-USER;1.000;3.562,50\n"
+        "GS-1;P-1001;20.03.2026;AV-BOX;-1;-29,93\n"
+    )
+    report = run_import(ORDERS_IMPORTER, excel_csv(mixed))
+    # Then the new orders got new ids in file order, SO-1 of P-1001 kept its id, and every
+    # order holds exactly its own lines
+    assert (report.created, report.updated, report.unchanged) == (2, 1, 2)
+    new_nine = Order.objects.get(order_number="SO-9").pk
+    new_one = Order.objects.get(order_number="SO-1", partner__partner_number="P-1002").pk
+    assert max(stored.values()) < new_nine < new_one
+    assert (
+        Order.objects.get(order_number="SO-1", partner__partner_number="P-1001").pk
+        == (stored["SO-1"])
+    )
+    march_15, march_21 = dt.date(2026, 3, 15), dt.date(2026, 3, 21)
+    assert lines_of("SO-9") == [
+        (1, "P-1002", march_21, "AV-BOX", 3, Decimal("89.79")),
+        (2, "P-1002", march_21, "AV-ENT-1Y", 1, Decimal("987.60")),
+    ]
+    assert list(
+        OrderLine.objects.filter(order_id=stored["SO-1"]).values_list(
+            "line_number", "order_date", "product__sku", "quantity", "net_amount"
+        )
+    ) == [(1, march_15, "AV-BOX", 5, Decimal("149.63"))]
+    assert list(
+        OrderLine.objects.filter(order_id=new_one).values_list(
+            "line_number", "order_date", "product__sku", "quantity", "net_amount"
+        )
+    ) == [(1, dt.date(2026, 3, 22), "MSS-USER", 4, Decimal("14.25"))]
+    assert lines_of("SO-2") == others
+    assert (Order.objects.count(), OrderLine.objects.count()) == (5, 6)

@@ -29,6 +29,7 @@ def _reasons() -> dict[int, tuple[str, str]]:
         415: ("unsupported_media_type", _("This content type is not supported here.")),
         429: ("throttled", _("Too many requests; try again later.")),
         500: ("server_error", _("Internal error.")),
+        503: ("unavailable", _("The service is briefly unavailable; try again shortly.")),
     }
 
 

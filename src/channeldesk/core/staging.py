@@ -117,3 +117,12 @@ def cents_as_amount(expression: str) -> str:
     if connection.vendor == "postgresql":
         return f"CAST(CAST({expression} AS numeric) / 100 AS numeric(14, 2))"
     return f"({expression} / 100.0)"
+
+
+def byte_order(expression: str) -> str:
+    """A text expression to group or sort by its bytes, where only equality matters (a window's
+    partition): PostgreSQL then sorts a million keys with `memcmp` and abbreviated keys instead
+    of the database's collation (`strcoll` per comparison). SQLite compares bytes anyway."""
+    if connection.vendor == "postgresql":
+        return f'{expression} COLLATE "C"'
+    return expression

@@ -24,3 +24,29 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
         UserPreference.objects.update_or_create(user=request.user, defaults={"language": language})
     return response
+
+
+# How long a client should wait before trying again while the database is away (seconds).
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Every uncaught exception ends here (urls.handler500).
+
+    A database that cannot be reached or is locked (PostgreSQL restarting, a failover, SQLite's
+    write lock held past SQLITE_TIMEOUT) is an outage, not a bug: the answer is 503 with
+    Retry-After, which clients, load balancers and alerts treat as "try again", instead of a
+    500. Everything else keeps Django's own 500 page. Both pages are static (no database).
+    """
+    import sys  # noqa: PLC0415 - only on the error path
+
+    from django.db import InterfaceError, OperationalError  # noqa: PLC0415
+    from django.template import loader  # noqa: PLC0415
+    from django.views.defaults import server_error as django_server_error  # noqa: PLC0415
+
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
+    return django_server_error(request)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.partners.models import Contact, Partner, PartnerMembership
@@ -15,10 +18,32 @@ class ContactInline(admin.TabularInline):
 
 
 class PartnerMembershipInline(admin.TabularInline):
+    """A partner's users by name and role. Without the row's own text (`bob @ B-2000 (user)`:
+    the role's code above the row that names it), and every field of a row labelled for
+    assistive technology: the tabular inline shows the labels only as column headings."""
+
     model = PartnerMembership
     extra = 0
     fields = ["user", "role"]
     autocomplete_fields = ["user"]
+    template = "admin/edit_inline/tabular_without_row_text.html"
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        return labelled_formset(super().get_formset(request, obj, **kwargs))
+
+
+def labelled_formset(formset: Any) -> Any:
+    """The formset with an `aria-label` on each row's fields (the column's heading) and on
+    its delete box."""
+
+    class LabelledFormSet(formset):  # type: ignore[misc, valid-type]
+        def add_fields(self, form: Any, index: Any) -> None:
+            super().add_fields(form, index)
+            for name, field in form.fields.items():
+                label = _("Delete") if name == "DELETE" else (field.label or name)
+                field.widget.attrs.setdefault("aria-label", str(label))
+
+    return LabelledFormSet
 
 
 @admin.register(Partner)

@@ -2,48 +2,58 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from channeldesk.audit.models import AuditEntry
 from channeldesk.audit.selectors import AuditFilters, audit_entries, audit_kinds
 from channeldesk.backoffice.access import manager_view
+from channeldesk.core.formatting import format_date, format_datetime
 from channeldesk.partners.models import Partner
+from channeldesk.tiers.admin import PERIOD_KIND_LABELS
+from channeldesk.tiers.criteria import KINDS
+from channeldesk.tiers.models import Tier, TierCriterion, TierPolicy
 
 # The actions the services record, by name; model edits are named after their model.
 ACTION_NAMES = {
-    "tiers.policy.publish": _lazy("Tier policy published"),
-    "tiers.policy.draft": _lazy("Tier policy draft created"),
-    "tiers.calibrate": _lazy("Tier policy calibrated"),
-    "tiers.apply": _lazy("Tiers applied"),
-    "contracts.customer.partner_change": _lazy("Customer's partner changed"),
-    "contracts.expire": _lazy("Contracts expired"),
-    "reminder.release": _lazy("Reminder released"),
-    "reminder.dismiss": _lazy("Reminder dismissed"),
-    "outbox.release": _lazy("E-mail released"),
-    "outbox.dismiss": _lazy("E-mail dismissed"),
-    "outbox.dismiss_many": _lazy("E-mails withdrawn"),
-    "keycode.reveal": _lazy("Keycode revealed"),
-    "keycode.revoke": _lazy("Keycode revoked"),
-    "keycode.rotate": _lazy("Keycode rotated"),
-    "installation.retire": _lazy("Installation retired"),
-    "usage.statements.close": _lazy("Month closed, statements issued"),
+    "tiers.policy.publish": gettext_lazy("Tier policy published"),
+    "tiers.policy.draft": gettext_lazy("Tier policy draft created"),
+    "tiers.calibrate": gettext_lazy("Tier policy calibrated"),
+    "tiers.apply": gettext_lazy("Tiers applied"),
+    "contracts.customer.partner_change": gettext_lazy("Customer's partner changed"),
+    "contracts.expire": gettext_lazy("Contracts expired"),
+    "reminder.release": gettext_lazy("Reminder released"),
+    "reminder.dismiss": gettext_lazy("Reminder dismissed"),
+    "outbox.release": gettext_lazy("E-mail released"),
+    "outbox.dismiss": gettext_lazy("E-mail dismissed"),
+    "outbox.dismiss_many": gettext_lazy("E-mails withdrawn"),
+    "keycode.reveal": gettext_lazy("Keycode revealed"),
+    "keycode.revoke": gettext_lazy("Keycode revoked"),
+    "keycode.rotate": gettext_lazy("Keycode rotated"),
+    "installation.retire": gettext_lazy("Installation retired"),
+    "usage.statements.close": gettext_lazy("Month closed, statements issued"),
 }
 EDIT_NAMES = {
-    "create": _lazy("%(model)s created"),
-    "update": _lazy("%(model)s changed"),
-    "delete": _lazy("%(model)s deleted"),
-    "access": _lazy("%(model)s viewed"),
+    "create": gettext_lazy("%(model)s created"),
+    "update": gettext_lazy("%(model)s changed"),
+    "delete": gettext_lazy("%(model)s deleted"),
+    "access": gettext_lazy("%(model)s viewed"),
 }
 
 
@@ -66,18 +76,18 @@ class AuditFilterForm(forms.Form):
     """The trail's filters; a partner number that names no partner, or a date range that ends
     before it starts, is an error (400), not an empty list."""
 
-    partner = forms.CharField(label=_lazy("Partner number"), required=False, max_length=32)
-    user = forms.CharField(label=_lazy("User name"), required=False, max_length=150)
-    kind = forms.ChoiceField(label=_lazy("What"), required=False)
-    since = forms.DateField(label=_lazy("From"), required=False)
-    until = forms.DateField(label=_lazy("Until"), required=False)
+    partner = forms.CharField(label=gettext_lazy("Partner number"), required=False, max_length=32)
+    user = forms.CharField(label=gettext_lazy("User name"), required=False, max_length=150)
+    kind = forms.ChoiceField(label=gettext_lazy("What"), required=False)
+    since = forms.DateField(label=gettext_lazy("From"), required=False)
+    until = forms.DateField(label=gettext_lazy("Until"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kind = self.fields["kind"]
         assert isinstance(kind, forms.ChoiceField)
         choices = sorted(((code, kind_name(code)) for code in audit_kinds()), key=lambda c: c[1])
-        kind.choices = [("", _lazy("everything")), *choices]
+        kind.choices = [("", gettext_lazy("everything")), *choices]
 
     def clean_partner(self) -> Partner | None:
         number = self.cleaned_data["partner"].strip()
@@ -115,6 +125,7 @@ class EntryRow:
 
     entry: AuditEntry
     what: str
+    object_name: str
     partner: str
     changes: list[tuple[str, str, str]]
     counts: list[tuple[str, Any]]
@@ -145,31 +156,149 @@ def _rows(entries: list[AuditEntry]) -> list[EntryRow]:
             "pk", "partner_number", "name"
         )
     }
-    return [
-        EntryRow(
-            entry=entry,
-            what=kind_name(entry.kind),
-            partner=partners.get(entry.partner_id, "") if entry.partner_id else "",
-            changes=_changes(entry.changes),
-            counts=list((entry.counts or {}).items()),
-            details=list((entry.additional_data or {}).items()),
-        )
-        for entry in entries
-    ]
-
-
-def _changes(changes: Any) -> list[tuple[str, str, str]]:
-    """(field, before, after) per changed field; a many-to-many change as (field, added or
-    removed, the objects)."""
+    names = _programme_code_names()
     rows = []
-    for name, value in (changes or {}).items():
-        if isinstance(value, dict) and value.get("type") == "m2m":
-            operation = _("added") if value.get("operation") == "add" else _("removed")
-            rows.append((name, operation, ", ".join(map(str, value.get("objects", [])))))
-        elif isinstance(value, list) and len(value) == 2:
-            rows.append((name, _shown(value[0]), _shown(value[1])))
+    for entry in entries:
+        model = entry.content_type.model_class() if entry.content_type_id else None
+        codes = _code_labels(model, names)
+        rows.append(
+            EntryRow(
+                entry=entry,
+                what=kind_name(entry.kind),
+                object_name=readable(entry.object_repr, model, codes),
+                partner=partners.get(entry.partner_id, "") if entry.partner_id else "",
+                changes=_changes(entry.changes, model, codes),
+                counts=[(_name(key, None), value) for key, value in (entry.counts or {}).items()],
+                details=[
+                    (_name(key, None), readable(str(value), model, codes))
+                    for key, value in (entry.additional_data or {}).items()
+                ],
+            )
+        )
     return rows
 
 
-def _shown(value: Any) -> str:
-    return "—" if value in (None, "", "None") else str(value)
+def _changes(
+    changes: Any, model: type[models.Model] | None, codes: dict[str, str]
+) -> list[tuple[str, str, str]]:
+    """(field, before, after) per changed field by the field's name and the values as the
+    reader writes them; a many-to-many change as (field, added or removed, the objects).
+    Reverse relations and the primary key, which auditlog lists on a create, say nothing."""
+    rows = []
+    for name, value in (changes or {}).items():
+        field = _field(model, name)
+        if field is not None and (field.auto_created or getattr(field, "primary_key", False)):
+            continue
+        if model in (Tier, TierPolicy) and name == "code":
+            continue  # the names in both languages, listed beside it, say it without the code
+        label = _name(name, field)
+        if isinstance(value, dict) and value.get("type") == "m2m":
+            operation = _("added") if value.get("operation") == "add" else _("removed")
+            rows.append((label, operation, ", ".join(map(str, value.get("objects", [])))))
+        elif isinstance(value, list) and len(value) == 2:
+            before, after = (_value(side, field, model, codes) for side in value)
+            rows.append((label, before, after))
+    return rows
+
+
+def _field(model: type[models.Model] | None, name: str) -> Any:
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _name(name: str, field: Any) -> str:
+    """A field by its verbose name, a stored key (`net_total`) in words."""
+    if field is not None and getattr(field, "verbose_name", None):
+        return str(capfirst(field.verbose_name))
+    return capfirst(name.replace("_", " "))
+
+
+def _value(value: Any, field: Any, model: type[models.Model] | None, codes: dict[str, str]) -> str:
+    """A stored value (auditlog keeps text) as the reader writes it: a choice by its label,
+    yes or no, dates and instants in words."""
+    if value in (None, "", "None"):
+        return "—"
+    text = str(value)
+    choices = {**dict(getattr(field, "flatchoices", None) or ()), **codes}
+    if text in choices:
+        return str(choices[text])
+    if isinstance(field, models.BooleanField) and text in ("True", "False"):
+        return _("Yes") if text == "True" else _("No")
+    if isinstance(field, models.DateTimeField):
+        return _instant(text)
+    return readable(text, model, codes)
+
+
+def _instant(text: str) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=dt.UTC)
+    return format_datetime(moment, language=_language())
+
+
+ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+POLICY_REFERENCE = re.compile(r"\b([a-z][a-z0-9_]*)@(\d+)\b")
+CODE_IN_PARENTHESES = re.compile(r"\(([a-z][a-z_]*)\)")
+CODE_WORD = re.compile(r"(?<![\w@./-])[a-z][a-z_]+(?![\w@/-])")
+
+
+def readable(text: str, model: type[models.Model] | None, codes: dict[str, str]) -> str:
+    """A stored text (an object's name when it was written, a detail) without codes: ISO
+    dates in words, `code@version` by the programme's name, a status in parentheses by its
+    label. The names are stored as the models printed them, so they are read, not changed."""
+    language = _language()
+    text = ISO_DATE.sub(lambda found: _date(found, language), text)
+    text = POLICY_REFERENCE.sub(_programme, text)
+    labels: dict[str, str] = {}
+    for field in model._meta.get_fields() if model is not None else ():
+        labels.update((str(k), str(v)) for k, v in getattr(field, "flatchoices", None) or ())
+    text = CODE_IN_PARENTHESES.sub(
+        lambda found: f"({labels.get(found.group(1), found.group(1))})", text
+    )
+    return CODE_WORD.sub(lambda found: codes.get(found.group(0), found.group(0)), text)
+
+
+def _code_labels(model: type[models.Model] | None, names: dict[str, str]) -> dict[str, str]:
+    """Codes a model stores without choices that name them, by name: a tier's or programme's
+    code (`names`), a criterion's kind (the tiers registry), an evaluation period (its choices
+    are the codes themselves)."""
+    if model is TierCriterion:
+        return {**names, **{code: str(kind.label) for code, kind in KINDS.items()}}
+    if model is TierPolicy:
+        return {**names, **{str(code): str(label) for code, label in PERIOD_KIND_LABELS.items()}}
+    if model is Tier:
+        return names
+    return {}
+
+
+def _programme_code_names() -> dict[str, str]:
+    """The tiers' and programmes' codes by their names in the reader's language (a code names
+    the same tier in every programme: `gold` is Gold)."""
+    language = _language()
+    names = {policy.code: policy.name_for(language) for policy in TierPolicy.objects.all()}
+    names.update((tier.code, tier.name_for(language)) for tier in Tier.objects.all())
+    return names
+
+
+def _date(found: re.Match[str], language: str) -> str:
+    try:
+        day = dt.date(*map(int, found.groups()))
+    except ValueError:
+        return found.group(0)
+    return format_date(day, language=language)
+
+
+def _programme(found: re.Match[str]) -> str:
+    policy = TierPolicy.objects.filter(code=found.group(1), version=int(found.group(2))).first()
+    return policy.title_for(_language()) if policy is not None else found.group(0)
+
+
+def _language() -> str:
+    return "de" if (translation.get_language() or "de").startswith("de") else "en"

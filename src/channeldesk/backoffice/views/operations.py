@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from channeldesk.backoffice.access import manager_view
@@ -81,10 +81,10 @@ OUTBOX_TABS = {
 # untranslated and put the English word into the German page.
 TAB_NAMES = {
     "review": OutboxStatus.REVIEW.label,
-    "failed": _lazy("failed"),
-    "planned": _lazy("planned"),
-    "sent": _lazy("sent"),
-    "dismissed": _lazy("dismissed"),
+    "failed": gettext_lazy("failed"),
+    "planned": gettext_lazy("planned"),
+    "sent": gettext_lazy("sent"),
+    "dismissed": gettext_lazy("dismissed"),
 }
 
 

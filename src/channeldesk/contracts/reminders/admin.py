@@ -211,7 +211,7 @@ class ReminderAdmin(admin.ModelAdmin):
 
     list_display = [
         "id",
-        "contract",
+        "contract_number",
         "rule",
         "due_on",
         "status",
@@ -237,6 +237,12 @@ class ReminderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("contract"), ordering="contract__contract_number")
+    def contract_number(self, reminder: Reminder) -> str:
+        """The contract by its number: its text (`V-1 (3, until 2027-01-06)`) repeats the end
+        date in ISO form beside the reminder's own dates, which are in the reader's language."""
+        return reminder.contract.contract_number
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.letter_view)
