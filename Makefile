@@ -8,7 +8,7 @@ BIN   := $(VENV)/bin
 HOST  ?= 127.0.0.1
 PORT  ?= 8000
 
-.PHONY: demo test test-sqlite test-postgres lint typecheck bench bench-full lock clean messages
+.PHONY: demo run test test-sqlite test-postgres lint typecheck bench bench-full lock clean messages
 
 $(PY):
 	@python=$$(scripts/find-python) || exit 1; \
@@ -34,6 +34,13 @@ demo: $(VENV)/.installed-base
 	$(BIN)/channeldesk collectstatic --noinput -v 0
 	$(BIN)/channeldesk demo load
 	$(BIN)/channeldesk demo serve --host $(HOST) --port $(PORT)
+
+# A small installation on one machine, without demo data: web server, scheduler and a job
+# worker (`channeldesk serve`; docs/processes.md). Settings from the environment (docs/deploy.md).
+run: $(VENV)/.installed-base
+	$(BIN)/channeldesk migrate --noinput
+	$(BIN)/channeldesk collectstatic --noinput -v 0
+	$(BIN)/channeldesk serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev
 	scripts/system-packages

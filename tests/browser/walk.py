@@ -70,6 +70,7 @@ ADMIN = [
     Visit("/admin/licensing/compliancerecord/"),
     Visit("/admin/licensing/keycode/"),
     Visit("/admin/contracts/reminder/"),
+    Visit("/admin/audit/auditentry/"),
 ]
 
 PAGES: dict[str, list[Visit]] = {

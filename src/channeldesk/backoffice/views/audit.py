@@ -156,11 +156,11 @@ def _rows(entries: list[AuditEntry]) -> list[EntryRow]:
             "pk", "partner_number", "name"
         )
     }
-    names = _programme_code_names()
+    names = programme_code_names()
     rows = []
     for entry in entries:
         model = entry.content_type.model_class() if entry.content_type_id else None
-        codes = _code_labels(model, names)
+        codes = code_labels(model, names)
         rows.append(
             EntryRow(
                 entry=entry,
@@ -265,7 +265,7 @@ def readable(text: str, model: type[models.Model] | None, codes: dict[str, str])
     return CODE_WORD.sub(lambda found: codes.get(found.group(0), found.group(0)), text)
 
 
-def _code_labels(model: type[models.Model] | None, names: dict[str, str]) -> dict[str, str]:
+def code_labels(model: type[models.Model] | None, names: dict[str, str]) -> dict[str, str]:
     """Codes a model stores without choices that name them, by name: a tier's or programme's
     code (`names`), a criterion's kind (the tiers registry), an evaluation period (its choices
     are the codes themselves)."""
@@ -278,7 +278,7 @@ def _code_labels(model: type[models.Model] | None, names: dict[str, str]) -> dic
     return {}
 
 
-def _programme_code_names() -> dict[str, str]:
+def programme_code_names() -> dict[str, str]:
     """The tiers' and programmes' codes by their names in the reader's language (a code names
     the same tier in every programme: `gold` is Gold)."""
     language = _language()
