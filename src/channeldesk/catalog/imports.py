@@ -16,7 +16,7 @@ from django.utils import timezone
 from pydantic import Field, ValidationInfo, field_validator
 
 from channeldesk.catalog.importing_orders import OrdersStager, a_year_after
-from channeldesk.catalog.models import Product, ProductKind
+from channeldesk.catalog.models import Order, Product, ProductKind
 from channeldesk.core.importing import (
     CaseInsensitive,
     CsvDate,
@@ -55,7 +55,9 @@ def products_import_plan(
     return upsert_plan(model=Product, key_field="sku", values=values)
 
 
-PRODUCTS_IMPORTER = Importer(name="products", row_model=ProductRow, plan=products_import_plan)
+PRODUCTS_IMPORTER = Importer(
+    name="products", row_model=ProductRow, plan=products_import_plan, model=Product
+)
 
 
 # --- Orders ------------------------------------------------------------------------------------
@@ -110,4 +112,4 @@ class OrderLineRow(ImportRow):
 
 
 # Staged: an order history has millions of lines (`channeldesk.catalog.importing_orders`).
-ORDERS_IMPORTER = Importer(name="orders", row_model=OrderLineRow, stager=OrdersStager)
+ORDERS_IMPORTER = Importer(name="orders", row_model=OrderLineRow, stager=OrdersStager, model=Order)

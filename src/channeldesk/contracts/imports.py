@@ -8,7 +8,12 @@ customers, then contracts.
 
 from channeldesk.contracts.importing_contracts import ContractRow, contracts_import_plan
 from channeldesk.contracts.importing_customers import CustomerRow, customers_import_plan
+from channeldesk.contracts.models import Contract, Customer
 from channeldesk.core.importing import Importer
 
-CUSTOMERS_IMPORTER = Importer(name="customers", row_model=CustomerRow, plan=customers_import_plan)
-CONTRACTS_IMPORTER = Importer(name="contracts", row_model=ContractRow, plan=contracts_import_plan)
+CUSTOMERS_IMPORTER = Importer(
+    name="customers", row_model=CustomerRow, plan=customers_import_plan, model=Customer
+)
+CONTRACTS_IMPORTER = Importer(
+    name="contracts", row_model=ContractRow, plan=contracts_import_plan, model=Contract
+)

@@ -58,6 +58,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from channeldesk.audit.services import audit_record
 from channeldesk.core.database import commit_mark, others_committed_since
 from channeldesk.core.money import CENT
 from channeldesk.core.staging import StagingTable, staging_table
@@ -805,6 +806,8 @@ class Importer[RowT: ImportRow]:
     row_model: type[RowT]
     plan: Planner[RowT] | None = None
     stager: Callable[[], Stager[RowT]] | None = None
+    # The model whose rows the import writes: the audit trail's entry for a run names it.
+    model: type[models.Model] | None = None
 
     def __post_init__(self) -> None:
         if (self.plan is None) == (self.stager is None):
@@ -856,6 +859,7 @@ def import_file[RowT: ImportRow](
     assert planner is not None  # an importer has a planner or a stager (__post_init__)
     plan = _plan_and_apply(
         lambda: planner(rows=parsed.rows, problems=parsed.problems),
+        importer=importer,
         parsed=parsed,
         dry_run=dry_run,
         progress=notify,
@@ -897,11 +901,12 @@ def _import_staged[RowT: ImportRow](
         progress(ImportProgress(ImportStage.CHECKING, 0, None, parsed.row_count))
         if connection.vendor == "sqlite" and not dry_run and not len(parsed.problems):
             plan = _plan_then_apply_on_sqlite(
-                stager=stager, table=table, parsed=parsed, progress=progress
+                importer=importer, stager=stager, table=table, parsed=parsed, progress=progress
             )
         else:
             plan = _plan_and_apply(
                 lambda: stager.plan(table=table, problems=parsed.problems),
+                importer=importer,
                 parsed=parsed,
                 dry_run=dry_run,
                 progress=progress,
@@ -911,6 +916,7 @@ def _import_staged[RowT: ImportRow](
 
 def _plan_then_apply_on_sqlite[RowT: ImportRow](
     *,
+    importer: Importer[RowT],
     stager: Stager[RowT],
     table: StagingTable,
     parsed: ParsedFile[RowT],
@@ -932,6 +938,7 @@ def _plan_then_apply_on_sqlite[RowT: ImportRow](
                 return plan
         progress(ImportProgress(ImportStage.WRITING, 0, None, parsed.row_count))
         plan.apply()
+        _audit_import(importer=importer, parsed=parsed, plan=plan)
     return plan
 
 
@@ -981,6 +988,7 @@ def _stage_rows[RowT: ImportRow](
 def _plan_and_apply[RowT: ImportRow](
     make_plan: Callable[[], ImportPlan],
     *,
+    importer: Importer[RowT],
     parsed: ParsedFile[RowT],
     dry_run: bool,
     progress: ProgressCallback,
@@ -994,7 +1002,24 @@ def _plan_and_apply[RowT: ImportRow](
         if not len(parsed.problems):
             progress(ImportProgress(ImportStage.WRITING, 0, None, parsed.row_count))
             plan.apply()
+            _audit_import(importer=importer, parsed=parsed, plan=plan)
     return plan
+
+
+def _audit_import[RowT: ImportRow](
+    *, importer: Importer[RowT], parsed: ParsedFile[RowT], plan: ImportPlan
+) -> None:
+    """One audit entry per import that wrote something, in its transaction: which import,
+    which file, and its counts (the rows themselves are bulk writes the model log never sees)."""
+    if importer.model is None or not (plan.created or plan.updated):
+        return
+    audit_record(
+        action=f"import.{importer.name}",
+        target=importer.model,
+        counts={"created": plan.created, "updated": plan.updated, "unchanged": plan.unchanged},
+        details={"file": parsed.file},
+        operation="create",
+    )
 
 
 def _report[RowT: ImportRow](

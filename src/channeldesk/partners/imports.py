@@ -130,4 +130,6 @@ def partners_import_plan(
     return upsert_plan(model=Partner, key_field="partner_number", values=values)
 
 
-PARTNERS_IMPORTER = Importer(name="partners", row_model=PartnerRow, plan=partners_import_plan)
+PARTNERS_IMPORTER = Importer(
+    name="partners", row_model=PartnerRow, plan=partners_import_plan, model=Partner
+)

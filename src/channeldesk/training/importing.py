@@ -232,4 +232,6 @@ def _upsert(
     plan.to_update.append(stored)
 
 
-TRAINING_IMPORTER = Importer(name="training", row_model=EnrollmentRow, plan=enrollments_import_plan)
+TRAINING_IMPORTER = Importer(
+    name="training", row_model=EnrollmentRow, plan=enrollments_import_plan, model=Enrollment
+)

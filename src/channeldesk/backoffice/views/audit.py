@@ -32,6 +32,12 @@ from channeldesk.tiers.models import Tier, TierCriterion, TierPolicy
 
 # The actions the services record, by name; model edits are named after their model.
 ACTION_NAMES = {
+    "import.partners": gettext_lazy("Partners imported"),
+    "import.products": gettext_lazy("Products imported"),
+    "import.orders": gettext_lazy("Orders imported"),
+    "import.customers": gettext_lazy("End customers imported"),
+    "import.contracts": gettext_lazy("Contracts imported"),
+    "import.training": gettext_lazy("Training records imported"),
     "tiers.policy.publish": gettext_lazy("Tier policy published"),
     "tiers.policy.draft": gettext_lazy("Tier policy draft created"),
     "tiers.calibrate": gettext_lazy("Tier policy calibrated"),
