@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = [
@@ -40,10 +39,20 @@ def browser_type_launch_args() -> dict[str, Any]:
     return {"executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(autouse=True)
-def _sqlite_only(db: None) -> None:
-    if connection.vendor != "sqlite":
-        pytest.skip("browser tests run on SQLite only (see tests/browser/conftest.py)")
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run on SQLite only, skipped at collection on PostgreSQL: a transactional
+    test skipped from inside, after its database was set up, leaves the database emptied of the
+    migrations' rows for the next transactional test (seen: the restore drill found no tier
+    policy after the skipped browser tests)."""
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return
+    here = Path(__file__).parent
+    skip = pytest.mark.skip(
+        reason="browser tests run on SQLite only (see tests/browser/conftest.py)"
+    )
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(skip)
 
 
 @pytest.fixture
