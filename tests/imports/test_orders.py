@@ -219,7 +219,9 @@ def test_a_large_file_is_written_with_a_fixed_number_of_lookups() -> None:
         if query["sql"].startswith("SELECT") and "set_config" not in query["sql"]
     ]
     assert (report.updated, len(selects)) == (200, 6)
-    assert len(queries) < 30  # 400 lines: nowhere near one statement per line
+    # 400 lines in about 30 statements (staging, checks, writes, the audit entry, clean-up):
+    # nowhere near one statement per line
+    assert len(queries) < 40
     assert Partner.objects.count() == 50
     assert set(OrderLine.objects.values_list("quantity", flat=True)) == {2}
 
