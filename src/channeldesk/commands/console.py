@@ -16,7 +16,9 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from channeldesk.core.errors import DomainError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,6 +37,48 @@ class ChannelDeskCommand(BaseCommand):
     """
 
     requires_system_checks: list[str] = []
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        """A refusal by a business rule (`DomainError`) ends the command with its message and
+        exit status 1, like any `CommandError`; anything else is a bug and keeps its traceback."""
+        try:
+            return super().execute(*args, **options)
+        except DomainError as error:
+            raise CommandError(error.message) from error
+
+
+class SubcommandCommand(ChannelDeskCommand):
+    """A command with actions (`channeldesk outbox dispatch|list|show|release|dismiss`).
+
+    A subclass adds its actions in `add_actions` with `self.action(commands, name, help)` (which
+    gives each action `--format table|json` unless `formats=False`) and implements
+    `do_<action>(options)`; `self.console` and `self.format` are set before it runs, and
+    `self.emit(document)` writes one JSON document.
+    """
+
+    console: Console
+    format: str
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
+        self.add_actions(commands)
+
+    def add_actions(self, commands: Any) -> None:
+        raise NotImplementedError
+
+    def action(self, commands: Any, name: str, help: str, *, formats: bool = True) -> CommandParser:
+        parser: CommandParser = commands.add_parser(name, help=help)
+        if formats:
+            parser.add_argument("--format", choices=FORMATS, default="table")
+        return parser
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.console = out_console(self.stdout)
+        self.format = options.get("format", "table")
+        getattr(self, f"do_{options['action'].replace('-', '_')}")(options)
+
+    def emit(self, document: Any) -> None:
+        self.stdout.write(to_json(document))
 
 
 def out_console(stdout: Any) -> Console:
