@@ -1,23 +1,20 @@
 """`calibrate`: calibrating the default policy to Gold 60–75 / Silver 200–250.
 
-Target (issue 2): on 100,000 partners, under 2 s once the partners are evaluated. The time of the
-evaluation itself (the measuring query) is reported beside it.
+Target (R3, docs/tiers.md): on 100,000 partners, under 2 s once the partners are evaluated.
+The time of the evaluation itself (the measuring query) is reported beside it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from common import SCALES, arguments, emit, peak_rss_mib, setup_django, timed
+from common import dataset_benchmark, emit, peak_rss_mib, timed
 
 AS_OF = dt.date(2026, 7, 1)
 
 
 def main() -> None:
-    options = arguments(__doc__ or "")
-    scale = SCALES[options.scale]
-    runs = options.runs or scale.runs
-    database = setup_django(scale)
+    scale, runs, database = dataset_benchmark(__doc__ or "")
 
     from channeldesk.tiers.calibration import tiers_calibrate
     from channeldesk.tiers.evaluation import tiers_evaluate

@@ -1,7 +1,7 @@
 """`cli_start`: how long every `channeldesk` command takes to start, next to a bare
 `django.setup()` of the same project in the same run.
 
-Target (issue 13, section 4): every command starts in under 1 s (median, warm disk). Each
+Target (docs/operations.md): every command starts in under 1 s (median, warm disk). Each
 command runs as its own process, the way a person or cron starts it: `channeldesk help`, every
 ChannelDesk command with `--help` (settings, app registry, the command's module and its parser,
 no work), and `channeldesk tiers policies --format json` as one command that also opens the

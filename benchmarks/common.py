@@ -8,6 +8,7 @@ asks for a ratio, `baseline` and `ratio` measured in the same run, plus `scale`,
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import resource
@@ -15,7 +16,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CHANNELDESK = str(Path(sys.executable).parent / "channeldesk")
 ANCHOR = "2026-11-27"  # the demo data's "today": fixed so figures compare run to run
+TODAY = dt.date.fromisoformat(ANCHOR)
 SEED = "7"
 
 
@@ -41,52 +44,49 @@ SCALES = {
 }
 
 
-def arguments(description: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--scale", choices=sorted(SCALES), default="small")
-    parser.add_argument("--runs", type=int, help="Repetitions per measurement (median is taken).")
-    return parser.parse_args()
+def parser(
+    description: str, scales: Iterable[str] = SCALES, *, runs: bool = True
+) -> argparse.ArgumentParser:
+    """The options the benchmarks share, `--scale` (one of `scales`) and, where it repeats its
+    measurements, `--runs`; a benchmark adds its own before parsing."""
+    options = argparse.ArgumentParser(description=description)
+    options.add_argument("--scale", choices=sorted(scales), default="small")
+    if runs:
+        options.add_argument(
+            "--runs", type=int, help="Repetitions per measurement (median is taken)."
+        )
+    return options
 
 
-def database_url(scale: Scale) -> str:
-    """BENCH_DATABASE_URL names the server; each scale gets its own database on it."""
+def arguments(description: str, scales: Iterable[str] = SCALES) -> argparse.Namespace:
+    return parser(description, scales).parse_args()
+
+
+def dataset_benchmark(description: str) -> tuple[Scale, int, str]:
+    """The options parsed and Django on the scale's demo dataset: the scale, the runs and the
+    database vendor."""
+    options = arguments(description)
+    scale = SCALES[options.scale]
+    return scale, options.runs or scale.runs, setup_django(scale)
+
+
+def database_url(name: str) -> str:
+    """The benchmark database `channeldesk_bench_<name>` on the server that BENCH_DATABASE_URL
+    names (or a SQLite file under var/ where it names SQLite)."""
     base = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/channeldesk")
     if base.startswith("sqlite"):
-        return f"sqlite:///{ROOT / 'var' / f'bench-{scale.name}.sqlite3'}"
-    return base.rsplit("/", 1)[0] + f"/channeldesk_bench_{scale.name}"
+        return f"sqlite:///{ROOT / 'var' / f'bench-{name}.sqlite3'}"
+    return base.rsplit("/", 1)[0] + f"/channeldesk_bench_{name}"
 
 
 def setup_django(scale: Scale) -> str:
     """Point Django at the benchmark database, migrated and loaded at the scale's size."""
-    url = database_url(scale)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channeldesk.settings")
-    _create_database(url)
-    env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run([CHANNELDESK, "migrate", "--noinput", "-v", "0"], check=True, env=env)
-    import django
-
-    django.setup()
+    url = database_url(scale.name)
+    env = _django_on(url)
     if not _is_loaded(scale):
         _recreate(url, env)
         subprocess.run(
-            [
-                CHANNELDESK,
-                "demo",
-                "load",
-                "--seed",
-                SEED,
-                "--today",
-                ANCHOR,
-                "--partners",
-                str(scale.partners),
-                "--orders",
-                str(scale.order_lines),
-                "--no-users",
-            ],
-            check=True,
-            env=env,
-            stdout=sys.stderr,
+            demo_load_command(scale, "--no-users"), check=True, env=env, stdout=sys.stderr
         )
     from django.db import connection
 
@@ -96,6 +96,47 @@ def setup_django(scale: Scale) -> str:
             cursor.execute("ANALYZE")
 
     return connection.vendor
+
+
+def setup_scratch_django(name: str) -> str:
+    """Point Django at the scratch database `name` (for benchmarks that bring their own data),
+    created and migrated; returns the vendor."""
+    _django_on(database_url(name))
+    from django.db import connection
+
+    return connection.vendor
+
+
+def _django_on(url: str) -> dict[str, str]:
+    """Create and migrate the database at `url` and set Django up on it; returns the
+    environment for child processes."""
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channeldesk.settings")
+    _create_database(url)
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run([CHANNELDESK, "migrate", "--noinput", "-v", "0"], check=True, env=env)
+    import django
+
+    django.setup()
+    return env
+
+
+def demo_load_command(scale: Scale, *extra: str) -> list[str]:
+    """`channeldesk demo load` of the scale's dataset (fixed seed and "today")."""
+    return [
+        CHANNELDESK,
+        "demo",
+        "load",
+        "--seed",
+        SEED,
+        "--today",
+        ANCHOR,
+        "--partners",
+        str(scale.partners),
+        "--orders",
+        str(scale.order_lines),
+        *extra,
+    ]
 
 
 def _create_database(url: str) -> None:
@@ -118,15 +159,20 @@ def _recreate(url: str, env: dict[str, str]) -> None:
 
     connection.close()
     if url.startswith("postgres"):
-        import psycopg
-
-        server, name = url.rsplit("/", 1)
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{name}"')
+        database_recreate(url)
     else:
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     subprocess.run([CHANNELDESK, "migrate", "--noinput", "-v", "0"], check=True, env=env)
+
+
+def database_recreate(url: str) -> None:
+    """Drop the PostgreSQL database at `url` (its sessions too) and create it empty."""
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
 
 
 def _is_loaded(scale: Scale) -> bool:
@@ -177,59 +223,231 @@ def emit(name: str, value: float, unit: str, **extra: Any) -> None:
     print(json.dumps(record), flush=True)
 
 
-def scratch_database_url(name: str) -> str:
-    """An empty benchmark database of its own (`channeldesk_bench_<name>`) on the server that
-    BENCH_DATABASE_URL names, for benchmarks that bring their own data."""
-    base = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/channeldesk")
-    if base.startswith("sqlite"):
-        return f"sqlite:///{ROOT / 'var' / f'bench-{name}.sqlite3'}"
-    return base.rsplit("/", 1)[0] + f"/channeldesk_bench_{name}"
+def emit_under(name: str, value: float, unit: str, *, limit: float, **extra: Any) -> None:
+    """A figure whose target is to stay under `limit` (in the same unit)."""
+    emit(name, value, unit, target=f"< {limit:g} {unit}", meets_target=value < limit, **extra)
 
 
-def setup_scratch_django(name: str) -> str:
-    """Point Django at the scratch database, created and migrated; returns the vendor."""
-    url = scratch_database_url(name)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channeldesk.settings")
-    _create_database(url)
-    env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run([CHANNELDESK, "migrate", "--noinput", "-v", "0"], check=True, env=env)
-    import django
+def emit_at_least(name: str, value: float, unit: str, *, least: float, **extra: Any) -> None:
+    """A figure whose target is to reach `least` (in the same unit)."""
+    emit(name, value, unit, target=f">= {least:,} {unit}", meets_target=value >= least, **extra)
 
-    django.setup()
+
+def emit_compared(
+    name: str,
+    value: float,
+    unit: str,
+    *,
+    baseline: float,
+    at_least: float | None = None,
+    **extra: Any,
+) -> None:
+    """A figure beside its baseline measured in the same run, with their ratio; where the issue
+    asks for a ratio of `at_least`, the target and whether it is met."""
+    ratio = value / baseline
+    if at_least is not None:
+        extra = {"target": f"ratio >= {at_least}", "meets_target": ratio >= at_least, **extra}
+    emit(name, value, unit, baseline=round(baseline, 4), ratio=round(ratio, 3), **extra)
+
+
+def interleaved_rates(
+    measured: Callable[[slice], object],
+    baseline: Callable[[slice], object],
+    *,
+    count: int,
+    step: int,
+    runs: int,
+) -> tuple[float, float]:
+    """Median items per second of `measured` and `baseline`, each called on the same slices of
+    `count` items, interleaved `step` items at a time so that both see the same share of a
+    busy machine."""
+    measured_rates, baseline_rates = [], []
+    for _ in range(runs):
+        measured_seconds = baseline_seconds = 0.0
+        for first in range(0, count, step):
+            part = slice(first, first + step)
+            start = time.perf_counter()
+            measured(part)
+            middle = time.perf_counter()
+            baseline(part)
+            measured_seconds += middle - start
+            baseline_seconds += time.perf_counter() - middle
+        measured_rates.append(count / measured_seconds)
+        baseline_rates.append(count / baseline_seconds)
+    return statistics.median(measured_rates), statistics.median(baseline_rates)
+
+
+# --- SQL ----------------------------------------------------------------------------------------
+
+
+def execute(sql: str, params: Sequence[Any] | None = None) -> int:
+    """Run one statement on Django's connection; returns the rows it touched."""
     from django.db import connection
 
-    return connection.vendor
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        return cursor.rowcount
 
 
-def gunicorn_start(*, port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """The production server (gunicorn, 2 sync workers, keep-alive) on loopback, returned once it
-    accepts connections; `env` is added to this process's environment. Stop it with
-    `gunicorn_stop`."""
+def scalar(sql: str, params: Sequence[Any] | None = None) -> Any:
+    """The first column of the first row, None without rows."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        row = cursor.fetchone()
+        return row[0] if row else None
+
+
+def rows(sql: str) -> list[tuple[Any, ...]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+
+
+# --- Data the scratch benchmarks share ----------------------------------------------------------
+
+# Contract end dates from a year before "today" to two years after.
+FIRST_END = TODAY - dt.timedelta(days=365)
+SPREAD_DAYS = 3 * 365
+
+
+def bench_partners_insert(count: int, *, with_big: bool = False) -> None:
+    """Partners `PB-000001` … (`count` of them), and `PB-BIG` where asked; existing ones kept."""
+    execute(
+        "INSERT INTO partners_partner (partner_number, name, street, postal_code, city, "
+        "country, vat_id, email, phone, language, status, created_at, updated_at) "
+        "SELECT CASE WHEN n = 0 THEN 'PB-BIG' ELSE 'PB-' || lpad(n::text, 6, '0') END, "
+        "'Bench Partner ' || n, '', '', '', 'DE', '', 'partner' || n || '@bench.example', '', "
+        "'de', 'authorized', now(), now() FROM generate_series(%s, %s) AS n "
+        "ON CONFLICT (partner_number) DO NOTHING",
+        [0 if with_big else 1, count],
+    )
+
+
+def bench_customers_assign(partners: int) -> None:
+    """Every customer looked after, since 2020, by one of the first `partners` bench partners."""
+    execute(
+        "INSERT INTO contracts_customerassignment (customer_id, partner_id, valid_from, "
+        "created_at) SELECT c.id, p.id, DATE '2020-01-01', now() FROM contracts_customer c "
+        "JOIN partners_partner p ON p.partner_number = 'PB-' || lpad((c.id %% %s + 1)::text, 6, "
+        "'0')",
+        [partners],
+    )
+
+
+def bench_product(*, list_price: str) -> Any:
+    """The enterprise product `ENT-BENCH` the contracts are for."""
+    from channeldesk.catalog.models import Product, ProductKind
+
+    product, _ = Product.objects.get_or_create(
+        sku="ENT-BENCH",
+        defaults={
+            "name_de": "ChannelDesk Enterprise",
+            "name_en": "ChannelDesk Enterprise",
+            "kind": ProductKind.ENTERPRISE,
+            "list_price": list_price,
+            "unit": "seat",
+        },
+    )
+    return product
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+
+
+def post_parallel(
+    payloads: list[bytes],
+    *,
+    port: int,
+    path: str,
+    clients: int,
+    headers: dict[str, str],
+    accepted: Callable[[Any], int],
+    items: int,
+) -> float:
+    """POST the payloads to `path` on the local server from `clients` processes, each with one
+    keep-alive connection, and check that the answers accepted all `items` (what `accepted`
+    reads from each JSON answer); returns the items per second."""
+    import multiprocessing
+
+    shares = [payloads[index::clients] for index in range(clients)]
+    queue: Any = multiprocessing.Queue()
+    target = {"port": port, "path": path, "headers": headers, "accepted": accepted}
+    processes = [
+        multiprocessing.Process(target=_http_client, args=(share, queue), kwargs=target)
+        for share in shares
+    ]
+    start = time.perf_counter()
+    for process in processes:
+        process.start()
+    total = sum(queue.get() for _ in processes)
+    for process in processes:
+        process.join()
+    elapsed = time.perf_counter() - start
+    assert total == items, total
+    return items / elapsed
+
+
+def _http_client(
+    payloads: list[bytes],
+    queue: Any,
+    *,
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    accepted: Callable[[Any], int],
+) -> None:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    headers = {"Content-Type": "application/json", "Connection": "keep-alive", **headers}
+    total = 0
+    for payload in payloads:
+        try:
+            connection.request("POST", path, payload, headers)
+            response = connection.getresponse()
+        except (ConnectionError, http.client.HTTPException):
+            connection.close()  # the sync worker closed it: reconnect once
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            connection.request("POST", path, payload, headers)
+            response = connection.getresponse()
+        body = json.loads(response.read())
+        assert response.status == 200, body
+        total += accepted(body)
+    queue.put(total)
+
+
+@contextmanager
+def gunicorn(*, port: int, env: dict[str, str] | None = None) -> Iterator[None]:
+    """The production server (gunicorn, 2 sync workers, keep-alive) on loopback for the block,
+    from when it accepts connections; `env` is added to this process's environment (which
+    names the benchmark's database)."""
+    import signal
     import socket
 
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    executable = str(Path(sys.executable).parent / "gunicorn")
+    address = f"127.0.0.1:{port}"
     process = subprocess.Popen(
-        [gunicorn, "channeldesk.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--keep-alive", "30"],
+        [executable, "channeldesk.wsgi", "-w", "2", "-b", address, "--keep-alive", "30"],
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "channeldesk.settings", **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    gunicorn_stop(process)
-    raise SystemExit("gunicorn did not start within 60 s")
-
-
-def gunicorn_stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server and its workers."""
-    import signal
-
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("gunicorn did not start within 60 s") from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)

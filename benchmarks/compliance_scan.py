@@ -1,7 +1,7 @@
 """`compliance_scan`: the daily compliance scan of 100,000 enterprise contracts with 1,000,000
 installations on PostgreSQL.
 
-Target (issue 4, section 5): under 10 s, with a peak RSS under 512 MiB. The scan is one
+Target (R12, docs/licensing.md): under 10 s, with a peak RSS under 512 MiB. The scan is one
 INSERT … SELECT (licensing/compliance.py), so the process stays at Django's own size.
 
 Figures, each the median of several runs:
@@ -16,13 +16,12 @@ Figures, each the median of several runs:
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import statistics
 import time
 
-from common import emit, peak_rss_mib
-from licensing_support import TODAY, execute, load_contracts, load_installations, scalar, setup
+from common import TODAY, arguments, emit_under, execute, peak_rss_mib, scalar
+from licensing_support import load_contracts, load_installations, setup
 
 SIZES = {"small": (5_000, 10), "full": (100_000, 10)}
 RUNS = {"small": 3, "full": 3}
@@ -30,15 +29,8 @@ TARGET_SECONDS = 10.0
 TARGET_RSS_MIB = 512.0
 
 
-def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", choices=sorted(SIZES), default="small")
-    parser.add_argument("--runs", type=int, help="Repetitions (the median is taken).")
-    return parser.parse_args()
-
-
 def main() -> None:
-    options = _arguments()
+    options = arguments(__doc__ or "", SIZES)
     database = setup(f"licensing_{options.scale}")
     if database != "postgresql":
         raise SystemExit("compliance_scan measures PostgreSQL; set BENCH_DATABASE_URL=postgres://…")
@@ -78,34 +70,25 @@ def main() -> None:
         "contracts": contracts,
         "installations": installations,
     }
-    emit(
+    emit_under(
         "compliance_scan.seconds",
         seconds,
         "s",
-        target=f"< {TARGET_SECONDS:g} s",
-        meets_target=seconds < TARGET_SECONDS,
+        limit=TARGET_SECONDS,
         by_status=result.by_status,
         load_seconds=round(load_seconds, 1),
         peak_rss_mib=rss,
         **common,
     )
-    emit(
+    emit_under(
         "compliance_scan.rescan_seconds",
         rescan,
         "s",
-        target=f"< {TARGET_SECONDS:g} s",
-        meets_target=rescan < TARGET_SECONDS,
+        limit=TARGET_SECONDS,
         peak_rss_mib=rss,
         **common,
     )
-    emit(
-        "compliance_scan.peak_rss",
-        rss,
-        "MiB",
-        target=f"< {TARGET_RSS_MIB:g} MiB",
-        meets_target=rss < TARGET_RSS_MIB,
-        **common,
-    )
+    emit_under("compliance_scan.peak_rss", rss, "MiB", limit=TARGET_RSS_MIB, **common)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """`heartbeat_ingest`: heartbeats per second into PostgreSQL, in-process and over HTTP.
 
-Targets (issue 4, section 5):
+Targets (R12, docs/licensing.md):
 
 - `heartbeat_ingest.service`: batches of 1,000 through `heartbeats_ingest` (validation, keycode
   format and MAC, one keycode query, the installation upsert, the heartbeat insert), at least
@@ -23,18 +23,26 @@ item is accepted and every machine row is updated, in the service and the limit 
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import http.client
 import json
-import multiprocessing
 import statistics
 import time
 import uuid
 from typing import Any
 
-from common import emit, gunicorn_start, gunicorn_stop, peak_rss_mib, scratch_database_url
-from licensing_support import TODAY, code_for, execute, load_contracts, scalar, setup
+from common import (
+    TODAY,
+    arguments,
+    emit_at_least,
+    emit_compared,
+    execute,
+    gunicorn,
+    peak_rss_mib,
+    post_parallel,
+    rows,
+    scalar,
+)
+from licensing_support import code_for, load_contracts, setup
 
 BATCH = 1_000
 KEYCODES_PER_BATCH = 5
@@ -44,13 +52,6 @@ CONTRACTS = 2_000
 TARGET_RATIO = 0.6
 TARGET_HTTP = 20_000
 PORT = 18_765
-
-
-def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", choices=sorted(SIZES), default="small")
-    parser.add_argument("--runs", type=int, help="Repetitions (the median is taken).")
-    return parser.parse_args()
 
 
 def _batches(count: int, day: dt.date, *, offset: int = 0) -> list[list[dict[str, Any]]]:
@@ -75,7 +76,7 @@ def _batches(count: int, day: dt.date, *, offset: int = 0) -> list[list[dict[str
 
 
 def _limit_rows(batches: list[list[dict[str, Any]]], day: dt.date) -> list[list[tuple[Any, ...]]]:
-    keycode_ids = dict(scalar_rows("SELECT serial, id FROM licensing_keycode"))
+    keycode_ids = dict(rows("SELECT serial, id FROM licensing_keycode"))
     seen = dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC)
     return [
         [
@@ -172,53 +173,25 @@ def _round(batches_per_round: int, day: dt.date, now: dt.datetime) -> tuple[floa
     )
 
 
-def scalar_rows(sql: str) -> list[tuple[Any, ...]]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return list(cursor.fetchall())
+def _accepted(answer: dict[str, Any]) -> int:
+    return int(answer["counts"].get("accepted", 0))
 
 
-# --- HTTP ---------------------------------------------------------------------------------------
-
-
-def _client(payloads: list[bytes], queue: Any) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
-    headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
-    accepted = 0
-    for payload in payloads:
-        try:
-            connection.request("POST", "/api/v1/checkins/heartbeats", payload, headers)
-            response = connection.getresponse()
-        except (ConnectionError, http.client.HTTPException):
-            connection.close()  # the sync worker closed it: reconnect once
-            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
-            connection.request("POST", "/api/v1/checkins/heartbeats", payload, headers)
-            response = connection.getresponse()
-        body = json.loads(response.read())
-        assert response.status == 200, body
-        accepted += body["counts"].get("accepted", 0)
-    queue.put(accepted)
-
-
-def _http_round(batches: list[list[dict[str, Any]]], clients: int) -> tuple[float, int]:
+def _http_round(batches: list[list[dict[str, Any]]], clients: int) -> float:
     payloads = [json.dumps({"heartbeats": batch}).encode() for batch in batches]
-    shares = [payloads[index::clients] for index in range(clients)]
-    queue: Any = multiprocessing.Queue()
-    processes = [multiprocessing.Process(target=_client, args=(share, queue)) for share in shares]
-    start = time.perf_counter()
-    for process in processes:
-        process.start()
-    accepted = sum(queue.get() for _ in processes)
-    for process in processes:
-        process.join()
-    elapsed = time.perf_counter() - start
-    return len(batches) * BATCH / elapsed, accepted
+    return post_parallel(
+        payloads,
+        port=PORT,
+        path="/api/v1/checkins/heartbeats",
+        clients=clients,
+        headers={},
+        accepted=_accepted,
+        items=len(batches) * BATCH,
+    )
 
 
 def main() -> None:
-    options = _arguments()
+    options = arguments(__doc__ or "", SIZES)
     database = setup("licensing_ingest")
     if database != "postgresql":
         raise SystemExit(
@@ -245,47 +218,35 @@ def main() -> None:
     single_rate = statistics.median(single)
     rss = round(peak_rss_mib(), 1)
     common = {"scale": options.scale, "database": database, "runs": runs, "batch": BATCH}
-    emit(
+    emit_compared(
         "heartbeat_ingest.service",
         service_rate,
         "heartbeats/s",
-        baseline=round(limit_rate, 1),
+        baseline=limit_rate,
+        at_least=TARGET_RATIO,
         baseline_name=(
             "bare staged COPY + INSERT … ON CONFLICT DO UPDATE of the installations and "
             "INSERT … ON CONFLICT DO NOTHING of their heartbeat rows, per batch of 1,000"
         ),
-        ratio=round(service_rate / limit_rate, 3),
         installations_only_limit=round(single_rate, 1),
         ratio_to_installations_only=round(service_rate / single_rate, 3),
-        target=f">= {TARGET_RATIO}× the limit",
-        meets_target=service_rate / limit_rate >= TARGET_RATIO,
         heartbeats_per_round=batches_per_round * BATCH,
         peak_rss_mib=rss,
         **common,
     )
-    server = gunicorn_start(
-        port=PORT,
-        env={
-            "DATABASE_URL": scratch_database_url("licensing_ingest"),
-            "LICENSING_HEARTBEAT_RATE_PER_ADDRESS": "1000000/minute",
-        },
-    )
-    try:
-        http_rates = []
-        for run in range(runs):
-            day = TODAY - dt.timedelta(days=runs + run + 2)
-            rate, accepted = _http_round(_batches(batches_per_round, day), clients)
-            assert accepted == batches_per_round * BATCH, accepted
-            http_rates.append(rate)
-    finally:
-        gunicorn_stop(server)
+    with gunicorn(port=PORT, env={"LICENSING_HEARTBEAT_RATE_PER_ADDRESS": "1000000/minute"}):
+        http_rates = [
+            _http_round(
+                _batches(batches_per_round, TODAY - dt.timedelta(days=runs + run + 2)), clients
+            )
+            for run in range(runs)
+        ]
     http_rate = statistics.median(http_rates)
-    emit(
+    emit_at_least(
         "heartbeat_ingest.http",
         http_rate,
         "heartbeats/s",
-        target=f">= {TARGET_HTTP:,}/s",
-        meets_target=http_rate >= TARGET_HTTP,
+        least=TARGET_HTTP,
         server="gunicorn channeldesk.wsgi -w 2 (sync workers)",
         clients=clients,
         heartbeats_per_round=batches_per_round * BATCH,

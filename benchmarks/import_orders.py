@@ -1,6 +1,6 @@
 """`import_orders`: a large orders file through `channeldesk import orders`, in bounded memory.
 
-Targets (issue 14, section 5):
+Targets (docs/operations.md):
 
 - `import_orders.peak_rss`: the import of the whole file (`--scale full`: 1,000,000 lines) peaks
   below 512 MiB. The import runs as a child process (the real CLI); its peak resident size is
@@ -26,7 +26,6 @@ runs; PostgreSQL only (BENCH_DATABASE_URL or DATABASE_URL names the server).
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -36,7 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import CHANNELDESK, ROOT, emit, setup_scratch_django
+from common import CHANNELDESK, ROOT, arguments, emit, emit_compared, setup_scratch_django
 
 LINES = {"small": 50_000, "full": 1_000_000}
 RUNS = {"small": 3, "full": 3}
@@ -51,13 +50,6 @@ SHAPED_ORDERS = "bench_import_orders_order"
 SHAPED_LINES = "bench_import_orders_orderline"
 ORDER_COLUMNS = "id, partner_id, order_number, order_date, imported_at"
 LINE_COLUMNS = "order_id, line_number, partner_id, order_date, product_id, quantity, net_amount"
-
-
-def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", choices=sorted(LINES), default="small")
-    parser.add_argument("--runs", type=int)
-    return parser.parse_args()
 
 
 def _write_file(path: Path, lines: int) -> None:
@@ -250,15 +242,15 @@ def _copy_shaped(orders_file: Path, lines_file: Path) -> float:
 
 
 def main() -> None:
-    arguments = _arguments()
-    scale = arguments.scale
+    options = arguments(__doc__ or "", LINES)
+    scale = options.scale
     if "BENCH_DATABASE_URL" not in os.environ and os.environ.get("DATABASE_URL"):
         os.environ["BENCH_DATABASE_URL"] = os.environ["DATABASE_URL"]
     vendor = setup_scratch_django("import_orders")
     if vendor != "postgresql":
         raise SystemExit("import_orders compares with PostgreSQL's COPY; name a PostgreSQL server")
     lines = LINES[scale]
-    runs = arguments.runs or RUNS[scale]
+    runs = options.runs or RUNS[scale]
     (ROOT / "var").mkdir(exist_ok=True)
     path = ROOT / "var" / f"bench-import-orders-{lines}.csv"
     _write_file(path, lines)
@@ -298,13 +290,12 @@ def main() -> None:
     rate = lines / seconds
     shaped = lines / statistics.median(shaped_times)
     bare = lines / statistics.median(copy_times)
-    emit(
+    emit_compared(
         "import_orders.throughput",
         rate,
         "rows/s",
-        baseline=round(shaped, 1),
-        ratio=round(rate / shaped, 3),
-        target=f"ratio >= {TARGET_RATIO}",
+        baseline=shaped,
+        at_least=TARGET_RATIO,
         baseline_is="COPY of the split rows into same-shape tables (indexes, constraints, FKs)",
         seconds=round(seconds, 2),
         baseline_seconds=round(statistics.median(shaped_times), 2),
@@ -312,12 +303,11 @@ def main() -> None:
         each_baseline_seconds=[round(value, 2) for value in shaped_times],
         **common,
     )
-    emit(
+    emit_compared(
         "import_orders.throughput_vs_bare_copy",
         rate,
         "rows/s",
-        baseline=round(bare, 1),
-        ratio=round(rate / bare, 3),
+        baseline=bare,
         baseline_is="bare COPY of the file into an unindexed six-column table",
         seconds=round(seconds, 2),
         baseline_seconds=round(statistics.median(copy_times), 2),

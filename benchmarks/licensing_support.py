@@ -10,14 +10,18 @@ in production, so a gunicorn started by a benchmark uses the same ones.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import os
 import time
-from typing import Any
 
-from common import ANCHOR, setup_scratch_django
+from common import (
+    TODAY,
+    bench_customers_assign,
+    bench_partners_insert,
+    bench_product,
+    execute,
+    setup_scratch_django,
+)
 
-TODAY = dt.date.fromisoformat(ANCHOR)
 SECRET = b"benchmark-keycode-secret-32-bytes"
 PARTNERS = 1_000
 KEYS_ENVIRONMENT = {
@@ -28,36 +32,23 @@ KEYS_ENVIRONMENT = {
 }
 
 
-def keys_environment() -> None:
+def django_with_keys() -> None:
+    """Keys in the environment and Django set up, for the benchmarks without a database."""
     os.environ.update(KEYS_ENVIRONMENT)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channeldesk.settings")
+    import django
+
+    django.setup()
 
 
 def setup(name: str) -> str:
     """Keys in the environment, Django on the scratch database; returns the vendor."""
-    keys_environment()
+    os.environ.update(KEYS_ENVIRONMENT)
     return setup_scratch_django(name)
-
-
-def execute(sql: str, params: list[Any] | None = None) -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params or [])
-        return cursor.rowcount
-
-
-def scalar(sql: str, params: list[Any] | None = None) -> Any:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params or [])
-        return cursor.fetchone()[0]
 
 
 def load_contracts(contracts: int) -> float:
     """Empty the registers and write `contracts` keyed enterprise contracts; returns seconds."""
-    from channeldesk.catalog.models import Product, ProductKind
-
     start = time.perf_counter()
     execute(
         "TRUNCATE licensing_heartbeat, licensing_installation, licensing_complianceepisode, "
@@ -65,24 +56,8 @@ def load_contracts(contracts: int) -> float:
         "contracts_reminderevent, contracts_reminder, contracts_contract, "
         "contracts_customerassignment, contracts_customer RESTART IDENTITY CASCADE"
     )
-    product, _ = Product.objects.get_or_create(
-        sku="ENT-BENCH",
-        defaults={
-            "name_de": "ChannelDesk Enterprise",
-            "name_en": "ChannelDesk Enterprise",
-            "kind": ProductKind.ENTERPRISE,
-            "list_price": "30.00",
-            "unit": "seat",
-        },
-    )
-    execute(
-        "INSERT INTO partners_partner (partner_number, name, street, postal_code, city, "
-        "country, vat_id, email, phone, language, status, created_at, updated_at) "
-        "SELECT 'PB-' || lpad(n::text, 6, '0'), 'Bench Partner ' || n, '', '', '', 'DE', '', "
-        "'partner' || n || '@bench.example', '', 'de', 'authorized', now(), now() "
-        "FROM generate_series(1, %s) AS n ON CONFLICT (partner_number) DO NOTHING",
-        [PARTNERS],
-    )
+    product = bench_product(list_price="30.00")
+    bench_partners_insert(PARTNERS)
     customers = max(1, contracts * 2 // 3)
     execute(
         "INSERT INTO contracts_customer (customer_number, name, street, postal_code, city, "
@@ -92,13 +67,7 @@ def load_contracts(contracts: int) -> float:
         "now(), now() FROM generate_series(1, %s) AS n",
         [customers],
     )
-    execute(
-        "INSERT INTO contracts_customerassignment (customer_id, partner_id, valid_from, "
-        "created_at) SELECT c.id, p.id, DATE '2020-01-01', now() FROM contracts_customer c "
-        "JOIN partners_partner p ON p.partner_number = 'PB-' || lpad((c.id %% %s + 1)::text, 6, "
-        "'0')",
-        [PARTNERS],
-    )
+    bench_customers_assign(PARTNERS)
     execute(
         "INSERT INTO contracts_contract (contract_number, customer_id, partner_id, product_id, "
         "seats, start_date, end_date, status, cancellation_reason, created_at, updated_at) "

@@ -1,7 +1,7 @@
 """`portal_pages`: the partner portal's customer list, customer detail and renewals pages with
 1,000,000 contracts in PostgreSQL and one partner owning 5,000 customers / 20,000 contracts.
 
-Target (issue 5, section 4): each page answers in p95 <= 150 ms server time, with a bounded
+Target (R11, docs/portal.md): each page answers in p95 <= 150 ms server time, with a bounded
 number of queries (the count is reported; tests/portal asserts the bound).
 
 The benchmark brings its own data, written with SQL into a database of its own
@@ -34,7 +34,18 @@ import statistics
 import time
 from typing import Any
 
-from common import ANCHOR, emit, peak_rss_mib, setup_scratch_django
+from common import (
+    FIRST_END,
+    SPREAD_DAYS,
+    TODAY,
+    bench_partners_insert,
+    emit,
+    execute,
+    parser,
+    peak_rss_mib,
+    scalar,
+    setup_scratch_django,
+)
 
 CONTRACTS = {"small": 50_000, "full": 1_000_000}
 REQUESTS = {"small": 15, "full": 40}
@@ -43,31 +54,12 @@ BIG_CUSTOMERS = 5_000
 BIG_CONTRACTS_PER_CUSTOMER = 4
 PRODUCTS = 20
 TARGET_MS = 150.0
-TODAY = dt.date.fromisoformat(ANCHOR)
-FIRST_END = TODAY - dt.timedelta(days=365)
-SPREAD_DAYS = 3 * 365
 
 
 def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", choices=sorted(CONTRACTS), default="small")
-    parser.add_argument("--requests", type=int, help="Requests per page kind.")
-    return parser.parse_args()
-
-
-def _execute(sql: str, params: list[Any] | None = None) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params or [])
-
-
-def _scalar(sql: str) -> Any:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return cursor.fetchone()[0]
+    options = parser(__doc__ or "", CONTRACTS, runs=False)
+    options.add_argument("--requests", type=int, help="Requests per page kind.")
+    return options.parse_args()
 
 
 # --- The data ---------------------------------------------------------------------------------
@@ -78,13 +70,13 @@ def load(contracts: int) -> float:
     from channeldesk.contracts.reminders.schedules import schedule_install_default
 
     start = time.perf_counter()
-    _execute(
+    execute(
         "TRUNCATE contracts_reminderevent, contracts_reminder, contracts_contract, "
         "contracts_customerassignment, contracts_customer RESTART IDENTITY CASCADE"
     )
     schedule_install_default(effective_from=dt.date(2026, 4, 1))
     _products()
-    _partners()
+    bench_partners_insert(PARTNERS, with_big=True)
     big_contracts = BIG_CUSTOMERS * BIG_CONTRACTS_PER_CUSTOMER
     background = contracts - big_contracts
     _customers(
@@ -99,12 +91,12 @@ def load(contracts: int) -> float:
         "VBIG-", big_contracts, customer_prefix="KBIG-", per_customer=BIG_CONTRACTS_PER_CUSTOMER
     )
     _reminders()
-    _execute("ANALYZE")
+    execute("ANALYZE")
     return time.perf_counter() - start
 
 
 def _products() -> None:
-    _execute(
+    execute(
         "INSERT INTO catalog_product (sku, name_de, name_en, kind, list_price, unit, is_active) "
         "SELECT 'ENT-B' || n, 'Produkt ' || n, 'Product ' || n, 'enterprise', 10 + n * 7.35, "
         "'seat', true FROM generate_series(1, %s) AS n ON CONFLICT (sku) DO NOTHING",
@@ -112,20 +104,8 @@ def _products() -> None:
     )
 
 
-def _partners() -> None:
-    _execute(
-        "INSERT INTO partners_partner (partner_number, name, street, postal_code, city, "
-        "country, vat_id, email, phone, language, status, created_at, updated_at) "
-        "SELECT CASE WHEN n = 0 THEN 'PB-BIG' ELSE 'PB-' || lpad(n::text, 6, '0') END, "
-        "'Bench Partner ' || n, '', '', '', 'DE', '', 'partner' || n || '@bench.example', '', "
-        "'de', 'authorized', now(), now() FROM generate_series(0, %s) AS n "
-        "ON CONFLICT (partner_number) DO NOTHING",
-        [PARTNERS],
-    )
-
-
 def _customers(prefix: str, count: int, *, partner_sql: str, partners: int | None = None) -> None:
-    _execute(
+    execute(
         "INSERT INTO contracts_customer (customer_number, name, street, postal_code, city, "
         "country, language, sector, contact_name, contact_email, created_at, updated_at) "
         f"SELECT '{prefix}' || lpad(n::text, 8, '0'), "
@@ -137,7 +117,7 @@ def _customers(prefix: str, count: int, *, partner_sql: str, partners: int | Non
         [count],
     )
     params: list[Any] = [partners] if partners is not None else []
-    _execute(
+    execute(
         "INSERT INTO contracts_customerassignment (customer_id, partner_id, valid_from, "
         "created_at) SELECT c.id, p.id, DATE '2020-01-01', now() FROM "
         f"(SELECT id, substring(customer_number from {len(prefix) + 1})::int AS n "
@@ -149,7 +129,7 @@ def _customers(prefix: str, count: int, *, partner_sql: str, partners: int | Non
 
 def _contracts(prefix: str, count: int, *, customer_prefix: str, per_customer: float) -> None:
     """End dates evenly over three years; those ended before today renewed or expired."""
-    _execute(
+    execute(
         "INSERT INTO contracts_contract (contract_number, customer_id, partner_id, product_id, "
         "seats, start_date, end_date, status, cancellation_reason, created_at, updated_at) "
         f"SELECT '{prefix}' || lpad(s.n::text, 8, '0'), c.id, a.partner_id, "
@@ -169,7 +149,7 @@ def _contracts(prefix: str, count: int, *, customer_prefix: str, per_customer: f
 def _reminders() -> None:
     """The big partner's contracts ending in the next 90 days: the customer's letter sent (for
     those ending within 45 days) or planned, as the reminder sweep leaves them."""
-    _execute(
+    execute(
         "INSERT INTO contracts_reminder (contract_id, rule_id, contract_end_date, offset_days, "
         "due_on, status, reason, late, attempts, claimed_by, partner_id, recipient, sent_at, "
         "sent_on, created_at, updated_at) "
@@ -280,7 +260,7 @@ def main() -> None:
 
     contracts = CONTRACTS[options.scale]
     load_seconds = 0.0
-    if _scalar("SELECT COUNT(*) FROM contracts_contract") != contracts:
+    if scalar("SELECT COUNT(*) FROM contracts_contract") != contracts:
         load_seconds = load(contracts)
     settings.ALLOWED_HOSTS = ["testserver"]
     client = Client()
@@ -293,7 +273,7 @@ def main() -> None:
     common = {
         "scale": options.scale,
         "database": database,
-        "contracts": _scalar("SELECT COUNT(*) FROM contracts_contract"),
+        "contracts": scalar("SELECT COUNT(*) FROM contracts_contract"),
         "requests": requests,
         "target": f"p95 <= {TARGET_MS:.0f} ms",
     }

@@ -1,6 +1,6 @@
 """`reminders_dispatch`: e-mails per second from the outbox to a local SMTP sink.
 
-Target (issue 3, section 6): two dispatcher processes deliver at least 500 e-mails/s to an SMTP
+Target (R10, docs/reminders.md): two dispatcher processes deliver at least 500 e-mails/s to an SMTP
 server on loopback (aiosmtpd in a process of its own). The limit, measured in the same run, is
 the bare rate of Django's SMTP backend sending the same messages in one loop over one
 connection (`baseline`); `ratio` is outbox rate / bare rate. Every run also checks that each
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from common import emit, scratch_database_url, setup_scratch_django
+from common import database_url, emit_compared, parser, setup_scratch_django
 
 MESSAGES = {"small": 500, "full": 10_000}
 DISPATCHERS = 2
@@ -246,12 +246,10 @@ def _empty_outbox() -> None:
 
 
 def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", choices=sorted(MESSAGES), default="small")
-    parser.add_argument("--runs", type=int, help="Repetitions (the median is taken).")
-    parser.add_argument("--window", type=int, help="OUTBOX_WINDOW of the dispatchers.")
-    parser.add_argument("--messages", type=int, help="Messages per run instead of the scale's.")
-    return parser.parse_args()
+    options = parser(__doc__ or "", MESSAGES)
+    options.add_argument("--window", type=int, help="OUTBOX_WINDOW of the dispatchers.")
+    options.add_argument("--messages", type=int, help="Messages per run instead of the scale's.")
+    return options.parse_args()
 
 
 @dataclass
@@ -292,7 +290,7 @@ def main() -> None:
     sink = context.Process(target=_sink, args=(port, remote), daemon=True)
     sink.start()
     assert control.recv() == "ready"
-    figures = measure(options, scratch_database_url("outbox"), control, port)
+    figures = measure(options, database_url("outbox"), control, port)
     control.send("stop")
     sink.join()
 
@@ -307,12 +305,11 @@ def main() -> None:
         "exactly_once": figures.exactly_once,
     }
     value, baseline = figures.median("outbox", "rate"), figures.median("bare", "rate")
-    emit(
+    emit_compared(
         "reminders_dispatch.emails_per_second",
         value,
         "emails/s",
-        baseline=round(baseline, 1),
-        ratio=round(value / baseline, 3),
+        baseline=baseline,
         target=f">= {TARGET} emails/s",
         meets_target=value >= TARGET,
         rates=[round(m.rate, 1) for m in figures.outbox],
@@ -320,12 +317,11 @@ def main() -> None:
         **common,
     )
     cpu, bare_cpu = figures.median("outbox", "cpu_ms"), figures.median("bare", "cpu_ms")
-    emit(
+    emit_compared(
         "reminders_dispatch.cpu_per_email",
         cpu,
         "ms",
-        baseline=round(bare_cpu, 3),
-        ratio=round(cpu / bare_cpu, 3),
+        baseline=bare_cpu,
         note="sender CPU only (dispatchers vs bare loop); the sink and the database not counted",
         **common,
     )

@@ -1,6 +1,6 @@
 """`reminders_plan`: planning the renewal reminders of 1,000,000 contracts on PostgreSQL.
 
-Target (issue 3, section 6): under 10 s, set-based, with a peak RSS under 512 MiB.
+Target (R10, docs/reminders.md): under 10 s, set-based, with a peak RSS under 512 MiB.
 
 The benchmark brings its own data, written with SQL (`generate_series`, INSERT … SELECT) into a
 database of its own (`channeldesk_bench_reminders` on the BENCH_DATABASE_URL server): 1,000
@@ -28,41 +28,35 @@ Figures, each the median of several runs from an empty reminder table:
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import statistics
 import time
 from collections.abc import Callable
 from typing import Any
 
-from common import ANCHOR, emit, peak_rss_mib, setup_scratch_django
+from common import (
+    FIRST_END,
+    SPREAD_DAYS,
+    TODAY,
+    arguments,
+    bench_customers_assign,
+    bench_partners_insert,
+    bench_product,
+    emit,
+    emit_under,
+    execute,
+    peak_rss_mib,
+    setup_scratch_django,
+)
 
 CONTRACTS = {"small": 20_000, "full": 1_000_000}
 RUNS = {"small": 3, "full": 3}
 PARTNERS = 1_000
 TARGET_SECONDS = 10.0
 TARGET_RSS_MIB = 512.0
-TODAY = dt.date.fromisoformat(ANCHOR)
-# End dates from a year before "today" to two years after.
-FIRST_END = TODAY - dt.timedelta(days=365)
-SPREAD_DAYS = 3 * 365
-
-
-def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", choices=sorted(CONTRACTS), default="small")
-    parser.add_argument("--runs", type=int, help="Repetitions (the median is taken).")
-    return parser.parse_args()
 
 
 # --- The data ---------------------------------------------------------------------------------
-
-
-def _execute(sql: str, params: list[Any] | None = None) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params or [])
 
 
 def _loaded(contracts: int) -> bool:
@@ -73,46 +67,25 @@ def _loaded(contracts: int) -> bool:
 
 def load(contracts: int) -> float:
     """Empty the register and write the scale's data with SQL; returns the seconds it took."""
-    from channeldesk.catalog.models import Product, ProductKind
     from channeldesk.contracts.reminders.schedules import schedule_install_default
 
     start = time.perf_counter()
-    _execute(
+    execute(
         "TRUNCATE contracts_reminderevent, contracts_reminder, contracts_contract, "
         "contracts_customerassignment, contracts_customer RESTART IDENTITY CASCADE"
     )
     schedule_install_default(effective_from=dt.date(2026, 4, 1))
-    product, _ = Product.objects.get_or_create(
-        sku="ENT-BENCH",
-        defaults={
-            "name_de": "ChannelDesk Enterprise",
-            "name_en": "ChannelDesk Enterprise",
-            "kind": ProductKind.ENTERPRISE,
-            "list_price": "100.00",
-            "unit": "seat",
-        },
-    )
-    _partners()
+    product = bench_product(list_price="100.00")
+    bench_partners_insert(PARTNERS)
     customers = contracts // 2
     _customers(customers)
     _contracts(contracts, customers=customers, product_id=product.pk)
-    _execute("ANALYZE")
+    execute("ANALYZE")
     return time.perf_counter() - start
 
 
-def _partners() -> None:
-    _execute(
-        "INSERT INTO partners_partner (partner_number, name, street, postal_code, city, "
-        "country, vat_id, email, phone, language, status, created_at, updated_at) "
-        "SELECT 'PB-' || lpad(n::text, 6, '0'), 'Bench Partner ' || n, '', '', '', 'DE', '', "
-        "'partner' || n || '@bench.example', '', 'de', 'authorized', now(), now() "
-        "FROM generate_series(1, %s) AS n ON CONFLICT (partner_number) DO NOTHING",
-        [PARTNERS],
-    )
-
-
 def _customers(customers: int) -> None:
-    _execute(
+    execute(
         "INSERT INTO contracts_customer (customer_number, name, street, postal_code, city, "
         "country, language, sector, contact_name, contact_email, created_at, updated_at) "
         "SELECT 'KB-' || lpad(n::text, 8, '0'), 'Bench Customer ' || n, 'Hauptstraße 1', "
@@ -120,18 +93,12 @@ def _customers(customers: int) -> None:
         "now(), now() FROM generate_series(1, %s) AS n",
         [customers],
     )
-    _execute(
-        "INSERT INTO contracts_customerassignment (customer_id, partner_id, valid_from, "
-        "created_at) SELECT c.id, p.id, DATE '2020-01-01', now() FROM contracts_customer c "
-        "JOIN partners_partner p ON p.partner_number = 'PB-' || lpad((c.id %% %s + 1)::text, 6, "
-        "'0')",
-        [PARTNERS],
-    )
+    bench_customers_assign(PARTNERS)
 
 
 def _contracts(contracts: int, *, customers: int, product_id: int) -> None:
     """End dates evenly over three years; those ended before today renewed or expired."""
-    _execute(
+    execute(
         "INSERT INTO contracts_contract (contract_number, customer_id, partner_id, product_id, "
         "seats, start_date, end_date, status, cancellation_reason, created_at, updated_at) "
         "SELECT 'VB-' || lpad(n::text, 8, '0'), c.id, a.partner_id, %s, 1 + n %% 50, "
@@ -150,7 +117,7 @@ def _contracts(contracts: int, *, customers: int, product_id: int) -> None:
 
 
 def _empty_reminders() -> None:
-    _execute("TRUNCATE contracts_reminderevent, contracts_reminder RESTART IDENTITY")
+    execute("TRUNCATE contracts_reminderevent, contracts_reminder RESTART IDENTITY")
 
 
 def _timed(
@@ -167,7 +134,7 @@ def _timed(
 
 def _after_today(plan: Callable[[], Any]) -> None:
     """Back to the state after today's run: the rows of tomorrow's run removed."""
-    _execute(
+    execute(
         "DELETE FROM contracts_reminder WHERE due_on > %s",
         [TODAY + dt.timedelta(days=90)],
     )
@@ -175,7 +142,7 @@ def _after_today(plan: Callable[[], Any]) -> None:
 
 
 def main() -> None:
-    options = _arguments()
+    options = arguments(__doc__ or "", CONTRACTS)
     database = setup_scratch_django("reminders")
     if database != "postgresql":
         raise SystemExit("reminders_plan measures PostgreSQL; set BENCH_DATABASE_URL=postgres://…")
@@ -197,12 +164,11 @@ def main() -> None:
     rows = Reminder.objects.count()
     common = {"scale": options.scale, "database": database, "runs": runs, "contracts": contracts}
     rss = round(peak_rss_mib(), 1)
-    emit(
+    emit_under(
         "reminders_plan.seconds",
         seconds,
         "s",
-        target=f"< {TARGET_SECONDS:g} s",
-        meets_target=seconds < TARGET_SECONDS,
+        limit=TARGET_SECONDS,
         reminders=report.planned,
         horizon_days=90,
         mode="the hourly job: rows due within the planning horizon",
@@ -210,26 +176,19 @@ def main() -> None:
         peak_rss_mib=rss,
         **common,
     )
-    emit(
-        "reminders_plan.replan_seconds",
-        replan_seconds,
-        "s",
-        target=f"< {TARGET_SECONDS:g} s",
-        meets_target=replan_seconds < TARGET_SECONDS,
-        reminders=replan.planned,
-        peak_rss_mib=rss,
-        **common,
-    )
-    emit(
-        "reminders_plan.next_day_seconds",
-        next_day_seconds,
-        "s",
-        target=f"< {TARGET_SECONDS:g} s",
-        meets_target=next_day_seconds < TARGET_SECONDS,
-        reminders=tomorrow.planned,
-        peak_rss_mib=rss,
-        **common,
-    )
+    for name, figure, result in (
+        ("replan_seconds", replan_seconds, replan),
+        ("next_day_seconds", next_day_seconds, tomorrow),
+    ):
+        emit_under(
+            f"reminders_plan.{name}",
+            figure,
+            "s",
+            limit=TARGET_SECONDS,
+            reminders=result.planned,
+            peak_rss_mib=rss,
+            **common,
+        )
     emit(
         "reminders_plan.all_seconds",
         all_seconds,
@@ -242,14 +201,7 @@ def main() -> None:
         peak_rss_mib=rss,
         **common,
     )
-    emit(
-        "reminders_plan.peak_rss",
-        rss,
-        "MiB",
-        target=f"< {TARGET_RSS_MIB:g} MiB",
-        meets_target=rss < TARGET_RSS_MIB,
-        **common,
-    )
+    emit_under("reminders_plan.peak_rss", rss, "MiB", limit=TARGET_RSS_MIB, **common)
 
 
 if __name__ == "__main__":

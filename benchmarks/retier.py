@@ -1,8 +1,8 @@
 """`retier`: tier evaluation against the bare SQL aggregate and a per-partner ORM loop.
 
-Targets (issue 2): on PostgreSQL with 100,000 partners and 10 million order lines, `tiers
+Targets (R2, docs/tiers.md): on PostgreSQL with 100,000 partners and 10 million order lines, `tiers
 evaluate` takes at most 1.5x the bare GROUP BY of the same criteria (the order-line aggregate
-and, since the policy requires courses (issue 6), the count of trained people), and is at
+and, since the policy requires courses (R7), the count of trained people), and is at
 least 20x faster than a straightforward per-partner ORM loop (both on the same 10,000-partner
 subset); the process stays under 1 GiB peak RSS.
 """
@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from common import SCALES, arguments, emit, peak_rss_mib, setup_django, timed, timed_pair
+from common import dataset_benchmark, emit, emit_compared, peak_rss_mib, timed, timed_pair
 
 AS_OF = dt.date(2026, 7, 1)
 
@@ -159,10 +159,7 @@ def _decide(compiled: Any, figures: dict[str, Decimal]) -> str:
 
 
 def main() -> None:
-    options = arguments(__doc__ or "")
-    scale = SCALES[options.scale]
-    runs = options.runs or scale.runs
-    database = setup_django(scale)
+    scale, runs, database = dataset_benchmark(__doc__ or "")
 
     from channeldesk.partners.models import Partner
     from channeldesk.tiers.evaluation import tiers_evaluate
@@ -182,12 +179,11 @@ def main() -> None:
     evaluate, bare_time, evaluation = timed_pair(
         lambda: tiers_evaluate(policy=policy, as_of=AS_OF), lambda: bare(compiled), runs
     )
-    emit(
+    emit_compared(
         "retier.evaluate_vs_bare_sql",
         evaluate,
         "s",
         baseline=bare_time,
-        ratio=round(evaluate / bare_time, 3),
         baseline_is="order-line GROUP BY + training GROUP BY, hand-written SQL",
         target="ratio <= 1.5",
         measured_partners=measured_partners,

@@ -1,6 +1,6 @@
 """`support_route`: the phone system's lookup, `GET /api/v1/support/route`, over loopback HTTP.
 
-Target (issue 6, section 2): p95 ≤ 20 ms on loopback, served by `gunicorn channeldesk.wsgi -w 2`
+Target (R7, docs/support.md): p95 ≤ 20 ms on loopback, served by `gunicorn channeldesk.wsgi -w 2`
 against the benchmark database of the scale (the demo data: 2,000 partners at small scale,
 100,000 at full scale).
 
@@ -22,13 +22,10 @@ import statistics
 import time
 
 from common import (
-    SCALES,
-    arguments,
+    dataset_benchmark,
     emit,
-    gunicorn_start,
-    gunicorn_stop,
+    gunicorn,
     peak_rss_mib,
-    setup_django,
 )
 
 TARGET_P95_MS = 20.0
@@ -78,9 +75,7 @@ def _call(port: int, token: str, query: str) -> float:
 
 
 def main() -> None:
-    options = arguments(__doc__ or "")
-    scale = SCALES[options.scale]
-    database = setup_django(scale)
+    scale, _runs, database = dataset_benchmark(__doc__ or "")
 
     from channeldesk.core.models import TokenScope
     from channeldesk.core.tokens import service_token_create
@@ -102,13 +97,12 @@ def main() -> None:
     count = REQUESTS[scale.name]
     queries = _queries(count + WARM_UP)
     port = _free_port()
-    server = gunicorn_start(port=port)
     try:
-        for query in queries[:WARM_UP]:
-            _call(port, token, query)
-        latencies = [_call(port, token, query) * 1000 for query in queries[WARM_UP:]]
+        with gunicorn(port=port):
+            for query in queries[:WARM_UP]:
+                _call(port, token, query)
+            latencies = [_call(port, token, query) * 1000 for query in queries[WARM_UP:]]
     finally:
-        gunicorn_stop(server)
         issued.token.delete()  # the benchmark database keeps no stray logins
     latencies.sort()
     p95 = latencies[int(len(latencies) * 0.95) - 1]

@@ -1,6 +1,6 @@
 """`usage_ingest`: usage events per second into PostgreSQL, in-process and over HTTP.
 
-Targets (issue 7, section 5):
+Targets (R14, docs/usage.md):
 
 - `usage_ingest.service`: batches of 10,000 through `usage_events_ingest` (the subscription
   look-up, per-event checks, the day in the contract's time zone, COPY into the staging table,
@@ -17,18 +17,23 @@ Service and limit batches alternate, each with fresh event ids, so both insert e
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import http.client
 import json
-import multiprocessing
 import statistics
 import time
 import uuid
 from typing import Any
 
-from common import emit, gunicorn_start, gunicorn_stop, peak_rss_mib, scratch_database_url
-from usage_support import contracts_ensure, execute, setup
+from common import (
+    arguments,
+    emit_at_least,
+    emit_compared,
+    execute,
+    gunicorn,
+    peak_rss_mib,
+    post_parallel,
+)
+from usage_support import contracts_ensure, setup
 
 SIZES = {"small": (5, 40, 2), "full": (30, 400, 3)}  # service batches, HTTP batches, clients
 RUNS = {"small": 3, "full": 3}
@@ -40,13 +45,6 @@ TARGET_RATIO = 0.5
 TARGET_HTTP = 40_000
 PORT = 8791
 BERLIN = dt.timezone(dt.timedelta(hours=2))
-
-
-def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", choices=sorted(SIZES), default="small")
-    parser.add_argument("--runs", type=int)
-    return parser.parse_args()
 
 
 def _events(tag: str, count: int) -> list[Any]:
@@ -134,30 +132,11 @@ def _round(run: int, batches: int, keys: dict[str, int]) -> tuple[float, float]:
 # --- HTTP ---------------------------------------------------------------------------------------
 
 
-def _client(payloads: list[bytes], secret: str, queue: Any) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
-    headers = {
-        "Content-Type": "application/json",
-        "Connection": "keep-alive",
-        "Authorization": f"Bearer {secret}",
-    }
-    accepted = 0
-    for payload in payloads:
-        try:
-            connection.request("POST", "/api/v1/usage/events", payload, headers)
-            response = connection.getresponse()
-        except (ConnectionError, http.client.HTTPException):
-            connection.close()  # the sync worker closed it: reconnect once
-            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
-            connection.request("POST", "/api/v1/usage/events", payload, headers)
-            response = connection.getresponse()
-        body = json.loads(response.read())
-        assert response.status == 200, body
-        accepted += body["accepted"]
-    queue.put(accepted)
+def _accepted(answer: dict[str, Any]) -> int:
+    return int(answer["accepted"])
 
 
-def _http_round(batches: int, clients: int, secret: str) -> tuple[float, int]:
+def _http_round(batches: int, clients: int, secret: str) -> float:
     tag = uuid.uuid4().hex[:8]
     payloads = []
     for batch in range(batches):
@@ -173,23 +152,19 @@ def _http_round(batches: int, clients: int, secret: str) -> tuple[float, int]:
             for item in events
         ]
         payloads.append(json.dumps({"events": items}).encode())
-    shares = [payloads[index::clients] for index in range(clients)]
-    queue: Any = multiprocessing.Queue()
-    processes = [
-        multiprocessing.Process(target=_client, args=(share, secret, queue)) for share in shares
-    ]
-    start = time.perf_counter()
-    for process in processes:
-        process.start()
-    accepted = sum(queue.get() for _ in processes)
-    for process in processes:
-        process.join()
-    elapsed = time.perf_counter() - start
-    return batches * HTTP_BATCH / elapsed, accepted
+    return post_parallel(
+        payloads,
+        port=PORT,
+        path="/api/v1/usage/events",
+        clients=clients,
+        headers={"Authorization": f"Bearer {secret}"},
+        accepted=_accepted,
+        items=batches * HTTP_BATCH,
+    )
 
 
 def main() -> None:
-    options = _arguments()
+    options = arguments(__doc__ or "", SIZES)
     database = setup()
     if database != "postgresql":
         raise SystemExit("usage_ingest measures PostgreSQL; set BENCH_DATABASE_URL=postgres://…")
@@ -205,15 +180,13 @@ def main() -> None:
         limit.append(limit_rate)
     service_rate, limit_rate = statistics.median(service), statistics.median(limit)
     common = {"scale": options.scale, "database": database, "runs": runs}
-    emit(
+    emit_compared(
         "usage_ingest.service",
         service_rate,
         "events/s",
-        baseline=round(limit_rate, 1),
+        baseline=limit_rate,
+        at_least=TARGET_RATIO,
         baseline_name="bare staged COPY + INSERT … ON CONFLICT DO NOTHING per batch of 10,000",
-        ratio=round(service_rate / limit_rate, 3),
-        target=f">= {TARGET_RATIO}× the limit",
-        meets_target=service_rate / limit_rate >= TARGET_RATIO,
         batch=BATCH,
         events_per_round=batches * BATCH,
         peak_rss_mib=round(peak_rss_mib(), 1),
@@ -227,23 +200,15 @@ def main() -> None:
     sender_grant(
         token=issued.token, subscriptions=Subscription.objects.filter(subscription_key__in=keys)
     )
-    server = gunicorn_start(port=PORT, env={"DATABASE_URL": scratch_database_url("usage")})
-    try:
+    with gunicorn(port=PORT):
         _http_round(clients * 2, clients, issued.secret)  # warm-up: workers import, connect
-        http_rates = []
-        for _ in range(runs):
-            rate, accepted = _http_round(http_batches, clients, issued.secret)
-            assert accepted == http_batches * HTTP_BATCH, accepted
-            http_rates.append(rate)
-    finally:
-        gunicorn_stop(server)
+        http_rates = [_http_round(http_batches, clients, issued.secret) for _ in range(runs)]
     http_rate = statistics.median(http_rates)
-    emit(
+    emit_at_least(
         "usage_ingest.http",
         http_rate,
         "events/s",
-        target=f">= {TARGET_HTTP:,}/s",
-        meets_target=http_rate >= TARGET_HTTP,
+        least=TARGET_HTTP,
         server="gunicorn channeldesk.wsgi -w 2 (sync workers)",
         clients=clients,
         batch=HTTP_BATCH,

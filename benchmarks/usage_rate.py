@@ -1,6 +1,6 @@
 """`usage_rate`: rating a month of usage on PostgreSQL.
 
-Target (issue 7, section 5): a month of 10,000,000 events (100,000 users, 1,000 contracts)
+Target (R14, docs/usage.md): a month of 10,000,000 events (100,000 users, 1,000 contracts)
 rated in under 30 s with a peak RSS under 1 GiB: the counting happens in SQL, Python sees one
 row per contract and day. `--scale small`: 200,000 events, 10,000 users, 100 contracts.
 
@@ -14,11 +14,10 @@ rating lines), median of the runs.
 
 from __future__ import annotations
 
-import argparse
 import time
 
-from common import emit, peak_rss_mib, timed
-from usage_support import MONTH, contracts_ensure, execute, scalar, setup
+from common import arguments, emit, execute, peak_rss_mib, scalar, timed
+from usage_support import MONTH, contracts_ensure, setup
 
 SIZES = {"small": (200_000, 100), "full": (10_000_000, 1_000)}  # events, contracts
 USERS_PER_CONTRACT = 100
@@ -26,13 +25,6 @@ RUNS = {"small": 3, "full": 3}
 TARGET_SECONDS = 30
 TARGET_RSS_MIB = 1024
 VOID_STEP = 997  # a prime: the voided events are spread over all contracts
-
-
-def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", choices=sorted(SIZES), default="small")
-    parser.add_argument("--runs", type=int)
-    return parser.parse_args()
 
 
 def _load(events: int, contracts: int) -> None:
@@ -77,7 +69,7 @@ def _load(events: int, contracts: int) -> None:
 
 
 def main() -> None:
-    options = _arguments()
+    options = arguments(__doc__ or "", SIZES)
     database = setup()
     if database != "postgresql":
         raise SystemExit("usage_rate measures PostgreSQL; set BENCH_DATABASE_URL=postgres://…")

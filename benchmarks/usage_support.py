@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from common import setup_scratch_django
 
@@ -21,22 +20,6 @@ MAX_CONTRACTS = 1_000  # every benchmark uses the first n of the same contracts
 
 def setup() -> str:
     return setup_scratch_django("usage")
-
-
-def execute(sql: str, params: list[Any] | None = None) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params or [])
-
-
-def scalar(sql: str, params: list[Any] | None = None) -> Any:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params or [])
-        row = cursor.fetchone()
-        return row[0] if row else None
 
 
 def contracts_ensure(count: int) -> dict[str, int]:

@@ -165,7 +165,7 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (issue 12) -------------------------------------------------------------------------
+# --- Cache (docs/security-login.md, throttles) ------------------------------------------------
 # Throttles and rate limits (check-ins, sign-in, password reset) count here, so every worker
 # process must see the same counters: CACHE_URL=redis://host:6379/1 in production (Django's
 # Redis backend); embedded, a table in the database (created after migrate).
@@ -175,7 +175,7 @@ CACHES = {
     )
 }
 
-# --- HTTPS, cookies and headers (issue 12; docs/security-production.md) -----------------------
+# --- HTTPS, cookies and headers (docs/security-production.md) ---------------------------------
 # Production defaults to TLS only; each can be set off for a server behind something else.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
@@ -259,6 +259,11 @@ elif STORAGE_BACKEND != "filesystem":
     raise ImproperlyConfigured(
         f"STORAGE_BACKEND={STORAGE_BACKEND}: use 'filesystem' (the data directory) or 's3'."
     )
+
+# --- Documents (docs/documents.md) --------------------------------------------------------------
+# The vendor's letterhead on every letter: a dict with any of name, address_lines, phone, email,
+# website, return_line, footer_columns; a missing key keeps documents/letterhead.py's value.
+CHANNELDESK_LETTERHEAD: dict[str, object] = {}
 
 # --- E-mail -----------------------------------------------------------------------------------
 # EMAIL_URL (smtp://user:pass@host:587, smtp+tls://..., consolemail://, filemail:///path,
@@ -442,7 +447,7 @@ except ValueError as _error:
 SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
 
 
-# --- Renewal reminders and the outbox (issue 3; docs/reminders.md, docs/outbox.md) -----------
+# --- Renewal reminders and the outbox (R10; docs/reminders.md, docs/outbox.md) ----------------
 # The default reminder schedule starts here ("from April", R10): contracts ending earlier get
 # nothing. Read by the migration that creates the schedule; afterwards edit it in the admin.
 REMINDERS_START_DATE = env.str("REMINDERS_START_DATE", default="2026-04-01")
@@ -451,8 +456,23 @@ REMINDERS_PLANNING_HORIZON_DAYS = env.int("REMINDERS_PLANNING_HORIZON_DAYS", def
 # E-mails one outbox dispatcher claims at once, and the most attempts before a message fails.
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+# The outbox's other tunables (notifications/conf.py, docs/outbox.md): attempts put on record
+# per transaction (at most this many go to review per crash), a claim's lease, the backoff after
+# a temporary failure (doubling from BASE up to MAX), the idle sleep of `outbox dispatch --loop`,
+# and the Message-IDs' domain (empty: the domain of DEFAULT_FROM_EMAIL).
+OUTBOX_WINDOW = 10
+OUTBOX_LEASE_SECONDS = 300
+OUTBOX_RETRY_BASE_SECONDS = 60
+OUTBOX_RETRY_MAX_SECONDS = 6 * 3600
+OUTBOX_POLL_SECONDS = 5
+OUTBOX_MESSAGE_ID_DOMAIN = ""
+# The reminder dispatcher's tunables (contracts/reminders/conf.py, docs/reminders.md): reminders
+# claimed at once, a claim's lease, the idle sleep of `reminders dispatch --loop`.
+REMINDERS_BATCH_SIZE = 50
+REMINDERS_LEASE_SECONDS = 300
+REMINDERS_POLL_SECONDS = 5
 
-# --- Licensing (issue 4): keycodes, certificates, check-ins, compliance --------------------
+# --- Licensing (R12, R13): keycodes, certificates, check-ins, compliance ----------------------
 # Key material (docs/licensing.md, "Keys"). LICENSING_KEYCODE_KEYS: "1:<base64 secret>,2:<…>"
 # (HMAC-SHA256 secrets by key id, at least 32 bytes each); LICENSING_KEYCODE_KEY_ID: the id new
 # codes are issued under; LICENSING_KEYCODE_RETIRED_KEY_IDS: ids whose codes are refused.
@@ -495,7 +515,14 @@ LICENSING_HEARTBEAT_BATCH_MAX = env.int("LICENSING_HEARTBEAT_BATCH_MAX", default
 LICENSING_DIGEST_TO = env.list("LICENSING_DIGEST_TO", default=[])
 
 
-# --- Training and support hotlines (issue 6) ------------------------------------------------
+# --- Tiers (docs/tiers.md) --------------------------------------------------------------------
+# Tier-change notices go out this many days before the change takes effect (at once when the
+# change is recorded later than that).
+TIER_NOTICE_DAYS_BEFORE = env.int("TIER_NOTICE_DAYS_BEFORE", default=30)
+# PostgreSQL work memory for the tier evaluation's aggregate (SET LOCAL, tiers/selectors.py).
+TIERS_WORK_MEM = "256MB"
+
+# --- Training and support hotlines (R7, R9) ---------------------------------------------------
 # A Gold (or any) partner keeps its tier while a booked course of the required training is
 # pending, for at most this many days from the evaluation date (0: no grace).
 TRAINING_GRACE_DAYS = env.int("TRAINING_GRACE_DAYS", default=90)
@@ -507,11 +534,8 @@ TRAINING_COMPANY_NAME = env.str("TRAINING_COMPANY_NAME", default="NordIT Akademi
 TRAINING_BOOKING_URL = env.str(
     "TRAINING_BOOKING_URL", default="https://akademie.nordit.example/partnerschulungen"
 )
-# Tier-change notices go out this many days before the change takes effect (at once when the
-# change is recorded later than that).
-TIER_NOTICE_DAYS_BEFORE = env.int("TIER_NOTICE_DAYS_BEFORE", default=30)
 
-# --- Usage billing (issue 7) ----------------------------------------------------------------
+# --- Usage billing (R14) ----------------------------------------------------------------------
 # Days after a month's end before it is closed and its statements issued (docs/usage.md).
 USAGE_CLOSE_GRACE_DAYS = env.int("USAGE_CLOSE_GRACE_DAYS", default=3)
 # How far in the future (clock skew of the sender) an event's time may lie, in seconds.
@@ -521,7 +545,7 @@ USAGE_BATCH_LIMIT = env.int("USAGE_BATCH_LIMIT", default=10_000)
 # PostgreSQL work memory for the rating's count (SET LOCAL; the month is hashed in memory).
 USAGE_RATING_WORK_MEM = env.str("USAGE_RATING_WORK_MEM", default="256MB")
 
-# --- Portal and back office (issue 5): allauth, pages ---------------------------------------
+# --- Portal and back office (R11, R3): allauth, pages -----------------------------------------
 # Sign-in (django-allauth): e-mail or user name with a password, optional TOTP second factor,
 # password reset by e-mail (queued in the outbox), no public sign-up, throttled failures.
 ACCOUNT_ADAPTER = "channeldesk.portal.adapters.AccountAdapter"
@@ -557,7 +581,7 @@ PORTAL_INVITATION_TIMEOUT = env.int("PORTAL_INVITATION_TIMEOUT", default=3 * 24 
 BACKOFFICE_RUNS_INLINE = env.bool("BACKOFFICE_RUNS_INLINE", default=False)
 BACKOFFICE_RUN_TIMEOUT_SECONDS = env.int("BACKOFFICE_RUN_TIMEOUT_SECONDS", default=1800)
 
-# --- Audit trail (issue 14; docs/audit.md) ---------------------------------------------------
+# --- Audit trail (docs/audit.md) --------------------------------------------------------------
 # django-auditlog writes into ChannelDesk's own entry table (insert-only; services add one
 # entry per action or set-based run), before/after values as JSON, never for fixture loads.
 AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"

@@ -114,7 +114,9 @@ ADMIN_ACCESS: dict[str, AdminRow] = {
     "tiers.Tier": draft_only(),
     "tiers.TierCriterion": draft_only(),
     "tiers.TierAssignment": machine_written(),
-    "tiers.TierNotice": machine_written(),
+    "tiers.TierNotice": AdminRow(
+        EVERY_STAFF, NOBODY, MANAGERS, NOBODY, {"release": MANAGERS, "dismiss": MANAGERS}
+    ),
     "tiers.TierOverride": edited(),
     # training
     "training.Course": edited(),

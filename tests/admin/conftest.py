@@ -2,90 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
-
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 
-from channeldesk.catalog.models import Order
-from channeldesk.contracts.reminders.planning import reminders_plan
-from channeldesk.core.models import TokenScope, UserPreference
-from channeldesk.core.roles import CHANNEL_MANAGER
-from channeldesk.core.tokens import service_token_create
-from channeldesk.notifications.services import outbox_enqueue
-from channeldesk.partners.models import Contact
-from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierOverride, TierPolicy
-from tests.conftest import Personas, sign_in
-from tests.contracts.factories import contract_of, customer_of
-from tests.domains import domain_modules
-from tests.factories import ProductFactory, UserFactory, order_with_lines
-
-
-@dataclass
-class AdminData:
-    personas: Personas
-    order: Order
-    published_policy: TierPolicy
-    draft_policy: TierPolicy
+from tests.admin.factories import AdminData, admin_data_build
+from tests.personas import Personas, channel_manager_create, sign_in
 
 
 @pytest.fixture
 def admin_data(personas: Personas) -> AdminData:
     """At least one row in every table the admin shows (the policies come from the migrations)."""
     return admin_data_build(personas)
-
-
-def admin_data_build(personas: Personas) -> AdminData:
-    """The rows of `admin_data`, for suites outside tests/admin (tests/security)."""
-    partner = personas.partner_a
-    Contact.objects.create(partner=partner, name="Anna Alpha", role="sales")
-    product = ProductFactory(sku="ENT-100")
-    order = order_with_lines(partner, dt.date(2026, 1, 10), [(product, 3, Decimal("150.00"))])
-    published = TierPolicy.objects.get(code="previous")
-    silver = published.tiers.get(code="silver")
-    TierAssignment.objects.create(
-        partner=partner,
-        policy=published,
-        tier=silver,
-        valid_from=dt.date(2026, 1, 1),
-        source=AssignmentSource.INITIAL,
-        reasons=[{"kind": "revenue", "value": "1000", "held": True}],
-    )
-    TierOverride.objects.create(
-        partner=personas.partner_b,
-        tier_code="gold",
-        reason="Strategic account",
-        valid_from=dt.date(2026, 1, 1),
-        created_by=personas.staff,
-    )
-    UserPreference.objects.create(user=personas.partner_a_user, language="en")
-    service_token_create(name="IT-Schulung GmbH", scope=TokenScope.TRAINING)
-    customer = customer_of(partner, customer_number="K-1")
-    contract_of(customer, contract_number="V-1")
-    ending = contract_of(customer, contract_number="V-2", end_date=dt.date(2026, 12, 31))
-    reminders_plan(today=dt.date(2026, 10, 1), contract_ids=[ending.pk])
-    outbox_enqueue(
-        key="admin-test:1", to=["partner@example.com"], subject="Renewal", text="Your customer."
-    )
-    for module in domain_modules("admin_rows"):
-        module.admin_rows(personas)
-    return AdminData(
-        personas=personas,
-        order=order,
-        published_policy=published,
-        draft_policy=TierPolicy.objects.get(code="default"),
-    )
-
-
-def channel_manager_create(username: str = "manager") -> Any:
-    """Vendor staff in the "channel manager" group, not a superuser (core/roles.py)."""
-    manager = UserFactory(username=username, is_staff=True)
-    manager.groups.add(Group.objects.get(name=CHANNEL_MANAGER))
-    return manager
 
 
 @pytest.fixture

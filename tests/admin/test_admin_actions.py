@@ -1,4 +1,4 @@
-"""Admin actions change state only for those whose role holds the permission (issue 12, hole 6):
+"""Admin actions change state only for those whose role holds the permission (security-admin.md):
 the channel manager revokes tokens and keycodes and retires installations; the read-only support
 desk is not offered the actions and a forged request changes nothing."""
 
@@ -9,7 +9,7 @@ from django.test import Client
 from channeldesk.core.models import ServiceToken, TokenScope
 from channeldesk.core.tokens import service_token_create
 from channeldesk.licensing.models import Installation, InstallationState, Keycode, KeycodeStatus
-from tests.admin.conftest import AdminData
+from tests.admin.factories import AdminData
 
 
 def _act(client: Client, url: str, action: str, pk: int) -> int:

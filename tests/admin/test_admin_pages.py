@@ -16,10 +16,10 @@ from channeldesk.core.models import ServiceToken
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.models import TierAssignment
-from tests.admin.conftest import AdminData
-from tests.conftest import Personas, sign_in
+from tests.admin.factories import AdminData
 from tests.domains import domain_modules
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory, order_with_lines
+from tests.personas import Personas, sign_in
 
 # History and imported detail rows: looked at in the admin, never added there.
 # History and machine-written records: viewed in the admin, never added by hand.
@@ -88,7 +88,7 @@ def test_partner_users_cannot_reach_the_admin(
 
 
 def test_partner_user_cannot_sign_in_to_the_admin(personas: Personas) -> None:
-    """The admin has no login of its own (issue 12, hole 4): it sends everyone to allauth's."""
+    """The admin has no login of its own (security-login.md): it sends everyone to allauth's."""
     client = Client()
 
     response = client.post(
@@ -171,7 +171,7 @@ def test_partner_page_shows_the_tier_history_with_discount_and_reasons(
 
     content = response.content.decode()
     assert response.status_code == 200
-    # The tier and the criterion by name in the reader's language (issue 13), never by code.
+    # The tier and the criterion by name in the reader's language, never by code.
     assert "Silber" in content
     assert "25.00" in content or "25,00" in content
     assert "Nettoumsatz der letzten Monate: 1.000,00" in content

@@ -1,4 +1,4 @@
-"""Second factors in the admin (issue 12, hole 2): no page shows a secret; only a superuser
+"""Second factors in the admin (docs/security-admin.md): no page shows a secret; only a superuser
 removes a person's authenticator, and the admin's log says who removed whose."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.admin.models import DELETION, LogEntry
 from django.test import Client
 
-from tests.conftest import Personas
+from tests.personas import Personas
 
 CHANGELIST = "/admin/mfa/authenticator/"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.test import Client
 
 from channeldesk.core.models import UserPreference
-from tests.admin.conftest import AdminData
-from tests.conftest import Personas, sign_in
+from tests.admin.factories import AdminData
+from tests.personas import Personas, sign_in
 
 
 def _signed_in(user: object, **headers: str) -> Client:

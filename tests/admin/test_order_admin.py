@@ -7,7 +7,7 @@ import datetime as dt
 from django.test import Client
 
 from channeldesk.catalog.models import OrderLine
-from tests.admin.conftest import AdminData
+from tests.admin.factories import AdminData
 from tests.admin.forms import rendered_form_data
 
 

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from channeldesk.catalog.models import OrderLine
 from channeldesk.core.admin import LargeTablePaginator
-from tests.conftest import Personas
 from tests.factories import ProductFactory, order_with_lines
+from tests.personas import Personas
 
 
 class EagerEstimatePaginator(LargeTablePaginator):

@@ -1,5 +1,5 @@
 """The admin's partner search finds a telephone number of the partner or of one of its contacts,
-whatever way it is written (issue 13: the support desk types what the caller's display shows)."""
+whatever way it is written (R9: the support desk types what the caller's display shows)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from django.test import Client
 
 from channeldesk.partners.models import Contact
 from channeldesk.tiers.hotlines import caller_numbers_refresh
-from tests.conftest import Personas
 from tests.factories import PartnerFactory
+from tests.personas import Personas
 
 
 @pytest.fixture

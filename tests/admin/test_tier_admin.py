@@ -7,7 +7,7 @@ import datetime as dt
 from django.test import Client
 
 from channeldesk.tiers.models import TierAssignment, TierCriterion, TierOverride, TierPolicy
-from tests.admin.conftest import AdminData
+from tests.admin.factories import AdminData
 from tests.admin.forms import rendered_form_data
 
 

@@ -7,29 +7,24 @@ when an entry names no pattern, so a new endpoint cannot ship without its access
 To add an endpoint, add one entry with one or more cases (the statuses below illustrate the
 shape; write the ones your endpoint is meant to give):
 
-    "tiers-policy": [
-        Case(
-            "draft policy",
-            PARTNER_USERS_AND_STAFF,
-            kwargs=lambda world: {"reference": "default"},
-        ),
-    ],
+    "tiers-policy": [get("draft policy", PARTNER_USERS_AND_STAFF, given(reference="default"))],
     "tiers-publish": [
-        Case(
+        post(
             "publish the draft",
-            answers(403, anonymous=401, staff=200),
-            method="post",
-            kwargs=lambda world: {"reference": "default"},
-            data=lambda world: {"effective_from": "2026-07-01"},
+            managers(200),
+            given(reference="default"),
+            given(effective_from="2026-07-01"),
         ),
     ],
 
-- `expect` gives the status for every persona (see `world.PERSONA_NAMES`): `answers(default,
-  persona=status, ...)`, or one of the presets below.
-- `kwargs` builds the URL's arguments from the `World` (tests/api/world.py). It may also create
-  the objects it needs (e.g. with a factory); it runs once per persona, each in a fresh database.
-- `method`, `data` (a JSON body built from the world) and `query` (GET parameters, or the query
-  string of a write) describe the request; the default is a plain GET.
+- A case is one row, built by `get`, `post` or `delete`: a label, then `expect`, the status for
+  every persona (see `world.PERSONA_NAMES`): `answers(default, persona=status, ...)`, a helper
+  such as `managers(status)`, or one of the presets below.
+- Then `kwargs` builds the URL's arguments from the `World` (tests/api/world.py). It may also
+  create the objects it needs (e.g. with a factory); it runs once per persona, each in a fresh
+  database. `data` builds a POST's JSON body, `query` holds a GET's parameters; `given(...)`
+  stands for arguments or a body that do not depend on the world. `Case` itself takes any
+  method, and `query` as the query string of a write.
 - For another partner's object the expected answer is 404, never 403: a partner must not learn
   that the object exists.
 - A refused write (any status of 400 or above for POST, PUT, PATCH or DELETE) is also checked to
@@ -49,7 +44,7 @@ from channeldesk.contracts.models import ContractStatus
 from channeldesk.contracts.services import customer_partner_change
 from tests.api.world import PERSONA_NAMES, World
 from tests.contracts.factories import contract_of, customer_of
-from tests.tiers.conftest import previous_tier
+from tests.tiers.factories import previous_tier
 
 
 def answers(default: int, **exceptions: int) -> dict[str, int]:
@@ -77,13 +72,63 @@ class Case:
 # Presets for the usual shapes of access.
 EVERYONE = answers(200)
 SIGNED_IN = answers(200, anonymous=401)
-PARTNER_USERS_AND_STAFF = answers(200, anonymous=401, outsider=403)
+
+
+def partner_users(status: int) -> dict[str, int]:
+    """Partner users and vendor staff get `status`; an outsider 403, the anonymous visitor 401."""
+    return answers(status, anonymous=401, outsider=403)
+
+
+def vendor_staff(status: int) -> dict[str, int]:
+    """Vendor staff, the support desk included, get `status`; everyone else is refused."""
+    return answers(403, anonymous=401, staff=status, support=status)
+
+
+def managers(status: int) -> dict[str, int]:
+    """Channel managers (the `staff` persona) get `status`; the support desk too is refused."""
+    return answers(403, anonymous=401, staff=status)
+
+
+PARTNER_USERS_AND_STAFF = partner_users(200)
 PARTNER_A_AND_STAFF = answers(200, anonymous=401, outsider=403, partner_b_user=404)
 PARTNER_B_AND_STAFF = answers(
     200, anonymous=401, outsider=403, partner_a_admin=404, partner_a_user=404
 )
-NOBODY_FINDS_IT = answers(404, anonymous=401, outsider=403)
-READ_ONLY_ENDPOINT = answers(405, anonymous=401, outsider=403)
+NOBODY_FINDS_IT = partner_users(404)
+READ_ONLY_ENDPOINT = partner_users(405)
+# Found by vendor staff only; partner users get 404.
+VENDOR_STAFF_FIND_IT = answers(404, anonymous=401, outsider=403, staff=200, support=200)
+
+Builder = Callable[[World], dict[str, Any]]
+
+
+def given(**values: Any) -> Builder:
+    """URL arguments or a body that do not depend on the world."""
+    return lambda world: values
+
+
+def get(
+    label: str,
+    expect: dict[str, int],
+    kwargs: Builder = _no_arguments,
+    query: dict[str, str] | None = None,
+) -> Case:
+    """A GET case: one row of the table (`query` holds the GET parameters)."""
+    return Case(label, expect, kwargs=kwargs, query=query or {})
+
+
+def post(
+    label: str,
+    expect: dict[str, int],
+    kwargs: Builder = _no_arguments,
+    data: Builder | None = None,
+) -> Case:
+    """A POST case with the JSON body `data` builds (none without it)."""
+    return Case(label, expect, kwargs=kwargs, method="post", data=data)
+
+
+def delete(label: str, expect: dict[str, int], kwargs: Builder) -> Case:
+    return Case(label, expect, kwargs=kwargs, method="delete")
 
 
 def _partner_a(world: World) -> dict[str, Any]:
@@ -186,318 +231,205 @@ def _renewal(world: World) -> dict[str, Any]:
 
 
 # Writes to contracts: vendor staff; the support desk and partner users (admins too) get 403.
-BOOKED_BY_STAFF = answers(403, anonymous=401, staff=200)
+BOOKED_BY_STAFF = managers(200)
 CUSTOMER_MOVED_TO_B = answers(
     200, anonymous=401, outsider=403, partner_a_admin=404, partner_a_user=404
 )
+_CANCEL = given(reason="Customer switched vendor.")
+_RENEWAL_WITHOUT_END = given(contract_number="V-A-2")
+_MOVED_CONTRACT = _contract_sold_by_a_of_a_customer_now_with_b
+_DRAFT_ON_JULY_1 = {"policy": "default", "as_of": "2026-07-01"}
+_APPLY = given(policy="previous", as_of="2026-07-01")
+_CALIBRATION = given(policy="default", as_of="2026-07-01", targets={"gold": {"min": 1, "max": 1}})
+
+
+def _override(world: World) -> dict[str, Any]:
+    return {
+        "partner_number": world.partner_a.partner_number,
+        "tier": "gold",
+        "reason": "Key account",
+        "valid_from": "2026-07-01",
+    }
 
 
 ACCESS_TABLE: dict[str, list[Case]] = {
-    "api-schema": [Case("the OpenAPI schema needs a login", SIGNED_IN)],
-    "api-docs": [Case("the API docs send a visitor to sign in", answers(200, anonymous=302))],
+    "api-schema": [get("the OpenAPI schema needs a login", SIGNED_IN)],
+    "api-docs": [get("the API docs send a visitor to sign in", answers(200, anonymous=302))],
     "partner-list": [
-        Case("list", PARTNER_USERS_AND_STAFF),
-        Case("filtered list", PARTNER_USERS_AND_STAFF, query={"status": "suspended"}),
-        Case("create is not offered", READ_ONLY_ENDPOINT, method="post", data=_partner_a),
+        get("list", PARTNER_USERS_AND_STAFF),
+        get("filtered list", PARTNER_USERS_AND_STAFF, query={"status": "suspended"}),
+        post("create is not offered", READ_ONLY_ENDPOINT, data=_partner_a),
     ],
     "partner-detail": [
-        Case("partner A", PARTNER_A_AND_STAFF, kwargs=_partner_a),
-        Case("partner B", PARTNER_B_AND_STAFF, kwargs=_partner_b),
-        Case(
-            "partner C without users",
-            answers(404, anonymous=401, outsider=403, staff=200, support=200),
-            kwargs=_partner_c,
-        ),
-        Case("unknown partner number", NOBODY_FINDS_IT, kwargs=_unknown_partner),
-        Case(
-            "delete is not offered",
-            answers(405, anonymous=401, outsider=403),
-            method="delete",
-            kwargs=_partner_a,
-        ),
+        get("partner A", PARTNER_A_AND_STAFF, _partner_a),
+        get("partner B", PARTNER_B_AND_STAFF, _partner_b),
+        get("partner C without users", VENDOR_STAFF_FIND_IT, _partner_c),
+        get("unknown partner number", NOBODY_FINDS_IT, _unknown_partner),
+        delete("delete is not offered", partner_users(405), _partner_a),
     ],
     "partner-contact-list": [
-        Case("partner A", PARTNER_A_AND_STAFF, kwargs=_partner_a),
-        Case("partner B", PARTNER_B_AND_STAFF, kwargs=_partner_b),
-        Case("unknown partner number", NOBODY_FINDS_IT, kwargs=_unknown_partner),
+        get("partner A", PARTNER_A_AND_STAFF, _partner_a),
+        get("partner B", PARTNER_B_AND_STAFF, _partner_b),
+        get("unknown partner number", NOBODY_FINDS_IT, _unknown_partner),
     ],
-    "product-list": [Case("list", SIGNED_IN)],
+    "product-list": [get("list", SIGNED_IN)],
     "product-detail": [
-        Case("active product", SIGNED_IN, kwargs=lambda world: {"sku": world.product.sku}),
-        Case(
+        get("active product", SIGNED_IN, lambda world: {"sku": world.product.sku}),
+        get(
             "retired product: vendor staff only",
             answers(404, anonymous=401, staff=200, support=200),
-            kwargs=lambda world: {"sku": world.retired_product.sku},
+            lambda world: {"sku": world.retired_product.sku},
         ),
     ],
     "order-list": [
-        Case("list", PARTNER_USERS_AND_STAFF),
-        Case(
+        get("list", PARTNER_USERS_AND_STAFF),
+        get(
             "another partner's orders by filter: an empty list, not an error",
             PARTNER_USERS_AND_STAFF,
             query={"partner_number": "B-2000"},
         ),
-        Case("create is not offered", READ_ONLY_ENDPOINT, method="post", data=_no_arguments),
+        post("create is not offered", READ_ONLY_ENDPOINT, data=_no_arguments),
     ],
     "order-detail": [
-        Case("order of partner A", PARTNER_A_AND_STAFF, kwargs=_order_a),
-        Case("order of partner B", PARTNER_B_AND_STAFF, kwargs=_order_b),
-        Case("unknown order id", NOBODY_FINDS_IT, kwargs=lambda world: {"pk": 987654}),
+        get("order of partner A", PARTNER_A_AND_STAFF, _order_a),
+        get("order of partner B", PARTNER_B_AND_STAFF, _order_b),
+        get("unknown order id", NOBODY_FINDS_IT, given(pk=987654)),
     ],
-    "import-partners": [
-        Case(
-            "post without a file: channel managers only",
-            answers(403, anonymous=401, staff=400),
-            method="post",
-        ),
-    ],
-    "import-products": [
-        Case(
-            "post without a file: channel managers only",
-            answers(403, anonymous=401, staff=400),
-            method="post",
-        ),
-    ],
-    "import-orders": [
-        Case(
-            "post without a file: channel managers only",
-            answers(403, anonymous=401, staff=400),
-            method="post",
-        ),
-    ],
+    "import-partners": [post("post without a file: channel managers only", managers(400))],
+    "import-products": [post("post without a file: channel managers only", managers(400))],
+    "import-orders": [post("post without a file: channel managers only", managers(400))],
     "import-customers": [
-        Case(
-            "post without a file: vendor staff except the support desk",
-            answers(403, anonymous=401, staff=400),
-            method="post",
-        ),
+        post("post without a file: vendor staff except the support desk", managers(400))
     ],
     "import-contracts": [
-        Case(
-            "post without a file: vendor staff except the support desk",
-            answers(403, anonymous=401, staff=400),
-            method="post",
-        ),
+        post("post without a file: vendor staff except the support desk", managers(400))
     ],
     "customer-list": [
-        Case("list", PARTNER_USERS_AND_STAFF),
-        Case("filtered list", PARTNER_USERS_AND_STAFF, query={"sector": "public_authority"}),
-        Case(
-            "an unknown sector is refused",
-            answers(400, anonymous=401, outsider=403),
-            query={"sector": "bakery"},
-        ),
-        Case("create is not offered", READ_ONLY_ENDPOINT, method="post", data=_no_arguments),
+        get("list", PARTNER_USERS_AND_STAFF),
+        get("filtered list", PARTNER_USERS_AND_STAFF, query={"sector": "public_authority"}),
+        get("an unknown sector is refused", partner_users(400), query={"sector": "bakery"}),
+        post("create is not offered", READ_ONLY_ENDPOINT, data=_no_arguments),
     ],
     "customer-detail": [
-        Case("customer of partner A", PARTNER_A_AND_STAFF, kwargs=_customer_a),
-        Case("customer of partner B", PARTNER_B_AND_STAFF, kwargs=_customer_b),
-        Case(
+        get("customer of partner A", PARTNER_A_AND_STAFF, _customer_a),
+        get("customer of partner B", PARTNER_B_AND_STAFF, _customer_b),
+        get(
             "customer moved from A to B: A no longer sees it",
             CUSTOMER_MOVED_TO_B,
-            kwargs=_customer_moved_from_a_to_b,
+            _customer_moved_from_a_to_b,
         ),
-        Case(
-            "unknown customer number",
-            NOBODY_FINDS_IT,
-            kwargs=lambda world: {"customer_number": "K-9999"},
-        ),
+        get("unknown customer number", NOBODY_FINDS_IT, given(customer_number="K-9999")),
     ],
     "contract-list": [
-        Case("list", PARTNER_USERS_AND_STAFF),
-        Case(
+        get("list", PARTNER_USERS_AND_STAFF),
+        get(
             "filtered list",
             PARTNER_USERS_AND_STAFF,
             query={"status": "active", "ending_from": "2026-01-01", "ending_to": "2026-12-31"},
         ),
-        Case(
+        get(
             "an end of the window before its start is refused",
-            answers(400, anonymous=401, outsider=403),
+            partner_users(400),
             query={"ending_from": "2026-12-31", "ending_to": "2026-01-01"},
         ),
-        Case(
+        post(
             "create: vendor staff except the support desk",
-            answers(403, anonymous=401, staff=201),
-            method="post",
-            kwargs=_customer_a_for_a_new_contract,
-            data=_new_contract,
+            managers(201),
+            _customer_a_for_a_new_contract,
+            _new_contract,
         ),
-        Case(
+        post(
             "create for an unknown customer: refused before writing",
-            answers(403, anonymous=401, staff=400),
-            method="post",
+            managers(400),
             data=_new_contract,
         ),
     ],
     "contract-detail": [
-        Case("contract of partner A", PARTNER_A_AND_STAFF, kwargs=_contract_a),
-        Case("contract of partner B", PARTNER_B_AND_STAFF, kwargs=_contract_b),
-        Case(
+        get("contract of partner A", PARTNER_A_AND_STAFF, _contract_a),
+        get("contract of partner B", PARTNER_B_AND_STAFF, _contract_b),
+        get(
             "sold by A, customer now with B: A no longer sees it",
             CUSTOMER_MOVED_TO_B,
-            kwargs=_contract_sold_by_a_of_a_customer_now_with_b,
+            _MOVED_CONTRACT,
         ),
-        Case("unknown contract number", NOBODY_FINDS_IT, kwargs=_unknown_contract),
-        Case(
-            "delete is not offered",
-            answers(405, anonymous=401, outsider=403),
-            method="delete",
-            kwargs=_contract_a,
-        ),
+        get("unknown contract number", NOBODY_FINDS_IT, _unknown_contract),
+        delete("delete is not offered", partner_users(405), _contract_a),
     ],
     "contract-renew": [
-        Case(
-            "renew: vendor staff except the support desk",
-            answers(403, anonymous=401, staff=201),
-            method="post",
-            kwargs=_contract_a,
-            data=_renewal,
-        ),
-        Case(
+        post("renew: vendor staff except the support desk", managers(201), _contract_a, _renewal),
+        post(
             "renewing a renewed contract: 409, nothing changes",
-            answers(403, anonymous=401, staff=409),
-            method="post",
-            kwargs=_renewed_contract_a,
-            data=_renewal,
+            managers(409),
+            _renewed_contract_a,
+            _renewal,
         ),
-        Case(
-            "renewing without an end date: 400",
-            answers(403, anonymous=401, staff=400),
-            method="post",
-            kwargs=_contract_a,
-            data=lambda world: {"contract_number": "V-A-2"},
-        ),
-        Case(
-            "unknown contract number",
-            answers(403, anonymous=401, staff=404),
-            method="post",
-            kwargs=_unknown_contract,
-            data=_renewal,
-        ),
+        post("renewing without an end date: 400", managers(400), _contract_a, _RENEWAL_WITHOUT_END),
+        post("unknown contract number", managers(404), _unknown_contract, _renewal),
     ],
     "contract-cancel": [
-        Case(
-            "cancel: vendor staff except the support desk",
-            BOOKED_BY_STAFF,
-            method="post",
-            kwargs=_contract_a,
-            data=lambda world: {"reason": "Customer switched vendor."},
-        ),
-        Case(
+        post("cancel: vendor staff except the support desk", BOOKED_BY_STAFF, _contract_a, _CANCEL),
+        post(
             "cancelling a renewed contract: 409, nothing changes",
-            answers(403, anonymous=401, staff=409),
-            method="post",
-            kwargs=_renewed_contract_a,
-            data=lambda world: {"reason": "Customer switched vendor."},
+            managers(409),
+            _renewed_contract_a,
+            _CANCEL,
         ),
     ],
     "contract-end-date": [
-        Case(
+        post(
             "change the end date: vendor staff except the support desk",
             BOOKED_BY_STAFF,
-            method="post",
-            kwargs=_contract_a,
-            data=lambda world: {"end_date": "2026-06-30"},
+            _contract_a,
+            given(end_date="2026-06-30"),
         ),
-        Case(
+        post(
             "an end date before the start: 400",
-            answers(403, anonymous=401, staff=400),
-            method="post",
-            kwargs=_contract_a,
-            data=lambda world: {"end_date": "2020-01-01"},
+            managers(400),
+            _contract_a,
+            given(end_date="2020-01-01"),
         ),
     ],
     "contract-renewal-quote": [
-        Case("contract of partner A", PARTNER_A_AND_STAFF, kwargs=_contract_a_with_tier),
-        Case("contract of partner B", PARTNER_B_AND_STAFF, kwargs=_contract_b_with_tier),
-        Case(
+        get("contract of partner A", PARTNER_A_AND_STAFF, _contract_a_with_tier),
+        get("contract of partner B", PARTNER_B_AND_STAFF, _contract_b_with_tier),
+        get(
             "partner without a tier: 409",
             answers(409, anonymous=401, outsider=403, partner_b_user=404),
-            kwargs=_contract_a,
+            _contract_a,
         ),
-        Case("unknown contract number", NOBODY_FINDS_IT, kwargs=_unknown_contract),
+        get("unknown contract number", NOBODY_FINDS_IT, _unknown_contract),
     ],
     "api-not-found": [
-        Case(
+        get(
             "an unknown path answers 404 in the error format",
             answers(404),
-            kwargs=lambda world: {"path": "no/such/endpoint"},
+            given(path="no/such/endpoint"),
         ),
     ],
-    "tiers-policies": [Case("list: partners see published policies only", PARTNER_USERS_AND_STAFF)],
+    "tiers-policies": [get("list: partners see published policies only", PARTNER_USERS_AND_STAFF)],
     "tiers-policy": [
-        Case(
-            "published policy",
-            PARTNER_USERS_AND_STAFF,
-            kwargs=lambda world: {"reference": "previous"},
-        ),
-        Case(
-            "draft policy: vendor staff only",
-            answers(404, anonymous=401, outsider=403, staff=200, support=200),
-            kwargs=lambda world: {"reference": "default"},
-        ),
+        get("published policy", PARTNER_USERS_AND_STAFF, given(reference="previous")),
+        get("draft policy: vendor staff only", VENDOR_STAFF_FIND_IT, given(reference="default")),
     ],
     "tiers-publish": [
-        Case(
+        post(
             "publish a draft: channel managers only",
-            answers(403, anonymous=401, staff=200),
-            method="post",
-            kwargs=lambda world: {"reference": "default"},
-            data=lambda world: {"effective_from": "2026-07-01"},
+            managers(200),
+            given(reference="default"),
+            given(effective_from="2026-07-01"),
         ),
     ],
-    "tiers-evaluate": [
-        Case(
-            "evaluate: vendor staff",
-            answers(403, anonymous=401, staff=200, support=200),
-            query={"policy": "default", "as_of": "2026-07-01"},
-        ),
-    ],
+    "tiers-evaluate": [get("evaluate: vendor staff", vendor_staff(200), query=_DRAFT_ON_JULY_1)],
     "tiers-simulate": [
-        Case(
-            "simulate: vendor staff",
-            answers(403, anonymous=401, staff=200, support=200),
-            method="post",
-            data=lambda world: {"policy": "default", "as_of": "2026-07-01"},
-        ),
+        post("simulate: vendor staff", vendor_staff(200), data=given(**_DRAFT_ON_JULY_1))
     ],
-    "tiers-calibrate": [
-        Case(
-            "calibrate: channel managers only",
-            answers(403, anonymous=401, staff=200),
-            method="post",
-            data=lambda world: {
-                "policy": "default",
-                "as_of": "2026-07-01",
-                "targets": {"gold": {"min": 1, "max": 1}},
-            },
-        ),
-    ],
-    "tiers-apply": [
-        Case(
-            "apply: channel managers only",
-            answers(403, anonymous=401, staff=200),
-            method="post",
-            data=lambda world: {"policy": "previous", "as_of": "2026-07-01"},
-        ),
-    ],
-    "tiers-overrides": [
-        Case(
-            "override: channel managers only",
-            answers(403, anonymous=401, staff=201),
-            method="post",
-            data=lambda world: {
-                "partner_number": world.partner_a.partner_number,
-                "tier": "gold",
-                "reason": "Key account",
-                "valid_from": "2026-07-01",
-            },
-        ),
-    ],
+    "tiers-calibrate": [post("calibrate: channel managers only", managers(200), data=_CALIBRATION)],
+    "tiers-apply": [post("apply: channel managers only", managers(200), data=_APPLY)],
+    "tiers-overrides": [post("override: channel managers only", managers(201), data=_override)],
     "tiers-partner": [
-        Case("partner A", PARTNER_A_AND_STAFF, kwargs=_partner_a),
-        Case("partner B", PARTNER_B_AND_STAFF, kwargs=_partner_b),
-        Case("unknown partner number", NOBODY_FINDS_IT, kwargs=_unknown_partner),
+        get("partner A", PARTNER_A_AND_STAFF, _partner_a),
+        get("partner B", PARTNER_B_AND_STAFF, _partner_b),
+        get("unknown partner number", NOBODY_FINDS_IT, _unknown_partner),
     ],
 }
 

@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.api.world import World, build_world
-from tests.conftest import Personas, sign_in
+from tests.personas import Personas, sign_in
 
 
 @pytest.fixture

@@ -152,3 +152,50 @@ def test_a_lost_race_on_a_unique_key_answers_409_not_500() -> None:
             "details": [],
         }
     }
+
+
+def test_a_services_refusal_answers_its_own_status_and_code(
+    world: World, english: Callable[[str], APIClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from channeldesk.core.errors import Conflict
+
+    def refusing(**_: Any) -> None:
+        raise Conflict(
+            "The line is being rebuilt.",
+            code="line_rebuilding",
+            details=[{"field": "caller", "message": "try again in a minute"}],
+        )
+
+    monkeypatch.setattr("channeldesk.api.support.support_route", refusing)
+
+    response = english("staff").get("/api/v1/support/route/", {"caller": "+4989123456"})
+
+    assert _error(response, 409) == {
+        "code": "line_rebuilding",
+        "message": "The line is being rebuilt.",
+        "details": [{"field": "caller", "message": "try again in a minute"}],
+    }
+
+
+def test_a_domains_not_found_answers_404_with_its_code(
+    world: World, english: Callable[[str], APIClient]
+) -> None:
+    response = english("staff").get("/api/v1/tiers/evaluate/", {"policy": "no-such-policy"})
+
+    assert _error(response, 404)["code"] == "policy_not_found"
+
+
+def test_a_value_error_from_a_service_is_a_500_not_a_400(
+    world: World, english: Callable[[str], APIClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_: Any) -> None:
+        raise ValueError("a bug deep inside")
+
+    monkeypatch.setattr("channeldesk.api.support.support_route", broken)
+    client = english("staff")
+    client.raise_request_exception = False
+
+    response = client.get("/api/v1/support/route/", {"caller": "+4989123456"})
+
+    assert _error(response, 500)["code"] == "server_error"
+    assert b"a bug deep inside" not in response.content

@@ -11,7 +11,7 @@ from drf_spectacular.management.commands.spectacular import SchemaGenerationErro
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
-from tests.conftest import Personas, sign_in
+from tests.personas import Personas, sign_in
 
 
 @pytest.fixture

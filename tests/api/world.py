@@ -14,8 +14,8 @@ from typing import Any
 
 from channeldesk.catalog.models import Order, Product, ProductKind
 from channeldesk.partners.models import Contact, Partner, PartnerStatus
-from tests.conftest import Personas
 from tests.factories import PartnerFactory, ProductFactory, UserFactory, order_with_lines
+from tests.personas import Personas
 
 # Everyone an access test asks, in the order reports list them. "anonymous" sends no login;
 # "outsider" is signed in but is neither vendor staff nor a partner user.

@@ -8,7 +8,7 @@ from django.db.models import Model
 
 from channeldesk.audit.models import AuditEntry
 from channeldesk.audit.services import audit_record
-from tests.conftest import Personas
+from tests.personas import Personas
 
 READ_ONLY_MODELS: set[type[Model]] = {AuditEntry}
 

@@ -13,9 +13,9 @@ from channeldesk.audit.models import AuditEntry
 from channeldesk.core.models import TokenScope
 from channeldesk.core.tokens import service_token_create
 from channeldesk.notifications.models import OutboxMessage, OutboxStatus
-from tests.conftest import Personas, sign_in
-from tests.licensing.conftest import SECRET_1, SECRET_2, SIGNING_SEED, enterprise_contract, issued
-from tests.notifications.conftest import enqueue
+from tests.licensing.factories import SECRET_1, SECRET_2, SIGNING_SEED, enterprise_contract, issued
+from tests.notifications.factories import enqueue
+from tests.personas import Personas, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def test_a_model_edit_through_a_token_names_the_tokens_person(personas: Personas
     still names the person DRF signed in."""
     from channeldesk.tiers.selectors import policy_get
     from channeldesk.tiers.services import tier_policy_publish
-    from tests.tiers.conftest import AS_OF
+    from tests.tiers.factories import AS_OF
 
     tier_policy_publish(policy=policy_get(reference="default"), effective_from=AS_OF)
     token = service_token_create(name="script", scope=TokenScope.PERSONAL, user=personas.staff)

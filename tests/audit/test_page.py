@@ -15,7 +15,7 @@ from channeldesk.audit.models import AuditEntry, AuditTrailImmutable
 from channeldesk.audit.services import audit_record
 from channeldesk.core.models import UserPreference
 from tests.clock import instant_of
-from tests.conftest import Personas, sign_in
+from tests.personas import Personas, sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-12-07")]
 URL = "/backoffice/audit/"

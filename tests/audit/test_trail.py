@@ -35,11 +35,11 @@ from channeldesk.tiers.calibration import tiers_calibrate
 from channeldesk.tiers.models import Tier, TierCriterion
 from channeldesk.tiers.selectors import policy_get
 from channeldesk.tiers.services import tier_override_create, tier_policy_publish, tiers_apply
-from tests.conftest import Personas
 from tests.factories import PartnerFactory, ProductFactory, UserFactory
-from tests.licensing.conftest import SECRET_1, SECRET_2, SIGNING_SEED, enterprise_contract, issued
-from tests.notifications.conftest import enqueue
-from tests.tiers.conftest import AS_OF, buy
+from tests.licensing.factories import SECRET_1, SECRET_2, SIGNING_SEED, enterprise_contract, issued
+from tests.notifications.factories import enqueue
+from tests.personas import Personas
+from tests.tiers.factories import AS_OF, buy
 from tests.usage.worlds import october_statements
 
 pytestmark = pytest.mark.django_db
@@ -232,7 +232,7 @@ def test_applying_tiers_to_many_partners_is_one_entry_with_counts(
     before = AuditEntry.objects.count()
 
     result = through_request(
-        lambda request: tiers_apply(policy=policy, user=request.user), user=personas.staff
+        lambda request: tiers_apply(policy=policy, actor=request.user), user=personas.staff
     )
 
     assert AuditEntry.objects.count() == before + 1
@@ -264,7 +264,7 @@ def test_an_override_is_recorded_with_its_partner(personas: Personas) -> None:
         tier_code="gold",
         reason="Strategic partner",
         valid_from=dt.date(2026, 12, 7),
-        user=personas.staff,
+        actor=personas.staff,
     )
 
     override = only("tiers.tieroverride.create")
@@ -290,11 +290,13 @@ def test_keycode_reveal_revoke_rotate_and_retire_are_recorded(
         user=staff,
     )
     rotated = through_request(
-        lambda request: keycode_rotate(keycode=keycode.keycode, reason="leaked", by=request.user),
+        lambda request: keycode_rotate(
+            keycode=keycode.keycode, reason="leaked", actor=request.user
+        ),
         user=staff,
     )
     through_request(
-        lambda request: keycode_revoke(keycode=rotated.keycode, reason="ended", by=request.user),
+        lambda request: keycode_revoke(keycode=rotated.keycode, reason="ended", actor=request.user),
         user=staff,
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.conftest import Personas, sign_in
+from tests.personas import Personas, sign_in
 from tests.portal.world import PortalWorld, build_portal_world
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tests.portal.page_table import MANAGER_PAGE, STAFF_PAGE, PageCase, answers
@@ -14,6 +15,18 @@ def _policy(world: PortalWorld) -> dict[str, Any]:
 
 def _reference(world: PortalWorld) -> dict[str, str]:
     return {"policy": world.draft.reference}
+
+
+def _close_round(world: PortalWorld) -> dict[str, Any]:
+    return {"policy": world.draft.reference, "open": "0"}
+
+
+def _publish(world: PortalWorld) -> dict[str, Any]:
+    return {"policy": world.draft.reference, "effective_from": "2027-01-01", "confirm": "on"}
+
+
+def _publish_unconfirmed(world: PortalWorld) -> dict[str, Any]:
+    return {"policy": world.draft.reference, "effective_from": "2027-01-01"}
 
 
 def _message(world: PortalWorld, action: str) -> dict[str, Any]:
@@ -31,28 +44,52 @@ def _run(world: PortalWorld) -> dict[str, Any]:
     return {"run_id": run.pk}
 
 
+Builder = Callable[[PortalWorld], dict[str, Any]]
+
+
+def _given(**values: Any) -> Builder:
+    """URL arguments or a form that do not depend on the world."""
+    return lambda world: values
+
+
+def _no_arguments(world: PortalWorld) -> dict[str, Any]:
+    return {}
+
+
+def _managers(status: int) -> dict[str, int]:
+    """Channel managers (the `staff` persona) get `status`; the support desk too is refused."""
+    return answers(403, anonymous=302, staff=status)
+
+
+def _action(
+    label: str,
+    expect: dict[str, int],
+    kwargs: Builder = _no_arguments,
+    data: Builder | None = None,
+    *,
+    then: str | None = None,
+) -> PageCase:
+    """A POST row; a channel manager's redirect leads to `then`."""
+    redirects = {"staff": then} if then else {}
+    return PageCase(label, expect, kwargs=kwargs, method="post", data=data, redirects=redirects)
+
+
 DASHBOARD = "/backoffice/"
-MANAGER_ACTION = answers(403, anonymous=302, staff=302)
+OUTBOX = "/backoffice/outbox/"
+MANAGER_ACTION = _managers(302)
+# The support desk goes to its own page.
+DASHBOARD_PAGE = answers(403, anonymous=302, support=302, staff=200)
+SUPPORT_TO_ITS_PAGE = {"support": "/backoffice/support/"}
+PUBLISHED = _given(policy="previous@1")
 
 PAGES: dict[str, list[PageCase]] = {
     "backoffice:dashboard": [
-        PageCase(
-            "the programme (the support desk goes to its own page)",
-            answers(403, anonymous=302, support=302, staff=200),
-            redirects={"support": "/backoffice/support/"},
-        ),
-        PageCase(
-            "a chosen draft",
-            answers(403, anonymous=302, support=302, staff=200),
-            query={"policy": "default@1"},
-            redirects={"support": "/backoffice/support/"},
-        ),
-        PageCase(
-            "a published programme",
-            answers(403, anonymous=302, support=302, staff=200),
-            query={"policy": "previous@1"},
-            redirects={"support": "/backoffice/support/"},
-        ),
+        PageCase(label, DASHBOARD_PAGE, query=query, redirects=SUPPORT_TO_ITS_PAGE)
+        for label, query in (
+            ("the programme (the support desk goes to its own page)", {}),
+            ("a chosen draft", {"policy": "default@1"}),
+            ("a published programme", {"policy": "previous@1"}),
+        )
     ],
     "backoffice:support": [
         PageCase("the support desk's search", STAFF_PAGE),
@@ -61,10 +98,7 @@ PAGES: dict[str, list[PageCase]] = {
             "a search finding one partner opens its page",
             answers(403, anonymous=302, support=302, staff=302),
             query={"q": "A-1000"},
-            redirects={
-                "support": "/backoffice/partners/A-1000/",
-                "staff": "/backoffice/partners/A-1000/",
-            },
+            redirects=dict.fromkeys(("support", "staff"), "/backoffice/partners/A-1000/"),
         ),
     ],
     "backoffice:publish-confirm": [
@@ -74,80 +108,28 @@ PAGES: dict[str, list[PageCase]] = {
             query={"policy": "default@1", "effective_from": "2027-01-01"},
         ),
     ],
+    # Rows of (label, answers, kind of run, form, where a channel manager is sent).
     "backoffice:run-create": [
-        PageCase(
-            "simulate the draft",
-            MANAGER_ACTION,
-            method="post",
-            kwargs=lambda world: {"kind": "simulate"},
-            data=_policy,
-            redirects={"staff": DASHBOARD},
-        ),
-        PageCase(
-            "a run without a date is refused",
-            answers(403, anonymous=302, staff=400),
-            method="post",
-            kwargs=lambda world: {"kind": "calibrate"},
-            data=_reference,
-        ),
-        PageCase(
-            "apply a published programme",
-            MANAGER_ACTION,
-            method="post",
-            kwargs=lambda world: {"kind": "apply"},
-            data=lambda world: {"policy": "previous@1"},
-            redirects={"staff": DASHBOARD},
-        ),
-        PageCase(
-            "applying a draft is not found",
-            answers(403, anonymous=302, staff=404),
-            method="post",
-            kwargs=lambda world: {"kind": "apply"},
-            data=_reference,
-        ),
-        PageCase(
-            "send the due notices",
-            MANAGER_ACTION,
-            method="post",
-            kwargs=lambda world: {"kind": "notices"},
-            data=lambda world: {"policy": "previous@1"},
-            redirects={"staff": DASHBOARD},
-        ),
-        PageCase(
-            "an unknown kind",
-            answers(403, anonymous=302, staff=404),
-            method="post",
-            kwargs=lambda world: {"kind": "guess"},
-            data=_policy,
-        ),
+        _action(label, expect, _given(kind=kind), form, then=then)
+        for label, expect, kind, form, then in (
+            ("simulate the draft", MANAGER_ACTION, "simulate", _policy, DASHBOARD),
+            ("a run without a date is refused", _managers(400), "calibrate", _reference, None),
+            ("apply a published programme", MANAGER_ACTION, "apply", PUBLISHED, DASHBOARD),
+            ("applying a draft is not found", _managers(404), "apply", _reference, None),
+            ("send the due notices", MANAGER_ACTION, "notices", PUBLISHED, DASHBOARD),
+            ("an unknown kind", _managers(404), "guess", _policy, None),
+        )
     ],
     "backoffice:run-status": [PageCase("a run's progress", MANAGER_PAGE, kwargs=_run)],
     "backoffice:feedback-round": [
-        PageCase(
-            "close the feedback round",
-            MANAGER_ACTION,
-            method="post",
-            data=lambda world: {"policy": world.draft.reference, "open": "0"},
-            redirects={"staff": DASHBOARD},
-        )
+        _action("close the feedback round", MANAGER_ACTION, data=_close_round, then=DASHBOARD)
     ],
     "backoffice:publish": [
-        PageCase(
-            "publish the draft",
-            MANAGER_ACTION,
-            method="post",
-            data=lambda world: {
-                "policy": world.draft.reference,
-                "effective_from": "2027-01-01",
-                "confirm": "on",
-            },
-            redirects={"staff": DASHBOARD},
-        ),
-        PageCase(
+        _action("publish the draft", MANAGER_ACTION, data=_publish, then=DASHBOARD),
+        _action(
             "publishing without the confirmation asks again",
-            answers(403, anonymous=302, staff=400),
-            method="post",
-            data=lambda world: {"policy": world.draft.reference, "effective_from": "2027-01-01"},
+            _managers(400),
+            data=_publish_unconfirmed,
         ),
     ],
     "backoffice:partners": [
@@ -174,21 +156,17 @@ PAGES: dict[str, list[PageCase]] = {
     "backoffice:movers": [
         PageCase("movers of the draft", MANAGER_PAGE),
         PageCase("movers down", MANAGER_PAGE, query={"direction": "down"}),
-        PageCase(
-            "an unknown draft",
-            answers(403, anonymous=302, staff=404),
-            query={"policy": "default@99"},
-        ),
+        PageCase("an unknown draft", _managers(404), query={"policy": "default@99"}),
     ],
     "backoffice:movers-csv": [PageCase("movers export", MANAGER_PAGE)],
     "backoffice:renewals-csv": [PageCase("pipeline export", MANAGER_PAGE)],
     "backoffice:compliance-csv": [PageCase("compliance export", MANAGER_PAGE)],
     "backoffice:partner": [
-        PageCase("partner A", STAFF_PAGE, kwargs=lambda world: {"partner_number": "A-1000"}),
+        PageCase("partner A", STAFF_PAGE, kwargs=_given(partner_number="A-1000")),
         PageCase(
             "unknown partner",
             answers(403, anonymous=302, support=404, staff=404),
-            kwargs=lambda world: {"partner_number": "Z-9"},
+            kwargs=_given(partner_number="Z-9"),
         ),
     ],
     "backoffice:renewals": [PageCase("pipeline", MANAGER_PAGE)],
@@ -201,31 +179,24 @@ PAGES: dict[str, list[PageCase]] = {
             MANAGER_PAGE,
             query={"tab": "planned", "q": "partner@", "page": "2", "reminder_page": "2"},
         ),
-        PageCase("an unknown state", answers(403, anonymous=302, staff=404), query={"tab": "x"}),
+        PageCase("an unknown state", _managers(404), query={"tab": "x"}),
     ],
     "backoffice:message-action": [
-        PageCase(
+        _action(
             "dismiss a pending e-mail",
             MANAGER_ACTION,
-            method="post",
-            kwargs=lambda world: _message(world, "dismiss"),
-            data=lambda world: {"reason": "moot", "tab": "planned"},
-            redirects={"staff": "/backoffice/outbox/"},
+            lambda world: _message(world, "dismiss"),
+            _given(reason="moot", tab="planned"),
+            then=OUTBOX,
         ),
-        PageCase(
-            "an unknown action",
-            answers(403, anonymous=302, staff=404),
-            method="post",
-            kwargs=lambda world: _message(world, "explode"),
-        ),
+        _action("an unknown action", _managers(404), lambda world: _message(world, "explode")),
     ],
     "backoffice:reminder-action": [
-        PageCase(
+        _action(
             "releasing a sent reminder is refused with a message",
             MANAGER_ACTION,
-            method="post",
-            kwargs=lambda world: {"reminder_id": world.letter_a.pk, "action": "release"},
-            redirects={"staff": "/backoffice/outbox/"},
+            lambda world: {"reminder_id": world.letter_a.pk, "action": "release"},
+            then=OUTBOX,
         )
     ],
     "backoffice:feedback": [PageCase("feedback list", MANAGER_PAGE)],

@@ -1,4 +1,4 @@
-"""Issue 13 in the admin, the staff's other face: a search field with a real label, filter
+"""Texts to trust in the admin, the staff's other face: a search field with a real label, filter
 links with names, contracts without ISO dates, and a partner's tier history by names."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from channeldesk.notifications.services import outbox_enqueue
 from channeldesk.tiers.admin import reason_line
 from tests.backoffice.test_operations_lists import visible
 from tests.backoffice.test_partner_list import english, german
-from tests.conftest import Personas
 from tests.licensing.admin_rows import admin_rows as licensing_rows
+from tests.personas import Personas
 from tests.portal.world import PortalWorld
 
 pytestmark = pytest.mark.today("2026-12-07")

@@ -26,9 +26,9 @@ from channeldesk.tiers.models import (
 )
 from channeldesk.tiers.simulation import tiers_simulate
 from tests.clock import instant_of
-from tests.conftest import sign_in
+from tests.personas import sign_in
 from tests.portal.world import PortalWorld, migration_data_ensure
-from tests.tiers.conftest import buy
+from tests.tiers.factories import buy
 
 
 @pytest.fixture
@@ -223,7 +223,7 @@ def test_dashboard_costs_a_bounded_number_of_queries(
         assert client.get("/backoffice/").status_code == 200
 
 
-# --- The programme cycle from the dashboard (issue 13) ----------------------------------------
+# --- The programme cycle from the dashboard (docs/backoffice.md) -----------------------------
 
 
 def _german(client: Client) -> Client:

@@ -11,7 +11,6 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from channeldesk.backoffice.views.exports import MOVER_COLUMNS, RENEWAL_COLUMNS
-from channeldesk.licensing.models import ComplianceRecord, ComplianceStatus
 from tests.backoffice.test_partner_list import (
     csv_of,
     english,
@@ -20,7 +19,7 @@ from tests.backoffice.test_partner_list import (
     simulation_stored,
 )
 from tests.factories import PartnerFactory
-from tests.portal.world import PortalWorld
+from tests.portal.world import PortalWorld, heavily_under_licensed
 
 pytestmark = pytest.mark.today("2026-12-07")
 
@@ -198,15 +197,7 @@ def test_the_renewals_page_links_its_export(
 def test_the_compliance_export_gives_the_api_report_in_the_readers_dialect(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    ComplianceRecord.objects.create(
-        contract=portal_world.contract_soon,
-        day=timezone.localdate() - dt.timedelta(days=1),
-        seats=12,
-        active_installations=20,
-        peak_installations=20,
-        tolerance=0,
-        status=ComplianceStatus.HEAVILY_UNDER_LICENSED,
-    )
+    heavily_under_licensed(portal_world.contract_soon)
     client = client_for("staff")
 
     german_text = german(client).get("/backoffice/compliance.csv").content.decode()

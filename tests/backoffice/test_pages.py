@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
@@ -15,30 +16,47 @@ from channeldesk.backoffice.selectors import renewals_by_month, renewals_by_part
 from channeldesk.contracts.models import ReminderStatus
 from channeldesk.core.periods import Period
 from channeldesk.feedback.services import feedback_give
-from channeldesk.licensing.models import ComplianceRecord, ComplianceStatus
 from channeldesk.notifications.models import OutboxMessage, OutboxStatus
-from channeldesk.partners.models import Contact
+from channeldesk.partners.models import Contact, Partner
 from channeldesk.tiers.hotlines import caller_numbers_refresh
 from tests.contracts.factories import contract_of
-from tests.portal.world import PortalWorld
+from tests.portal.world import PortalWorld, heavily_under_licensed, page_text
+
+
+def _feedback(
+    world: PortalWorld, partner: Partner, author: User, tier: str, *, stance: str, comment: str
+) -> None:
+    """`author`'s feedback on the draft, under which `partner` would drop from `tier` to
+    Authorised."""
+    feedback_give(
+        policy=world.draft,
+        partner=partner,
+        author=author,
+        stance=stance,
+        comment=comment,
+        current_tier=tier,
+        projected_tier="authorized",
+    )
 
 
 def test_partner_page_shows_master_data_tier_history_customers_and_feedback(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    feedback_give(
-        policy=portal_world.draft,
-        partner=portal_world.personas.partner_a,
-        author=portal_world.personas.partner_a_user,
+    # Given partner A's user gave feedback on the draft,
+    personas = portal_world.personas
+    _feedback(
+        portal_world,
+        personas.partner_a,
+        personas.partner_a_user,
+        "silver",
         stance="concerns",
         comment="Four orders are many.",
-        current_tier="silver",
-        projected_tier="authorized",
     )
-    client = client_for("support")
-    client.cookies["django_language"] = "en"
 
-    text = client.get("/backoffice/partners/A-1000/").content.decode()
+    # when the support desk opens partner A's page,
+    text = page_text(client_for("support"), "/backoffice/partners/A-1000/", language="en")
+
+    # then it shows the master data, the tier by its programme's name, customers and feedback.
 
     assert "Alpha Systemhaus GmbH" in text
     assert "Silver Partner" in text
@@ -78,12 +96,10 @@ def test_support_desk_finds_a_partner_by_a_contacts_phone_number(
 
     # the desk finds B by the number in any form, and nobody else.
     for typed in ("+49 89 12345678", "08912345678"):
-        text = client.get("/backoffice/partners/", {"q": typed}).content.decode()
+        text = page_text(client, "/backoffice/partners/", {"q": typed})
         assert "B-2000" in text
         assert "A-1000" not in text
-    assert (
-        "B-2000" not in client.get("/backoffice/partners/", {"q": "+4930999999"}).content.decode()
-    )
+    assert "B-2000" not in page_text(client, "/backoffice/partners/", {"q": "+4930999999"})
 
 
 def test_partner_page_costs_a_fixed_number_of_queries(
@@ -197,20 +213,21 @@ def test_a_reminder_in_review_is_released_from_the_outbox_page(
 def test_feedback_list_shows_what_partners_said(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    feedback_give(
-        policy=portal_world.draft,
-        partner=portal_world.personas.partner_b,
-        author=portal_world.personas.partner_b_user,
+    # Given partner B's user disagreed with the draft,
+    personas = portal_world.personas
+    _feedback(
+        portal_world,
+        personas.partner_b,
+        personas.partner_b_user,
+        "gold",
         stance="disagree",
         comment="We lose Gold.",
-        current_tier="gold",
-        projected_tier="authorized",
     )
 
-    client = client_for("staff")
-    client.cookies["django_language"] = "en"
+    # when a channel manager opens the feedback list,
+    text = page_text(client_for("staff"), "/backoffice/feedback/", language="en")
 
-    text = client.get("/backoffice/feedback/").content.decode()
+    # then it shows the partner, what it said and the tier it would move between.
 
     assert "B-2000" in text
     assert "We lose Gold." in text
@@ -220,19 +237,9 @@ def test_feedback_list_shows_what_partners_said(
 def test_compliance_page_shows_the_under_licensed_contracts(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    ComplianceRecord.objects.create(
-        contract=portal_world.contract_soon,
-        day=timezone.localdate() - dt.timedelta(days=1),
-        seats=12,
-        active_installations=20,
-        peak_installations=20,
-        tolerance=0,
-        status=ComplianceStatus.HEAVILY_UNDER_LICENSED,
-    )
-    client = client_for("staff")
-    client.cookies["django_language"] = "en"
+    heavily_under_licensed(portal_world.contract_soon)
 
-    text = client.get("/backoffice/compliance/").content.decode()
+    text = page_text(client_for("staff"), "/backoffice/compliance/", language="en")
 
     assert "1 of 1 customers under-licensed" in text
     assert "V-A-SOON" in text

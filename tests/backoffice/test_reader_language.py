@@ -1,4 +1,4 @@
-"""Issue 13, texts a person can trust in the back office: the outbox's review tab and its
+"""Texts a person can trust in the back office: the outbox's review tab and its
 reasons, and a calibration's result lines, each in the reader's language; the compliance
 download with the page's filters."""
 

@@ -9,7 +9,6 @@ The PostgreSQL run skips them, which also keeps the suite's time in bounds.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,15 +16,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.browser.factories import CHROMIUM, CHROMIUM_ARGS
 
 # Playwright's sync API runs an event loop in the test's thread; Django's ORM calls from the
 # test itself are still plain synchronous code.

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from tests.conftest import Personas, sign_in
+from tests.personas import Personas, sign_in
 from tests.portal.world import PortalWorld, build_portal_world, migration_data_ensure
 
 # The live server needs committed data; the rows the migrations wrote are put back afterwards.

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from channeldesk.backoffice.models import ProgrammeRun, RunStatus
 from channeldesk.feedback.models import PolicyFeedback
-from tests.conftest import Personas
+from tests.personas import Personas
 from tests.portal.world import PDF, PortalWorld, build_portal_world, migration_data_ensure
 from tests.security.flows import give_totp, totp_code
 from tests.usage.worlds import october_statements
@@ -90,7 +90,7 @@ def test_partner_sees_tier_opens_a_customer_downloads_the_letter_and_gives_feedb
 def test_partner_opens_last_months_statement_and_downloads_the_pdf_and_the_evidence(
     page: Page, live_server: Any, browser_world: PortalWorld, screenshots: Path
 ) -> None:
-    """Issue 7's flow: the statement with its customers' user-days, prices and the discount."""
+    """R14's flow: the statement with its customers' user-days, prices and the discount."""
     personas = browser_world.personas
     own = october_statements(personas.partner_a, personas.partner_b)["A-1000"]
     base = live_server.url

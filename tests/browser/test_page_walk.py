@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, Playwright
 from channeldesk.feedback.services import feedback_give
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierPolicy
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.factories import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.walk import (
     AXE,
     LANGUAGES,
@@ -41,15 +41,15 @@ from tests.browser.walk import (
     session_cookie,
     text_findings,
 )
-from tests.conftest import Personas
 from tests.licensing.admin_rows import admin_rows as licensing_rows
+from tests.personas import Personas
 from tests.portal.world import PortalWorld, build_portal_world, migration_data_ensure
-from tests.training.conftest import record
+from tests.training.factories import record
 from tests.usage.worlds import october_statements
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-# Findings known today, each owned by the engineer fixing it (issue 13). A known finding is an
+# Findings known today, each owned by the engineer fixing it. A known finding is an
 # exact (persona, path, language, finding) and matches nothing else; persona "*" stands for
 # every persona that opens the page, path "*" for every page (a finding of the layout). Remove
 # a line when its finding is fixed: a line that no longer matches fails the test, so the list

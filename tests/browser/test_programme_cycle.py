@@ -1,4 +1,4 @@
-"""The programme cycle in the browser, in German and in English (issue 13):
+"""The programme cycle in the browser, in German and in English (docs/backoffice.md):
 
 calibrate to 60–75 Gold / 200–250 Silver → open the draft for feedback → a partner gives
 feedback → publish with confirmation → the partner sees its coming tier → apply on the effective
@@ -40,8 +40,8 @@ from channeldesk.tiers.models import (
 )
 from tests.browser.walk import session_cookie
 from tests.clock import instant_of
-from tests.conftest import Personas
 from tests.contracts.factories import enterprise_product
+from tests.personas import Personas
 from tests.portal.world import migration_data_ensure
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -4,7 +4,7 @@ serious accessibility violations found by axe-core).
 
 A finding is one line of text naming the page, the persona, the language and what is wrong, so
 a failing run reads as a to-do list. Findings already known and owned by someone are listed in
-`KNOWN_FINDINGS` (issue 13), each with its owner; the list shrinks to zero as they are fixed.
+`KNOWN_FINDINGS`, each with its owner; the list shrinks to zero as they are fixed.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
-from tests.conftest import sign_in as client_sign_in
+from tests.personas import sign_in as client_sign_in
 
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 WIDTH = 1280

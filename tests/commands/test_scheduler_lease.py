@@ -119,8 +119,9 @@ def test_the_scheduler_runs_the_periodic_tasks_and_a_worker_does_not(
     monkeypatch: pytest.MonkeyPatch, command: str, periodic: bool
 ) -> None:
     runs: list[dict[str, Any]] = []
+    # The scheduler is the worker command with the periodic tasks: both start the consumer there.
     monkeypatch.setattr(
-        f"channeldesk.jobs.management.commands.{command}.consumer_run",
+        "channeldesk.jobs.management.commands.worker.consumer_run",
         lambda **options: runs.append(options),
     )
 

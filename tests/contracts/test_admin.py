@@ -8,8 +8,8 @@ from django.test import Client
 from django.utils import timezone
 
 from channeldesk.contracts.models import Customer, CustomerAssignment
-from tests.conftest import Personas, sign_in
 from tests.contracts.factories import LONG_AGO, contract_of, customer_of
+from tests.personas import Personas, sign_in
 
 pytestmark = pytest.mark.django_db
 

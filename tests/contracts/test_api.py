@@ -19,14 +19,14 @@ from rest_framework.test import APIClient
 
 from channeldesk.contracts.models import Contract, ContractStatus, CustomerSector
 from channeldesk.contracts.services import customer_partner_change
-from tests.conftest import Personas, sign_in
 from tests.contracts.factories import (
     contract_of,
     contracts_state,
     customer_of,
     enterprise_product,
 )
-from tests.tiers.conftest import previous_tier
+from tests.personas import Personas, sign_in
+from tests.tiers.factories import previous_tier
 
 pytestmark = pytest.mark.django_db
 

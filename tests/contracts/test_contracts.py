@@ -30,6 +30,7 @@ from tests.factories import PartnerFactory, ProductFactory
 pytestmark = pytest.mark.django_db
 
 START, END = dt.date(2025, 4, 1), dt.date(2026, 3, 31)
+NEXT_END = dt.date(2027, 3, 31)  # where the renewals below end
 
 
 def refused(code: str, action: object, **arguments: object) -> None:
@@ -39,6 +40,17 @@ def refused(code: str, action: object, **arguments: object) -> None:
         action(**arguments)  # type: ignore[operator]
     assert refusal.value.code == code
     assert contracts_state() == before
+
+
+def renewal_refused(contract: Contract, number: str) -> None:
+    """Renewing `contract` into `number` is refused as not renewable, and changes nothing."""
+    refused(
+        "not_renewable",
+        contract_renew,
+        contract=contract,
+        contract_number=number,
+        end_date=NEXT_END,
+    )
 
 
 # --- Creating ----------------------------------------------------------------------------------
@@ -105,9 +117,7 @@ def test_renewing_creates_the_follow_up_and_marks_the_contract_renewed() -> None
         customer, contract_number="V-1", seats=10, start_date=START, end_date=END
     )
 
-    follow_up = contract_renew(
-        contract=contract, contract_number="V-2", end_date=dt.date(2027, 3, 31)
-    )
+    follow_up = contract_renew(contract=contract, contract_number="V-2", end_date=NEXT_END)
 
     stored = Contract.objects.get(contract_number="V-1")
     assert stored.status == ContractStatus.RENEWED
@@ -137,9 +147,7 @@ def test_the_follow_up_is_sold_by_the_partner_looking_after_the_customer_now() -
     contract = contract_of(customer, start_date=START, end_date=END)
     customer_partner_change(customer=customer, partner=successor)
 
-    follow_up = contract_renew(
-        contract=contract, contract_number="V-2", end_date=dt.date(2027, 3, 31)
-    )
+    follow_up = contract_renew(contract=contract, contract_number="V-2", end_date=NEXT_END)
 
     assert (contract.partner, follow_up.partner) == (seller, successor)
 
@@ -167,50 +175,30 @@ def test_a_renewal_may_change_seats_product_and_start() -> None:
 def test_an_expired_contract_can_still_be_renewed() -> None:
     contract = contract_of(customer_of(PartnerFactory()), status=ContractStatus.EXPIRED)
 
-    follow_up = contract_renew(
-        contract=contract, contract_number="V-2", end_date=dt.date(2027, 3, 31)
-    )
+    follow_up = contract_renew(contract=contract, contract_number="V-2", end_date=NEXT_END)
 
     assert (contract.status, follow_up.renews) == (ContractStatus.RENEWED, contract)
 
 
 def test_a_second_renewal_is_refused_and_changes_nothing() -> None:
     contract = contract_of(customer_of(PartnerFactory()), start_date=START, end_date=END)
-    contract_renew(contract=contract, contract_number="V-2", end_date=dt.date(2027, 3, 31))
+    contract_renew(contract=contract, contract_number="V-2", end_date=NEXT_END)
 
-    refused(
-        "not_renewable",
-        contract_renew,
-        contract=contract,
-        contract_number="V-3",
-        end_date=dt.date(2027, 3, 31),
-    )
+    renewal_refused(contract, "V-3")
 
 
 def test_a_stale_copy_of_a_renewed_contract_cannot_renew_it_again() -> None:
     contract = contract_of(customer_of(PartnerFactory()), start_date=START, end_date=END)
     stale = Contract.objects.get(pk=contract.pk)
-    contract_renew(contract=contract, contract_number="V-2", end_date=dt.date(2027, 3, 31))
+    contract_renew(contract=contract, contract_number="V-2", end_date=NEXT_END)
 
-    refused(
-        "not_renewable",
-        contract_renew,
-        contract=stale,
-        contract_number="V-3",
-        end_date=dt.date(2027, 3, 31),
-    )
+    renewal_refused(stale, "V-3")
 
 
 def test_a_cancelled_contract_is_not_renewed() -> None:
     contract = contract_of(customer_of(PartnerFactory()), status=ContractStatus.CANCELLED)
 
-    refused(
-        "not_renewable",
-        contract_renew,
-        contract=contract,
-        contract_number="V-2",
-        end_date=dt.date(2027, 3, 31),
-    )
+    renewal_refused(contract, "V-2")
 
 
 def test_a_renewal_starting_before_the_renewed_contract_is_refused() -> None:
@@ -222,7 +210,7 @@ def test_a_renewal_starting_before_the_renewed_contract_is_refused() -> None:
         contract=contract,
         contract_number="V-2",
         start_date=START,
-        end_date=dt.date(2027, 3, 31),
+        end_date=NEXT_END,
     )
 
 
@@ -238,7 +226,7 @@ def test_renewing_is_one_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
 
     # When the renewal runs, then it fails and the follow-up is gone with it
     with pytest.raises(RuntimeError):
-        contract_renew(contract=contract, contract_number="V-2", end_date=dt.date(2027, 3, 31))
+        contract_renew(contract=contract, contract_number="V-2", end_date=NEXT_END)
     assert contracts_state() == before
 
 

@@ -9,8 +9,8 @@ from django.test import Client
 
 from channeldesk.contracts.models import Reminder, ReminderRule, ReminderStatus
 from channeldesk.contracts.reminders.planning import reminders_plan
-from tests.conftest import Personas, sign_in
 from tests.contracts.reminders_world import PLAN_DAY, events, reminder_of, reminders_state, world
+from tests.personas import Personas, sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from channeldesk.contracts.models import Reminder, ReminderStatus
 from channeldesk.contracts.reminders.dispatch import (
-    DispatchReport,
     reminders_dispatch,
     reminders_expire_claims,
 )
 from channeldesk.contracts.reminders.planning import reminders_plan
+from channeldesk.notifications.leases import DispatchResult
 from tests.contracts.reminders_world import (
     ADVANCE_DAY,
     PLAN_DAY,
@@ -45,7 +45,7 @@ def test_a_claim_whose_lease_ran_out_goes_back_and_is_sent() -> None:
     report = reminders_dispatch(today=ADVANCE_DAY)
 
     advance.refresh_from_db()
-    assert report == DispatchReport(returned=1, claimed=1, sent=1)
+    assert report == DispatchResult(returned=1, claimed=1, sent=1)
     assert advance.status == "sent"
     assert [kind for kind, _ in events(advance)] == ["returned", "sent"]
     assert events(advance)[0] == ("returned", "The lease of host:4711 ran out before it tried.")
@@ -57,8 +57,8 @@ def test_a_live_claim_is_left_alone() -> None:
     claimed_by_a_dead_dispatcher(reminder_of("V-1", "partner_advance_notice"), expired=False)
     before = reminders_state()
 
-    assert reminders_expire_claims() == DispatchReport()
-    assert reminders_dispatch(today=ADVANCE_DAY) == DispatchReport()
+    assert reminders_expire_claims() == DispatchResult()
+    assert reminders_dispatch(today=ADVANCE_DAY) == DispatchResult()
     assert reminders_state() == before
 
 
@@ -70,7 +70,7 @@ def test_a_dispatcher_past_half_its_lease_returns_what_it_did_not_start(settings
     report = reminders_dispatch(today=ADVANCE_DAY, worker="slow")
 
     advance = reminder_of("V-1", "partner_advance_notice")
-    assert report == DispatchReport(claimed=1, returned=1)
+    assert report == DispatchResult(claimed=1, returned=1)
     assert (advance.status, advance.claimed_by, advance.lease_expires_at) == ("planned", "", None)
     assert events(advance) == [
         ("returned", "slow used up half its lease before it got to this reminder.")

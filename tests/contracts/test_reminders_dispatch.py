@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from channeldesk.contracts.models import Contract, ContractStatus, Reminder, ReminderStatus
-from channeldesk.contracts.reminders.dispatch import DispatchReport, reminders_dispatch
+from channeldesk.contracts.reminders.dispatch import reminders_dispatch
 from channeldesk.contracts.reminders.planning import reminders_plan
 from channeldesk.contracts.reminders.services import reminders_run
 from channeldesk.contracts.services import contracts_expire
+from channeldesk.notifications.leases import DispatchResult
 from channeldesk.notifications.models import OutboxMessage
 from tests.contracts.factories import contract_of
 from tests.contracts.reminders_world import (
@@ -29,7 +30,7 @@ from tests.contracts.reminders_world import (
     world,
 )
 from tests.factories import PartnerFactory
-from tests.tiers.conftest import previous_tier
+from tests.tiers.factories import previous_tier
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +49,8 @@ def test_a_reminder_goes_out_on_its_due_day_and_not_before() -> None:
     early = reminders_dispatch(today=ADVANCE_DAY - dt.timedelta(days=1))
     on_time = reminders_dispatch(today=ADVANCE_DAY, now=at(ADVANCE_DAY))
 
-    assert early == DispatchReport()
-    assert on_time == DispatchReport(claimed=1, sent=1)
+    assert early == DispatchResult()
+    assert on_time == DispatchResult(claimed=1, sent=1)
     advance = reminder_of("V-1", ADVANCE)
     message = OutboxMessage.objects.get()
     assert (advance.status, advance.late, advance.sent_on, advance.sent_at) == (
@@ -87,7 +88,7 @@ def test_dispatching_again_sends_nothing_twice(media_root: Path) -> None:
 
     again = reminders_dispatch(today=LETTER_DAY)
 
-    assert again == DispatchReport()
+    assert again == DispatchResult()
     assert reminders_state() == before
     assert sorted(messages) == sorted(reminder_of("V-1", name).key for name in (ADVANCE, COPY))
     assert OutboxMessage.objects.count() == 2
@@ -104,7 +105,7 @@ def test_after_a_downtime_the_missed_days_are_caught_up_and_marked_late(media_ro
 
     report = reminders_dispatch(today=back, now=at(back))
 
-    assert report == DispatchReport(claimed=3, sent=2, late=2, missed=1)
+    assert report == DispatchResult(claimed=3, sent=2, late=2, missed=1)
     letter, copy, advance = (reminder_of("V-1", name) for name in (LETTER, COPY, ADVANCE))
     assert (letter.status, letter.late, copy.status, copy.late) == ("sent", True, "sent", True)
     assert events(letter)[0][1].endswith(" Sent 4 day(s) late (due on 2026-11-16).")
@@ -126,7 +127,7 @@ def test_a_contract_renewed_after_planning_gets_no_more_reminders() -> None:
     report = reminders_dispatch(today=ADVANCE_DAY)
 
     advance = reminder_of("V-1", ADVANCE)
-    assert report == DispatchReport(claimed=1, cancelled=1)
+    assert report == DispatchResult(claimed=1, cancelled=1)
     assert (advance.status, advance.reason) == ("cancelled", "Contract renewed.")
     assert events(advance) == [("cancelled", "Contract renewed by V-2.")]
     assert OutboxMessage.objects.count() == 0
@@ -139,7 +140,7 @@ def test_a_moved_end_date_seen_at_send_time_cancels_the_old_reminder() -> None:
 
     report = reminders_dispatch(today=ADVANCE_DAY)
 
-    assert report == DispatchReport(claimed=1, cancelled=1)
+    assert report == DispatchResult(claimed=1, cancelled=1)
     assert events(reminder_of("V-1", ADVANCE)) == [
         ("cancelled", "End date moved from 2026-12-31 to 2027-03-31.")
     ]
@@ -204,7 +205,7 @@ def test_a_partner_without_an_e_mail_address_fails_visibly_and_can_be_released()
     report = reminders_dispatch(today=ADVANCE_DAY)
 
     advance = reminder_of("V-1", ADVANCE)
-    assert report == DispatchReport(claimed=1, failed=1)
+    assert report == DispatchResult(claimed=1, failed=1)
     assert (advance.status, advance.reason) == ("failed", "Partner P-A has no e-mail address.")
     assert OutboxMessage.objects.count() == 0
 
@@ -231,7 +232,7 @@ def test_the_partners_copy_waits_for_the_customers_letter() -> None:
     report = reminders_dispatch(today=LETTER_DAY)
 
     copy = reminder_of("V-1", COPY)
-    assert report == DispatchReport(claimed=1, deferred=1)
+    assert report == DispatchResult(claimed=1, deferred=1)
     assert (copy.status, copy.reason) == (
         "planned",
         f"Waiting for the customer's letter {reminder_of('V-1', LETTER).key} (review).",
@@ -273,7 +274,7 @@ def test_the_whole_run_expires_plans_dispatches_and_lets_the_outbox_send(
             "Ihr Kunde Müller Maschinenbau GmbH erhält in 15 Tagen ein Verlängerungsschreiben",
         )
     ]
-    assert reminders_run(today=ADVANCE_DAY).dispatch == DispatchReport()
+    assert reminders_run(today=ADVANCE_DAY).dispatch == DispatchResult()
     assert len(mailbox) == 1
 
 
@@ -285,7 +286,7 @@ def test_a_contract_first_seen_after_its_end_gets_its_reminders_marked_missed() 
     report = reminders_run(today=dt.date(2026, 11, 1), dispatch_outbox=False)
 
     assert (report.expired_contracts, report.outbox) == (1, None)
-    assert report.dispatch == DispatchReport(claimed=4, sent=1, missed=3)
+    assert report.dispatch == DispatchResult(claimed=4, sent=1, missed=3)
     assert {
         template: reminder_of("V-1", template).status for template in (ADVANCE, LETTER, COPY, AFTER)
     } == {ADVANCE: "missed", LETTER: "missed", COPY: "missed", AFTER: "sent"}

@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from channeldesk.contracts.models import Reminder, ReminderStatus
-from channeldesk.contracts.reminders.dispatch import DispatchReport, reminders_dispatch
+from channeldesk.contracts.reminders.dispatch import reminders_dispatch
 from channeldesk.contracts.reminders.planning import reminders_plan
 from channeldesk.contracts.reminders.selectors import reminder_letters_sent_on
 from channeldesk.contracts.reminders.services import (
@@ -26,8 +26,8 @@ from channeldesk.documents.composition import letter_compose
 from channeldesk.documents.letters import Contact, InformationBlock
 from channeldesk.documents.models import Document
 from channeldesk.documents.services import letter_store
+from channeldesk.notifications.leases import DispatchResult
 from channeldesk.notifications.models import OutboxMessage
-from tests.conftest import Personas, sign_in
 from tests.contracts.reminders_world import (
     ADVANCE_DAY,
     LETTER_DAY,
@@ -37,6 +37,7 @@ from tests.contracts.reminders_world import (
     reminders_state,
     world,
 )
+from tests.personas import Personas, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +188,7 @@ def test_a_letter_whose_dispatcher_died_goes_to_review_and_is_not_printed(
     report = reminders_dispatch(today=LETTER_DAY)
 
     letter.refresh_from_db()
-    assert report == DispatchReport(review=1, claimed=1, deferred=1)
+    assert report == DispatchResult(expired=1, claimed=1, deferred=1)
     assert (letter.status, letter.reason) == (
         "review",
         "Outcome unknown: the dispatcher stopped while storing the letter.",
@@ -211,7 +212,7 @@ def test_releasing_a_letter_in_review_sends_the_archived_letter_not_a_second_one
     report = reminders_dispatch(today=dt.date(2026, 11, 17))
 
     letter.refresh_from_db()
-    assert report == DispatchReport(claimed=2, sent=2, late=2)
+    assert report == DispatchResult(claimed=2, sent=2, late=2)
     assert (letter.status, letter.document_id, letter.sent_on) == (
         "sent",
         archived.pk,

@@ -16,7 +16,7 @@ from channeldesk.contracts.models import (
     ReminderSchedule,
     ReminderStatus,
 )
-from channeldesk.contracts.reminders.planning import PlanReport, reminders_plan
+from channeldesk.contracts.reminders.planning import ReminderPlanResult, reminders_plan
 from channeldesk.contracts.reminders.schedules import schedule_install_default
 from channeldesk.contracts.services import (
     ContractError,
@@ -72,7 +72,7 @@ def test_planning_writes_one_row_per_rule_due_within_the_horizon() -> None:
 
     report = reminders_plan(today=PLAN_DAY, now=at(PLAN_DAY))
 
-    assert report == PlanReport(planned=3, replanned=0, cancelled=0)
+    assert report == ReminderPlanResult(planned=3, replanned=0, cancelled=0)
     assert rows() == [
         ("V-1", ADVANCE, END, -60, dt.date(2026, 11, 1), "planned"),
         ("V-1", COPY, END, -45, dt.date(2026, 11, 16), "planned"),
@@ -86,7 +86,7 @@ def test_the_reminder_after_the_end_is_planned_once_it_comes_within_the_horizon(
 
     report = reminders_plan(today=dt.date(2026, 10, 3))
 
-    assert report == PlanReport(planned=1)
+    assert report == ReminderPlanResult(planned=1)
     assert rows()[-1] == ("V-1", AFTER, END, 1, dt.date(2027, 1, 1), "planned")
 
 
@@ -97,7 +97,7 @@ def test_planning_again_changes_nothing() -> None:
 
     report = reminders_plan(today=PLAN_DAY, now=at(PLAN_DAY, hour=10))
 
-    assert report == PlanReport()
+    assert report == ReminderPlanResult()
     assert reminders_state() == before
 
 
@@ -256,7 +256,7 @@ def test_planning_picks_up_what_an_import_changed() -> None:
 
     report = reminders_plan(today=PLAN_DAY)
 
-    assert report == PlanReport(planned=4, replanned=0, cancelled=6)
+    assert report == ReminderPlanResult(planned=4, replanned=0, cancelled=6)
     assert Contract.objects.get(pk=renewed.pk).status == ContractStatus.RENEWED
     assert [(number, template, end, status) for number, template, end, _, _, status in rows()] == [
         ("V-1", ADVANCE, END, "cancelled"),
@@ -279,7 +279,7 @@ def test_a_rule_switched_off_cancels_its_planned_reminders() -> None:
 
     report = reminders_plan(today=PLAN_DAY)
 
-    assert report == PlanReport(cancelled=1)
+    assert report == ReminderPlanResult(cancelled=1)
     assert events(reminder_of("V-1", ADVANCE)) == [("cancelled", "The rule was switched off.")]
 
 
@@ -291,7 +291,7 @@ def test_an_edited_offset_moves_the_due_date_of_planned_reminders() -> None:
     report = reminders_plan(today=PLAN_DAY)
 
     advance = reminder_of("V-1", ADVANCE)
-    assert report == PlanReport(replanned=1)
+    assert report == ReminderPlanResult(replanned=1)
     assert (advance.offset_days, advance.due_on, advance.status) == (
         -50,
         dt.date(2026, 11, 11),
@@ -309,7 +309,7 @@ def test_a_new_schedule_cancels_the_reminders_of_the_one_it_replaces() -> None:
 
     report = reminders_plan(today=PLAN_DAY)
 
-    assert report == PlanReport(planned=3, cancelled=3)
+    assert report == ReminderPlanResult(planned=3, cancelled=3)
     assert set(
         Reminder.objects.filter(status=ReminderStatus.PLANNED).values_list(
             "rule__schedule", flat=True
@@ -324,7 +324,7 @@ def test_renewed_and_cancelled_contracts_are_never_planned() -> None:
     Contract.objects.filter(contract_number="V-R").update(status=ContractStatus.RENEWED)
     Contract.objects.filter(contract_number="V-C").update(status=ContractStatus.CANCELLED)
 
-    assert reminders_plan(today=PLAN_DAY) == PlanReport()
+    assert reminders_plan(today=PLAN_DAY) == ReminderPlanResult()
     assert rows() == []
 
 
@@ -336,7 +336,7 @@ def test_planning_one_contract_leaves_the_others_alone() -> None:
 
     report = reminders_plan(today=PLAN_DAY, contract_ids=[first.pk])
 
-    assert report == PlanReport(planned=3)
+    assert report == ReminderPlanResult(planned=3)
     assert {number for number, *_ in rows()} == {"V-1"}
 
 
@@ -351,6 +351,6 @@ def test_without_any_schedule_planning_and_renewing_plan_nothing() -> None:
         contract=contract, contract_number="V-2", end_date=dt.date(2027, 12, 31)
     )
 
-    assert report == PlanReport()
+    assert report == ReminderPlanResult()
     assert follow_up.renews_id == contract.pk
     assert Reminder.objects.count() == 0

@@ -21,7 +21,7 @@ from tests.contracts.reminders_world import (
     reminder_of,
     world,
 )
-from tests.tiers.conftest import previous_tier
+from tests.tiers.factories import previous_tier
 
 pytestmark = pytest.mark.django_db
 

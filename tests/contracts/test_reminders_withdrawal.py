@@ -19,7 +19,8 @@ from channeldesk.contracts.services import (
     contract_change_end_date,
     contract_renew,
 )
-from channeldesk.notifications.dispatch import DispatchResult, outbox_dispatch
+from channeldesk.notifications.dispatch import outbox_dispatch
+from channeldesk.notifications.leases import DispatchResult
 from channeldesk.notifications.models import OutboxMessage, OutboxStatus
 from channeldesk.notifications.services import outbox_enqueue
 from tests.contracts.reminders_world import ADVANCE_DAY, PLAN_DAY, at, events, reminder_of, world

@@ -9,10 +9,10 @@ import pytest
 
 from channeldesk.contracts.selectors import NoPartnerAssigned, contract_renewal_quote
 from channeldesk.contracts.services import customer_partner_change
-from channeldesk.pricing.services import NoTierInForce
+from channeldesk.pricing.selectors import NoTierInForce
 from tests.contracts.factories import contract_of, customer_of, enterprise_product
 from tests.factories import PartnerFactory
-from tests.tiers.conftest import previous_tier
+from tests.tiers.factories import previous_tier
 
 pytestmark = pytest.mark.django_db
 

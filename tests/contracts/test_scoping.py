@@ -21,9 +21,9 @@ from channeldesk.contracts.selectors import (
 )
 from channeldesk.contracts.services import customer_partner_change
 from channeldesk.core.periods import Period
-from tests.conftest import Personas
 from tests.contracts.factories import contract_of, customer_of
 from tests.factories import UserFactory
+from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
 

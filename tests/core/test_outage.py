@@ -1,4 +1,4 @@
-"""While the database is away a request gets 503 with Retry-After, never a 500 (issue 14, faults);
+"""While the database is away a request gets 503 with Retry-After, never a 500 (docs/operations.md);
 a bug still gets the 500 page."""
 
 import pytest

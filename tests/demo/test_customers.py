@@ -22,7 +22,7 @@ from channeldesk.commands.demo.regions import REGIONS
 from channeldesk.commands.demo.register import partner_city_index
 from channeldesk.commands.demo.subscriptions import WORKSTATIONS_PER_UNIT
 from channeldesk.contracts.models import ContractStatus, CustomerSector
-from tests.demo.conftest import ANCHOR
+from tests.demo.factories import ANCHOR
 
 Generated = tuple[Population, CustomerPlan, list[PartnerCustomers]]
 

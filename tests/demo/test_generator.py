@@ -23,7 +23,7 @@ from channeldesk.commands.demo.population import (
 )
 from channeldesk.commands.demo.reference import PRODUCTS
 from channeldesk.core.periods import Period, last_complete_period, months_ending
-from tests.demo.conftest import ANCHOR
+from tests.demo.factories import ANCHOR
 
 
 def generate(

@@ -29,7 +29,7 @@ from channeldesk.feedback.selectors import policy_open_for_feedback
 from channeldesk.partners.models import MembershipRole, Partner, PartnerMembership
 from channeldesk.tiers.models import AssignmentSource, TierAssignment
 from channeldesk.tiers.selectors import policy_get
-from tests.demo.conftest import ANCHOR, load
+from tests.demo.factories import ANCHOR, load
 
 pytestmark = pytest.mark.django_db
 

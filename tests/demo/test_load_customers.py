@@ -24,7 +24,7 @@ from channeldesk.contracts.models import (
 from channeldesk.contracts.selectors import customer_partner_on
 from channeldesk.contracts.services import contract_renew, contracts_expire
 from channeldesk.partners.models import Partner
-from tests.demo.conftest import ANCHOR, load
+from tests.demo.factories import ANCHOR, load
 
 pytestmark = pytest.mark.django_db
 

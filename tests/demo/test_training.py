@@ -13,7 +13,7 @@ from channeldesk.commands.demo.training import demo_training_load
 from channeldesk.tiers.selectors import policy_get
 from channeldesk.training.models import Enrollment, EnrollmentStatus, Participant
 from channeldesk.training.selectors import partners_blocked_by_training
-from tests.demo.conftest import ANCHOR
+from tests.demo.factories import ANCHOR
 from tests.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db

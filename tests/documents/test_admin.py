@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from channeldesk.documents.models import Document
-from tests.conftest import Personas, sign_in
+from tests.personas import Personas, sign_in
 
 pytestmark = pytest.mark.django_db
 

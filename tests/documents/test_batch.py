@@ -21,7 +21,7 @@ from channeldesk.documents.services import (
     letter_store,
     letters_print_batch,
 )
-from tests.documents.conftest import page_texts, plain_letter, renewal_letter
+from tests.documents.factories import page_texts, plain_letter, renewal_letter
 
 # A valid one-page PDF as other tools write it: a classic cross-reference table.
 FOREIGN_PDF = (

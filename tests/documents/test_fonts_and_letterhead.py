@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from channeldesk.documents import rendering
 from channeldesk.documents.letterhead import Letterhead, letterhead_from_settings
 from channeldesk.documents.services import letter_render
-from tests.documents.conftest import page_texts, plain_letter, words
+from tests.documents.factories import page_texts, plain_letter, words
 
 # DejaVu Sans 2.37 as shipped by Debian's fonts-dejavu-core.
 SHIPPED_FONTS = {

@@ -8,7 +8,7 @@ import pytest
 
 from channeldesk.documents.rendering import RenderedPdf
 from channeldesk.documents.services import letter_render
-from tests.documents.conftest import (
+from tests.documents.factories import (
     INFORMATION,
     POINTS_PER_MILLIMETRE,
     RECIPIENT,

@@ -7,7 +7,7 @@ import pytest
 
 from channeldesk.documents.composition import letter_compose
 from channeldesk.documents.letters import Letter, LetterError
-from tests.documents.conftest import INFORMATION, RECIPIENT, plain_letter, renewal_letter
+from tests.documents.factories import INFORMATION, RECIPIENT, plain_letter, renewal_letter
 
 
 def test_six_address_lines_fit_the_window() -> None:

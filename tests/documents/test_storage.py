@@ -10,7 +10,7 @@ from channeldesk.documents import services
 from channeldesk.documents.models import Document
 from channeldesk.documents.rendering import RenderedPdf
 from channeldesk.documents.services import DocumentKeyConflict, letter_store
-from tests.documents.conftest import renewal_letter, stored_files
+from tests.documents.factories import renewal_letter, stored_files
 
 pytestmark = pytest.mark.django_db
 

@@ -30,7 +30,7 @@ from tests.contracts.reminders_world import (
     reminder_of,
     world,
 )
-from tests.documents.conftest import renewal_letter, stored_files
+from tests.documents.factories import renewal_letter, stored_files
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.db.models import Model
 
 from channeldesk.feedback.models import PolicyFeedback
 from channeldesk.tiers.models import TierPolicy
-from tests.conftest import Personas
+from tests.personas import Personas
 
 READ_ONLY_MODELS: set[type[Model]] = {PolicyFeedback}
 

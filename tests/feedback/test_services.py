@@ -23,7 +23,7 @@ from channeldesk.feedback.services import (
 )
 from channeldesk.tiers.models import TierPolicy
 from channeldesk.tiers.services import tier_policy_draft_from
-from tests.conftest import Personas
+from tests.personas import Personas
 
 
 def _draft() -> TierPolicy:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from channeldesk.catalog.models import Order, OrderLine, Product
-from channeldesk.core.importing import Importer, ImportReport, import_file
+from channeldesk.core.importing import Importer, ImportResult, import_file
 from channeldesk.partners.models import Partner
 
 DATA = Path(__file__).parent / "data"
@@ -25,7 +25,7 @@ def excel_utf8_csv(text: str) -> bytes:
 
 def run_import(
     importer: Importer[Any], content: bytes, *, name: str = "file.csv", dry_run: bool = False
-) -> ImportReport:
+) -> ImportResult:
     return import_file(
         importer=importer,
         source=io.BytesIO(content),
@@ -43,5 +43,5 @@ def database_state() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def problem_lines(report: ImportReport) -> list[str]:
+def problem_lines(report: ImportResult) -> list[str]:
     return [str(problem) for problem in report.problems]

@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 from channeldesk.catalog.models import Order
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.hotlines import support_route
-from tests.conftest import Personas
 from tests.factories import ProductFactory
 from tests.imports.helpers import database_state, excel_csv
+from tests.personas import Personas
 
 PARTNERS_URL = "/api/v1/imports/partners"
 HEADER = "partner_number;name;street;postal_code;city;country;vat_id;email;status\n"

@@ -1,4 +1,4 @@
-"""Large files through the API: imported by a job worker, with a status resource (issue 14, 5).
+"""Large files through the API: imported by a job worker, with a status resource (docs/imports.md).
 
 The job queue is replaced by a list (the test plays the worker and runs the queued task's
 function itself, as `channeldesk run_huey` would), so every step can be looked at in between.
@@ -19,9 +19,9 @@ from channeldesk.catalog.models import Order, OrderLine
 from channeldesk.core import import_jobs
 from channeldesk.core.import_jobs import ImportJob, ImportJobState
 from channeldesk.jobs.imports import import_run
-from tests.conftest import Personas
 from tests.factories import PartnerFactory, ProductFactory
 from tests.imports.helpers import database_state, excel_csv
+from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from channeldesk.contracts.imports import CONTRACTS_IMPORTER, CUSTOMERS_IMPORTER
 from channeldesk.contracts.models import Contract, Customer
 from channeldesk.core.importing import Importer
 from channeldesk.partners.imports import PARTNERS_IMPORTER
-from channeldesk.training.importing import TRAINING_IMPORTER
+from channeldesk.training.imports import TRAINING_IMPORTER
 from channeldesk.training.models import Enrollment
 from tests.imports.helpers import database_state, excel_utf8_csv, problem_lines, run_import
 

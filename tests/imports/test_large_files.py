@@ -1,5 +1,5 @@
 """Large files in bounded memory: the orders import stages its rows a chunk at a time, keeps a
-bounded number of problems, and is still all or nothing (issue 14, section 5)."""
+bounded number of problems, and is still all or nothing (docs/imports.md, "Large files")."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from channeldesk.catalog.importing_orders import OrdersStager
 from channeldesk.catalog.imports import ORDERS_IMPORTER, OrderLineRow
 from channeldesk.catalog.models import OrderLine
 from channeldesk.core import importing
-from channeldesk.core.importing import ImportReport, ProblemLog, import_file, validate_row
+from channeldesk.core.importing import ImportResult, ProblemLog, import_file, validate_row
 from channeldesk.core.staging import StagingTable
 from tests.factories import PartnerFactory, ProductFactory
 from tests.imports.helpers import database_state, problem_lines, run_import
@@ -120,7 +120,7 @@ def test_problems_beyond_the_limit_are_counted_not_kept(monkeypatch: pytest.Monk
     monkeypatch.setattr(importing, "MAX_PROBLEMS", 5)
     rows = [f"SO-{line},P-{'X' if line < 20 else 0},2026-03-01,SKU-0,1,1.00" for line in range(40)]
     rows[30:] = [f"SO-{line},P-0,2026-03-01,SKU-0,x,1.00" for line in range(30, 40)]
-    report: ImportReport = run_import(
+    report: ImportResult = run_import(
         ORDERS_IMPORTER, HEADER + ("\n".join(rows) + "\n").encode(), name="o.csv"
     )
     # Then the five earliest problems of the file are listed, the other 25 counted

@@ -9,12 +9,20 @@ from typing import Any
 
 from django.utils import timezone
 
-from tests.api.access_table import Case, answers
+from tests.api.access_table import (
+    NOBODY_FINDS_IT,
+    PARTNER_A_AND_STAFF,
+    PARTNER_B_AND_STAFF,
+    Case,
+    answers,
+    get,
+    given,
+    managers,
+    post,
+    vendor_staff,
+)
 from tests.api.world import World
 from tests.contracts.factories import contract_of, customer_of
-
-STAFF_ONLY = answers(403, anonymous=401, staff=200, support=200)
-MANAGERS = answers(403, anonymous=401, staff=200)
 
 
 def _contract_of(world: World, partner: Any, number: str, *, keycode: bool = True) -> str:
@@ -102,153 +110,70 @@ def _heartbeats(world: World) -> dict[str, Any]:
     }
 
 
-A_CONTRACT = {"contract_number": "V-LA"}
+A_CONTRACT = given(contract_number="V-LA")
+UNKNOWN_CONTRACT = given(contract_number="V-9999")
+LEAKED = given(reason="leaked")
 
 
 ACCESS: dict[str, list[Case]] = {
     "licensing-keycode-issue": [
-        Case(
+        post(
             "issue: vendor staff except the support desk",
-            answers(403, anonymous=401, staff=201),
-            method="post",
-            kwargs=_prepare_unkeyed_a,
-            data=lambda world: A_CONTRACT,
+            managers(201),
+            _prepare_unkeyed_a,
+            A_CONTRACT,
         ),
-        Case(
+        post(
             "a contract with a keycode: 409, nothing changes",
-            answers(403, anonymous=401, staff=409),
-            method="post",
-            kwargs=_prepare_keyed_a,
-            data=lambda world: A_CONTRACT,
+            managers(409),
+            _prepare_keyed_a,
+            A_CONTRACT,
         ),
-        Case(
-            "unknown contract: 400",
-            answers(403, anonymous=401, staff=400),
-            method="post",
-            data=lambda world: {"contract_number": "V-9999"},
-        ),
+        post("unknown contract: 400", managers(400), data=UNKNOWN_CONTRACT),
     ],
     # Whole keycodes: channel managers only (licensing.reveal_keycode); the support desk: 403.
     "licensing-keycode-detail": [
-        Case("keycodes of a contract", MANAGERS, kwargs=_keyed_a),
-        Case(
-            "unknown contract",
-            answers(403, anonymous=401, staff=404),
-            kwargs=lambda world: {"contract_number": "V-9999"},
-        ),
+        get("keycodes of a contract", managers(200), _keyed_a),
+        get("unknown contract", managers(404), UNKNOWN_CONTRACT),
     ],
     "licensing-keycode-check": [
-        Case("check a code", STAFF_ONLY, method="post", kwargs=_prepare_keyed_a, data=_code_of_a),
-        Case(
-            "no code: 400",
-            answers(403, anonymous=401, staff=400, support=400),
-            method="post",
-            data=lambda world: {},
-        ),
+        post("check a code", vendor_staff(200), _prepare_keyed_a, _code_of_a),
+        post("no code: 400", vendor_staff(400), data=given()),
     ],
     "licensing-keycode-revoke": [
-        Case(
-            "revoke",
-            MANAGERS,
-            method="post",
-            kwargs=_keyed_a,
-            data=lambda world: {"reason": "leaked"},
-        ),
-        Case(
-            "without a keycode: 409",
-            answers(403, anonymous=401, staff=409),
-            method="post",
-            kwargs=_unkeyed_a,
-            data=lambda world: {"reason": "leaked"},
-        ),
+        post("revoke", managers(200), _keyed_a, LEAKED),
+        post("without a keycode: 409", managers(409), _unkeyed_a, LEAKED),
     ],
     "licensing-keycode-rotate": [
-        Case(
-            "rotate",
-            answers(403, anonymous=401, staff=201),
-            method="post",
-            kwargs=_keyed_a,
-            data=lambda world: {"reason": "leaked"},
-        ),
-        Case(
-            "without a reason: 400",
-            answers(403, anonymous=401, staff=400),
-            method="post",
-            kwargs=_keyed_a,
-            data=lambda world: {},
-        ),
+        post("rotate", managers(201), _keyed_a, LEAKED),
+        post("without a reason: 400", managers(400), _keyed_a, given()),
     ],
     "licensing-certificate-issue": [
-        Case(
-            "issue a certificate",
-            answers(403, anonymous=401, staff=201),
-            method="post",
-            kwargs=_prepare_keyed_a,
-            data=lambda world: A_CONTRACT,
-        ),
-        Case(
-            "without a keycode: 409",
-            answers(403, anonymous=401, staff=409),
-            method="post",
-            kwargs=_prepare_unkeyed_a,
-            data=lambda world: A_CONTRACT,
-        ),
+        post("issue a certificate", managers(201), _prepare_keyed_a, A_CONTRACT),
+        post("without a keycode: 409", managers(409), _prepare_unkeyed_a, A_CONTRACT),
     ],
-    "licensing-public-key": [Case("the public key is public", answers(200))],
+    "licensing-public-key": [get("the public key is public", answers(200))],
     "licensing-compliance-report": [
-        Case("the report", STAFF_ONLY),
-        Case(
-            "a bad date: 400",
-            answers(403, anonymous=401, staff=400, support=400),
-            query={"on": "yesterday"},
-        ),
+        get("the report", vendor_staff(200)),
+        get("a bad date: 400", vendor_staff(400), query={"on": "yesterday"}),
     ],
-    "licensing-compliance-csv": [Case("the CSV export", STAFF_ONLY)],
+    "licensing-compliance-csv": [get("the CSV export", vendor_staff(200))],
     "licensing-contract-licence": [
-        Case(
-            "contract of partner A",
-            answers(200, anonymous=401, outsider=403, partner_b_user=404),
-            kwargs=_keyed_a,
-        ),
-        Case(
-            "contract of partner B",
-            answers(200, anonymous=401, outsider=403, partner_a_admin=404, partner_a_user=404),
-            kwargs=_keyed_b,
-        ),
-        Case(
-            "unknown contract",
-            answers(404, anonymous=401, outsider=403),
-            kwargs=lambda world: {"contract_number": "V-9999"},
-        ),
+        get("contract of partner A", PARTNER_A_AND_STAFF, _keyed_a),
+        get("contract of partner B", PARTNER_B_AND_STAFF, _keyed_b),
+        get("unknown contract", NOBODY_FINDS_IT, UNKNOWN_CONTRACT),
     ],
     "checkin-activate": [
-        Case(
+        post(
             "an installation activates (no login needed)",
             answers(200),
-            method="post",
-            kwargs=_prepare_keyed_a,
-            data=_activation,
+            _prepare_keyed_a,
+            _activation,
         ),
-        Case(
-            "a malformed request: 400, nothing written",
-            answers(400),
-            method="post",
-            data=lambda world: {"keycode": "x"},
-        ),
+        post("a malformed request: 400, nothing written", answers(400), data=given(keycode="x")),
     ],
     "checkin-heartbeats": [
-        Case(
-            "a batch (no login needed)",
-            answers(200),
-            method="post",
-            kwargs=_prepare_keyed_a,
-            data=_heartbeats,
-        ),
-        Case(
-            "not a batch: 400, nothing written",
-            answers(400),
-            method="post",
-            data=lambda world: {"heartbeats": {}},
-        ),
+        post("a batch (no login needed)", answers(200), _prepare_keyed_a, _heartbeats),
+        post("not a batch: 400, nothing written", answers(400), data=given(heartbeats={})),
     ],
 }

@@ -3,8 +3,6 @@ clean throttle cache."""
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,15 +11,16 @@ import pytest
 from django.core.cache import caches
 
 from channeldesk.contracts.models import Contract
-from channeldesk.licensing.models import Keycode
-from channeldesk.licensing.services import IssuedKeycode, keycode_issue
-from tests.conftest import Personas
-from tests.contracts.factories import contract_of, customer_of
-
-SECRET_1 = base64.b64encode(b"1" * 32).decode()
-SECRET_2 = base64.b64encode(b"2" * 32).decode()
-SIGNING_SEED = base64.b64encode(bytes(range(32))).decode()
-TODAY = dt.date(2026, 11, 27)
+from channeldesk.licensing.services import IssuedKeycode
+from tests.licensing.factories import (
+    SECRET_1,
+    SECRET_2,
+    SIGNING_SEED,
+    TODAY,
+    enterprise_contract,
+    issued,
+)
+from tests.personas import Personas
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -51,19 +50,6 @@ def _empty_throttle_cache(db: None) -> Iterator[None]:
     caches["default"].clear()
 
 
-def enterprise_contract(
-    partner: Any, *, number: str = "V-1", seats: int = 20, **fields: Any
-) -> Contract:
-    customer = customer_of(partner, customer_number=f"K-{number}", **fields.pop("customer", {}))
-    fields.setdefault("start_date", dt.date(2026, 4, 1))
-    fields.setdefault("end_date", dt.date(2027, 3, 31))
-    return contract_of(customer, contract_number=number, seats=seats, **fields)
-
-
-def issued(contract: Contract) -> IssuedKeycode:
-    return keycode_issue(contract=contract)
-
-
 @pytest.fixture
 def contract(personas: Personas) -> Contract:
     return enterprise_contract(personas.partner_a)
@@ -72,7 +58,3 @@ def contract(personas: Personas) -> Contract:
 @pytest.fixture
 def keycode(contract: Contract) -> IssuedKeycode:
     return issued(contract)
-
-
-def keycode_rows() -> list[dict[str, Any]]:
-    return list(Keycode.objects.order_by("pk").values())

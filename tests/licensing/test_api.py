@@ -9,7 +9,7 @@ from typing import Any
 
 from channeldesk.licensing.certificates import token_verify
 from channeldesk.licensing.models import Keycode, LicenceCertificate
-from tests.licensing.conftest import enterprise_contract, issued, keycode_rows
+from tests.licensing.factories import enterprise_contract, issued, keycode_rows
 
 
 def test_staff_issues_shows_checks_and_rotates(api_client: Any, personas: Any) -> None:

@@ -26,7 +26,7 @@ from channeldesk.licensing.services import (
     installations_mark_stale,
     keycode_revoke,
 )
-from tests.licensing.conftest import enterprise_contract, issued
+from tests.licensing.factories import enterprise_contract, issued
 
 ACTIVATE = "/api/v1/checkins/activate"
 HEARTBEATS = "/api/v1/checkins/heartbeats"

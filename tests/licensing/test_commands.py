@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from channeldesk.licensing.models import KeycodeReveal, RevealChannel
-from tests.licensing.conftest import enterprise_contract
+from tests.licensing.factories import enterprise_contract
 
 
 def _run(*args: str) -> str:

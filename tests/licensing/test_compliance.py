@@ -25,8 +25,8 @@ from channeldesk.licensing.selectors import compliance_report, compliance_report
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.tiers.hotlines import hotline_for_partner
 from channeldesk.tiers.models import TierPolicy
-from tests.licensing.conftest import enterprise_contract, issued
-from tests.tiers.conftest import previous_tier
+from tests.licensing.factories import enterprise_contract, issued
+from tests.tiers.factories import previous_tier
 
 DAY = dt.date(2026, 11, 2)
 _counter = iter(range(1, 10**9))

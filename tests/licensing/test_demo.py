@@ -10,9 +10,9 @@ from channeldesk.catalog.models import ProductKind
 from channeldesk.commands.demo import licensing as demo
 from channeldesk.commands.demo.population import DemoPlan
 from channeldesk.licensing.models import Installation, Keycode
-from tests.conftest import Personas
 from tests.contracts.factories import contract_of, customer_of
 from tests.factories import ProductFactory
+from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from channeldesk.jobs.licensing import (
 )
 from channeldesk.licensing.models import ComplianceEpisode, ComplianceRecord, Installation
 from channeldesk.notifications.models import OutboxMessage
-from tests.licensing.conftest import enterprise_contract, issued
+from tests.licensing.factories import enterprise_contract, issued
 from tests.licensing.test_compliance import machines
 
 

@@ -31,7 +31,7 @@ from channeldesk.licensing.services import (
     keycode_rotate,
     keycodes_follow_renewals,
 )
-from tests.licensing.conftest import enterprise_contract, keycode_rows
+from tests.licensing.factories import enterprise_contract, keycode_rows
 
 SECRET = b"s" * 32
 codes = st.builds(

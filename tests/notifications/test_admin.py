@@ -5,8 +5,8 @@ from django.test import Client
 
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.notifications.services import AttachmentDraft
-from tests.conftest import Personas, sign_in
-from tests.notifications.conftest import enqueue
+from tests.notifications.factories import enqueue
+from tests.personas import Personas, sign_in
 
 pytestmark = pytest.mark.django_db
 

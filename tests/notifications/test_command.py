@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from channeldesk.notifications.models import OutboxMessage
-from tests.notifications.conftest import enqueue, enqueue_many
+from tests.notifications.factories import enqueue, enqueue_many
 from tests.notifications.sink import SmtpSink
 
 pytestmark = pytest.mark.django_db

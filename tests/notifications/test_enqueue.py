@@ -9,7 +9,7 @@ from channeldesk.notifications.services import (
     outbox_enqueue,
     outbox_enqueue_many,
 )
-from tests.notifications.conftest import NOW, enqueue
+from tests.notifications.factories import NOW, enqueue
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models import Count
 
 from channeldesk.notifications.models import OutboxMessage
-from tests.notifications.conftest import enqueue_many
+from tests.notifications.factories import enqueue_many
 from tests.notifications.sink import SmtpSink
 
 pytestmark = [

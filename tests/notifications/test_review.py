@@ -7,15 +7,15 @@ import pytest
 from django.core.mail import EmailMessage
 
 from channeldesk.notifications.dispatch import (
-    DispatchResult,
     outbox_claim,
     outbox_dispatch,
     outbox_expire,
 )
+from channeldesk.notifications.leases import DispatchResult
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.notifications.services import OutboxError, outbox_dismiss, outbox_release
 from tests.notifications.backends import HookBackend
-from tests.notifications.conftest import NOW, enqueue, enqueue_many, statuses
+from tests.notifications.factories import NOW, enqueue, enqueue_many, statuses
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from channeldesk.notifications.dispatch import DispatchResult, outbox_dispatch
+from channeldesk.notifications.dispatch import outbox_dispatch
+from channeldesk.notifications.leases import DispatchResult
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.notifications.services import AttachmentDraft
-from tests.notifications.conftest import NOW, enqueue, enqueue_many, statuses
+from tests.notifications.factories import NOW, enqueue, enqueue_many, statuses
 from tests.notifications.sink import SmtpSink, free_port
 
 pytestmark = pytest.mark.django_db

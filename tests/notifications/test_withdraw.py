@@ -10,11 +10,12 @@ import pytest
 from django.core.mail import EmailMessage
 
 from channeldesk.notifications import checks
-from channeldesk.notifications.dispatch import DispatchResult, outbox_claim, outbox_dispatch
+from channeldesk.notifications.dispatch import outbox_claim, outbox_dispatch
+from channeldesk.notifications.leases import DispatchResult
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.notifications.services import OutboxError, outbox_dismiss_many
 from tests.notifications.backends import HookBackend
-from tests.notifications.conftest import NOW, enqueue, statuses
+from tests.notifications.factories import NOW, enqueue, statuses
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 from channeldesk.documents.services import letter_store
 from channeldesk.licensing.services import certificate_issue, keycode_issue
 from channeldesk.usage.models import Statement
-from tests.conftest import Personas
-from tests.documents.conftest import renewal_letter
-from tests.licensing.conftest import enterprise_contract
+from tests.documents.factories import renewal_letter
+from tests.licensing.factories import enterprise_contract
+from tests.personas import Personas
 from tests.usage.worlds import october_statements
 
 pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-12-07")]

@@ -1,4 +1,4 @@
-"""Faults with real processes (issue 14, section 6): PostgreSQL restarted under load, Redis gone
+"""Faults with real processes (docs/operations.md): PostgreSQL restarted under load, Redis gone
 for a while, the mail server down for an hour.
 
 Each test runs ChannelDesk's own processes (`channeldesk web`, `channeldesk worker`,

@@ -18,7 +18,7 @@ from django.test import Client
 from huey.contrib.djhuey import HUEY
 
 from channeldesk.core import health
-from tests.conftest import Personas
+from tests.personas import Personas
 
 READY_CHECKS = ("Database", "Migrations", "Cache", "JobQueue", "Storage")
 

@@ -24,7 +24,7 @@ from sentry_sdk.transport import Transport
 
 from channeldesk.core.logging import StructuredFormatter, sentry_configure
 from channeldesk.jobs import tasks
-from tests.conftest import Personas, sign_in
+from tests.personas import Personas, sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -32,8 +32,8 @@ from channeldesk.licensing.models import ComplianceEpisode, ComplianceRecord
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.usage.events import event_parse
 from channeldesk.usage.services import usage_events_ingest
-from tests.conftest import Personas, sign_in
-from tests.notifications.conftest import enqueue_many
+from tests.notifications.factories import enqueue_many
+from tests.personas import Personas, sign_in
 from tests.usage.factories import at, event, metered_contract
 
 TOKEN = "metrics-test-token-7f3a"

@@ -32,9 +32,9 @@ from channeldesk.licensing.keys import key_material
 from channeldesk.licensing.services import certificate_issue, keycode_issue
 from channeldesk.usage.models import Statement
 from channeldesk.usage.statements import statement_pdf
-from tests.conftest import Personas
-from tests.documents.conftest import renewal_letter
-from tests.licensing.conftest import enterprise_contract
+from tests.documents.factories import renewal_letter
+from tests.licensing.factories import enterprise_contract
+from tests.personas import Personas
 from tests.usage.worlds import october_statements
 
 pytestmark = [

@@ -36,8 +36,8 @@ from channeldesk.notifications.dispatch import DispatchResult, outbox_dispatch
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.notifications.services import AttachmentDraft, OutboxError
 from tests.contracts.reminders_world import ADVANCE_DAY, LETTER_DAY, PLAN_DAY, reminder_of, world
-from tests.documents.conftest import page_texts, renewal_letter
-from tests.notifications.conftest import NOW, enqueue
+from tests.documents.factories import page_texts, renewal_letter
+from tests.notifications.factories import NOW, enqueue
 from tests.notifications.sink import SmtpSink, free_port
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
-from tests.conftest import Personas
+from tests.personas import Personas
 
 # An authenticator comes from its owner's own set-up, never from the admin.
 READ_ONLY_MODELS = {Authenticator}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from channeldesk.licensing.services import keycode_issue
@@ -10,6 +11,7 @@ from tests.portal.page_table import (
     PARTNER_ADMIN_PAGE,
     PARTNER_B_PAGE,
     PARTNER_PAGE,
+    SIGN_IN,
     PageCase,
     answers,
     to_everyone,
@@ -88,24 +90,37 @@ def _reset_key(world: PortalWorld) -> dict[str, Any]:
     return {"uidb36": "zz", "key": "not-a-key"}
 
 
+def partner_answers(status: int) -> dict[str, int]:
+    """Partner users get `status`; vendor staff and outsiders 403, the anonymous visitor goes to
+    sign in."""
+    return answers(status, anonymous=302, outsider=403, support=403, staff=403)
+
+
+def _given(**values: Any) -> Callable[[PortalWorld], dict[str, Any]]:
+    """URL arguments or a form that do not depend on the world."""
+    return lambda world: values
+
+
+PARTNER_NOT_FOUND = partner_answers(404)
+PARTNERS_TO_PORTAL = dict.fromkeys(("partner_a_admin", "partner_a_user", "partner_b_user"), PORTAL)
 # Signed-in pages of allauth: the sign-in page for the anonymous visitor, 200 for every login.
 ACCOUNT_PAGE = answers(200, anonymous=302)
 # Pages for visitors who are not signed in: a signed-in login is sent on to the site root.
 ENTRANCE_PAGE = answers(302, anonymous=200)
 SIGNED_IN_TO_ROOT = to_everyone("/", anonymous="/")
 
+
+def _redirected(label: str, prefix: str, *, anonymous: str = SIGN_IN) -> PageCase:
+    """Every persona is redirected to `prefix` (the anonymous visitor to `anonymous`)."""
+    return PageCase(label, answers(302), redirects=to_everyone(prefix, anonymous=anonymous))
+
+
 PAGES: dict[str, list[PageCase]] = {
     "site-root": [
         PageCase(
             "partners go to the portal, staff to the back office",
             answers(302, outsider=403),
-            redirects={
-                "partner_a_admin": PORTAL,
-                "partner_a_user": PORTAL,
-                "partner_b_user": PORTAL,
-                "support": BACKOFFICE,
-                "staff": BACKOFFICE,
-            },
+            redirects=PARTNERS_TO_PORTAL | {"support": BACKOFFICE, "staff": BACKOFFICE},
         )
     ],
     "set_language": [
@@ -113,7 +128,7 @@ PAGES: dict[str, list[PageCase]] = {
             "switch to English",
             answers(302),
             method="post",
-            data=lambda world: {"language": "en", "next": "/portal/"},
+            data=_given(language="en", next="/portal/"),
             redirects=to_everyone("/portal/", anonymous="/portal/"),
         )
     ],
@@ -125,22 +140,15 @@ PAGES: dict[str, list[PageCase]] = {
             answers(302, outsider=403, support=403, staff=403),
             method="post",
             data=_feedback,
-            redirects={
-                "partner_a_admin": PORTAL,
-                "partner_a_user": PORTAL,
-                "partner_b_user": PORTAL,
-            },
+            redirects=PARTNERS_TO_PORTAL,
         ),
         PageCase(
             "invalid feedback changes nothing",
-            answers(400, anonymous=302, outsider=403, support=403, staff=403),
+            partner_answers(400),
             method="post",
-            data=lambda world: {"stance": "maybe"},
+            data=_given(stance="maybe"),
         ),
-        PageCase(
-            "a GET is not offered",
-            answers(405, anonymous=302, outsider=403, support=403, staff=403),
-        ),
+        PageCase("a GET is not offered", partner_answers(405)),
     ],
     "portal:customers": [
         PageCase("list", PARTNER_PAGE),
@@ -158,11 +166,7 @@ PAGES: dict[str, list[PageCase]] = {
     "portal:customer": [
         PageCase("partner A's customer", PARTNER_A_PAGE, kwargs=_customer_a),
         PageCase("partner B's customer", PARTNER_B_PAGE, kwargs=_customer_b),
-        PageCase(
-            "unknown customer",
-            answers(404, anonymous=302, outsider=403, support=403, staff=403),
-            kwargs=lambda world: {"customer_number": "K-404"},
-        ),
+        PageCase("unknown customer", PARTNER_NOT_FOUND, kwargs=_given(customer_number="K-404")),
     ],
     "portal:letter": [
         PageCase("partner A's customer's letter", PARTNER_A_PAGE, kwargs=_letter_a),
@@ -181,11 +185,7 @@ PAGES: dict[str, list[PageCase]] = {
     "portal:statement": [
         PageCase("partner A's statement", PARTNER_A_PAGE, kwargs=_statement_a),
         PageCase("partner B's statement", PARTNER_B_PAGE, kwargs=_statement_b),
-        PageCase(
-            "unknown statement",
-            answers(404, anonymous=302, outsider=403, support=403, staff=403),
-            kwargs=lambda world: {"number": "US-2026-10-X-404"},
-        ),
+        PageCase("unknown statement", PARTNER_NOT_FOUND, kwargs=_given(number="US-2026-10-X-404")),
     ],
     "portal:messages": [
         PageCase("list", PARTNER_PAGE),
@@ -195,11 +195,7 @@ PAGES: dict[str, list[PageCase]] = {
     "portal:message-letter": [
         PageCase("partner A's letter", PARTNER_A_PAGE, kwargs=_message_letter_a),
         PageCase("partner B's letter", PARTNER_B_PAGE, kwargs=_message_letter_b),
-        PageCase(
-            "no such letter",
-            answers(404, anonymous=302, outsider=403, support=403, staff=403),
-            kwargs=lambda world: {"document_id": 999999},
-        ),
+        PageCase("no such letter", PARTNER_NOT_FOUND, kwargs=_given(document_id=999999)),
     ],
     "portal:colleagues": [
         PageCase("list", PARTNER_ADMIN_PAGE),
@@ -207,7 +203,7 @@ PAGES: dict[str, list[PageCase]] = {
             "an invitation without an address is refused",
             answers(403, anonymous=302, partner_a_admin=400),
             method="post",
-            data=lambda world: {"first_name": "Ida", "last_name": "Neu", "role": "user"},
+            data=_given(first_name="Ida", last_name="Neu", role="user"),
         ),
     ],
     "portal:colleague-remove": [
@@ -228,53 +224,33 @@ PAGES: dict[str, list[PageCase]] = {
     # --- Sign-in and account pages (django-allauth) --------------------------------------------
     "account_login": [PageCase("sign-in form", ENTRANCE_PAGE, redirects=SIGNED_IN_TO_ROOT)],
     "account_logout": [
-        PageCase(
-            "sign-out confirmation",
-            answers(200, anonymous=302),
-            redirects=to_everyone("/", anonymous="/"),
-        )
+        PageCase("sign-out confirmation", ACCOUNT_PAGE, redirects=SIGNED_IN_TO_ROOT)
     ],
     "account_inactive": [PageCase("account inactive notice", answers(200))],
     "account_signup": [PageCase("sign-up is closed", ENTRANCE_PAGE, redirects=SIGNED_IN_TO_ROOT)],
     "account_reauthenticate": [PageCase("confirm the password", ACCOUNT_PAGE)],
     # Codes by e-mail are off: the code pages send a signed-in login back to the password.
     "account_request_reauthentication_code": [
-        PageCase(
-            "codes are off",
-            answers(302),
-            redirects=to_everyone("/accounts/reauthenticate/"),
-        )
+        _redirected("codes are off", "/accounts/reauthenticate/")
     ],
     "account_confirm_reauthentication_code": [
-        PageCase(
-            "no code was requested",
-            answers(302),
-            redirects=to_everyone("/accounts/reauthenticate/code/"),
-        )
+        _redirected("no code was requested", "/accounts/reauthenticate/code/")
     ],
     "account_email": [PageCase("e-mail addresses", ACCOUNT_PAGE)],
     "account_email_verification_sent": [PageCase("verification sent", answers(200))],
     "account_change_password": [PageCase("change password", ACCOUNT_PAGE)],
     "account_set_password": [
-        PageCase(
-            "logins with a password change it instead",
-            answers(302),
-            redirects=to_everyone("/accounts/password/change/"),
-        )
+        _redirected("logins with a password change it instead", "/accounts/password/change/")
     ],
     "account_reset_password": [PageCase("request a reset", answers(200))],
     "account_confirm_login_code": [
-        PageCase(
-            "no sign-in by code in progress",
-            answers(302),
-            redirects=to_everyone("/", anonymous="/accounts/login/"),
-        )
+        _redirected("no sign-in by code in progress", "/", anonymous="/accounts/login/")
     ],
     "account_confirm_email": [
         PageCase(
             "an unknown key: the page says the link is invalid",
             answers(200),
-            kwargs=lambda world: {"key": "unknown"},
+            kwargs=_given(key="unknown"),
         )
     ],
     "account_reset_password_from_key_done": [PageCase("reset done", answers(200))],
@@ -298,10 +274,9 @@ PAGES: dict[str, list[PageCase]] = {
         )
     ],
     "mfa_activate_totp": [
-        PageCase(
+        _redirected(
             "set up TOTP after confirming the password",
-            answers(302),
-            redirects=to_everyone("/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp"),
+            "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp",
         )
     ],
     "mfa_deactivate_totp": [
@@ -317,10 +292,9 @@ PAGES: dict[str, list[PageCase]] = {
     ],
     "mfa_view_recovery_codes": [PageCase("no codes yet", answers(404, anonymous=302))],
     "mfa_generate_recovery_codes": [
-        PageCase(
+        _redirected(
             "after confirming the password",
-            answers(302),
-            redirects=to_everyone("/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Frecovery"),
+            "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Frecovery",
         )
     ],
     "mfa_download_recovery_codes": [PageCase("no codes yet", answers(404, anonymous=302))],

@@ -25,7 +25,7 @@ from django.test import Client
 
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.partners.models import MembershipRole, PartnerMembership
-from tests.conftest import Personas
+from tests.personas import Personas
 from tests.portal.world import PortalWorld
 from tests.security.flows import delivered_link, give_totp, sign_in_with_totp
 

@@ -1,4 +1,4 @@
-"""Issue 13: the customer list's download link sits in the part htmx replaces, so after a
+"""The customer list's download link sits in the part htmx replaces, so after a
 search or a filter it carries the filters of the list it sits above (it went stale before)."""
 
 from __future__ import annotations

@@ -18,13 +18,13 @@ from channeldesk.contracts.services import customer_partner_change
 from channeldesk.licensing.models import ComplianceRecord, ComplianceStatus
 from channeldesk.portal.views.customers import CSV_COLUMNS
 from tests.contracts.factories import LONG_AGO, contract_of, customer_of
-from tests.portal.world import PDF, PortalWorld
+from tests.portal.world import PDF, PortalWorld, page_text
 
 
 def test_list_shows_only_the_partners_customers(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    text = client_for("partner_a_user").get("/portal/customers/").content.decode()
+    text = page_text(client_for("partner_a_user"), "/portal/customers/")
 
     assert "Anton Maschinenbau AG" in text
     assert "Berta Bank eG" not in text
@@ -38,9 +38,9 @@ def test_list_searches_sorts_and_pages(
         customer_of(partner, customer_number=f"K-Z{index:02d}", name=f"Zeta {index:02d} GmbH")
     client = client_for("partner_a_user")
 
-    searched = client.get("/portal/customers/", {"q": "anton"}).content.decode()
-    by_number_desc = client.get("/portal/customers/", {"sort": "number"}).content.decode()
-    page_two = client.get("/portal/customers/", {"sort": "name", "page": "2"}).content.decode()
+    searched = page_text(client, "/portal/customers/", {"q": "anton"})
+    by_number_desc = page_text(client, "/portal/customers/", {"sort": "number"})
+    page_two = page_text(client, "/portal/customers/", {"sort": "name", "page": "2"})
 
     assert "Anton Maschinenbau AG" in searched
     assert "Zeta" not in searched
@@ -66,10 +66,7 @@ def test_htmx_search_answers_with_the_table_only(
 def test_detail_shows_contracts_and_the_letter_the_customer_got(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "en"
-
-    text = client.get("/portal/customers/K-A/").content.decode()
+    text = page_text(client_for("partner_a_user"), "/portal/customers/K-A/", language="en")
 
     assert "V-A-SOON" in text
     assert "V-A-LATER" in text
@@ -152,7 +149,7 @@ def test_sorting_by_next_contract_end_and_by_contract_count(
     client = client_for("partner_a_user")
 
     def order(sort: str) -> list[str]:
-        text = client.get("/portal/customers/", {"sort": sort}).content.decode()
+        text = page_text(client, "/portal/customers/", {"sort": sort})
         numbers = ["K-SOON", "K-A", "K-MANY", "K-NONE"]
         return sorted(numbers, key=lambda number: text.index(f">{number}<"))
 
@@ -219,46 +216,36 @@ def _licence_cells(text: str) -> dict[str, str]:
     return cells
 
 
-def test_list_shows_each_customers_licence_state_in_german(
-    portal_world: PortalWorld, client_for: Callable[[str], Client]
+# The names of the licence states in each language: under-licensed, near the limit, compliant,
+# no installations.
+LICENCE_STATE_NAMES = {
+    "de": ("unterlizenziert", "nahe der Grenze", "konform", "keine Installationen"),
+    "en": ("under-licensed", "near the limit", "compliant", "no installations"),
+}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_list_shows_each_customers_licence_state_in_the_readers_language(
+    portal_world: PortalWorld, client_for: Callable[[str], Client], language: str
 ) -> None:
     # Given partner A's customers in yesterday's licence scan,
     _licence_world(portal_world)
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "de"
 
-    # when a German reader opens the list,
-    text = client.get("/portal/customers/").content.decode()
+    # when a reader opens the list in their language,
+    text = page_text(client_for("partner_a_user"), "/portal/customers/", language=language)
 
-    # then each customer shows the worst state of its contracts in the latest scan, in German,
+    # then each customer shows the worst state of its contracts in the latest scan, by name,
+    under, near, compliant, idle = LICENCE_STATE_NAMES[language]
     assert _licence_cells(text) == {
-        "K-A": "unterlizenziert",
-        "K-NEAR": "nahe der Grenze",
-        "K-OK": "konform",
-        "K-IDLE": "keine Installationen",
+        "K-A": under,
+        "K-NEAR": near,
+        "K-OK": compliant,
+        "K-IDLE": idle,
         "K-RETAIL": "–",
     }
     # and no state as a raw code.
     assert "under_licensed" not in re.sub(r'<option value="[^"]*"', "", text)
     assert "no_installations" not in re.sub(r'<option value="[^"]*"', "", text)
-
-
-def test_list_shows_each_customers_licence_state_in_english(
-    portal_world: PortalWorld, client_for: Callable[[str], Client]
-) -> None:
-    _licence_world(portal_world)
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "en"
-
-    text = client.get("/portal/customers/").content.decode()
-
-    assert _licence_cells(text) == {
-        "K-A": "under-licensed",
-        "K-NEAR": "near the limit",
-        "K-OK": "compliant",
-        "K-IDLE": "no installations",
-        "K-RETAIL": "–",
-    }
 
 
 @pytest.mark.parametrize(
@@ -281,11 +268,8 @@ def test_list_narrows_to_one_licence_state(
     _licence_world(portal_world)
 
     # when the list is narrowed to one licence state,
-    text = (
-        client_for("partner_a_user")
-        .get("/portal/customers/", {"licence": licence, "sort": "number"})
-        .content.decode()
-    )
+    query = {"licence": licence, "sort": "number"}
+    text = page_text(client_for("partner_a_user"), "/portal/customers/", query)
 
     # then it holds exactly the customers in that state, and says how many.
     assert sorted(_licence_cells(text)) == expected
@@ -295,10 +279,7 @@ def test_list_narrows_to_one_licence_state(
 def test_licence_filter_offers_the_states_by_name(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "de"
-
-    text = client.get("/portal/customers/").content.decode()
+    text = page_text(client_for("partner_a_user"), "/portal/customers/", language="de")
 
     assert '<option value="under_licensed">unterlizenziert</option>' in text
     assert '<option value="no_installations">keine Installationen</option>' in text
@@ -309,11 +290,7 @@ def test_an_unknown_licence_state_narrows_nothing(
 ) -> None:
     _licence_world(portal_world)
 
-    text = (
-        client_for("partner_a_user")
-        .get("/portal/customers/", {"licence": "bogus"})
-        .content.decode()
-    )
+    text = page_text(client_for("partner_a_user"), "/portal/customers/", {"licence": "bogus"})
 
     assert sorted(_licence_cells(text)) == ["K-A", "K-IDLE", "K-NEAR", "K-OK", "K-RETAIL"]
 
@@ -473,11 +450,8 @@ def test_the_customer_export_holds_only_the_partners_own_customers(
 def test_the_customer_page_links_the_export_with_its_filters(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    text = (
-        client_for("partner_a_user")
-        .get("/portal/customers/", {"q": "Anton", "licence": "under_licensed"})
-        .content.decode()
-    )
+    query = {"q": "Anton", "licence": "under_licensed"}
+    text = page_text(client_for("partner_a_user"), "/portal/customers/", query)
 
     assert 'href="/portal/customers.csv?q=Anton&amp;licence=under_licensed"' in text
 

@@ -4,6 +4,7 @@ back that fits who is signed in; the API keeps its JSON errors."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -12,8 +13,8 @@ from django.test import Client, RequestFactory
 from django.urls import include, path
 from django.views.defaults import server_error
 
-from tests.conftest import Personas, sign_in
 from tests.factories import UserFactory
+from tests.personas import Personas, sign_in
 from tests.portal.world import PortalWorld
 
 
@@ -55,42 +56,60 @@ def client_in(portal_world: PortalWorld) -> Callable[[str, str], Client]:
     return make
 
 
-@pytest.mark.parametrize(
-    ("persona", "language", "heading", "way_back"),
-    [
-        (
-            "partner_a_user",
-            "de",
-            "Seite nicht gefunden",
-            'href="/portal/">Zurück zum Partnerportal',
-        ),
-        ("partner_a_user", "en", "Page not found", 'href="/portal/">Back to the partner portal'),
-        ("staff", "de", "Seite nicht gefunden", 'href="/backoffice/">Zurück zum Backoffice'),
-        ("staff", "en", "Page not found", 'href="/backoffice/">Back to the back office'),
-        (
-            "anonymous",
-            "de",
-            "Seite nicht gefunden",
-            'href="/accounts/login/?next=/nowhere/">Anmelden',
-        ),
-        ("anonymous", "en", "Page not found", 'href="/accounts/login/?next=/nowhere/">Sign in'),
-    ],
-)
-def test_404_is_in_the_readers_language_with_a_way_back(
-    client_in: Callable[[str, str], Client],
-    persona: str,
-    language: str,
-    heading: str,
-    way_back: str,
-) -> None:
-    response = client_in(persona, language).get("/nowhere/")
+class ErrorPage(NamedTuple):
+    """What `persona` reading in `language` gets: the error page `status` with its heading and a
+    way back."""
 
+    status: int
+    persona: str
+    language: str
+    heading: str
+    way_back: str
+
+
+# A partner page answers 403 to vendor staff and to logins of no partner.
+DENIED_DE, DENIED_EN = "Zugriff verweigert", "Access denied"
+PORTAL_DE = 'href="/portal/">Zurück zum Partnerportal'
+PORTAL_EN = 'href="/portal/">Back to the partner portal'
+BACK_OFFICE_DE = 'href="/backoffice/">Zurück zum Backoffice'
+BACK_OFFICE_EN = 'href="/backoffice/">Back to the back office'
+LOGIN_AGAIN = 'href="/accounts/login/?next=/nowhere/">'
+ERROR_PAGES = [
+    ErrorPage(404, "partner_a_user", "de", NOT_FOUND_DE, PORTAL_DE),
+    ErrorPage(404, "partner_a_user", "en", NOT_FOUND_EN, PORTAL_EN),
+    ErrorPage(404, "staff", "de", NOT_FOUND_DE, BACK_OFFICE_DE),
+    ErrorPage(404, "staff", "en", NOT_FOUND_EN, BACK_OFFICE_EN),
+    ErrorPage(404, "anonymous", "de", NOT_FOUND_DE, f"{LOGIN_AGAIN}Anmelden"),
+    ErrorPage(404, "anonymous", "en", NOT_FOUND_EN, f"{LOGIN_AGAIN}Sign in"),
+    ErrorPage(403, "staff", "de", DENIED_DE, BACK_OFFICE_DE),
+    ErrorPage(403, "staff", "en", DENIED_EN, BACK_OFFICE_EN),
+    ErrorPage(403, "support", "de", DENIED_DE, BACK_OFFICE_DE),
+    ErrorPage(403, "outsider", "de", DENIED_DE, 'action="/accounts/logout/"'),
+    ErrorPage(403, "outsider", "en", DENIED_EN, "This login belongs to no partner"),
+]
+
+
+def _page_id(page: ErrorPage) -> str:
+    return f"{page.status}-{page.persona}-{page.language}"
+
+
+@pytest.mark.parametrize("page", ERROR_PAGES, ids=_page_id)
+def test_an_error_page_is_in_the_readers_language_with_a_way_back(
+    client_in: Callable[[str, str], Client], page: ErrorPage
+) -> None:
+    # Given a page that is not there (404), or a partner page for one who is no partner (403),
+    url = {404: "/nowhere/", 403: "/portal/"}[page.status]
+
+    # when the persona asks for it in their language,
+    response = client_in(page.persona, page.language).get(url)
+
+    # then the error page is in that language, in the site's layout, with a way back.
     text = response.content.decode()
-    assert response.status_code == 404
-    assert f'<html lang="{language}">' in text
-    assert f"<h1>{heading}</h1>" in text
+    assert response.status_code == page.status
+    assert f'<html lang="{page.language}">' in text
+    assert f"<h1>{page.heading}</h1>" in text
     assert 'class="site-header"' in text
-    assert way_back in text
+    assert page.way_back in text
 
 
 def test_404_of_another_partners_customer_looks_like_any_other(
@@ -102,33 +121,6 @@ def test_404_of_another_partners_customer_looks_like_any_other(
     assert response.status_code == 404
     assert "<h1>Seite nicht gefunden</h1>" in text
     assert "Berta" not in text
-
-
-@pytest.mark.parametrize(
-    ("persona", "language", "heading", "way_back"),
-    [
-        ("staff", "de", "Zugriff verweigert", 'href="/backoffice/">Zurück zum Backoffice'),
-        ("staff", "en", "Access denied", 'href="/backoffice/">Back to the back office'),
-        ("support", "de", "Zugriff verweigert", 'href="/backoffice/">Zurück zum Backoffice'),
-        ("outsider", "de", "Zugriff verweigert", 'action="/accounts/logout/"'),
-        ("outsider", "en", "Access denied", "This login belongs to no partner"),
-    ],
-)
-def test_403_is_in_the_readers_language_with_a_way_back(
-    client_in: Callable[[str, str], Client],
-    persona: str,
-    language: str,
-    heading: str,
-    way_back: str,
-) -> None:
-    # A partner page refuses vendor staff and logins of no partner.
-    response = client_in(persona, language).get("/portal/")
-
-    text = response.content.decode()
-    assert response.status_code == 403
-    assert f'<html lang="{language}">' in text
-    assert f"<h1>{heading}</h1>" in text
-    assert way_back in text
 
 
 def test_403_shows_the_partner_the_way_back_to_its_portal(

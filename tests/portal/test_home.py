@@ -15,17 +15,14 @@ from django.utils import timezone
 from channeldesk.core.periods import PeriodKind, add_months, last_complete_period
 from channeldesk.feedback.models import PolicyFeedback
 from channeldesk.feedback.services import policy_publish_closing_feedback
+from channeldesk.partners.models import Partner
 from channeldesk.portal.standing import running_period
 from channeldesk.tiers.calibration import tiers_calibrate
 from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierPolicy
 from tests.factories import order_with_lines
-from tests.portal.world import PortalWorld
-from tests.tiers.conftest import buy
-from tests.training.conftest import record
-
-
-def _text(response) -> str:  # type: ignore[no-untyped-def]
-    return response.content.decode()
+from tests.portal.world import PortalWorld, page_text
+from tests.tiers.factories import buy
+from tests.training.factories import record
 
 
 def test_running_period_is_the_half_year_containing_today() -> None:
@@ -38,26 +35,7 @@ def test_home_shows_tier_discount_and_the_reasons_recorded(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
     # Given partner A re-tiered by an evaluation that recorded its reasons,
-    partner = portal_world.personas.partner_a
-    policy = TierPolicy.objects.get(code="previous")
-    TierAssignment.objects.filter(partner=partner).update(valid_to=timezone.localdate())
-    TierAssignment.objects.create(
-        partner=partner,
-        policy=policy,
-        tier=policy.tiers.get(code="silver"),
-        valid_from=timezone.localdate(),
-        source=AssignmentSource.EVALUATION,
-        reasons=[
-            {
-                "tier": "gold",
-                "criterion": "revenue",
-                "measured": "1234.5",
-                "threshold": 25000,
-                "comparison": "at_least",
-                "holds": False,
-            }
-        ],
-    )
+    _retiered_today(portal_world, measured="1234.5")
 
     # when its user opens the home page in English,
     client = client_for("partner_a_user")
@@ -65,7 +43,7 @@ def test_home_shows_tier_discount_and_the_reasons_recorded(
     response = client.get("/portal/")
 
     # then it sees its tier, discount and the criterion with measured value and threshold.
-    text = _text(response)
+    text = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="tier">Silver Partner<' in text
     assert 'data-testid="discount">25%<' in text
@@ -78,16 +56,10 @@ def test_home_says_what_is_missing_for_the_next_tier(
 ) -> None:
     # Given partner A (Silver under `previous`, where Gold needs 25,000 € in 12 months) that
     # bought for 10,000 € this month,
-    order_with_lines(
-        portal_world.personas.partner_a,
-        timezone.localdate().replace(day=1),
-        [(portal_world.product, 200, Decimal("10000.00"))],
-    )
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "en"
+    _bought_this_month(portal_world, portal_world.personas.partner_a, 200, "10000.00")
 
     # when its user opens the home page,
-    text = _text(client.get("/portal/"))
+    text = page_text(client_for("partner_a_user"), "/portal/", language="en")
 
     # then the next tier is Gold and 15,000 € more revenue are missing.
     assert "Next tier: <strong>Gold Partner</strong>" in text
@@ -99,16 +71,12 @@ def test_the_best_tier_held_so_far_says_keep_it_up_in_german(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
     # Given partner B (Gold, which needs 25,000 € in 12 months) bought for 30,000 € this month,
-    order_with_lines(
-        portal_world.personas.partner_b,
-        timezone.localdate().replace(day=1),
-        [(portal_world.product, 600, Decimal("30000.00"))],
-    )
-    client = client_for("partner_b_user")
-    client.cookies["django_language"] = "de"
+    _bought_this_month(portal_world, portal_world.personas.partner_b, 600, "30000.00")
 
-    text = _text(client.get("/portal/"))
+    # when its user opens the home page in German,
+    text = page_text(client_for("partner_b_user"), "/portal/", language="de")
 
+    # then it is praised for holding the best tier, and not told it would fall back.
     assert "Sie sind in der höchsten Stufe. Weiter so!" in text
     assert 'data-testid="falls-back"' not in text
 
@@ -117,12 +85,10 @@ def test_the_best_tier_falling_short_is_no_cause_for_praise_in_german(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
     # Given partner B is Gold but has bought nothing in the running period,
-    client = client_for("partner_b_user")
-    client.cookies["django_language"] = "de"
     period = running_period(today=timezone.localdate(), kind="half_year")
 
     # when its user opens the home page in German,
-    text = _text(client.get("/portal/"))
+    text = page_text(client_for("partner_b_user"), "/portal/", language="de")
 
     # then it is not told "Weiter so!" but that it would drop to Silver, from when, and why.
     assert "höchsten Stufe" not in text
@@ -139,17 +105,11 @@ def test_all_next_tier_criteria_met_says_when_the_promotion_is_decided_in_german
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
     # Given partner A (Silver) bought for 30,000 € this month, more than Gold's 25,000 €,
-    order_with_lines(
-        portal_world.personas.partner_a,
-        timezone.localdate().replace(day=1),
-        [(portal_world.product, 600, Decimal("30000.00"))],
-    )
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "de"
+    _bought_this_month(portal_world, portal_world.personas.partner_a, 600, "30000.00")
     period = running_period(today=timezone.localdate(), kind="half_year")
 
     # when its user opens the home page,
-    text = _text(client.get("/portal/"))
+    text = page_text(client_for("partner_a_user"), "/portal/", language="de")
 
     # then it learns that its tier changes only at the next re-tiering, when, and to what.
     assert (
@@ -167,18 +127,12 @@ def test_two_revenue_figures_on_one_page_name_their_windows_in_german(
     # months before the last complete half-year ended), and 12,345.67 € bought this month,
     today = timezone.localdate()
     _retiered_today(portal_world, measured="1234.5")
-    order_with_lines(
-        portal_world.personas.partner_a,
-        today.replace(day=1),
-        [(portal_world.product, 200, Decimal("12345.67"))],
-    )
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "de"
+    _bought_this_month(portal_world, portal_world.personas.partner_a, 200, "12345.67")
     running = running_period(today=today, kind="half_year")
     decided = last_complete_period(today, PeriodKind.HALF_YEAR)
 
     # when its user opens the home page,
-    text = _text(client.get("/portal/"))
+    text = page_text(client_for("partner_a_user"), "/portal/", language="de")
 
     # then each revenue figure names the twelve months it was measured over.
     recorded = _row_with(text, "1.234,50")
@@ -196,16 +150,10 @@ def test_a_carried_over_tier_shows_what_it_requires_in_german(
 ) -> None:
     # Given partner B's Gold was carried over (no measurement recorded) and it bought for
     # 30,000 € this month,
-    order_with_lines(
-        portal_world.personas.partner_b,
-        timezone.localdate().replace(day=1),
-        [(portal_world.product, 600, Decimal("30000.00"))],
-    )
-    client = client_for("partner_b_user")
-    client.cookies["django_language"] = "de"
+    _bought_this_month(portal_world, portal_world.personas.partner_b, 600, "30000.00")
 
     # when its user opens the home page,
-    text = _text(client.get("/portal/"))
+    text = page_text(client_for("partner_b_user"), "/portal/", language="de")
 
     # then "why" shows Gold's criterion as measured so far, not just "carried over".
     why = text.split('id="why-heading"', 1)[1].split("</section>", 1)[0]
@@ -248,7 +196,15 @@ def _row_with(text: str, figure: str) -> str:
     return rows[0]
 
 
+def _bought_this_month(world: PortalWorld, partner: Partner, quantity: int, amount: str) -> None:
+    """One order of `partner` for `quantity` of the world's product, on the first of the month."""
+    order_with_lines(
+        partner, timezone.localdate().replace(day=1), [(world.product, quantity, Decimal(amount))]
+    )
+
+
 def _retiered_today(world: PortalWorld, *, measured: str) -> None:
+    """Partner A re-tiered to Silver today by an evaluation that recorded its Gold revenue."""
     partner = world.personas.partner_a
     policy = TierPolicy.objects.get(code="previous")
     TierAssignment.objects.filter(partner=partner).update(valid_to=timezone.localdate())
@@ -274,12 +230,11 @@ def _retiered_today(world: PortalWorld, *, measured: str) -> None:
 def test_draft_open_for_feedback_shows_the_projected_tier_with_reasons(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "en"
+    # Given partner A without orders,
+    # when its user opens the home page,
+    text = page_text(client_for("partner_a_user"), "/portal/", language="en")
 
-    text = _text(client.get("/portal/"))
-
-    # Partner A has no orders: under the draft it lands in the entry tier.
+    # then under the draft it lands in the entry tier, and the form asks for its stance.
     assert "Under the draft you would be <strong>Authorised Partner</strong>" in text
     assert "How the draft decides your tier" in text
     assert "orders in the evaluation period" in text
@@ -323,7 +278,7 @@ def test_without_an_open_draft_no_feedback_is_taken(
     TierPolicy.objects.update(is_open_for_feedback=False)
     client = client_for("partner_a_user")
 
-    page = _text(client.get("/portal/"))
+    page = page_text(client, "/portal/")
     response = client.post("/portal/feedback/", {"stance": "agree"})
 
     assert 'name="stance"' not in page
@@ -363,11 +318,9 @@ def test_after_publishing_the_partner_sees_its_coming_tier_and_why_in_german(
         start=dt.date(2026, 7, 10),
     )
     policy_publish_closing_feedback(policy=portal_world.draft, effective_from=dt.date(2027, 1, 1))
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "de"
 
     # when the partner opens the portal,
-    text = _text(client.get("/portal/"))
+    text = page_text(client_for("partner_a_user"), "/portal/", language="de")
 
     # then it reads its tier from that day and the criteria that decide it, and no form.
     assert "Ab 1. Januar 2027: Gold-Partner (35\xa0%)" in text
@@ -386,7 +339,7 @@ def test_feedback_on_an_earlier_version_is_shown_on_the_calibrated_draft(
     tiers_calibrate(policy=portal_world.draft, as_of=dt.date(2026, 7, 1), targets={})
 
     # when the partner opens the portal,
-    text = _text(client.get("/portal/"))
+    text = page_text(client, "/portal/")
 
     # then the form is about version 2, pre-filled with what it said on version 1, which keeps it.
     assert 'data-testid="earlier-feedback"' in text

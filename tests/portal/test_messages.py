@@ -30,7 +30,7 @@ from channeldesk.tiers.models import NoticeDirection, NoticeStatus, TierAssignme
 from channeldesk.training.models import Enrollment
 from channeldesk.usage.models import Statement
 from tests.portal.world import PDF, PortalWorld
-from tests.training.conftest import record
+from tests.training.factories import record
 from tests.usage.worlds import october_statements
 
 DAY = dt.timedelta(days=1)

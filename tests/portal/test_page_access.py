@@ -12,9 +12,9 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from tests.conftest import Personas, sign_in
 from tests.domains import domain_modules
 from tests.factories import UserFactory
+from tests.personas import Personas, sign_in
 from tests.portal.page_table import PageCase
 from tests.portal.world import PortalWorld, build_portal_world
 

@@ -17,8 +17,8 @@ from channeldesk.contracts.models import Contract, ContractStatus
 from channeldesk.licensing.models import ComplianceEpisode, ComplianceRecord, ComplianceStatus
 from channeldesk.licensing.services import keycode_issue
 from channeldesk.tiers.models import Tier
-from tests.portal.world import PortalWorld
-from tests.training.conftest import SILVER_COURSE, record
+from tests.portal.world import PortalWorld, page_text
+from tests.training.factories import SILVER_COURSE, record
 from tests.usage.worlds import october_statements
 
 
@@ -35,10 +35,8 @@ def test_home_shows_the_hotline_of_the_partners_tier(
     Tier.objects.filter(policy__code="previous", code="silver").update(
         hotline_phone="+4989123456", callback_minutes=60
     )
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "en"
 
-    text = client.get("/portal/").content.decode()
+    text = page_text(client_for("partner_a_user"), "/portal/", language="en")
 
     assert "Support hotline" in text
     assert 'href="tel:+4989123456"' in text
@@ -60,20 +58,10 @@ def test_customer_page_shows_the_masked_keycode_and_the_licence_status(
         tolerance=0,
         status=ComplianceStatus.NEAR_LIMIT,
     )
-    ComplianceRecord.objects.create(
-        contract=contract,
-        day=timezone.localdate() - dt.timedelta(days=1),
-        seats=12,
-        active_installations=15,
-        peak_installations=15,
-        tolerance=0,
-        over_since=timezone.localdate() - dt.timedelta(days=10),
-        status=ComplianceStatus.UNDER_LICENSED,
-    )
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "en"
+    _under_licensed(contract)
 
-    text = client.get("/portal/customers/K-A/").content.decode()
+    # when its partner opens the customer,
+    text = page_text(client_for("partner_a_user"), "/portal/customers/K-A/", language="en")
 
     # then the keycode is shown masked only, with the seats in use and the state.
     assert "Show keycode" in text
@@ -108,9 +96,8 @@ def test_home_lists_the_partners_own_statements_with_their_downloads(
     )
     own, other = statements["A-1000"], statements["B-2000"]
     client = client_for("partner_a_user")
-    client.cookies["django_language"] = "en"
 
-    text = client.get("/portal/").content.decode()
+    text = page_text(client, "/portal/", language="en")
 
     assert "Usage statements" in text
     assert own.number in text
@@ -133,9 +120,10 @@ def test_the_whole_keycode_is_shown_on_request_to_its_partner_only(
     code = keycode_issue(contract=contract).code
     url = reverse("portal:keycode", args=[contract.contract_number])
     client = client_for("partner_a_user")
-    client.cookies["django_language"] = "en"
 
-    page = client.get(f"/portal/customers/{contract.customer.customer_number}/").content.decode()
+    page = page_text(
+        client, f"/portal/customers/{contract.customer.customer_number}/", language="en"
+    )
     assert code not in page
     assert f'hx-get="{url}"' in page
     revealed = client.get(url)
@@ -145,8 +133,8 @@ def test_the_whole_keycode_is_shown_on_request_to_its_partner_only(
     assert client_for("partner_b_user").get(url).status_code == 404
 
 
-def _under_licensed_with_quote(contract: Contract) -> None:
-    """`contract` under-licensed since ten days ago, its open episode holding a true-up quote."""
+def _under_licensed(contract: Contract) -> None:
+    """Yesterday's scan found 15 machines on `contract`'s 12 seats, over them for ten days."""
     today = timezone.localdate()
     ComplianceRecord.objects.create(
         contract=contract,
@@ -158,6 +146,12 @@ def _under_licensed_with_quote(contract: Contract) -> None:
         over_since=today - dt.timedelta(days=10),
         status=ComplianceStatus.UNDER_LICENSED,
     )
+
+
+def _under_licensed_with_quote(contract: Contract) -> None:
+    """`contract` under-licensed since ten days ago, its open episode holding a true-up quote."""
+    today = timezone.localdate()
+    _under_licensed(contract)
     ComplianceEpisode.objects.create(
         contract=contract,
         started_on=today - dt.timedelta(days=3),
@@ -176,12 +170,13 @@ def _under_licensed_with_quote(contract: Contract) -> None:
 def test_an_under_licensed_contract_in_force_shows_its_true_up_quote_in_german(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
+    # Given V-A-SOON under-licensed with a true-up quote,
     _under_licensed_with_quote(portal_world.contract_soon)
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "de"
 
-    text = client.get("/portal/customers/K-A/").content.decode()
+    # when its partner opens the customer in German,
+    text = page_text(client_for("partner_a_user"), "/portal/customers/K-A/", language="de")
 
+    # then the quote's net amount and what it covers are shown.
     assert "112,50\xa0€" in text
     assert "Nachlizenzierung: 3 weitere Lizenzen für die restlichen 30" in text
 
@@ -193,11 +188,9 @@ def test_a_cancelled_contract_gets_no_true_up_quote(
     contract = portal_world.contract_soon
     _under_licensed_with_quote(contract)
     Contract.objects.filter(pk=contract.pk).update(status=ContractStatus.CANCELLED)
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "de"
 
     # when its partner opens the customer,
-    text = client.get("/portal/customers/K-A/").content.decode()
+    text = page_text(client_for("partner_a_user"), "/portal/customers/K-A/", language="de")
 
     # then the licence state is still shown, but no quote for a contract that is over.
     assert "unterlizenziert" in text
@@ -211,11 +204,9 @@ def test_partner_without_training_records_sees_the_course_each_tier_needs_and_wh
     # asks for the two-day course, Silver for the half-day one) and the training company set,
     settings.TRAINING_COMPANY_NAME = "Schulungshaus Nord GmbH"
     settings.TRAINING_BOOKING_URL = "https://schulung.example/buchen"
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "de"
 
     # when a person of the partner opens the portal in German,
-    text = client.get("/portal/").content.decode()
+    text = page_text(client_for("partner_a_user"), "/portal/", language="de")
 
     # then the training panel names the programme, each tier's course by name and length and
     # what is missing, the training company and its booking link.
@@ -237,11 +228,9 @@ def test_training_panel_in_english_counts_the_trained_people_per_tier(
     today = timezone.localdate()
     record(partner, course=SILVER_COURSE, session_date=today - dt.timedelta(days=30))
     record(partner, status="no_show", person="max", session_date=today - dt.timedelta(days=10))
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "en"
 
     # when a person of the partner opens the portal in English,
-    text = client.get("/portal/").content.decode()
+    text = page_text(client_for("partner_a_user"), "/portal/", language="en")
 
     # then Gold still misses one trained person, Silver is met by Erika, and the records read
     # by course name and status word, never by code.

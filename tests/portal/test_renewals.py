@@ -15,7 +15,7 @@ from channeldesk.contracts.models import ContractStatus, Customer
 from channeldesk.contracts.selectors import contracts_visible_to
 from channeldesk.portal.selectors import portal_renewals, renewal_lines
 from channeldesk.portal.views.renewals import CSV_COLUMNS
-from channeldesk.pricing.services import price_quote
+from channeldesk.pricing.selectors import price_quote
 from tests.contracts.factories import contract_of
 from tests.portal.world import PortalWorld
 

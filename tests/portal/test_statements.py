@@ -1,5 +1,5 @@
 """Usage statements in the portal: the partner's list, and one statement's lines by customer
-with user-days, prices, the discount and the downloads (issue 7)."""
+with user-days, prices, the discount and the downloads (R14)."""
 
 from __future__ import annotations
 

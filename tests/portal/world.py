@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.apps import apps as django_apps
 from django.core.files.base import ContentFile
+from django.test import Client
 from django.utils import timezone
 
 from channeldesk.catalog.models import Product
@@ -28,12 +29,13 @@ from channeldesk.contracts.models import (
 from channeldesk.contracts.reminders.schedules import schedule_install_default
 from channeldesk.documents.models import Document
 from channeldesk.feedback.services import policy_feedback_open
+from channeldesk.licensing.models import ComplianceRecord, ComplianceStatus
 from channeldesk.notifications.services import outbox_enqueue
 from channeldesk.tiers.defaults import POLICIES, create_policy
 from channeldesk.tiers.models import TierPolicy
-from tests.conftest import Personas
 from tests.contracts.factories import contract_of, customer_of, enterprise_product
-from tests.tiers.conftest import previous_tier
+from tests.personas import Personas
+from tests.tiers.factories import previous_tier
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -83,8 +85,32 @@ def letter_sent(contract: Contract, *, key: str) -> Reminder:
     )
 
 
-def build_portal_world(personas: Personas) -> PortalWorld:
+def page_text(
+    client: Client, url: str, query: dict[str, str] | None = None, *, language: str = ""
+) -> str:
+    """The page at `url` as `client`'s reader gets it, in `language` where one is given (the
+    reader's language cookie)."""
+    if language:
+        client.cookies["django_language"] = language
+    return client.get(url, query or {}).content.decode()
+
+
+def _contract(
+    customer: Customer, number: str, product: Product, *, seats: int, since: int, until: int
+) -> Contract:
+    """A contract that started `since` days ago and ends in `until` days."""
     today = timezone.localdate()
+    return contract_of(
+        customer,
+        contract_number=number,
+        product=product,
+        seats=seats,
+        start_date=today - dt.timedelta(days=since),
+        end_date=today + dt.timedelta(days=until),
+    )
+
+
+def build_portal_world(personas: Personas) -> PortalWorld:
     partner_a, partner_b = personas.partner_a, personas.partner_b
     previous_tier(partner_a, "silver")
     previous_tier(partner_b, "gold")
@@ -93,30 +119,9 @@ def build_portal_world(personas: Personas) -> PortalWorld:
     )
     customer_a = customer_of(partner_a, customer_number="K-A", name="Anton Maschinenbau AG")
     customer_b = customer_of(partner_b, customer_number="K-B", name="Berta Bank eG")
-    soon = contract_of(
-        customer_a,
-        contract_number="V-A-SOON",
-        product=product,
-        seats=12,
-        start_date=today - dt.timedelta(days=335),
-        end_date=today + dt.timedelta(days=30),
-    )
-    later = contract_of(
-        customer_a,
-        contract_number="V-A-LATER",
-        product=product,
-        seats=3,
-        start_date=today - dt.timedelta(days=10),
-        end_date=today + dt.timedelta(days=355),
-    )
-    contract_b = contract_of(
-        customer_b,
-        contract_number="V-B",
-        product=product,
-        seats=40,
-        start_date=today - dt.timedelta(days=300),
-        end_date=today + dt.timedelta(days=60),
-    )
+    soon = _contract(customer_a, "V-A-SOON", product, seats=12, since=335, until=30)
+    later = _contract(customer_a, "V-A-LATER", product, seats=3, since=10, until=355)
+    contract_b = _contract(customer_b, "V-B", product, seats=40, since=300, until=60)
     draft = policy_feedback_open(policy=TierPolicy.objects.get(code="default"))
     outbox_enqueue(
         key="portal-test:1", to=["partner@example.com"], subject="Renewal", text="Your customer."
@@ -132,6 +137,19 @@ def build_portal_world(personas: Personas) -> PortalWorld:
         letter_a=letter_sent(soon, key="reminder:test-a"),
         letter_b=letter_sent(contract_b, key="reminder:test-b"),
         draft=draft,
+    )
+
+
+def heavily_under_licensed(contract: Contract) -> None:
+    """Yesterday's compliance scan found 20 machines on `contract`'s 12 seats."""
+    ComplianceRecord.objects.create(
+        contract=contract,
+        day=timezone.localdate() - dt.timedelta(days=1),
+        seats=12,
+        active_installations=20,
+        peak_installations=20,
+        tolerance=0,
+        status=ComplianceStatus.HEAVILY_UNDER_LICENSED,
     )
 
 

@@ -3,11 +3,11 @@ from decimal import Decimal
 
 import pytest
 
-from channeldesk.pricing.services import NoTierInForce, price_quote
+from channeldesk.pricing.selectors import NoTierInForce, price_quote
 from channeldesk.tiers.selectors import policy_get
 from channeldesk.tiers.services import tier_policy_publish, tiers_apply
 from tests.factories import PartnerFactory, ProductFactory
-from tests.tiers.conftest import previous_tier
+from tests.tiers.factories import previous_tier
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Page access rows of the sign-in pages issue 12 added (found by tests/domains.py)."""
+"""Page access rows of the sign-in pages (docs/security-login.md) (found by tests/domains.py)."""
 
 from __future__ import annotations
 

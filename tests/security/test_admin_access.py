@@ -1,4 +1,4 @@
-"""The personas access table of the admin (issue 12, hole 6): every admin URL of every registered
+"""The personas access table of the admin (security-admin.md): every admin URL of every registered
 model and every admin action, for every persona, against tests/admin/access_table.py.
 
 Given one row of every admin model (tests/admin/conftest.py) and the cast of tests/conftest.py
@@ -36,9 +36,9 @@ from tests.admin.access_table import (
     AdminRow,
     offered_actions,
 )
-from tests.admin.conftest import admin_data_build, channel_manager_create
-from tests.conftest import Personas, sign_in
+from tests.admin.factories import admin_data_build
 from tests.factories import UserFactory
+from tests.personas import Personas, channel_manager_create, sign_in
 
 REGISTERED: dict[str, tuple[type[Model], ModelAdmin]] = {
     model._meta.label: (model, model_admin) for model, model_admin in admin.site._registry.items()

@@ -6,8 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from channeldesk.catalog.models import Order, OrderLine
-from tests.conftest import Personas, sign_in
 from tests.factories import ProductFactory
+from tests.personas import Personas, sign_in
 
 pytestmark = pytest.mark.django_db
 

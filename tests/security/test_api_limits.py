@@ -13,7 +13,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from channeldesk.licensing.models import Heartbeat, Installation
-from tests.conftest import Personas, sign_in
+from tests.personas import Personas, sign_in
 
 pytestmark = pytest.mark.django_db
 

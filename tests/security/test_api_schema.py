@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from channeldesk.core.models import TokenScope
 from channeldesk.core.tokens import service_token_create
-from tests.conftest import Personas, sign_in
+from tests.personas import Personas, sign_in
 
 pytestmark = pytest.mark.django_db
 SCHEMA = "/api/v1/schema/"

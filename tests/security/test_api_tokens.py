@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from channeldesk.core.models import ServiceToken, TokenScope
 from channeldesk.core.tokens import ServiceTokenError, service_token_create, service_token_revoke
-from tests.conftest import Personas
+from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
 

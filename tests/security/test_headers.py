@@ -17,7 +17,7 @@ from django.utils.cache import patch_cache_control
 from channeldesk.core.cache_control import NoStoreMiddleware
 from channeldesk.core.models import TokenScope
 from channeldesk.core.tokens import service_token_create
-from tests.conftest import Personas, sign_in
+from tests.personas import Personas, sign_in
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "channeldesk"
 EXPECTED_POLICY = {

@@ -1,4 +1,4 @@
-"""Who sees a whole keycode, and the record of every time someone did (issue 12).
+"""Who sees a whole keycode, and the record of every time someone did (R13; docs/security-admin.md).
 
 The partner who looks after the customer sees it in the portal (it installs the product with
 it); vendor staff with `licensing.reveal_keycode` (superusers, channel managers) on its own
@@ -15,8 +15,8 @@ from django.test import Client
 from channeldesk.licensing.keycodes import keycode_mask
 from channeldesk.licensing.models import Keycode, KeycodeReveal, KeycodeStatus, RevealChannel
 from channeldesk.licensing.services import keycode_text
-from tests.admin.conftest import admin_data_build, channel_manager_create
-from tests.conftest import Personas, sign_in
+from tests.admin.factories import admin_data_build
+from tests.personas import Personas, channel_manager_create, sign_in
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Holes 4 and 5 of issue 12 and the sign-in weaknesses: one login for everyone, a session
+"""The sign-in rules of docs/security-login.md: one login for everyone, a session
 counts only after the second factor, staff must have one, throttles that stop guessing but
 cannot lock the owner out, and links that expire and work once."""
 
@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.portal.allauth_texts import ALLAUTH_FORMAL_TEXTS
-from tests.conftest import Personas, sign_in
+from tests.personas import Personas, sign_in
 from tests.security.flows import (
     PASSWORD,
     delivered_link,
@@ -383,7 +383,7 @@ def test_a_password_change_refuses_a_common_password(personas: Personas) -> None
     assert user.check_password(PASSWORD)
 
 
-# --- The sign-in page (issue 13) ---------------------------------------------------------------
+# --- The sign-in page -------------------------------------------------------------------------
 
 
 def test_the_sign_in_page_offers_no_sign_up(db: None) -> None:

@@ -1,4 +1,4 @@
-"""Hole 1 of issue 12: account e-mails carry secrets nobody reading the outbox may use.
+"""Account e-mails (docs/security-login.md) carry secrets nobody reading the outbox may use.
 
 The attack: reset the password of `staff` as anonymous, read the link in the outbox as the
 read-only support desk, choose a new password: superuser. Now the link reaches only the
@@ -18,8 +18,8 @@ from channeldesk.notifications.delivery import email_for
 from channeldesk.notifications.models import OutboxMessage, OutboxStatus
 from channeldesk.notifications.sealing import REDACTED, redact
 from channeldesk.notifications.services import OutboxError, outbox_enqueue
-from tests.conftest import Personas, sign_in
 from tests.factories import UserFactory
+from tests.personas import Personas, sign_in
 from tests.security.flows import delivered_link
 
 pytestmark = pytest.mark.usefixtures("fresh_rate_limits")

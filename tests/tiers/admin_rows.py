@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Model
 
 from channeldesk.tiers.models import NoticeDirection, TierAssignment, TierNotice
-from tests.conftest import Personas
+from tests.personas import Personas
 
 READ_ONLY_MODELS: set[type[Model]] = {TierNotice}
 

@@ -6,8 +6,8 @@ from rest_framework.test import APIClient
 
 from channeldesk.catalog.models import Product
 from channeldesk.tiers.models import TierAssignment, TierPolicy
-from tests.conftest import Personas
-from tests.tiers.conftest import buy, previous_tier
+from tests.personas import Personas
+from tests.tiers.factories import buy, previous_tier
 
 pytestmark = pytest.mark.django_db
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from channeldesk.catalog.models import Product
+from channeldesk.partners.models import Partner
 from channeldesk.tiers.models import AssignmentSource, PolicyStatus, TierAssignment, TierPolicy
 from channeldesk.tiers.selectors import policy_get, policy_in_force, tier_current
 from channeldesk.tiers.services import (
@@ -16,7 +17,7 @@ from channeldesk.tiers.services import (
     tiers_overrides_settle,
 )
 from tests.factories import PartnerFactory
-from tests.tiers.conftest import AS_OF, buy, previous_tier
+from tests.tiers.factories import AS_OF, buy, previous_tier
 
 pytestmark = pytest.mark.django_db
 
@@ -237,6 +238,18 @@ def test_sweep_applies_a_policy_on_its_day_and_tiers_new_partners(enterprise: Pr
 NEW_YEAR = dt.date(2027, 1, 1)
 
 
+def _silver_buying_for_gold_with_the_draft_published(
+    enterprise: Product,
+) -> tuple[Partner, TierPolicy]:
+    """A Silver partner that bought enough for Gold from July 2026 only, and the draft
+    `default` published to take effect on 1 January 2027."""
+    partner = PartnerFactory()
+    previous_tier(partner, "silver")
+    buy(partner, enterprise, times=5, amount=Decimal("12000.00"), start=dt.date(2026, 7, 10))
+    policy = tier_policy_publish(policy=policy_get(reference="default"), effective_from=NEW_YEAR)
+    return partner, policy
+
+
 def _notices_and_assignments() -> tuple[list[tuple], int]:
     from channeldesk.tiers.models import TierNotice
 
@@ -249,10 +262,7 @@ def test_applying_before_the_evaluation_period_has_ended_is_refused_with_the_day
 ) -> None:
     # Given a policy published on 7 December to take effect on 1 January, whose evaluation
     # half-year (July – December 2026) is still running
-    partner = PartnerFactory()
-    previous_tier(partner, "silver")
-    buy(partner, enterprise, times=5, amount=Decimal("12000.00"), start=dt.date(2026, 7, 10))
-    policy = tier_policy_publish(policy=policy_get(reference="default"), effective_from=NEW_YEAR)
+    _, policy = _silver_buying_for_gold_with_the_draft_published(enterprise)
     before = _notices_and_assignments()
 
     # When it is applied now
@@ -275,10 +285,7 @@ def test_on_its_effective_date_a_policy_is_applied_on_the_half_year_that_has_jus
     enterprise: Product,
 ) -> None:
     # Given a partner that bought enough for Gold only in the second half of 2026
-    partner = PartnerFactory()
-    previous_tier(partner, "silver")
-    buy(partner, enterprise, times=5, amount=Decimal("12000.00"), start=dt.date(2026, 7, 10))
-    policy = tier_policy_publish(policy=policy_get(reference="default"), effective_from=NEW_YEAR)
+    partner, policy = _silver_buying_for_gold_with_the_draft_published(enterprise)
 
     # When the policy is applied on its effective date
     result = tiers_apply(policy=policy)
@@ -298,10 +305,7 @@ def test_the_daily_sweep_applies_a_policy_published_ahead_on_its_effective_date(
     from channeldesk.tiers.services import tiers_sweep
 
     # Given a policy published in December to take effect on 1 January
-    partner = PartnerFactory()
-    previous_tier(partner, "silver")
-    buy(partner, enterprise, times=5, amount=Decimal("12000.00"), start=dt.date(2026, 7, 10))
-    policy = tier_policy_publish(policy=policy_get(reference="default"), effective_from=NEW_YEAR)
+    partner, policy = _silver_buying_for_gold_with_the_draft_published(enterprise)
 
     # When the daily sweep runs in December and then on 1 January
     december = tiers_sweep(on=dt.date(2026, 12, 7))

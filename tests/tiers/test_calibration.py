@@ -4,12 +4,13 @@ from decimal import Decimal
 import pytest
 
 from channeldesk.catalog.models import Product
+from channeldesk.core.errors import DomainError
 from channeldesk.tiers.calibration import choose_cut, nice_between, tiers_calibrate
 from channeldesk.tiers.evaluation import tiers_evaluate
 from channeldesk.tiers.models import TierOverride, TierPolicy
 from channeldesk.tiers.selectors import policy_get
 from tests.factories import PartnerFactory
-from tests.tiers.conftest import AS_OF, buy
+from tests.tiers.factories import AS_OF, buy
 
 pytestmark = pytest.mark.django_db
 
@@ -128,10 +129,11 @@ def test_overridden_partners_count_towards_the_target(enterprise: Product) -> No
 
 
 def test_unknown_target_tier_is_refused() -> None:
-    with pytest.raises(ValueError, match="platinum"):
+    with pytest.raises(DomainError, match="platinum") as refusal:
         tiers_calibrate(
             policy=policy_get(reference="default"), as_of=AS_OF, targets={"platinum": (1, 2)}
         )
+    assert (refusal.value.code, refusal.value.status_code) == ("invalid_target", 400)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from channeldesk.catalog.models import Product
 from channeldesk.tiers.models import TierAssignment, TierPolicy
 from tests.factories import PartnerFactory
-from tests.tiers.conftest import buy, previous_tier
+from tests.tiers.factories import buy, previous_tier
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from channeldesk.core.periods import Period
 from channeldesk.tiers.criteria import KINDS, criterion_holds
-from channeldesk.tiers.evaluation import _decisions, decide
+from channeldesk.tiers.evaluation import decide, decide_all
 from channeldesk.tiers.models import TierPolicy
 from channeldesk.tiers.selectors import CompiledCriterion, CompiledPolicy, CompiledTier
 
@@ -97,7 +97,7 @@ def test_keyed_decisions_equal_criterion_by_criterion_checks(
     one_by_one = [decide(compiled, figures).code for figures in partners]
     rows = [(index, f"P{index}", None) for index in range(len(partners))]
     metrics = {index: figures for index, figures in enumerate(partners) if figures}
-    evaluated = [d.tier for d in _decisions(compiled, rows, metrics, {})]
+    evaluated = [d.tier for d in decide_all(compiled, partners=rows, metrics=metrics, overrides={})]
 
     assert one_by_one == expected
     assert evaluated == expected

@@ -8,7 +8,7 @@ from channeldesk.partners.models import PartnerStatus
 from channeldesk.tiers.evaluation import tiers_evaluate
 from channeldesk.tiers.models import TierOverride, TierPolicy
 from tests.factories import PartnerFactory, order_with_lines
-from tests.tiers.conftest import AS_OF, buy, previous_tier
+from tests.tiers.factories import AS_OF, buy, previous_tier
 
 pytestmark = pytest.mark.django_db
 

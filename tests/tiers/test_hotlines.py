@@ -22,7 +22,7 @@ from channeldesk.tiers.models import Tier, validate_e164
 from channeldesk.tiers.selectors import policy_get
 from channeldesk.tiers.services import TierError, tier_policy_publish
 from tests.factories import PartnerFactory
-from tests.tiers.conftest import AS_OF, previous_tier
+from tests.tiers.factories import AS_OF, previous_tier
 
 pytestmark = pytest.mark.django_db
 

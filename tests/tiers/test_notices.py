@@ -20,7 +20,7 @@ from channeldesk.tiers.selectors import policy_get
 from channeldesk.tiers.services import tier_override_create, tier_policy_publish, tiers_apply
 from channeldesk.training.models import Course, Enrollment, EnrollmentStatus, Participant
 from tests.factories import PartnerFactory
-from tests.tiers.conftest import AS_OF, buy, previous_tier
+from tests.tiers.factories import AS_OF, buy, previous_tier
 
 # Applied on 1 August 2027, when the evaluation half-year (January – June 2027) has ended, for a
 # policy that takes effect a month later, so the notice period shows.

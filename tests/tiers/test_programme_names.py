@@ -1,4 +1,4 @@
-"""Programmes by name in the reader's language (issue 13): `name_de`/`name_en` of a tier
+"""Programmes by name in the reader's language (R2): `name_de`/`name_en` of a tier
 policy, the portal's `programme_name` filter, and the admin's policy and tier-history lists,
 which show programme and tier names and the period kind in words instead of codes."""
 
@@ -13,7 +13,7 @@ from django.utils import translation
 
 from channeldesk.portal.templatetags.portal_tags import programme_name
 from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierPolicy
-from tests.conftest import Personas, sign_in
+from tests.personas import Personas, sign_in
 
 PREVIOUS_DE = "Bisheriges Partnerprogramm (Gold / Silber)"
 PREVIOUS_EN = "Previous partner programme (Gold / Silver)"

@@ -7,7 +7,7 @@ from channeldesk.catalog.models import Product
 from channeldesk.tiers.selectors import policy_get
 from channeldesk.tiers.simulation import tiers_simulate
 from tests.factories import PartnerFactory, order_with_lines
-from tests.tiers.conftest import AS_OF, buy, previous_tier
+from tests.tiers.factories import AS_OF, buy, previous_tier
 
 pytestmark = pytest.mark.django_db
 

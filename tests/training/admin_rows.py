@@ -7,8 +7,8 @@ import datetime as dt
 from django.db.models import Model
 
 from channeldesk.training.models import Enrollment
-from tests.conftest import Personas
-from tests.training.conftest import record
+from tests.personas import Personas
+from tests.training.factories import record
 
 READ_ONLY_MODELS: set[type[Model]] = {Enrollment}
 

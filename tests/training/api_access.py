@@ -11,7 +11,11 @@ from tests.api.access_table import (
     PARTNER_A_AND_STAFF,
     PARTNER_B_AND_STAFF,
     Case,
-    answers,
+    get,
+    given,
+    managers,
+    post,
+    vendor_staff,
 )
 from tests.api.world import World
 
@@ -26,45 +30,33 @@ def _partner_b(world: World) -> dict[str, Any]:
 
 ACCESS: dict[str, list[Case]] = {
     "training-records": [
-        Case(
+        post(
             "post without a file: vendor staff except the support desk (and the training token)",
-            answers(403, anonymous=401, staff=400),
-            method="post",
+            managers(400),
         ),
     ],
     "training-partner": [
-        Case("partner A", PARTNER_A_AND_STAFF, kwargs=_partner_a),
-        Case("partner B", PARTNER_B_AND_STAFF, kwargs=_partner_b),
-        Case(
-            "unknown partner number",
-            NOBODY_FINDS_IT,
-            kwargs=lambda world: {"partner_number": "Z-9999"},
-        ),
+        get("partner A", PARTNER_A_AND_STAFF, _partner_a),
+        get("partner B", PARTNER_B_AND_STAFF, _partner_b),
+        get("unknown partner number", NOBODY_FINDS_IT, given(partner_number="Z-9999")),
     ],
     "support-route": [
-        Case(
+        get(
             "route by partner number: vendor staff (and the phone system's token)",
-            answers(403, anonymous=401, staff=200, support=200),
+            vendor_staff(200),
             query={"partner_number": "A-1000"},
         ),
-        Case(
+        get(
             "an unknown caller gets the entry tier's line",
-            answers(403, anonymous=401, staff=200, support=200),
+            vendor_staff(200),
             query={"caller": "+4930999999"},
         ),
-        Case(
+        get(
             "a caller number that is no telephone number: 400",
-            answers(403, anonymous=401, staff=400, support=400),
+            vendor_staff(400),
             query={"caller": "not-a-number"},
         ),
-        Case(
-            "neither partner number nor caller: 400",
-            answers(403, anonymous=401, staff=400, support=400),
-        ),
-        Case(
-            "writes are not offered",
-            answers(403, anonymous=401, staff=405, support=405),
-            method="post",
-        ),
+        get("neither partner number nor caller: 400", vendor_staff(400)),
+        post("writes are not offered", vendor_staff(405)),
     ],
 }

@@ -8,8 +8,8 @@ from rest_framework.test import APIClient
 from channeldesk.core.models import TokenScope
 from channeldesk.core.tokens import service_token_create
 from channeldesk.training.models import Enrollment
-from tests.conftest import Personas
-from tests.tiers.conftest import previous_tier
+from tests.personas import Personas
+from tests.tiers.factories import previous_tier
 
 pytestmark = pytest.mark.django_db
 

@@ -22,11 +22,10 @@ from channeldesk.tiers.services import TierError, tier_policy_publish
 from channeldesk.training.criteria import TRAINING_KIND
 from channeldesk.training.models import EnrollmentStatus
 from channeldesk.training.selectors import partners_blocked_by_training
-from tests.conftest import Personas, sign_in
 from tests.factories import PartnerFactory
-from tests.tiers.conftest import buy, previous_tier
-from tests.training.conftest import (
-    AS_OF,
+from tests.personas import Personas, sign_in
+from tests.tiers.factories import AS_OF, buy, previous_tier
+from tests.training.factories import (
     GOLD_COURSE,
     SILVER_COURSE,
     gold_buyer,

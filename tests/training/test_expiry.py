@@ -16,8 +16,8 @@ from channeldesk.tiers.services import tiers_apply
 from channeldesk.training.services import training_sweep
 from channeldesk.training.validity import months_after
 from tests.factories import PartnerFactory
-from tests.tiers.conftest import previous_tier
-from tests.training.conftest import GOLD_COURSE, gold_buyer, period_start_before, record
+from tests.tiers.factories import previous_tier
+from tests.training.factories import GOLD_COURSE, gold_buyer, period_start_before, record
 
 pytestmark = pytest.mark.django_db
 

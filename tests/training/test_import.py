@@ -13,11 +13,11 @@ from channeldesk.catalog.models import Product
 from channeldesk.core.importing import import_file
 from channeldesk.tiers.models import TierAssignment, TierNotice, TierPolicy
 from channeldesk.tiers.selectors import tier_current
-from channeldesk.training.importing import TRAINING_IMPORTER
+from channeldesk.training.imports import TRAINING_IMPORTER
 from channeldesk.training.models import Enrollment, EnrollmentStatus, Participant
 from tests.factories import PartnerFactory
-from tests.tiers.conftest import previous_tier
-from tests.training.conftest import GOLD_COURSE, gold_buyer, period_start_before
+from tests.tiers.factories import previous_tier
+from tests.training.factories import GOLD_COURSE, gold_buyer, period_start_before
 
 pytestmark = pytest.mark.django_db
 

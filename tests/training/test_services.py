@@ -18,9 +18,8 @@ from channeldesk.training.selectors import (
 )
 from channeldesk.training.services import TrainingError, enrollment_correct
 from tests.factories import PartnerFactory
-from tests.tiers.conftest import previous_tier
-from tests.training.conftest import (
-    AS_OF,
+from tests.tiers.factories import AS_OF, previous_tier
+from tests.training.factories import (
     GOLD_COURSE,
     SILVER_COURSE,
     gold_buyer,

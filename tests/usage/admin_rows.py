@@ -17,7 +17,7 @@ from channeldesk.usage.models import (
     UsagePeriod,
 )
 from channeldesk.usage.services import sender_grant, usage_events_ingest
-from tests.conftest import Personas
+from tests.personas import Personas
 from tests.usage.factories import at, event
 from tests.usage.worlds import october_statements
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from channeldesk.usage.models import Subscription
-from tests.conftest import Personas
-from tests.tiers.conftest import previous_tier
+from tests.personas import Personas
+from tests.tiers.factories import previous_tier
 from tests.usage.factories import metered_contract
 
 

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from channeldesk.core.tokens import service_token_create
 from channeldesk.usage.models import Subscription, UsageEvent
 from channeldesk.usage.services import sender_grant
-from tests.conftest import Personas, sign_in
+from tests.personas import Personas, sign_in
 from tests.usage.worlds import october_statements
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.usage.urls")]

@@ -19,7 +19,7 @@ from channeldesk.usage.models import (
     Subscription,
 )
 from channeldesk.usage.services import UsageError, usage_events_ingest
-from tests.conftest import Personas
+from tests.personas import Personas
 from tests.usage.factories import (
     after_grace,
     at,

@@ -19,10 +19,10 @@ from channeldesk.usage.models import (
     Subscription,
     UsageEvent,
 )
-from tests.conftest import Personas
 from tests.contracts.factories import contract_of, customer_of
 from tests.factories import ProductFactory
-from tests.tiers.conftest import previous_tier
+from tests.personas import Personas
+from tests.tiers.factories import previous_tier
 from tests.usage.factories import service_product
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_demo_meters_contracts_issues_statements_and_loads_once(personas: Person
 def test_demo_books_the_per_user_day_service_and_its_statement_counts_user_days(
     personas: Personas,
 ) -> None:
-    """Issue 7's "done when": last month's statement shows the customers' user-days."""
+    """R14 in the demo: last month's statement shows the customers' user-days."""
     previous_tier(personas.partner_a, "silver")
     monthly = service_product("MS-AV", unit="user_month", price="1.90")
     # The catalogue's per-user-day product, as the reference data loads it: no terms yet.

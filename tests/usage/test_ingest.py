@@ -16,7 +16,7 @@ from channeldesk.usage.services import (
     sender_grant,
     usage_events_ingest,
 )
-from tests.conftest import Personas
+from tests.personas import Personas
 from tests.usage.factories import after_grace, at, event, metered_contract
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,7 @@ from channeldesk.usage.statements import (
     statement_letter,
     statement_pdf,
 )
-from tests.conftest import Personas
+from tests.personas import Personas
 from tests.usage.worlds import october_statements
 
 pytestmark = pytest.mark.django_db

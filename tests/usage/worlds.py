@@ -9,7 +9,7 @@ from channeldesk.tiers.models import TierAssignment
 from channeldesk.usage.closing import period_close
 from channeldesk.usage.models import Statement
 from channeldesk.usage.services import usage_events_ingest
-from tests.tiers.conftest import previous_tier
+from tests.tiers.factories import previous_tier
 from tests.usage.factories import after_grace, at, event, metered_contract
 
 OCTOBER = dt.date(2026, 10, 1)

@@ -1,4 +1,4 @@
-"""API endpoints for installations: activation and heartbeat batches (issue 4, section 2).
+"""API endpoints for installations: activation and heartbeat batches (R12, docs/licensing.md).
 
 Neither takes a login: the keycode is the credential, and a valid one cannot be guessed or forged
 (see `licensing.keycodes`). Both are throttled with DRF's throttling, counted in the cache
@@ -32,9 +32,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from channeldesk.api.errors import ApiError
+from channeldesk.api.documents import ActivationDocumentSerializer, HeartbeatsDocumentSerializer
+from channeldesk.api.errors import ApiError, error_response, validated
 from channeldesk.api.parsers import IngestJSONParser
-from channeldesk.api.partners import ApiErrorSerializer
 from channeldesk.licensing.ingest import HASH, heartbeats_ingest
 from channeldesk.licensing.keycodes import KeycodeFormatError, keycode_normalise
 from channeldesk.licensing.services import ActivationRequest, installation_activate
@@ -85,10 +85,6 @@ class HeartbeatsPerAddress(_LicensingThrottle):
     setting = "LICENSING_HEARTBEAT_RATE_PER_ADDRESS"
 
 
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ApiErrorSerializer, description=description)
-
-
 class HashField(serializers.RegexField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(HASH.pattern, **kwargs)
@@ -116,15 +112,16 @@ class ActivateView(APIView):
         summary="Activate an installation: a signed answer says valid or why not",
         request=ActivationSerializer,
         responses={
-            200: OpenApiResponse(description="`answer` and the same signed as `token`."),
-            400: _error("The request is not well-formed."),
-            429: _error("Too many activations from this address or for this keycode."),
+            200: OpenApiResponse(
+                ActivationDocumentSerializer,
+                description="`answer` and the same signed as `token`.",
+            ),
+            400: error_response("The request is not well-formed."),
+            429: error_response("Too many activations from this address or for this keycode."),
         },
     )
     def post(self, request: Request) -> Response:
-        serializer = ActivationSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(ActivationSerializer, request.data)
         answer = installation_activate(
             request=ActivationRequest(
                 keycode=data["keycode"],
@@ -156,9 +153,11 @@ class HeartbeatsView(APIView):
             }
         },
         responses={
-            200: OpenApiResponse(description="`counts` and one result per item."),
-            400: _error("Not a list of heartbeats, or too many."),
-            429: _error("Too many batches from this address."),
+            200: OpenApiResponse(
+                HeartbeatsDocumentSerializer, description="`counts` and one result per item."
+            ),
+            400: error_response("Not a list of heartbeats, or too many."),
+            429: error_response("Too many batches from this address."),
         },
     )
     def post(self, request: Request) -> Response:

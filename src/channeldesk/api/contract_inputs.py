@@ -1,4 +1,4 @@
-"""What the contract writes of the API accept: checked before any service runs (issue 3).
+"""What the contract writes of the API accept: checked before any service runs (R10).
 
 Each serializer answers 400 for input that cannot be right whatever the contract's state: an
 unknown customer, partner or SKU, a product that is not an enterprise or service product, a

@@ -1,4 +1,4 @@
-"""API endpoints: end customers and their contracts, and the contract changes (issue 3).
+"""API endpoints: end customers, their contracts and the contract changes (R10, docs/contracts.md).
 
 Reads are for partner users and vendor staff. Which rows a caller sees is decided by
 `contracts.selectors`: a partner user sees the customers it looks after now and all their
@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -36,9 +36,9 @@ from channeldesk.api.contract_inputs import (
     ContractEndDateSerializer,
     ContractRenewSerializer,
 )
-from channeldesk.api.errors import ApiError
-from channeldesk.api.partners import DETAIL_ERRORS, LIST_ERRORS, ApiErrorSerializer
-from channeldesk.api.permissions import IsPartnerUserOrVendorStaff
+from channeldesk.api.errors import DETAIL_ERRORS, LIST_ERRORS, error_response, validated
+from channeldesk.api.pagination import paginated
+from channeldesk.api.permissions import IsPartnerUserOrVendorStaff, IsVendorStaffWriter
 from channeldesk.contracts.models import (
     Contract,
     ContractStatus,
@@ -46,7 +46,6 @@ from channeldesk.contracts.models import (
     CustomerSector,
 )
 from channeldesk.contracts.selectors import (
-    NoPartnerAssigned,
     contract_renewal_quote,
     contracts_filter,
     contracts_visible_to,
@@ -57,49 +56,27 @@ from channeldesk.contracts.selectors import (
     customers_with_partner,
 )
 from channeldesk.contracts.services import (
-    ContractError,
     contract_cancel,
     contract_change_end_date,
     contract_create,
     contract_renew,
 )
-from channeldesk.partners.selectors import user_is_support_desk, user_is_vendor_staff
-from channeldesk.pricing.services import NoTierInForce
 
 
-class MayBookContracts(BasePermission):
+class MayBookContracts(IsVendorStaffWriter):
     """Vendor staff except the support desk (see the module docstring for why not partners)."""
 
     message = _("Contracts are booked by vendor staff; the support desk may only read.")
 
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return user_is_vendor_staff(user=user) and not user_is_support_desk(user=user)
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ApiErrorSerializer, description=description)
-
 
 WRITE_ERRORS = {
-    400: _error("The request is not valid; nothing was written."),
-    401: _error("No or an invalid token or session."),
-    403: _error("Not vendor staff, or the support desk (which only reads)."),
-    404: _error("No such contract."),
-    409: _error("The contract's status does not allow this change; nothing was written."),
+    400: error_response("The request is not valid; nothing was written."),
+    401: error_response("No or an invalid token or session."),
+    403: error_response("Not vendor staff, or the support desk (which only reads)."),
+    404: error_response("No such contract."),
+    409: error_response("The contract's status does not allow this change; nothing was written."),
 }
 CREATE_ERRORS = {code: answer for code, answer in WRITE_ERRORS.items() if code not in (404, 409)}
-
-
-def _validated(serializer_class: type[serializers.Serializer], data: Any, **context: Any) -> Any:
-    """The input checked by a serializer: a bad value answers 400 before anything is written."""
-    serializer = serializer_class(data=data, context=context)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-def _conflict(error: ContractError) -> ApiError:
-    return ApiError(str(error), code=error.code, status_code=status.HTTP_409_CONFLICT)
 
 
 # --- Customers ----------------------------------------------------------------------------------
@@ -167,10 +144,8 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet[Customer]):
         return customers_with_partner(customers=customers_visible_to(user=self.request.user))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        filters = _validated(CustomerFilterSerializer, request.query_params)
-        customers = customers_search(customers=self.get_queryset(), **filters)
-        page = self.paginate_queryset(customers)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        filters = validated(CustomerFilterSerializer, request.query_params)
+        return paginated(view=self, rows=customers_search(customers=self.get_queryset(), **filters))
 
 
 # --- Contracts: reading -------------------------------------------------------------------------
@@ -276,7 +251,9 @@ WRITE_ACTIONS = {"create", "renew", "cancel", "change_end_date"}
         responses={
             201: ContractSerializer,
             **CREATE_ERRORS,
-            409: _error("Nobody looks after the customer, and no partner_number was given."),
+            409: error_response(
+                "Nobody looks after the customer, and no partner_number was given."
+            ),
         },
     ),
 )
@@ -300,25 +277,20 @@ class ContractViewSet(
         return contracts_with_relations(contracts=contracts)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        filters = _validated(ContractFilterSerializer, request.query_params)
-        contracts = contracts_filter(contracts=self.get_queryset(), **filters)
-        page = self.paginate_queryset(contracts)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        filters = validated(ContractFilterSerializer, request.query_params)
+        return paginated(view=self, rows=contracts_filter(contracts=self.get_queryset(), **filters))
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _validated(ContractCreateSerializer, request.data)
-        try:
-            contract = contract_create(
-                contract_number=data["contract_number"],
-                customer=data["customer_number"],
-                partner=data.get("partner_number"),
-                product=data["sku"],
-                seats=data["seats"],
-                start_date=data["start_date"],
-                end_date=data["end_date"],
-            )
-        except ContractError as error:
-            raise _conflict(error) from error
+        data = validated(ContractCreateSerializer, request.data)
+        contract = contract_create(
+            contract_number=data["contract_number"],
+            customer=data["customer_number"],
+            partner=data.get("partner_number"),
+            product=data["sku"],
+            seats=data["seats"],
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+        )
         return self._answer(contract, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -334,18 +306,15 @@ class ContractViewSet(
     @action(detail=True, methods=["post"])
     def renew(self, request: Request, contract_number: str) -> Response:
         contract = self.get_object()
-        data = _validated(ContractRenewSerializer, request.data, contract=contract)
-        try:
-            follow_up = contract_renew(
-                contract=contract,
-                contract_number=data["contract_number"],
-                end_date=data["end_date"],
-                start_date=data.get("start_date"),
-                seats=data.get("seats"),
-                product=data.get("sku"),
-            )
-        except ContractError as error:
-            raise _conflict(error) from error
+        data = validated(ContractRenewSerializer, request.data, contract=contract)
+        follow_up = contract_renew(
+            contract=contract,
+            contract_number=data["contract_number"],
+            end_date=data["end_date"],
+            start_date=data.get("start_date"),
+            seats=data.get("seats"),
+            product=data.get("sku"),
+        )
         return self._answer(follow_up, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -357,11 +326,8 @@ class ContractViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, contract_number: str) -> Response:
         contract = self.get_object()
-        data = _validated(ContractCancelSerializer, request.data)
-        try:
-            contract_cancel(contract=contract, reason=data["reason"])
-        except ContractError as error:
-            raise _conflict(error) from error
+        data = validated(ContractCancelSerializer, request.data)
+        contract_cancel(contract=contract, reason=data["reason"])
         return self._answer(contract, status_code=status.HTTP_200_OK)
 
     @extend_schema(
@@ -373,11 +339,8 @@ class ContractViewSet(
     @action(detail=True, methods=["post"], url_path="end-date", url_name="end-date")
     def change_end_date(self, request: Request, contract_number: str) -> Response:
         contract = self.get_object()
-        data = _validated(ContractEndDateSerializer, request.data, contract=contract)
-        try:
-            contract_change_end_date(contract=contract, end_date=data["end_date"])
-        except ContractError as error:
-            raise _conflict(error) from error
+        data = validated(ContractEndDateSerializer, request.data, contract=contract)
+        contract_change_end_date(contract=contract, end_date=data["end_date"])
         return self._answer(contract, status_code=status.HTTP_200_OK)
 
     @extend_schema(
@@ -389,16 +352,13 @@ class ContractViewSet(
         responses={
             200: RenewalQuoteSerializer,
             **DETAIL_ERRORS,
-            409: _error("The partner has no tier today, so no discount can be determined."),
+            409: error_response("The partner has no tier today, so no discount can be determined."),
         },
     )
     @action(detail=True, methods=["get"], url_path="renewal-quote", url_name="renewal-quote")
     def renewal_quote(self, request: Request, contract_number: str) -> Response:
         contract = self.get_object()
-        try:
-            quote = contract_renewal_quote(contract=contract)
-        except (NoTierInForce, NoPartnerAssigned) as error:
-            raise ApiError(str(error), code="no_quote", status_code=409) from error
+        quote = contract_renewal_quote(contract=contract)
         return Response({"contract_number": contract.contract_number, **quote.as_dict()})
 
     def _answer(self, contract: Contract, *, status_code: int) -> Response:

@@ -1,7 +1,16 @@
-"""One error format for the whole API.
+"""One error format for the whole API, and the checked input that answers in it.
 
 Every error answer has the body `{"error": {"code": ..., "message": ..., "details": [...]}}`,
 where `details` lists field- or row-level problems as objects (`field`, `row`, `message`, ...).
+
+A service's refusal (`core.errors.DomainError`) is mapped here, once, to its status and code:
+views call services without catching anything. Anything else a service raises (a `ValueError`
+from a bug included) stays a 500.
+
+The schema side lives here too: `ApiErrorSerializer` documents the body, `error_response` one
+documented error answer, and `READ_ERRORS`, `LIST_ERRORS`, `DETAIL_ERRORS` the answers every
+read endpoint shares; `validated` checks a request's input with a serializer (400 before any
+work is done).
 """
 
 from typing import Any
@@ -14,9 +23,12 @@ from django.core.exceptions import (
 )
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from channeldesk.core.errors import DomainError
 
 
 class ApiError(exceptions.APIException):
@@ -39,6 +51,47 @@ class ApiError(exceptions.APIException):
         self.status_code = status_code
 
 
+class ApiErrorBodySerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text="Machine-readable reason, e.g. `not_found`.")
+    message = serializers.CharField(help_text="A sentence for people.")
+    details = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Field- or row-level problems: objects with `field` or `row`, and `message`.",
+    )
+
+
+class ApiErrorSerializer(serializers.Serializer[Any]):
+    """The body of every error answer (documentation of the schema)."""
+
+    error = ApiErrorBodySerializer()
+
+
+def error_response(description: str) -> OpenApiResponse:
+    """One documented error answer: the error body, and when it is given."""
+    return OpenApiResponse(response=ApiErrorSerializer, description=description)
+
+
+READ_ERRORS = {
+    401: error_response("No or an invalid token or session."),
+    403: error_response("The login belongs to no partner and is not vendor staff."),
+}
+LIST_ERRORS = {400: error_response("A query parameter is not valid."), **READ_ERRORS}
+DETAIL_ERRORS = {
+    **READ_ERRORS,
+    404: error_response("No such object, or it belongs to another partner."),
+}
+
+
+def validated(
+    serializer_class: type[serializers.Serializer[Any]], data: Any, **context: Any
+) -> Any:
+    """The input checked by a serializer (`context` for the checks that need one): a bad value
+    answers 400 in the error format before anything is read or written."""
+    serializer = serializer_class(data=data, context=context)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
     """DRF validation details (nested dicts/lists) as a flat list of {field, message, code}."""
     if isinstance(detail, dict):
@@ -56,6 +109,11 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        # A business rule refused: its own status and code, the same body as every error.
+        exc = ApiError(
+            str(exc.message), code=exc.code, details=exc.details, status_code=exc.status_code
+        )
     if isinstance(exc, IntegrityError):
         # Two requests raced for the same key; the loser wrote nothing and may simply retry.
         exc = ApiError(

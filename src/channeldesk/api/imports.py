@@ -7,8 +7,8 @@ writing. A rejected file answers 400 with every problem in `details` and writes 
 
 A file of BACKGROUND_MIN_BYTES or more (or any file with `?background=true`) is imported by a
 job worker instead: the answer is 202 with the job's status, which
-`GET /api/v1/imports/jobs/<id>` reports until the import is done (issue 14: a 200,000-line file
-takes longer than a web worker may spend on a request).
+`GET /api/v1/imports/jobs/<id>` reports until the import is done (docs/imports.md: a
+200,000-line file takes longer than a web worker may spend on a request).
 """
 
 from __future__ import annotations
@@ -30,13 +30,14 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channeldesk.api.errors import ApiError
+from channeldesk.api.errors import ApiError, validated
 from channeldesk.api.parsers import CsvBodyParser, IngestMultiPartParser
+from channeldesk.api.permissions import IsVendorStaffWriter
 from channeldesk.catalog.imports import ORDERS_IMPORTER, PRODUCTS_IMPORTER
 from channeldesk.contracts.imports import CONTRACTS_IMPORTER, CUSTOMERS_IMPORTER
 from channeldesk.core.import_jobs import (
@@ -45,9 +46,8 @@ from channeldesk.core.import_jobs import (
     import_job_find,
     import_job_progress,
 )
-from channeldesk.core.importing import Importer, ImportReport, import_file
+from channeldesk.core.importing import Importer, ImportResult, import_file
 from channeldesk.partners.imports import PARTNERS_IMPORTER
-from channeldesk.partners.selectors import user_is_support_desk, user_is_vendor_staff
 from channeldesk.tiers.hotlines import caller_numbers_refresh
 
 BODY_FILE_NAME = "body.csv"
@@ -57,14 +57,10 @@ BACKGROUND_MIN_BYTES = 2 * 1024 * 1024
 _FILENAME = re.compile(r'filename="?([^";]+)"?')
 
 
-class MayImport(BasePermission):
+class MayImport(IsVendorStaffWriter):
     """Vendor staff, except the support desk, which only reads (imports write the register)."""
 
     message = _("Imports are for vendor staff; the support desk may only read.")
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return user_is_vendor_staff(user=user) and not user_is_support_desk(user=user)
 
 
 class ImportQuerySerializer(serializers.Serializer[Any]):
@@ -200,7 +196,7 @@ def _upload(request: Request) -> tuple[Iterable[bytes], str, int]:
     return body, disposition.group(1) if disposition else BODY_FILE_NAME, size
 
 
-def _rejection(report: ImportReport) -> ApiError:
+def _rejection(report: ImportResult) -> ApiError:
     details = [problem.as_dict() for problem in report.problems]
     return ApiError(report.summary(), code="import_rejected", details=details)
 
@@ -213,17 +209,16 @@ class ImportView(APIView):
     permission_classes = [IsAuthenticated, MayImport]
 
     def post(self, request: Request) -> Response:
-        query = ImportQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = validated(ImportQuerySerializer, request.query_params)
         source, file_name, size = _upload(request)
-        background = query.validated_data["background"]
+        background = query["background"]
         if background or (background is None and size >= BACKGROUND_MIN_BYTES):
             job = import_job_create(
                 kind=self.importer.name,
                 source=source,
                 file_name=file_name,
                 size=size,
-                dry_run=query.validated_data["dry_run"],
+                dry_run=query["dry_run"],
                 actor=request.user,
             )
             data = ImportJobSerializer(job, context={"request": request}).data
@@ -235,7 +230,7 @@ class ImportView(APIView):
             source=source,
             file_name=file_name,
             total_bytes=size,
-            dry_run=query.validated_data["dry_run"],
+            dry_run=query["dry_run"],
         )
         if not report.accepted:
             raise _rejection(report)

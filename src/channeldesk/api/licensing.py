@@ -1,5 +1,5 @@
 """API endpoints: keycodes, licence certificates, the vendor's public key, the compliance report
-and a contract's licence status (issue 4).
+and a contract's licence status (R12, R13).
 
 - Keycodes and certificates are for vendor staff: the support desk reads (show, check) and
   everyone else of the vendor also writes (issue, revoke, rotate, certificates). Partners never
@@ -27,9 +27,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channeldesk.api.errors import ApiError
-from channeldesk.api.partners import ApiErrorSerializer
-from channeldesk.api.permissions import IsPartnerUserOrVendorStaff, IsVendorStaff
+from channeldesk.api.documents import (
+    CertificateDocumentSerializer,
+    KeycodeCheckDocumentSerializer,
+    PublicKeyDocumentSerializer,
+)
+from channeldesk.api.errors import ApiError, error_response, validated
+from channeldesk.api.permissions import (
+    IsPartnerUserOrVendorStaff,
+    IsVendorStaff,
+    IsVendorStaffWriter,
+)
 from channeldesk.contracts.models import Contract
 from channeldesk.contracts.selectors import contracts_visible_to
 from channeldesk.core.exports import csv_attachment, export_format
@@ -49,7 +57,6 @@ from channeldesk.licensing.selectors import (
 )
 from channeldesk.licensing.services import (
     KeycodeCheck,
-    LicensingError,
     certificate_issue,
     keycode_check,
     keycode_issue,
@@ -58,49 +65,44 @@ from channeldesk.licensing.services import (
     keycode_rotate,
     keycode_text,
 )
-from channeldesk.partners.selectors import user_is_support_desk, user_is_vendor_staff
 
 
-class MayManageKeycodes(BasePermission):
+class MayManageKeycodes(IsVendorStaffWriter):
     """Vendor staff; the support desk only reads."""
 
     message = _("Keycodes are managed by vendor staff; the support desk may only read.")
 
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return user_is_vendor_staff(user=user) and not user_is_support_desk(user=user)
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ApiErrorSerializer, description=description)
-
 
 STAFF_ERRORS = {
-    401: _error("No or an invalid token or session."),
-    403: _error("Not vendor staff (or the support desk, for a change)."),
+    401: error_response("No or an invalid token or session."),
+    403: error_response("Not vendor staff (or the support desk, for a change)."),
 }
 WRITE_ERRORS = {
     **STAFF_ERRORS,
-    400: _error("The request is not valid; nothing was written."),
-    404: _error("No such contract."),
-    409: _error("The keycode's or contract's state does not allow this; nothing was written."),
+    400: error_response("The request is not valid; nothing was written."),
+    404: error_response("No such contract."),
+    409: error_response(
+        "The keycode's or contract's state does not allow this; nothing was written."
+    ),
 }
-
-
-def _validated(serializer_class: type[serializers.Serializer], data: Any) -> Any:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-def _conflict(error: LicensingError) -> ApiError:
-    return ApiError(str(error), code=error.code, status_code=status.HTTP_409_CONFLICT)
 
 
 def _contract(contract_number: str) -> Contract:
     return get_object_or_404(
         Contract.objects.select_related("customer", "product"), contract_number=contract_number
     )
+
+
+def _named_contract(request: Request) -> Contract:
+    """The contract the request body names; an unknown number is a 400 on that field."""
+    data = validated(ContractNumberSerializer, request.data)
+    contract = Contract.objects.filter(contract_number=data["contract_number"]).first()
+    if contract is None:
+        raise ApiError(
+            str(_("Unknown contract number.")),
+            details=[{"field": "contract_number", "message": "unknown", "code": "unknown"}],
+        )
+    return contract
 
 
 def _active_keycode(contract: Contract) -> Keycode:
@@ -192,17 +194,8 @@ class KeycodeIssueView(APIView):
         responses={201: KEYCODE_SCHEMA, **WRITE_ERRORS},
     )
     def post(self, request: Request) -> Response:
-        data = _validated(ContractNumberSerializer, request.data)
-        contract = Contract.objects.filter(contract_number=data["contract_number"]).first()
-        if contract is None:
-            raise ApiError(
-                str(_("Unknown contract number.")),
-                details=[{"field": "contract_number", "message": "unknown", "code": "unknown"}],
-            )
-        try:
-            issued = keycode_issue(contract=contract, by=request.user)
-        except LicensingError as error:
-            raise _conflict(error) from error
+        contract = _named_contract(request)
+        issued = keycode_issue(contract=contract, actor=request.user)
         return Response(
             keycode_document(issued.keycode, request=request), status=status.HTTP_201_CREATED
         )
@@ -216,7 +209,7 @@ class KeycodeDetailView(APIView):
         responses={
             200: KeycodeListSchema(many=True),
             **STAFF_ERRORS,
-            404: _error("No such contract."),
+            404: error_response("No such contract."),
         },
     )
     def get(self, request: Request, contract_number: str) -> Response:
@@ -233,11 +226,19 @@ class KeycodeCheckView(APIView):
         summary="Check a keycode: valid, or why not",
         description="Reasons: typo, unknown, revoked, other_key, expired, contract_ended.",
         request=CodeSerializer,
-        responses={200: OpenApiResponse(description="The verdict."), **STAFF_ERRORS},
+        responses={200: KeycodeCheckDocumentSerializer, **STAFF_ERRORS},
     )
     def post(self, request: Request) -> Response:
-        data = _validated(CodeSerializer, request.data)
+        data = validated(CodeSerializer, request.data)
         return Response(check_document(keycode_check(text=data["code"])))
+
+
+def _keycode_change(request: Request, contract_number: str) -> tuple[Keycode, str]:
+    """The contract's active keycode and why it is changed: 404 for no such contract, then 400
+    without a reason, then 409 when the contract has no active keycode."""
+    contract = _contract(contract_number)
+    data = validated(ReasonSerializer, request.data)
+    return _active_keycode(contract), data["reason"]
 
 
 class KeycodeRevokeView(APIView):
@@ -249,13 +250,8 @@ class KeycodeRevokeView(APIView):
         responses={200: KEYCODE_SCHEMA, **WRITE_ERRORS},
     )
     def post(self, request: Request, contract_number: str) -> Response:
-        contract = _contract(contract_number)
-        data = _validated(ReasonSerializer, request.data)
-        keycode = _active_keycode(contract)
-        try:
-            keycode = keycode_revoke(keycode=keycode, reason=data["reason"], by=request.user)
-        except LicensingError as error:
-            raise _conflict(error) from error
+        keycode, reason = _keycode_change(request, contract_number)
+        keycode = keycode_revoke(keycode=keycode, reason=reason, actor=request.user)
         return Response(keycode_document(keycode, request=request))
 
 
@@ -268,13 +264,8 @@ class KeycodeRotateView(APIView):
         responses={201: KEYCODE_SCHEMA, **WRITE_ERRORS},
     )
     def post(self, request: Request, contract_number: str) -> Response:
-        contract = _contract(contract_number)
-        data = _validated(ReasonSerializer, request.data)
-        keycode = _active_keycode(contract)
-        try:
-            issued = keycode_rotate(keycode=keycode, reason=data["reason"], by=request.user)
-        except LicensingError as error:
-            raise _conflict(error) from error
+        keycode, reason = _keycode_change(request, contract_number)
+        issued = keycode_rotate(keycode=keycode, reason=reason, actor=request.user)
         return Response(
             keycode_document(issued.keycode, request=request), status=status.HTTP_201_CREATED
         )
@@ -296,20 +287,16 @@ class CertificateIssueView(APIView):
     @extend_schema(
         summary="Issue a signed licence certificate (offline sites)",
         request=ContractNumberSerializer,
-        responses={201: OpenApiResponse(description="The signed certificate."), **WRITE_ERRORS},
+        responses={
+            201: OpenApiResponse(
+                CertificateDocumentSerializer, description="The signed certificate."
+            ),
+            **WRITE_ERRORS,
+        },
     )
     def post(self, request: Request) -> Response:
-        data = _validated(ContractNumberSerializer, request.data)
-        contract = Contract.objects.filter(contract_number=data["contract_number"]).first()
-        if contract is None:
-            raise ApiError(
-                str(_("Unknown contract number.")),
-                details=[{"field": "contract_number", "message": "unknown", "code": "unknown"}],
-            )
-        try:
-            certificate = certificate_issue(contract=contract, by=request.user)
-        except LicensingError as error:
-            raise _conflict(error) from error
+        contract = _named_contract(request)
+        certificate = certificate_issue(contract=contract, actor=request.user)
         return Response(certificate_document(certificate), status=status.HTTP_201_CREATED)
 
 
@@ -319,7 +306,7 @@ class PublicKeyView(APIView):
 
     @extend_schema(
         summary="The vendor's Ed25519 public key (certificates and activation answers)",
-        responses={200: OpenApiResponse(description="key id and base64 of the 32 raw bytes")},
+        responses={200: PublicKeyDocumentSerializer},
     )
     def get(self, request: Request) -> Response:
         keys = key_material()
@@ -345,7 +332,7 @@ class ComplianceReportView(APIView):
         responses={200: OpenApiResponse(description="The report."), **STAFF_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        query = _validated(ReportQuerySerializer, request.query_params)
+        query = validated(ReportQuerySerializer, request.query_params)
         return Response(compliance_report(on=query.get("on")).as_dict())
 
 
@@ -361,7 +348,7 @@ class ComplianceReportCsvView(APIView):
         responses={200: OpenApiResponse(description="text/csv"), **STAFF_ERRORS},
     )
     def get(self, request: Request) -> HttpResponse:
-        query = _validated(ReportQuerySerializer, request.query_params)
+        query = validated(ReportQuerySerializer, request.query_params)
         report = compliance_report(on=query.get("on"))
         day = report.day.isoformat() if report.day else "none"
         return csv_attachment(
@@ -377,7 +364,7 @@ class ContractLicenceView(APIView):
         summary="A contract's licence status: masked keycode, compliance, true-up quote",
         responses={
             200: OpenApiResponse(description="The status."),
-            404: _error("No such contract."),
+            404: error_response("No such contract."),
         },
     )
     def get(self, request: Request, contract_number: str) -> Response:

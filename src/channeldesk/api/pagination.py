@@ -4,20 +4,27 @@
 number from 0; anything else answers 400 in the API's error format and runs no query. A ceiling
 matters: one `?limit=100000` used to hold a worker until it was killed.
 
-Lists that are not querysets (the evaluation's partners) use `page_window()` with the same rules.
+Lists that are not querysets (the evaluation's partners) use `page_window()` with the same rules;
+a view set's list answers with `paginated()`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from channeldesk.api.errors import ApiError
+
+if TYPE_CHECKING:
+    # DRF imports this module (DEFAULT_PAGINATION_CLASS) while it imports its view sets.
+    from rest_framework.viewsets import GenericViewSet
 
 # Large enough for any real offset, small enough that SQL OFFSET and Python slicing never
 # overflow (SQLite's integers are 64 bits).
@@ -76,3 +83,9 @@ class ApiPagination(LimitOffsetPagination):
         for parameter in parameters:
             parameter["schema"] = {**parameter["schema"], **bounds[parameter["name"]]}
         return parameters
+
+
+def paginated[M: Model](*, view: GenericViewSet[M], rows: QuerySet[M]) -> Response:
+    """One page of `rows` in the view's serializer, as every list of the API answers."""
+    page = view.paginate_queryset(rows)
+    return view.get_paginated_response(view.get_serializer(page, many=True).data)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -27,6 +26,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from channeldesk.api.errors import (
+    DETAIL_ERRORS,
+    LIST_ERRORS,
+    READ_ERRORS,
+    ApiError,
+    error_response,
+    validated,
+)
+from channeldesk.api.pagination import paginated
 from channeldesk.api.permissions import IsPartnerUserOrVendorStaff
 from channeldesk.catalog.models import Order, OrderLine, Product
 from channeldesk.catalog.selectors import (
@@ -39,51 +47,14 @@ from channeldesk.partners.models import Contact, Partner, PartnerStatus
 from channeldesk.partners.selectors import partners_search, partners_visible_to
 from channeldesk.tiers.selectors import tier_current_map
 
-# --- The error envelope, for the schema -------------------------------------------------------
 
-
-class ApiErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine-readable reason, e.g. `not_found`.")
-    message = serializers.CharField(help_text="A sentence for people.")
-    details = serializers.ListField(
-        child=serializers.DictField(),
-        help_text="Field- or row-level problems: objects with `field` or `row`, and `message`.",
-    )
-
-
-class ApiErrorSerializer(serializers.Serializer):
-    """The body of every error answer (see `channeldesk.api.errors`)."""
-
-    error = ApiErrorBodySerializer()
-
-
-def _error(*, description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ApiErrorSerializer, description=description)
-
-
-READ_ERRORS = {
-    401: _error(description="No or an invalid token or session."),
-    403: _error(description="The login belongs to no partner and is not vendor staff."),
-}
-LIST_ERRORS = {400: _error(description="A query parameter is not valid."), **READ_ERRORS}
-DETAIL_ERRORS = {
-    **READ_ERRORS,
-    404: _error(description="No such object, or it belongs to another partner."),
-}
-
-
-def _paginated[M: Model](*, view: viewsets.GenericViewSet[M], rows: QuerySet[M]) -> Response:
-    """One page of `rows` in the view's serializer, as every list of the API answers."""
-    page = view.paginate_queryset(rows)
-    serializer = view.get_serializer(page, many=True)
-    return view.get_paginated_response(serializer.data)
-
-
-def _validated_query(*, serializer_class: type[serializers.Serializer], request: Request) -> Any:
-    """The query parameters checked by a serializer; a bad value answers 400 before any query."""
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+def visible_partner(*, user: Any, partner_number: str) -> Partner:
+    """The partner of that number when `user` may see it; another partner's number answers 404
+    exactly like one that does not exist."""
+    partner = partners_visible_to(user=user).filter(partner_number=partner_number).first()
+    if partner is None:
+        raise ApiError("Not found.", code="not_found", status_code=404)
+    return partner
 
 
 # --- Partners -----------------------------------------------------------------------------------
@@ -204,7 +175,7 @@ class PartnerViewSet(viewsets.ReadOnlyModelViewSet[Partner]):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The filters narrow the list only: a detail URL answers the same whatever the query.
-        filters = _validated_query(serializer_class=PartnerFilterSerializer, request=request)
+        filters = validated(PartnerFilterSerializer, request.query_params)
         partners = partners_search(
             partners=self.get_queryset(), status=filters.get("status"), search=filters.get("search")
         )
@@ -259,9 +230,7 @@ class ProductSerializer(serializers.ModelSerializer):
         responses={
             200: ProductSerializer,
             401: READ_ERRORS[401],
-            404: _error(
-                description="No such product, or it is retired and the caller is a partner."
-            ),
+            404: error_response("No such product, or it is retired and the caller is a partner."),
         },
     ),
 )
@@ -340,8 +309,8 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet[Order]):
         return orders_with_lines(orders=orders_visible_to(user=self.request.user))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        filters = _validated_query(serializer_class=OrderFilterSerializer, request=request)
-        return _paginated(view=self, rows=orders_filter(orders=self.get_queryset(), **filters))
+        filters = validated(OrderFilterSerializer, request.query_params)
+        return paginated(view=self, rows=orders_filter(orders=self.get_queryset(), **filters))
 
 
 router = SimpleRouter()

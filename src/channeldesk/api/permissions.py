@@ -8,6 +8,10 @@ agree on them:
 - support desk: a member of the group "support desk" (reads only),
 - partner user: a login with a partner membership (its own partner's data only).
 
+`IsVendorStaffWriter` is the one rule for the endpoints that write the register (contracts,
+keycodes, imports): vendor staff except the support desk; an endpoint's subclass only says in
+its `message` what is refused.
+
 Combine them with DRF's operators, e.g. `permission_classes = [IsChannelManager |
 IsSupportDeskReadOnly]` for an endpoint that managers change and the phone desk reads.
 """
@@ -44,6 +48,16 @@ class IsChannelManager(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return user_is_channel_manager(user=request.user)
+
+
+class IsVendorStaffWriter(BasePermission):
+    """Vendor staff except the support desk, which only reads; partner users never write."""
+
+    message = _("This is for vendor staff; the support desk may only read.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return user_is_vendor_staff(user=user) and not user_is_support_desk(user=user)
 
 
 class IsSupportDeskReadOnly(BasePermission):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -18,10 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channeldesk.api.authentication import HasServiceScope
+from channeldesk.api.documents import SupportRouteSerializer
 from channeldesk.api.errors import ApiError
 from channeldesk.api.permissions import IsVendorStaff
 from channeldesk.core.models import TokenScope
-from channeldesk.tiers.hotlines import CallerNumberInvalid, support_route
+from channeldesk.tiers.hotlines import support_route
 
 
 class SupportRouteView(APIView):
@@ -34,7 +34,7 @@ class SupportRouteView(APIView):
             OpenApiParameter("partner_number", str, description="The partner number, if known."),
             OpenApiParameter("caller", str, description="The caller's number, e.g. +4989123456."),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: SupportRouteSerializer},
         summary="Route a support call: partner, tier, hotline, priority",
         tags=["support"],
     )
@@ -47,18 +47,9 @@ class SupportRouteView(APIView):
                 code="invalid",
                 details=[{"field": "caller", "message": "partner_number or caller is required."}],
             )
-        try:
-            route = support_route(
-                on=timezone.localdate(),
-                partner_number=partner_number or None,
-                caller=caller or None,
-            )
-        except CallerNumberInvalid as error:
-            raise ApiError(
-                str(error),
-                code="invalid",
-                details=[{"field": "caller", "message": str(error)}],
-            ) from error
+        route = support_route(
+            on=timezone.localdate(), partner_number=partner_number or None, caller=caller or None
+        )
         return Response(route.as_dict())
 
 

@@ -14,19 +14,28 @@ from django.db.models import Q, QuerySet
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channeldesk.api.errors import ApiError
+from channeldesk.api.documents import (
+    ApplyDocumentSerializer,
+    CalibrationDocumentSerializer,
+    EvaluationDocumentSerializer,
+    OverrideDocumentSerializer,
+    PartnerTierDocumentSerializer,
+    PolicyDocumentSerializer,
+    SimulationDocumentSerializer,
+)
+from channeldesk.api.errors import ApiError, error_response, validated
 from channeldesk.api.pagination import MAX_OFFSET, page_window
-from channeldesk.api.partners import ApiErrorSerializer
+from channeldesk.api.partners import visible_partner
 from channeldesk.api.permissions import IsChannelManager, IsPartnerUserOrVendorStaff, IsVendorStaff
 from channeldesk.partners.models import Partner
-from channeldesk.partners.selectors import partners_visible_to, user_is_vendor_staff
+from channeldesk.partners.selectors import user_is_vendor_staff
 from channeldesk.tiers import reports
 from channeldesk.tiers.calibration import tiers_calibrate
 from channeldesk.tiers.evaluation import tiers_evaluate
@@ -34,7 +43,6 @@ from channeldesk.tiers.hotlines import hotline_for_partner
 from channeldesk.tiers.models import PolicyStatus, TierPolicy
 from channeldesk.tiers.selectors import PolicyNotFound, policy_get, tier_current, tier_history
 from channeldesk.tiers.services import (
-    TierError,
     tier_override_create,
     tier_policy_publish,
     tiers_apply,
@@ -44,35 +52,16 @@ from channeldesk.tiers.simulation import tiers_simulate
 Document = dict[str, Any]
 
 
-def _refusal(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ApiErrorSerializer, description=description)
-
-
-NO_POLICY = {404: _refusal("No such tier policy (or, for a partner, not visible).")}
-TIER_RULE = {409: _refusal("The programme's rules do not allow this; nothing was written.")}
+NO_POLICY = {404: error_response("No such tier policy (or, for a partner, not visible).")}
+TIER_RULE = {409: error_response("The programme's rules do not allow this; nothing was written.")}
 
 
 def _policy(reference: str, queryset: QuerySet[TierPolicy] | None = None) -> TierPolicy:
-    try:
-        policy = policy_get(reference=reference)
-    except PolicyNotFound as error:
-        raise ApiError(str(error), code="policy_not_found", status_code=404) from error
+    """The policy named by `reference`; 404 for no such policy, or one `queryset` hides."""
+    policy = policy_get(reference=reference)
     if queryset is not None and not queryset.filter(pk=policy.pk).exists():
-        raise ApiError(f"No tier policy '{reference}'.", code="policy_not_found", status_code=404)
+        raise PolicyNotFound(f"No tier policy '{reference}'.")
     return policy
-
-
-def _tier_error(error: Exception) -> ApiError:
-    """A refused tier operation as 409, with its code; when waiting is the remedy (an
-    evaluation period that has not ended), the first day it can run is a detail."""
-    code = getattr(error, "code", "tier_rule_violated")
-    available_from = getattr(error, "available_from", None)
-    details = (
-        [{"field": "available_from", "message": available_from.isoformat(), "code": code}]
-        if available_from is not None
-        else []
-    )
-    return ApiError(str(error), code=code, details=details, status_code=409)
 
 
 def policies_visible_to(user: Any) -> QuerySet[TierPolicy]:
@@ -117,12 +106,6 @@ class OverrideSerializer(serializers.Serializer):
     valid_until = serializers.DateField(required=False, allow_null=True)
 
 
-def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def _as_of(data: dict[str, Any]) -> dt.date:
     return data.get("as_of") or timezone.localdate()
 
@@ -131,7 +114,7 @@ class PolicyListView(APIView):
     permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
 
     @extend_schema(
-        responses={200: {"type": "array", "items": {"type": "object", "additionalProperties": {}}}},
+        responses={200: PolicyDocumentSerializer(many=True)},
         summary="Tier policies",
         operation_id="tiers_policies_list",
     )
@@ -143,7 +126,9 @@ class PolicyListView(APIView):
 class PolicyDetailView(APIView):
     permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="One tier policy")
+    @extend_schema(
+        responses={200: PolicyDocumentSerializer, **NO_POLICY}, summary="One tier policy"
+    )
     def get(self, request: Request, reference: str) -> Response:
         policy = _policy(reference, policies_visible_to(request.user))
         return Response(reports.policy_document(policy))
@@ -154,16 +139,13 @@ class PolicyPublishView(APIView):
 
     @extend_schema(
         request=PublishSerializer,
-        responses={200: OpenApiTypes.OBJECT, **NO_POLICY, **TIER_RULE},
+        responses={200: PolicyDocumentSerializer, **NO_POLICY, **TIER_RULE},
         summary="Publish a draft policy with its effective date",
     )
     def post(self, request: Request, reference: str) -> Response:
-        data = _valid(PublishSerializer, request.data)
+        data = validated(PublishSerializer, request.data)
         policy = _policy(reference)
-        try:
-            policy = tier_policy_publish(policy=policy, effective_from=data["effective_from"])
-        except TierError as error:
-            raise _tier_error(error) from error
+        policy = tier_policy_publish(policy=policy, effective_from=data["effective_from"])
         return Response(reports.policy_document(policy))
 
 
@@ -184,12 +166,12 @@ class EvaluateView(APIView):
             ),
             OpenApiParameter("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
         ],
-        responses={200: OpenApiTypes.OBJECT, **NO_POLICY},
+        responses={200: EvaluationDocumentSerializer, **NO_POLICY},
         summary="Evaluate a policy",
     )
     def get(self, request: Request) -> Response:
         limit, offset = page_window(request, default_limit=settings.API_MAX_PAGE_SIZE)
-        data = _valid(PolicyReferenceSerializer, request.query_params)
+        data = validated(PolicyReferenceSerializer, request.query_params)
         policy = _policy(data["policy"])
         numbers = request.query_params.getlist("partner_number")
         partner_ids = None
@@ -211,11 +193,11 @@ class SimulateView(APIView):
 
     @extend_schema(
         request=PolicyReferenceSerializer,
-        responses={200: OpenApiTypes.OBJECT, **NO_POLICY},
+        responses={200: SimulationDocumentSerializer, **NO_POLICY},
         summary="Preview a policy: counts, movers, discount cost",
     )
     def post(self, request: Request) -> Response:
-        data = _valid(PolicyReferenceSerializer, request.data)
+        data = validated(PolicyReferenceSerializer, request.data)
         simulation = tiers_simulate(policy=_policy(data["policy"]), as_of=_as_of(data))
         return Response(reports.simulation_document(simulation))
 
@@ -225,21 +207,18 @@ class CalibrateView(APIView):
 
     @extend_schema(
         request=CalibrateSerializer,
-        responses={200: OpenApiTypes.OBJECT, **NO_POLICY},
+        responses={200: CalibrationDocumentSerializer, **NO_POLICY},
         summary="Find thresholds that meet target tier counts",
     )
     def post(self, request: Request) -> Response:
-        data = _valid(CalibrateSerializer, request.data)
+        data = validated(CalibrateSerializer, request.data)
         targets = {code: (span["min"], span["max"]) for code, span in data["targets"].items()}
-        try:
-            calibration = tiers_calibrate(
-                policy=_policy(data["policy"]),
-                as_of=_as_of(data),
-                targets=targets,
-                save=data["save_draft"],
-            )
-        except ValueError as error:
-            raise ApiError(str(error), code="invalid_target") from error
+        calibration = tiers_calibrate(
+            policy=_policy(data["policy"]),
+            as_of=_as_of(data),
+            targets=targets,
+            save=data["save_draft"],
+        )
         return Response(reports.calibration_document(calibration))
 
 
@@ -248,16 +227,13 @@ class ApplyView(APIView):
 
     @extend_schema(
         request=PolicyReferenceSerializer,
-        responses={200: OpenApiTypes.OBJECT, **NO_POLICY, **TIER_RULE},
+        responses={200: ApplyDocumentSerializer, **NO_POLICY, **TIER_RULE},
         summary="Record a published policy's evaluation as tier assignments",
     )
     def post(self, request: Request) -> Response:
-        data = _valid(PolicyReferenceSerializer, request.data)
+        data = validated(PolicyReferenceSerializer, request.data)
         policy = _policy(data["policy"])
-        try:
-            result = tiers_apply(policy=policy, as_of=data.get("as_of"), user=request.user)
-        except TierError as error:
-            raise _tier_error(error) from error
+        result = tiers_apply(policy=policy, as_of=data.get("as_of"), actor=request.user)
         return Response(reports.apply_document(result))
 
 
@@ -266,27 +242,24 @@ class OverrideView(APIView):
 
     @extend_schema(
         request=OverrideSerializer,
-        responses={201: OpenApiTypes.OBJECT, **NO_POLICY, **TIER_RULE},
+        responses={201: OverrideDocumentSerializer, **NO_POLICY, **TIER_RULE},
         summary="Set a partner's tier by hand until a date",
     )
     def post(self, request: Request) -> Response:
-        data = _valid(OverrideSerializer, request.data)
+        data = validated(OverrideSerializer, request.data)
         partner = Partner.objects.filter(partner_number=data["partner_number"]).first()
         if partner is None:
             raise ApiError(
                 f"No partner {data['partner_number']}.", code="not_found", status_code=404
             )
-        try:
-            override = tier_override_create(
-                partner=partner,
-                tier_code=data["tier"],
-                reason=data["reason"],
-                valid_from=data.get("valid_from") or timezone.localdate(),
-                valid_until=data.get("valid_until"),
-                user=request.user,
-            )
-        except TierError as error:
-            raise _tier_error(error) from error
+        override = tier_override_create(
+            partner=partner,
+            tier_code=data["tier"],
+            reason=data["reason"],
+            valid_from=data.get("valid_from") or timezone.localdate(),
+            valid_until=data.get("valid_until"),
+            actor=request.user,
+        )
         return Response(
             {
                 "partner_number": partner.partner_number,
@@ -304,13 +277,11 @@ class PartnerTierView(APIView):
 
     permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="A partner's tier and history")
+    @extend_schema(
+        responses={200: PartnerTierDocumentSerializer}, summary="A partner's tier and history"
+    )
     def get(self, request: Request, partner_number: str) -> Response:
-        partner = (
-            partners_visible_to(user=request.user).filter(partner_number=partner_number).first()
-        )
-        if partner is None:
-            raise ApiError("Not found.", code="not_found", status_code=404)
+        partner = visible_partner(user=request.user, partner_number=partner_number)
         today = timezone.localdate()
         current = tier_current(partner=partner, on=today)
         return Response(

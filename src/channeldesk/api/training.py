@@ -26,7 +26,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channeldesk.api.authentication import HasServiceScope
-from channeldesk.api.errors import ApiError
+from channeldesk.api.documents import PartnerTrainingDocumentSerializer
+from channeldesk.api.errors import ApiError, validated
 from channeldesk.api.imports import (
     ImportQuerySerializer,
     ImportReportSerializer,
@@ -34,12 +35,12 @@ from channeldesk.api.imports import (
     MayImport,
 )
 from channeldesk.api.parsers import IngestJSONParser
+from channeldesk.api.partners import visible_partner
 from channeldesk.api.permissions import IsPartnerUserOrVendorStaff
 from channeldesk.core.importing import import_file
 from channeldesk.core.models import TokenScope
-from channeldesk.partners.selectors import partners_visible_to
 from channeldesk.tiers.selectors import policy_in_force
-from channeldesk.training.importing import TRAINING_IMPORTER
+from channeldesk.training.imports import TRAINING_IMPORTER
 from channeldesk.training.selectors import partner_training, training_requirements
 
 
@@ -67,7 +68,7 @@ class TrainingRecordsImportView(ImportView):
             "text/csv": OpenApiTypes.BINARY,
             "application/json": OpenApiTypes.OBJECT,
         },
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: ImportReportSerializer},
     )
     def post(self, request: Request) -> Response:
         if request.content_type.startswith("application/json"):
@@ -86,13 +87,12 @@ class TrainingRecordsImportView(ImportView):
                 code="invalid",
                 details=[{"field": "records", "message": "A list of objects is required."}],
             )
-        query = ImportQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = validated(ImportQuerySerializer, request.query_params)
         report = import_file(
             importer=TRAINING_IMPORTER,
             source=_csv_lines(records),
             file_name="records.json",
-            dry_run=query.validated_data["dry_run"],
+            dry_run=query["dry_run"],
         )
         if not report.accepted:
             details = [
@@ -123,13 +123,11 @@ def _cell(value: object) -> str:
 class PartnerTrainingView(APIView):
     permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="A partner's training")
+    @extend_schema(
+        responses={200: PartnerTrainingDocumentSerializer}, summary="A partner's training"
+    )
     def get(self, request: Request, partner_number: str) -> Response:
-        partner = (
-            partners_visible_to(user=request.user).filter(partner_number=partner_number).first()
-        )
-        if partner is None:
-            raise ApiError("Not found.", code="not_found", status_code=404)
+        partner = visible_partner(user=request.user, partner_number=partner_number)
         today = timezone.localdate()
         policy = policy_in_force(on=today)
         requirements = (

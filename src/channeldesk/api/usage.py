@@ -1,4 +1,4 @@
-"""API endpoints of the usage domain (issue 7): usage events in, statements out.
+"""API endpoints of the usage domain (R14, docs/usage.md): usage events in, statements out.
 
 - `POST events`: the managed-service platform sends a batch of up to `USAGE_BATCH_LIMIT` events
   with a service token of scope `usage`; the answer says per item accepted, duplicate or
@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
 )
@@ -33,10 +32,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channeldesk.api.authentication import HasServiceScope, service_token_of
-from channeldesk.api.errors import ApiError
+from channeldesk.api.errors import (
+    DETAIL_ERRORS,
+    LIST_ERRORS,
+    ApiError,
+    error_response,
+    validated,
+)
 from channeldesk.api.pagination import ApiPagination
 from channeldesk.api.parsers import IngestJSONParser
-from channeldesk.api.partners import DETAIL_ERRORS, LIST_ERRORS, ApiErrorSerializer
 from channeldesk.api.permissions import IsPartnerUserOrVendorStaff
 from channeldesk.contracts.models import Customer
 from channeldesk.core.exports import csv_download, export_format
@@ -101,9 +105,9 @@ class UsageEventsView(APIView):
         request=EventBatchSerializer,
         responses={
             200: EventBatchResultSerializer,
-            400: OpenApiResponse(ApiErrorSerializer, description="Not a batch, or too large."),
-            401: OpenApiResponse(ApiErrorSerializer, description="No or an unknown token."),
-            403: OpenApiResponse(ApiErrorSerializer, description="Not a usage token."),
+            400: error_response("Not a batch, or too large."),
+            401: error_response("No or an unknown token."),
+            403: error_response("Not a usage token."),
         },
         summary="Send a batch of usage events (service token of scope usage)",
     )
@@ -262,12 +266,11 @@ class StatementListView(_StatementView):
         summary="Usage statements (own partner's; staff: all)",
     )
     def get(self, request: Request) -> Response:
-        query = StatementQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = validated(StatementQuerySerializer, request.query_params)
         statements = statements_filter(
             statements=statements_visible_to(user=request.user),
-            period=query.validated_data.get("period"),
-            partner_number=query.validated_data.get("partner_number"),
+            period=query.get("period"),
+            partner_number=query.get("partner_number"),
         )
         paginator = ApiPagination()
         page = paginator.paginate_queryset(statements, request, view=self)

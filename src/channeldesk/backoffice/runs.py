@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 
 def run_timeout() -> dt.timedelta:
-    return dt.timedelta(seconds=getattr(settings, "BACKOFFICE_RUN_TIMEOUT_SECONDS", 1800))
+    return dt.timedelta(seconds=settings.BACKOFFICE_RUN_TIMEOUT_SECONDS)
 
 
 def run_is_lost(*, run: ProgrammeRun, now: dt.datetime | None = None) -> bool:
@@ -63,7 +63,7 @@ def run_start(
     policy: TierPolicy,
     as_of: dt.date,
     targets: dict[str, tuple[int, int]] | None = None,
-    user: Any = None,
+    actor: Any = None,
 ) -> ProgrammeRun:
     """Record a run and start it after the commit; an identical unfinished run is reused."""
     if kind not in RunKind.values:
@@ -84,10 +84,10 @@ def run_start(
             policy=policy,
             as_of=as_of,
             targets=stored_targets,
-            started_by=user if getattr(user, "pk", None) else None,
+            started_by=actor if getattr(actor, "pk", None) else None,
             step="queued",
         )
-        if not getattr(settings, "BACKOFFICE_RUNS_INLINE", False):
+        if not settings.BACKOFFICE_RUNS_INLINE:
             transaction.on_commit(lambda: _start_thread(run.pk))
             return run
     return run_execute(run_id=run.pk)
@@ -157,7 +157,7 @@ def _work(run: ProgrammeRun) -> tuple[dict[str, Any], TierPolicy | None]:
     if run.kind == RunKind.APPLY:
         _progress(run.pk, progress=60, step="recording")
         applied = tiers_apply(
-            policy=run.policy, as_of=run.as_of, evaluation=evaluation, user=run.started_by
+            policy=run.policy, as_of=run.as_of, evaluation=evaluation, actor=run.started_by
         )
         return {
             "valid_from": applied.valid_from.isoformat(),

@@ -1,5 +1,6 @@
 # ruff: noqa: S608 - the SQL is built from table names of the models and the run, never input
-"""The staged `orders` import: order lines of any number, in bounded memory (issue 14, section 5).
+"""The staged `orders` import: order lines of any number, in bounded memory (docs/imports.md,
+"Large files").
 
 An order history export has millions of lines, so the orders import is staged
 (`channeldesk.core.staging`): each valid line goes into a temporary table as plain values (line,

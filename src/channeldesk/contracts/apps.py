@@ -22,6 +22,29 @@ class ContractsConfig(AppConfig):
         from channeldesk.notifications.checks import send_check_register
 
         send_check_register(category_prefix="reminder:", check=reminder_emails_moot)
+        # The renewal letter (contracts/reminders/letters.py) is a kind of letter of the
+        # documents module's registry; its text files are templates/contracts/letters/.
+        from channeldesk.documents.composition import letter_template_register
+
+        letter_template_register(
+            kind="renewal",
+            template="contracts/letters/renewal",
+            fields={
+                "contract_number": str,
+                "product": str,
+                "seats": int,
+                "end_date": dt.date,
+                "partner_name": str,
+                "partner_phone": str,
+                "partner_email": str,
+                "contact_name": str,
+                # Sent after its due date (a catch-up after downtime): the letter says it is
+                # late and how many days are left, instead of "in good time".
+                "sent_late": bool,
+                "days_left": int,
+            },
+            optional={"contact_name", "sent_late", "days_left"},
+        )
 
 
 def reminder_emails_moot(messages: Sequence[OutboxMessage], now: dt.datetime) -> Mapping[int, str]:

@@ -1,4 +1,4 @@
-"""The `contracts` import: the customers' contracts from the ERP, and which renews which (issue 3).
+"""The `contracts` import: the customers' contracts from the ERP, and which renews which (R10).
 
 Contracts upsert by contract number. A row that names `renews_contract_number` renews that
 contract, whether it is already stored or comes anywhere in the same file: the row's contract is

@@ -1,4 +1,4 @@
-"""The `customers` import: end customers and who looks after them, from the ERP (issue 3).
+"""The `customers` import: end customers and who looks after them, from the ERP (R10, R11).
 
 Customers upsert by customer number, like partners by partner number. `partner_number` is the
 partner who looks after the customer: a new customer starts with that partner today; when a

@@ -1,5 +1,5 @@
 """End customers, the partner who looks after each of them, their contracts, and the renewal
-reminders sent about them (R10, issue 3).
+reminders sent about them (R10; docs/contracts.md).
 
 Who looks after a customer changes over time, and reminders go to whoever looks after the
 customer when a message is sent; so that is not a column of the customer but a history of
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channeldesk.catalog.models import Product, ProductKind
 from channeldesk.documents.models import Document
+from channeldesk.notifications.leases import LeaseMixin
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.partners.models import Partner
 
@@ -333,15 +334,15 @@ ATTENTION_REMINDER_STATUSES = (
 )
 
 
-class Reminder(models.Model):
+class Reminder(LeaseMixin):
     """One message of a rule about one contract and one end date, planned before it is due.
 
     The named unique constraint makes planning idempotent and each message exactly one row.
     `contract_end_date` is the end date the reminder was planned for: when the contract's end
-    date moves, the reminder is cancelled and a new one is planned for the new date. The claim
-    fields belong to the dispatcher holding the row; `partner`, `recipient`, `document` and
-    `message` say to whom and what was sent. The history is `created_at` (planned) and the
-    events.
+    date moves, the reminder is cancelled and a new one is planned for the new date. The lease
+    columns (`LeaseMixin`) belong to the dispatcher holding the row; `partner`, `recipient`,
+    `document` and `message` say to whom and what was sent. The history is `created_at`
+    (planned) and the events.
     """
 
     # PROTECT in the ORM, no database constraint: planning inserts 100,000s of rows at once,
@@ -373,10 +374,8 @@ class Reminder(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     late = models.BooleanField(_("sent late"), default=False)
+    # Small: a reminder is attempted once, or again after staff release it.
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    claim_token = models.UUIDField(_("claim token"), null=True, blank=True)
-    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
-    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
     partner = models.ForeignKey(
         Partner,
         verbose_name=_("partner at send time"),

@@ -14,19 +14,24 @@ the partner id, and vendor staff's query joins nothing.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import F, FilteredRelation, Lookup, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from channeldesk.contracts.models import Contract, ContractStatus, Customer, CustomerAssignment
+from channeldesk.core.errors import Conflict
 from channeldesk.core.periods import Period
 from channeldesk.partners.models import Partner
 from channeldesk.partners.selectors import AnyUser, partner_scope_filter
-from channeldesk.pricing.services import PriceQuote, price_quote
+from channeldesk.pricing.selectors import PriceQuote, price_quote
 
 
-class NoPartnerAssigned(LookupError):
+class NoPartnerAssigned(Conflict):
     """Nobody looked after the customer on that date, so nobody can be quoted or told."""
+
+    code = "no_quote"
 
 
 # --- Who looks after a customer ----------------------------------------------------------------
@@ -102,6 +107,55 @@ def customers_with_partner(*, customers: QuerySet[Customer]) -> QuerySet[Custome
     ).order_by("customer_number")
 
 
+type CustomerScope = QuerySet[Customer, Any] | list[int]
+
+
+def customers_visible_scope(*, user: AnyUser) -> CustomerScope:
+    """The ids of the customers the user may see: a list on PostgreSQL, else a subquery.
+
+    The rule is `customers_visible_to`'s (the customer's open assignment, scoped by
+    `partner_scope_filter`); on PostgreSQL it is read from the assignments' partial index alone
+    (`customer_assignment_open_idx`).
+    """
+    if connection.vendor != "postgresql":
+        return customers_visible_to(user=user).values("pk")
+    open_assignments = CustomerAssignment.objects.filter(valid_to__isnull=True).filter(
+        partner_scope_filter(user=user, lookup="partner")
+    )
+    return list(open_assignments.order_by().values_list("customer_id", flat=True))
+
+
+def customers_visible_filter(*, user: AnyUser, field: str, scope: CustomerScope | None = None) -> Q:
+    """A filter keeping the rows whose customer (reached through `field`: `pk` on customers,
+    `customer_id` on contracts) the user may see; `scope` reuses the `customers_visible_scope`
+    of the same request.
+
+    On PostgreSQL the customers' ids are fetched first (an index scan of the partner's open
+    assignments) and passed as one array, `field = ANY(%s)`: the planner then reaches a
+    partner's customers and contracts through their primary-key and customer indexes. Given the
+    join to the open assignment instead, it cannot tell how few rows one partner has among a
+    million, and scans every customer, or every contract ending in a window, checking each
+    one's partner: several times slower for a partner with 2 % of the contracts. Elsewhere
+    (SQLite, with its limit on query parameters) the scope stays a subquery.
+    """
+    scope = customers_visible_scope(user=user) if scope is None else scope
+    if isinstance(scope, QuerySet):
+        return Q(**{f"{field}__in": scope})
+    return Q(EqualsAny(F(field), scope))
+
+
+class EqualsAny(Lookup):  # type: ignore[type-arg]
+    """`column = ANY(%s)` with the values as one array parameter (PostgreSQL): any number of
+    ids in one parameter, and an index scan with them."""
+
+    lookup_name = "equals_any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*lhs_params, list(self.rhs))
+
+
 # --- Contracts ---------------------------------------------------------------------------------
 
 
@@ -168,7 +222,7 @@ def contract_renewal_quote(*, contract: Contract, on: dt.date | None = None) -> 
     of the partner who looks after the customer now (that partner sells the renewal).
 
     Raises `NoPartnerAssigned` when nobody looks after the customer on that date, and
-    `pricing.services.NoTierInForce` when that partner has no tier.
+    `pricing.selectors.NoTierInForce` when that partner has no tier.
     """
     on = on or timezone.localdate()
     partner = customer_partner_on(customer=contract.customer, on=on)

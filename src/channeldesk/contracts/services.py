@@ -37,18 +37,15 @@ from channeldesk.contracts.models import (
 from channeldesk.contracts.reminders.planning import reminders_plan
 from channeldesk.contracts.reminders.withdrawal import reminder_emails_withdraw
 from channeldesk.contracts.selectors import contracts_active_past_end, customer_partner_on
+from channeldesk.core.errors import Conflict
 from channeldesk.partners.models import Partner
 
 # Renewing brings a contract that ran out back into the register; only these can be renewed.
 RENEWABLE = (ContractStatus.ACTIVE, ContractStatus.EXPIRED)
 
 
-class ContractError(ValueError):
+class ContractError(Conflict):
     """A change the customer's or contract's state does not allow; `code` says which rule."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 # --- Customers ---------------------------------------------------------------------------------

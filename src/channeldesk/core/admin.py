@@ -5,17 +5,23 @@ Every admin action declares the permission it needs (`@admin.action(permissions=
 each such permission is a `has_<name>_permission` method that asks for the user's real Django
 permission on the model (`permission_check`): the support desk (view permissions only) sees the
 pages and never an action that changes something. See docs/security-admin.md.
+
+An action (or a back-office view) runs each service call inside `action_refusals(request)`: a
+business rule's refusal (`DomainError`) becomes an error message on the page, never a server
+error, and the action goes on with the next item.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import allauth.account.admin
 import allauth.mfa.admin
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
@@ -26,6 +32,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from channeldesk.core.errors import DomainError, domain_error_message
 from channeldesk.core.models import ServiceToken, UserPreference
 
 
@@ -38,6 +45,17 @@ def permission_check(request: HttpRequest, model: type[Model], *actions: str) ->
     return all(
         request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}") for action in actions
     )
+
+
+@contextmanager
+def action_refusals(request: HttpRequest) -> Iterator[None]:
+    """Run one step of an admin action or a back-office view: a refusal by a business rule
+    (`DomainError`) is shown as an error message and ends only this step; what ran before it
+    stays done. Any other exception is a bug and goes on up (a 500 with its traceback)."""
+    try:
+        yield
+    except DomainError as error:
+        messages.error(request, domain_error_message(error))
 
 
 class LargeTablePaginator(Paginator):

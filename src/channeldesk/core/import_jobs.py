@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 if TYPE_CHECKING:
     # Imported where used: this module holds a model, loaded at every start, and the import
     # framework (pydantic, Babel) is not needed for most commands.
-    from channeldesk.core.importing import Importer, ImportProgress, ImportReport
+    from channeldesk.core.importing import Importer, ImportProgress, ImportResult
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def import_job_run(
     *,
     job_id: str,
     importer: Importer[Any],
-    after: Callable[[ImportReport], None] | None = None,
+    after: Callable[[ImportResult], None] | None = None,
 ) -> ImportJob | None:
     """Run a queued import (on a worker). Idempotent: a job already claimed is left alone, so a
     task delivered twice imports once. `after` runs after an accepted, written import."""
@@ -163,7 +163,7 @@ def import_job_run(
     return job
 
 
-def _run(job: ImportJob, *, importer: Importer[Any]) -> ImportReport:
+def _run(job: ImportJob, *, importer: Importer[Any]) -> ImportResult:
     from channeldesk.core.importing import import_file  # noqa: PLC0415 (see the imports)
 
     progress = _ProgressWriter(job)
@@ -202,7 +202,7 @@ class _ProgressWriter:
         ImportJob.objects.filter(pk=self.job.pk).update(**fields)
 
 
-def _finish_with_report(job: ImportJob, report: ImportReport) -> None:
+def _finish_with_report(job: ImportJob, report: ImportResult) -> None:
     job.report = report_as_dict(report)
     job.problems = [problem.as_dict() for problem in report.problems]
     job.problem_count = report.problem_count
@@ -220,7 +220,7 @@ def _finish(job: ImportJob, *, state: ImportJobState, message: str) -> None:
     job.save()
 
 
-def report_as_dict(report: ImportReport) -> dict[str, Any]:
+def report_as_dict(report: ImportResult) -> dict[str, Any]:
     """The report as the API answers it (`channeldesk.api.imports.ImportReportSerializer`)."""
     return {
         "kind": report.kind,

@@ -150,7 +150,7 @@ class ProblemLog:
 
 
 @dataclass(frozen=True)
-class ImportReport:
+class ImportResult:
     """What an import did, or in a dry run would do. Counts are zero when the file is rejected."""
 
     kind: str
@@ -830,7 +830,7 @@ def import_file[RowT: ImportRow](
     total_bytes: int | None = None,
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
-) -> ImportReport:
+) -> ImportResult:
     """Import a whole CSV file, or nothing of it (the five steps of the module docstring).
 
     The file is rejected when the report has problems; a dry run stops before writing but runs
@@ -876,7 +876,7 @@ def _import_staged[RowT: ImportRow](
     total_bytes: int | None,
     dry_run: bool,
     progress: ProgressCallback,
-) -> ImportReport:
+) -> ImportResult:
     """A staged import: the rows go into a staging table CHUNK_ROWS at a time, so memory does
     not grow with the file; the checks and the writes are set-based SQL over that table.
 
@@ -1024,9 +1024,9 @@ def _audit_import[RowT: ImportRow](
 
 def _report[RowT: ImportRow](
     *, importer: Importer[RowT], parsed: ParsedFile[RowT], plan: ImportPlan, dry_run: bool
-) -> ImportReport:
+) -> ImportResult:
     accepted = not len(parsed.problems)
-    return ImportReport(
+    return ImportResult(
         kind=importer.name,
         file=parsed.file,
         dry_run=dry_run,

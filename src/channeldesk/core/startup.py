@@ -1,5 +1,5 @@
 """What every process start (a `channeldesk` command, the web and job workers, a bare
-`django.setup()`) is spared; issue 13, section 4, and benchmarks/cli_start.py.
+`django.setup()`) is spared; see benchmarks/cli_start.py.
 
 huey's storage module, loaded by its Django app at every start, imports the Redis client and the
 PostgreSQL driver whenever they are installed, for storages this configuration may not use: the

@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channeldesk.core.errors import DomainError
 from channeldesk.core.models import ServiceToken, TokenScope
 
 PREFIX = "cdk"
@@ -32,13 +33,9 @@ class IssuedToken:
     secret: str  # the whole `cdk_…` string; shown once, never stored
 
 
-class ServiceTokenError(Exception):
+class ServiceTokenError(DomainError):
     """A token that cannot be made as asked (a personal token without its user, or a machine
     token with one). `code` is stable for machines."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _digest(secret: str) -> str:

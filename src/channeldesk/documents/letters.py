@@ -86,6 +86,24 @@ def check_language(language: str) -> None:
         )
 
 
+def address_name_lines(name: str) -> tuple[str, ...]:
+    """A name for the address field: on one line, or split at a space over two when it is wider
+    than the window. A name that fits on neither is passed on whole; the letter then refuses it
+    with a sentence."""
+    if _fits_window(name):
+        return (name,)
+    words = name.split()
+    for cut in range(len(words) - 1, 0, -1):
+        first, second = " ".join(words[:cut]), " ".join(words[cut:])
+        if _fits_window(first):
+            return (first, second) if _fits_window(second) else (name,)
+    return (name,)
+
+
+def _fits_window(line: str) -> bool:
+    return text_width_mm(line, size_pt=RECIPIENT_FONT_SIZE_PT) <= ADDRESS_TEXT_WIDTH_MM
+
+
 def _check_recipient(lines: tuple[str, ...]) -> None:
     if not lines:
         raise LetterError("A letter needs a recipient address.")

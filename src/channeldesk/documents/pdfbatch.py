@@ -56,7 +56,7 @@ class EmptyPrintBatch(ValueError):
 
 
 @dataclass(frozen=True)
-class BatchSummary:
+class PdfBatchResult:
     pages: int
     size_bytes: int
     sha256: str
@@ -184,7 +184,7 @@ class PdfBatchWriter:
         self._kids.extend(numbering[page] for page in pages)
         return len(pages)
 
-    def close(self) -> BatchSummary:
+    def close(self) -> PdfBatchResult:
         """Write the page tree, catalogue and cross-reference table that make the file a PDF."""
         if not self._kids:
             raise EmptyPrintBatch("A print batch needs at least one letter.")
@@ -194,7 +194,7 @@ class PdfBatchWriter:
         catalog = b"<</Type /Catalog /Pages %d 0 R>>" % PAGES_NUMBER
         self._write_object(CATALOG_NUMBER, _Object(head=catalog))
         self._write_xref()
-        return BatchSummary(
+        return PdfBatchResult(
             pages=len(self._kids), size_bytes=self._position, sha256=self._hash.hexdigest()
         )
 

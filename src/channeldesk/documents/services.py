@@ -1,10 +1,10 @@
 """Writes of the documents module: render a letter, store it once, bind letters into a batch.
 
-Callers (the reminder dispatcher, later tier notices and statements) build a `Letter`, usually
-with `composition.letter_compose` from a template and a plain context dict, and then either
-render it (`letter_render`, e.g. for a preview) or store it (`letter_store`) under a key that
-names why it exists. `letters_print_batch` writes many stored letters into one PDF for the
-mailing house.
+Callers (renewal reminders, statements, tier notices) build a `Letter` with
+`composition.letter_compose` from the template they registered and a plain context dict, and
+then either render it (`letter_render`, e.g. for a preview) or store it (`letter_store`) under
+a key that names why it exists. `letters_print_batch` writes many stored letters into one PDF
+for the mailing house.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class DocumentStorageUnavailable(Exception):
 
 
 @dataclass(frozen=True)
-class StoredLetter:
+class LetterStoreResult:
     """The archived document, and whether this call stored it (`False`: it was already there)."""
 
     document: Document
@@ -107,7 +107,7 @@ def letter_html(*, letter: Letter) -> str:
     )
 
 
-def letter_store(*, letter: Letter, kind: str, reference: str, key: str) -> StoredLetter:
+def letter_store(*, letter: Letter, kind: str, reference: str, key: str) -> LetterStoreResult:
     """Render and archive a letter once per `key`; a repeated call returns the first document.
 
     A retried job (after a crash, a timeout, a second dispatcher) must never produce a second
@@ -117,7 +117,7 @@ def letter_store(*, letter: Letter, kind: str, reference: str, key: str) -> Stor
     """
     existing = _existing(key=key, kind=kind, reference=reference)
     if existing is not None:
-        return StoredLetter(document=existing, created=False)
+        return LetterStoreResult(document=existing, created=False)
     document = _document_with_file(letter=letter, kind=kind, reference=reference, key=key)
     try:
         _insert(document)
@@ -125,8 +125,8 @@ def letter_store(*, letter: Letter, kind: str, reference: str, key: str) -> Stor
         winner = _existing(key=key, kind=kind, reference=reference)
         if winner is None:
             raise
-        return StoredLetter(document=winner, created=False)
-    return StoredLetter(document=document, created=True)
+        return LetterStoreResult(document=winner, created=False)
+    return LetterStoreResult(document=document, created=True)
 
 
 def _document_with_file(*, letter: Letter, kind: str, reference: str, key: str) -> Document:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from channeldesk.core.errors import Conflict
 from channeldesk.feedback.models import FeedbackStance, PolicyFeedback
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.models import PolicyStatus, TierPolicy
@@ -16,16 +17,12 @@ from channeldesk.tiers.services import tier_policy_publish
 COMMENT_MAX_LENGTH = 4000
 
 
-class FeedbackError(ValueError):
+class FeedbackError(Conflict):
     """A feedback step the state does not allow; `code` names it for machines."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)
-class FeedbackGiven:
+class FeedbackResult:
     feedback: PolicyFeedback
     created: bool
 
@@ -72,7 +69,7 @@ def feedback_give(
     comment: str,
     current_tier: str,
     projected_tier: str,
-) -> FeedbackGiven:
+) -> FeedbackResult:
     """Store a partner's feedback on a draft open for comment; a second call replaces it.
 
     Refuses (nothing written) when the policy is not an open draft or the stance is unknown.
@@ -100,7 +97,7 @@ def feedback_give(
             "projected_tier": projected_tier,
         },
     )
-    return FeedbackGiven(feedback=feedback, created=created)
+    return FeedbackResult(feedback=feedback, created=created)
 
 
 @transaction.atomic

@@ -20,7 +20,7 @@ def _importers() -> dict[str, Any]:
     from channeldesk.catalog.imports import ORDERS_IMPORTER, PRODUCTS_IMPORTER  # noqa: PLC0415
     from channeldesk.contracts.imports import CONTRACTS_IMPORTER, CUSTOMERS_IMPORTER  # noqa: PLC0415
     from channeldesk.partners.imports import PARTNERS_IMPORTER  # noqa: PLC0415
-    from channeldesk.training.importing import TRAINING_IMPORTER  # noqa: PLC0415
+    from channeldesk.training.imports import TRAINING_IMPORTER  # noqa: PLC0415
 
     importers = (
         PARTNERS_IMPORTER,

@@ -24,6 +24,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -72,19 +73,37 @@ def job_outcome(exception: BaseException | None) -> str:
 
 
 def result_counts(value: Any) -> dict[str, int]:
-    """The whole numbers of a sweep's result (a dataclass, an `as_dict()` or a dict); only its
-    top level, so a result holding long lists is not copied."""
+    """The whole numbers of a sweep's result, for its job's log line: the fields of a dataclass
+    (or of an `as_dict()`, or a dict), those of a result nested in it under its name
+    (`plan_planned`), summed over a list of results with their number (`results`). Only that
+    far down, so a result holding long lists is not copied. Zeros are left out: the minutely
+    jobs, idle most of the time, log `counts={}`.
+    """
+    if isinstance(value, list | tuple):
+        summed: Counter[str] = Counter(results=len(value))
+        for item in value:
+            summed.update(result_counts(item))
+        return {key: number for key, number in summed.items() if number}
+    counts: dict[str, int] = {}
+    for key, item in _result_fields(value).items():
+        if _is_count(item):
+            counts[key] = item
+        elif _result_fields(item):
+            nested = _result_fields(item).items()
+            counts |= {f"{key}_{name}": number for name, number in nested if _is_count(number)}
+    return {key: number for key, number in counts.items() if number}
+
+
+def _result_fields(value: Any) -> Mapping[str, Any]:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
-    elif hasattr(value, "as_dict"):
+        return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
+    if hasattr(value, "as_dict"):
         value = value.as_dict()
-    if not isinstance(value, Mapping):
-        return {}
-    return {
-        str(key): number
-        for key, number in value.items()
-        if isinstance(number, int) and not isinstance(number, bool)
-    }
+    return {str(key): item for key, item in value.items()} if isinstance(value, Mapping) else {}
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @HUEY.pre_execute(name="channeldesk_job_started")

@@ -8,22 +8,22 @@ the unique statement per partner and period guard it).
 from django.utils import timezone
 from huey.contrib.djhuey import db_periodic_task
 
-from channeldesk.core.periods import add_months
 from channeldesk.jobs.schedules import schedule
-from channeldesk.usage.closing import month_is_closed, period_rate, periods_close_due
+from channeldesk.usage.closing import (
+    CloseResult,
+    PeriodRateResult,
+    periods_close_due,
+    periods_rate_open,
+)
 
 
 @db_periodic_task(schedule(minute="20"))
-def usage_hourly_rate() -> None:
-    """Rate the open months (this month, and last month while it waits for its close), so
-    the portal's preview is at most an hour old. Re-rating gives the same result."""
-    this_month = timezone.localdate().replace(day=1)
-    for month in (add_months(this_month, -1), this_month):
-        if not month_is_closed(month):
-            period_rate(month=month)
+def usage_hourly_rate() -> list[PeriodRateResult]:
+    """Rate the open months (this month, and last month while it waits for its close)."""
+    return periods_rate_open(today=timezone.localdate())
 
 
 @db_periodic_task(schedule(minute="40", hour="2"))
-def usage_daily_close() -> None:
+def usage_daily_close() -> list[CloseResult]:
     """Close every month whose grace period is over and issue its statements."""
-    periods_close_due(now=timezone.now())
+    return periods_close_due(now=timezone.now())

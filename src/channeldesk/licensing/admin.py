@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -26,7 +26,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from channeldesk.core.admin import LargeTablePaginator, permission_check
+from channeldesk.core.admin import LargeTablePaginator, action_refusals, permission_check
 from channeldesk.licensing.models import (
     KEYCODE_REVEAL_PERMISSION,
     ComplianceEpisode,
@@ -176,7 +176,9 @@ class KeycodeAdmin(ReadOnlyAdmin):
 
         done = 0
         for keycode in queryset.filter(status=KeycodeStatus.ACTIVE):
-            keycode_revoke(keycode=keycode, reason=str(_("Revoked in the admin")), by=request.user)
+            keycode_revoke(
+                keycode=keycode, reason=str(_("Revoked in the admin")), actor=request.user
+            )
             done += 1
         self.message_user(request, _("%(count)d keycodes revoked.") % {"count": done})
 
@@ -185,18 +187,15 @@ class KeycodeAdmin(ReadOnlyAdmin):
         permissions=["rotate"],
     )
     def rotate(self, request: HttpRequest, queryset: QuerySet[Keycode]) -> None:
-        from channeldesk.licensing.services import LicensingError, keycode_rotate  # noqa: PLC0415 - admin modules load at every start
+        from channeldesk.licensing.services import keycode_rotate  # noqa: PLC0415 - admin modules load at every start
 
         done = 0
         for keycode in queryset.filter(status=KeycodeStatus.ACTIVE):
-            try:
+            with action_refusals(request):
                 keycode_rotate(
-                    keycode=keycode, reason=str(_("Rotated in the admin")), by=request.user
+                    keycode=keycode, reason=str(_("Rotated in the admin")), actor=request.user
                 )
-            except LicensingError as error:
-                self.message_user(request, str(error), level=messages.ERROR)
-                continue
-            done += 1
+                done += 1
         self.message_user(request, _("%(count)d keycodes rotated.") % {"count": done})
 
 

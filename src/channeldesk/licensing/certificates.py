@@ -25,6 +25,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from channeldesk.core.errors import DomainError
+
 CERTIFICATE_PREFIX = "CDLC1"
 ANSWER_PREFIX = "CDLA1"
 KINDS = {CERTIFICATE_PREFIX: "licence-certificate", ANSWER_PREFIX: "activation-answer"}
@@ -50,8 +52,10 @@ def token_sign(*, prefix: str, content: dict[str, Any], key: Ed25519PrivateKey) 
 # --- Verification: copy from here into a product (standard library + cryptography) ------------
 
 
-class TokenInvalid(ValueError):
+class TokenInvalid(DomainError):
     """The token is malformed, of another kind, or its signature does not verify."""
+
+    code = "token_invalid"
 
 
 def _b64decode(text: str) -> bytes:

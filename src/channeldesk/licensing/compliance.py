@@ -47,9 +47,9 @@ from channeldesk.licensing.models import (
     ComplianceEpisode,
     ComplianceRecord,
 )
-from channeldesk.licensing.services import keycodes_follow_renewals
+from channeldesk.licensing.services import installations_mark_stale, keycodes_follow_renewals
 from channeldesk.partners.models import Partner
-from channeldesk.pricing.services import NoTierInForce, PriceQuote, price_quote
+from channeldesk.pricing.selectors import NoTierInForce, PriceQuote, price_quote
 
 # Catch-up after a downtime goes back at most this far.
 MAX_CATCH_UP_DAYS = 31
@@ -179,6 +179,51 @@ def compliance_run(*, today: dt.date | None = None) -> list[ScanResult]:
         results.append(compliance_scan(day=day))
         day += dt.timedelta(days=1)
     return results
+
+
+@dataclass(frozen=True)
+class ComplianceSweepResult:
+    """What one run of the daily licensing sweep did; the whole numbers are its job's log
+    counts."""
+
+    stale_installations: int
+    days_scanned: int
+    episodes_opened: int
+    episodes_closed: int
+    notices_queued: int
+    digest_queued: bool
+    scans: list[ScanResult]
+
+
+def compliance_sweep(*, today: dt.date, with_notices: bool = True) -> ComplianceSweepResult:
+    """The daily licensing sweep, as the job `licensing_daily_compliance` and `channeldesk
+    compliance scan` run it, so the two cannot drift apart. Idempotent: a repeated run on a
+    day replaces that day's records and queues nothing twice.
+
+    1. Installations not seen within LICENSING_ACTIVE_DAYS become stale, before the scan
+       counts the active ones.
+    2. Scan every day since the last scan through `today` (`compliance_run`).
+    3. Unless `with_notices` is off: the partner notice of every new episode (once per
+       episode) and vendor staff's digest of the day (once per day), into the outbox.
+    """
+    # notices.py builds on this module (`partners_on`), so it is imported when the sweep runs.
+    from channeldesk.licensing.notices import digest_send, notices_send  # noqa: PLC0415
+
+    stale = installations_mark_stale(today=today)
+    scans = compliance_run(today=today)
+    notices_queued, digest_queued = 0, False
+    if with_notices:
+        notices_queued = notices_send().queued
+        digest_queued = digest_send(day=today)
+    return ComplianceSweepResult(
+        stale_installations=stale,
+        days_scanned=len(scans),
+        episodes_opened=sum(scan.episodes_opened for scan in scans),
+        episodes_closed=sum(scan.episodes_closed for scan in scans),
+        notices_queued=notices_queued,
+        digest_queued=digest_queued,
+        scans=scans,
+    )
 
 
 _UNDER = tuple(str(status) for status in UNDER_LICENSED_STATUSES)

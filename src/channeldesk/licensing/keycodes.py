@@ -25,6 +25,8 @@ from __future__ import annotations
 import hmac
 from typing import NamedTuple
 
+from channeldesk.core.errors import DomainError
+
 FORMAT_VERSION = 1
 SYMBOLS = 25
 GROUP = 5
@@ -38,9 +40,11 @@ _MAC_MASK = (1 << MAC_BITS) - 1
 _FIELD_POLYNOMIAL = 0b100101  # x⁵ + x² + 1, primitive: a = x generates GF(32)*
 
 
-class KeycodeFormatError(ValueError):
+class KeycodeFormatError(DomainError):
     """The text is not a well-formed keycode; `reason` is "typo" (a wrong, missing, extra or
     swapped symbol) or "unknown" (a well-formed code of a format version this system lacks)."""
+
+    code = "keycode_malformed"
 
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message)

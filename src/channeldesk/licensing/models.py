@@ -1,5 +1,5 @@
 """Keycodes, licence certificates, installations and their check-ins, and the daily compliance
-records of enterprise contracts (R12, R13, issue 4).
+records of enterprise contracts (R12, R13; docs/licensing.md).
 
 - A `Keycode` stores only its key id and random serial; the code itself is recomputed with the
   key id's secret (`licensing.keycodes`). It points at the contract it licenses now: when a

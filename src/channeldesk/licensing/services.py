@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from channeldesk.audit.services import audit_record
 from channeldesk.catalog.models import ProductKind
 from channeldesk.contracts.models import Contract, ContractStatus
+from channeldesk.core.errors import Conflict
 from channeldesk.licensing.certificates import ANSWER_PREFIX, CERTIFICATE_PREFIX, token_sign
 from channeldesk.licensing.keycodes import MAX_SERIAL, keycode_compose, keycode_verify
 from channeldesk.licensing.keys import key_material
@@ -43,12 +44,8 @@ from channeldesk.licensing.models import (
 type User = AbstractBaseUser | AnonymousUser | None
 
 
-class LicensingError(Exception):
+class LicensingError(Conflict):
     """A refused licensing change; `code` is machine-readable (the API answers 409 with it)."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 # Why a keycode is not valid. The labels are what staff and installations are told.
@@ -116,7 +113,7 @@ def keycode_reveal(
     KeycodeReveal.objects.create(
         keycode=keycode,
         revealed_at=timezone.now(),
-        actor=_actor(actor),
+        actor=_actor_or_none(actor),
         channel=RevealChannel(channel),
         partner=partner,
         detail=detail[:200],
@@ -227,12 +224,12 @@ def _chain_keycode(*, contract: Contract) -> Keycode | None:
     return None
 
 
-def _actor(by: User | None) -> Any:
+def _actor_or_none(actor: User | None) -> Any:
     """The user to record: None for anonymous callers (the CLI, jobs)."""
-    return by if by is not None and by.is_authenticated else None
+    return actor if actor is not None and actor.is_authenticated else None
 
 
-def _keycode_insert(*, contract: Contract, by: User, now: dt.datetime, **fields: Any) -> Keycode:
+def _keycode_insert(*, contract: Contract, actor: User, now: dt.datetime, **fields: Any) -> Keycode:
     key_id = key_material().keycode_key_id
     for _attempt in range(5):
         try:
@@ -242,7 +239,7 @@ def _keycode_insert(*, contract: Contract, by: User, now: dt.datetime, **fields:
                     key_id=key_id,
                     serial=secrets.randbelow(MAX_SERIAL + 1),
                     issued_at=now,
-                    issued_by=_actor(by),
+                    issued_by=_actor_or_none(actor),
                     **fields,
                 )
         except IntegrityError:
@@ -252,7 +249,7 @@ def _keycode_insert(*, contract: Contract, by: User, now: dt.datetime, **fields:
 
 
 def keycode_issue(
-    *, contract: Contract, by: User = None, now: dt.datetime | None = None
+    *, contract: Contract, actor: User = None, now: dt.datetime | None = None
 ) -> IssuedKeycode:
     """The enterprise contract's keycode: refused when it has one already (`keycode_exists`),
     is not for an enterprise product (`not_enterprise`) or has ended (`contract_ended`)."""
@@ -276,17 +273,17 @@ def keycode_issue(
                 "a new one.",
                 code="keycode_exists",
             )
-        keycode = _keycode_insert(contract=contract, by=by, now=now)
+        keycode = _keycode_insert(contract=contract, actor=actor, now=now)
     return IssuedKeycode(keycode=keycode, code=keycode_text(keycode=keycode))
 
 
 def keycode_revoke(
-    *, keycode: Keycode, reason: str, by: User = None, now: dt.datetime | None = None
+    *, keycode: Keycode, reason: str, actor: User = None, now: dt.datetime | None = None
 ) -> Keycode:
     """Revoke a keycode: its installations are refused from now on (`already_revoked`)."""
     with transaction.atomic():
         revoked = _keycode_revoke(keycode=keycode, reason=reason, now=now or timezone.now())
-        _keycode_audit("keycode.revoke", revoked, by=by, reason=reason)
+        _keycode_audit("keycode.revoke", revoked, actor=actor, reason=reason)
     return revoked
 
 
@@ -304,7 +301,7 @@ def _keycode_revoke(*, keycode: Keycode, reason: str, now: dt.datetime) -> Keyco
 
 
 def keycode_rotate(
-    *, keycode: Keycode, reason: str, by: User = None, now: dt.datetime | None = None
+    *, keycode: Keycode, reason: str, actor: User = None, now: dt.datetime | None = None
 ) -> IssuedKeycode:
     """Replace a compromised code: the old one is revoked, a new one issued for the same
     contract, and the installations move to the new code (they re-activate with it; a machine
@@ -312,10 +309,10 @@ def keycode_rotate(
     now = now or timezone.now()
     with transaction.atomic():
         old = _keycode_revoke(keycode=keycode, reason=reason, now=now)
-        new = _keycode_insert(contract=old.contract, by=by, now=now, replaces=old)
+        new = _keycode_insert(contract=old.contract, actor=actor, now=now, replaces=old)
         moved = Installation.objects.filter(keycode=old).update(keycode=new)
         _keycode_audit(
-            "keycode.rotate", old, by=by, reason=reason, replaced_by=new, installations=moved
+            "keycode.rotate", old, actor=actor, reason=reason, replaced_by=new, installations=moved
         )
     return IssuedKeycode(keycode=new, code=keycode_text(keycode=new))
 
@@ -324,7 +321,7 @@ def _keycode_audit(
     action: str,
     keycode: Keycode,
     *,
-    by: User,
+    actor: User,
     reason: str,
     replaced_by: Keycode | None = None,
     installations: int | None = None,
@@ -333,7 +330,7 @@ def _keycode_audit(
     audit_record(
         action=action,
         target=keycode,
-        actor=by,
+        actor=actor,
         partner=_selling_partner_id(keycode),
         changes={"status": (KeycodeStatus.ACTIVE, keycode.status)},
         counts={"installations moved": installations} if installations is not None else None,
@@ -346,7 +343,7 @@ def _keycode_audit(
 
 
 def certificate_issue(
-    *, contract: Contract, by: User = None, now: dt.datetime | None = None
+    *, contract: Contract, actor: User = None, now: dt.datetime | None = None
 ) -> LicenceCertificate:
     """A signed licence certificate for an offline site: valid from today for
     LICENSING_CERTIFICATE_DAYS, never beyond the contract's end; re-issue it on renewal."""
@@ -390,7 +387,7 @@ def certificate_issue(
         valid_from=valid_from,
         valid_until=valid_until,
         issued_at=now,
-        issued_by=_actor(by),
+        issued_by=_actor_or_none(actor),
     )
 
 
@@ -408,7 +405,7 @@ class ActivationRequest:
 
 
 @dataclass(frozen=True)
-class ActivationAnswer:
+class ActivationResult:
     """What the installation is told, and the same content signed (`token`)."""
 
     content: dict[str, Any]
@@ -440,7 +437,7 @@ def _activation_blocked(*, contract: Contract, state: str) -> bool:
 
 def installation_activate(
     *, request: ActivationRequest, now: dt.datetime | None = None
-) -> ActivationAnswer:
+) -> ActivationResult:
     """Check the keycode and record the machine; answer signed with the vendor's key.
 
     A machine already known (same keycode and fingerprint) is the same installation whatever
@@ -463,7 +460,7 @@ def installation_activate(
     keys = key_material()
     content["key_id"] = keys.signing_key_id
     token = token_sign(prefix=ANSWER_PREFIX, content=content, key=keys.signing_key)
-    return ActivationAnswer(content=content, token=token)
+    return ActivationResult(content=content, token=token)
 
 
 def _activation_record(

@@ -11,15 +11,16 @@ reason typed into the field beside the action list.
 
 from __future__ import annotations
 
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.contrib import admin
 from django.utils.translation import get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.notifications.models import OutboxAttachment, OutboxEvent, OutboxMessage
+from channeldesk.notifications.review import (
+    AdminTexts,
+    review_action_form,
+    review_admin_actions,
+)
 
 
 class NamedValuesListFilter(admin.AllValuesFieldListFilter):
@@ -58,10 +59,13 @@ class LanguageListFilter(NamedValuesListFilter):
             return value
 
 
-class OutboxActionForm(ActionForm):
-    reason = forms.CharField(
-        label=_("reason"), required=False, help_text=_("Needed to dismiss messages.")
-    )
+REVIEW_TEXTS = AdminTexts(
+    release=_("Send again (release review/failed messages)"),
+    dismiss=_("Dismiss (do not send) with the reason given"),
+    reason_help=_("Needed to dismiss messages."),
+    reason_missing=_("Give a reason to dismiss messages."),
+    updated=_("%(count)d message(s) updated."),
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -116,8 +120,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     search_fields = ["=idempotency_key", "=message_id", "subject", "to"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-    action_form = OutboxActionForm
-    actions = ["release", "dismiss"]
+    action_form = review_action_form(REVIEW_TEXTS)
+    actions = review_admin_actions("channeldesk.notifications.services.OUTBOX_REVIEW", REVIEW_TEXTS)
     inlines = [OutboxAttachmentInline, OutboxEventInline]
     fieldsets = [
         (None, {"fields": ["idempotency_key", "category", "status", "sensitive", "last_error"]}),
@@ -165,48 +169,3 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("to"))
     def recipients_text(self, message: OutboxMessage) -> str:
         return ", ".join(message.recipients)
-
-    @admin.action(
-        description=_("Send again (release review/failed messages)"), permissions=["change"]
-    )
-    def release(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
-        from channeldesk.notifications.services import outbox_release  # noqa: PLC0415 - admin modules load at every start
-
-        self._each(
-            request,
-            queryset,
-            lambda message: outbox_release(
-                message=message, actor=request.user, note="Released in the admin."
-            ),
-        )
-
-    @admin.action(
-        description=_("Dismiss (do not send) with the reason given"), permissions=["change"]
-    )
-    def dismiss(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
-        from channeldesk.notifications.services import outbox_dismiss  # noqa: PLC0415 - admin modules load at every start
-
-        reason = request.POST.get("reason", "").strip()
-        if not reason:
-            self.message_user(request, _("Give a reason to dismiss messages."), messages.ERROR)
-            return
-        self._each(
-            request,
-            queryset,
-            lambda message: outbox_dismiss(message=message, reason=reason, actor=request.user),
-        )
-
-    def _each(self, request, queryset, action) -> None:
-        """Runs the service per message; refusals are reported, the others still done."""
-        from channeldesk.notifications.services import OutboxError  # noqa: PLC0415 - admin modules load at every start
-
-        done = 0
-        for message in queryset:
-            try:
-                action(message)
-            except OutboxError as error:
-                self.message_user(request, str(error), messages.WARNING)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, _("%(count)d message(s) updated.") % {"count": done})

@@ -1,4 +1,5 @@
-"""The outbox's tunables, read from Django settings with defaults (see docs/outbox.md)."""
+"""The outbox's tunables, read from Django settings (declared with their defaults in
+`settings.py`; see docs/outbox.md)."""
 
 from __future__ import annotations
 
@@ -42,18 +43,14 @@ class OutboxSettings:
 def outbox_settings() -> OutboxSettings:
     """The current values; read on every call so tests can override settings."""
     return OutboxSettings(
-        batch_size=max(1, int(getattr(settings, "OUTBOX_BATCH_SIZE", 50))),
-        window=max(1, int(getattr(settings, "OUTBOX_WINDOW", 10))),
-        lease=dt.timedelta(seconds=float(getattr(settings, "OUTBOX_LEASE_SECONDS", 300))),
-        max_attempts=max(1, int(getattr(settings, "OUTBOX_MAX_ATTEMPTS", 12))),
-        retry_base=dt.timedelta(seconds=float(getattr(settings, "OUTBOX_RETRY_BASE_SECONDS", 60))),
-        retry_max=dt.timedelta(
-            seconds=float(getattr(settings, "OUTBOX_RETRY_MAX_SECONDS", 6 * 3600))
-        ),
-        poll_interval=float(getattr(settings, "OUTBOX_POLL_SECONDS", 5)),
-        message_id_domain=str(
-            getattr(settings, "OUTBOX_MESSAGE_ID_DOMAIN", "") or _sender_domain()
-        ),
+        batch_size=max(1, int(settings.OUTBOX_BATCH_SIZE)),
+        window=max(1, int(settings.OUTBOX_WINDOW)),
+        lease=dt.timedelta(seconds=float(settings.OUTBOX_LEASE_SECONDS)),
+        max_attempts=max(1, int(settings.OUTBOX_MAX_ATTEMPTS)),
+        retry_base=dt.timedelta(seconds=float(settings.OUTBOX_RETRY_BASE_SECONDS)),
+        retry_max=dt.timedelta(seconds=float(settings.OUTBOX_RETRY_MAX_SECONDS)),
+        poll_interval=float(settings.OUTBOX_POLL_SECONDS),
+        message_id_domain=str(settings.OUTBOX_MESSAGE_ID_DOMAIN or _sender_domain()),
     )
 
 

@@ -14,18 +14,18 @@ sending a message twice is the order of the writes, each committed before the ne
 A dispatcher that dies leaves its messages claimed or sending. Once the lease has run out, any
 dispatcher puts the claimed ones back in the queue (they were never attempted) and the sending
 ones in review (they may have arrived): they are not sent again unless staff release them.
+
+Claims, leases and their expiry are the delivery engine's (`notifications.leases`); this module
+adds the outbox's own steps: windows, the mailer, retries with backoff.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import socket
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.mail import mailers
@@ -36,6 +36,17 @@ from django.utils import timezone
 from channeldesk.notifications.checks import send_checks_run
 from channeldesk.notifications.conf import OutboxSettings, outbox_settings
 from channeldesk.notifications.delivery import MailSession, Outcome, OutcomeKind
+from channeldesk.notifications.leases import (
+    CLAIM_CLEARED,
+    DispatchResult,
+    Lease,
+    default_worker,
+    lease_start,
+    leases_claim,
+    leases_expired,
+    leases_held,
+    leases_return,
+)
 from channeldesk.notifications.models import (
     DUE_STATUSES,
     HELD_STATUSES,
@@ -49,55 +60,26 @@ from channeldesk.notifications.models import (
 type Clock = Callable[[], dt.datetime]
 
 
-@dataclass(frozen=True)
-class DispatchResult:
-    """What one dispatch run did.
-
-    `unknown` went to review because of how its own send ended, `expired` because another
-    dispatcher's lease ran out while sending; `returned` were claimed and never attempted;
-    `dismissed` were claimed and found moot by their domain's send-time check (`checks`).
-    """
-
-    claimed: int = 0
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    unknown: int = 0
-    expired: int = 0
-    returned: int = 0
-    dismissed: int = 0
-
-    def __add__(self, other: DispatchResult) -> DispatchResult:
-        return DispatchResult(
-            **{
-                field.name: getattr(self, field.name) + getattr(other, field.name)
-                for field in fields(self)
-            }
-        )
-
-    @property
-    def review(self) -> int:
-        return self.unknown + self.expired
-
-    @property
-    def did_something(self) -> bool:
-        return any(getattr(self, field.name) for field in fields(self))
+# What a run of the outbox reports (`DispatchResult.document`), in this order.
+OUTBOX_COUNTS = (
+    "claimed",
+    "sent",
+    "retried",
+    "failed",
+    "unknown",
+    "expired",
+    "returned",
+    "dismissed",
+)
 
 
 @dataclass
 class Claim:
-    """Messages one dispatcher holds; it starts no send after `deadline` (a monotonic time)."""
+    """Messages one dispatcher holds under `lease`; it starts no send after `lease.deadline`."""
 
-    token: uuid.UUID
-    worker: str
+    lease: Lease
     messages: list[OutboxMessage]
     attachments: dict[int, list[OutboxAttachment]]
-    deadline: float
-
-
-def default_worker() -> str:
-    """Host and process id: enough for staff to tell which dispatcher held a message."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def outbox_dispatch(
@@ -141,76 +123,16 @@ def outbox_claim(*, now: dt.datetime, limit: int, worker: str) -> Claim | None:
     Rows another dispatcher is claiming right now are skipped, not waited for.
     """
     config = outbox_settings()
-    token = uuid.uuid4()
-    lease_end = now + config.lease
-    if connection.vendor == "postgresql":
-        messages = _claim_in_one_statement(
-            now=now, limit=limit, worker=worker, token=token, lease_end=lease_end
-        )
-    else:
-        messages = _claim_locked(
-            now=now, limit=limit, worker=worker, token=token, lease_end=lease_end
-        )
+    lease = lease_start(worker=worker, length=config.lease)
+    due = OutboxMessage.objects.filter(status__in=DUE_STATUSES, next_attempt_at__lte=now).order_by(
+        "next_attempt_at", "id"
+    )
+    messages = leases_claim(
+        due=due, limit=limit, lease=lease, lease_end=now + config.lease, status=OutboxStatus.CLAIMED
+    )
     if not messages:
         return None
-    deadline = time.monotonic() + config.lease.total_seconds() / 2
-    return Claim(token, worker, messages, _attachments_of(messages), deadline)
-
-
-def _claim_locked(
-    *, now: dt.datetime, limit: int, worker: str, token: uuid.UUID, lease_end: dt.datetime
-) -> list[OutboxMessage]:
-    """Select the due rows under a lock, then mark them claimed (SQLite: one writer)."""
-    with transaction.atomic():
-        messages = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(status__in=DUE_STATUSES, next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "id")[:limit]
-        )
-        held = {"claim_token": token, "claimed_by": worker, "lease_expires_at": lease_end}
-        OutboxMessage.objects.filter(pk__in=[message.pk for message in messages]).update(
-            status=OutboxStatus.CLAIMED, **held
-        )
-    for message in messages:
-        message.status = OutboxStatus.CLAIMED
-        for name, value in held.items():
-            setattr(message, name, value)
-    return messages
-
-
-# The queue idiom of PostgreSQL: lock the due rows nobody else is claiming, mark them and read
-# them back, in one statement (one round trip instead of BEGIN, SELECT, UPDATE, COMMIT).
-_CLAIM_SQL = """
-UPDATE {messages}
-SET status = %(claimed)s, claim_token = %(token)s, claimed_by = %(worker)s,
-    lease_expires_at = %(lease_end)s
-WHERE id IN (
-    SELECT id FROM {messages}
-    WHERE status IN (%(pending)s, %(retry)s) AND next_attempt_at <= %(now)s
-    ORDER BY next_attempt_at, id
-    LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
-)
-RETURNING *
-"""
-
-
-def _claim_in_one_statement(
-    *, now: dt.datetime, limit: int, worker: str, token: uuid.UUID, lease_end: dt.datetime
-) -> list[OutboxMessage]:
-    sql = _CLAIM_SQL.format(messages=connection.ops.quote_name(OutboxMessage._meta.db_table))
-    parameters = {
-        "claimed": OutboxStatus.CLAIMED.value,
-        "pending": OutboxStatus.PENDING.value,
-        "retry": OutboxStatus.RETRY.value,
-        "token": token,
-        "worker": worker,
-        "lease_end": lease_end,
-        "now": now,
-        "limit": limit,
-    }
-    claimed = OutboxMessage.objects.raw(sql, parameters)
-    return sorted(claimed, key=lambda message: (message.next_attempt_at, message.pk))
+    return Claim(lease, messages, _attachments_of(messages))
 
 
 def _attachments_of(messages: list[OutboxMessage]) -> dict[int, list[OutboxAttachment]]:
@@ -229,10 +151,11 @@ def outbox_expire(*, now: dt.datetime | None = None) -> DispatchResult:
     reached the server; they go to review instead of out again (at most once).
     """
     now = now or timezone.now()
-    expired = list(
-        OutboxMessage.objects.select_for_update(skip_locked=True)
-        .filter(status__in=HELD_STATUSES, lease_expires_at__lt=now)
-        .only("pk", "status", "attempts", "claimed_by", "lease_expires_at")
+    expired = leases_expired(
+        model=OutboxMessage,
+        held_statuses=HELD_STATUSES,
+        now=now,
+        only=("pk", "status", "attempts", "claimed_by", "lease_expires_at"),
     )
     claimed = [message for message in expired if message.status == OutboxStatus.CLAIMED]
     sending = [message for message in expired if message.status == OutboxStatus.SENDING]
@@ -270,7 +193,7 @@ def _requeue(messages: Sequence[OutboxMessage], *, now: dt.datetime, detail: str
         (OutboxStatus.RETRY, [message for message in messages if message.attempts > 0]),
     ):
         OutboxMessage.objects.filter(pk__in=[message.pk for message in group]).update(
-            status=status, claim_token=None, claimed_by="", lease_expires_at=None
+            status=status, **CLAIM_CLEARED
         )
     OutboxEvent.objects.bulk_create(
         OutboxEvent(
@@ -302,7 +225,7 @@ def _deliver(
     waiting, dropped = _drop_moot(claim, list(claim.messages), now=clock())
     result += dropped
     outcomes: list[tuple[OutboxMessage, Outcome]] = []
-    while waiting and time.monotonic() < claim.deadline:
+    while waiting and time.monotonic() < claim.lease.deadline:
         window, waiting = waiting[: config.window], waiting[config.window :]
         recorded, window = _step(claim, outcomes, window, config=config, now=clock())
         result += recorded
@@ -336,7 +259,7 @@ def _drop_moot(
         )
         dropped = [message for message in messages if message.pk in ours]
         OutboxMessage.objects.filter(pk__in=ours).update(
-            status=OutboxStatus.DISMISSED, claim_token=None, claimed_by="", lease_expires_at=None
+            status=OutboxStatus.DISMISSED, **CLAIM_CLEARED
         )
         OutboxEvent.objects.bulk_create(
             _event(
@@ -419,8 +342,8 @@ def _step_in_one_statement(
         "sent_ids": [message.pk for message, _ in sent],
         "details": [outcome.detail for _, outcome in sent],
         "window_ids": [message.pk for message in window],
-        "token": claim.token,
-        "worker": claim.worker,
+        "token": claim.lease.token,
+        "worker": claim.lease.worker,
         "now": now,
         "sent": OutboxStatus.SENT.value,
         "sending": OutboxStatus.SENDING.value,
@@ -447,11 +370,7 @@ def _step_in_one_statement(
 
 def _mine(claim: Claim, messages: Sequence[OutboxMessage], statuses: Sequence[str]) -> QuerySet:
     """The given messages that this claim still holds in one of `statuses`."""
-    return OutboxMessage.objects.filter(
-        pk__in=[message.pk for message in messages],
-        claim_token=claim.token,
-        status__in=statuses,
-    )
+    return leases_held(model=OutboxMessage, lease=claim.lease, rows=messages, statuses=statuses)
 
 
 def _mark_sending(claim: Claim, window: list[OutboxMessage]) -> list[OutboxMessage]:
@@ -475,10 +394,12 @@ def _return_unattempted(
 ) -> DispatchResult:
     if not messages:
         return DispatchResult()
-    ours = list(
-        _mine(claim, messages, (OutboxStatus.CLAIMED,))
-        .select_for_update()
-        .only("pk", "attempts", "claimed_by")
+    ours = leases_return(
+        model=OutboxMessage,
+        lease=claim.lease,
+        rows=messages,
+        claimed_status=OutboxStatus.CLAIMED,
+        only=("pk", "attempts", "claimed_by"),
     )
     _requeue(ours, now=now, detail="{worker} used up half its lease before it tried.")
     return DispatchResult(returned=len(ours))
@@ -582,7 +503,7 @@ def _event(
         kind=kind,
         at=now,
         attempt=message.attempts,
-        worker=claim.worker,
+        worker=claim.lease.worker,
         detail=detail,
     )
 

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from channeldesk.notifications.leases import LeaseMixin
+
 
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("pending")
@@ -50,14 +52,12 @@ class OutboxEventKind(models.TextChoices):
     LATE = "late", _("late report ignored")
 
 
-class OutboxMessage(models.Model):
+class OutboxMessage(LeaseMixin):
     """One e-mail to deliver exactly once, identified by the caller's idempotency key.
 
     `message_id` is fixed when the message is stored and used for every attempt, so the copies a
     released message may produce carry the same Message-ID header and can be recognised as one.
-    `claim_token`, `claimed_by` and `lease_expires_at` belong to the dispatcher currently
-    holding the message; they stay on a message in review so that a dispatcher that was only
-    slow can still report what happened.
+    The lease columns (`LeaseMixin`) belong to the dispatcher currently holding the message.
 
     A `sensitive` message carries a secret (a password-reset or invitation link): its full text
     and HTML are in `sealed_body`, which only delivery opens, and `text_body` / `html_body` hold
@@ -85,11 +85,7 @@ class OutboxMessage(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
     )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"))
-    claim_token = models.UUIDField(_("claim token"), null=True, blank=True)
-    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
-    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)

@@ -6,11 +6,14 @@ from collections.abc import Sequence
 
 from django.db.models import Count, QuerySet
 
+from channeldesk.core.errors import NotFound
 from channeldesk.notifications.models import OutboxEvent, OutboxMessage, OutboxStatus
 
 
-class MessageNotFound(LookupError):
+class MessageNotFound(NotFound):
     """No outbox message has the given idempotency key."""
+
+    code = "message_not_found"
 
 
 def outbox_list(*, statuses: Sequence[str] = (), limit: int = 100) -> list[OutboxMessage]:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from channeldesk.audit.services import audit_record
+from channeldesk.core.errors import DomainError
 from channeldesk.notifications.conf import outbox_settings
 from channeldesk.notifications.models import (
     DISMISSABLE_STATUSES,
@@ -29,7 +30,9 @@ from channeldesk.notifications.models import (
     OutboxMessage,
     OutboxStatus,
 )
+from channeldesk.notifications.review import Reviewable
 from channeldesk.notifications.sealing import redact, seal
+from channeldesk.notifications.selectors import MessageNotFound, outbox_get
 
 type Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -37,8 +40,10 @@ KEY_MAX_LENGTH = 200
 SUBJECT_MAX_LENGTH = 500
 
 
-class OutboxError(ValueError):
+class OutboxError(DomainError):
     """An outbox operation that cannot be done as asked; the message says why."""
+
+    code = "outbox_refused"
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ class MessageDraft:
 
 
 @dataclass(frozen=True)
-class Enqueued:
+class EnqueueResult:
     """The stored message for a key, and whether this call stored it (False: it was there)."""
 
     message: OutboxMessage
@@ -102,7 +107,7 @@ def outbox_enqueue(
     send_after: dt.datetime | None = None,
     secrets: Sequence[str] = (),
     now: dt.datetime | None = None,
-) -> Enqueued:
+) -> EnqueueResult:
     """Store one e-mail for delivery, once per `key`.
 
     Enqueueing a key again returns the stored message unchanged, whatever the second call
@@ -132,7 +137,7 @@ def outbox_enqueue(
 @transaction.atomic
 def outbox_enqueue_many(
     *, drafts: Sequence[MessageDraft], now: dt.datetime | None = None
-) -> list[Enqueued]:
+) -> list[EnqueueResult]:
     """Store many e-mails in a few queries (for sweeps); one result per draft, in order.
 
     Steps:
@@ -160,7 +165,9 @@ def outbox_enqueue_many(
         OutboxEvent(message=message, kind=OutboxEventKind.ENQUEUED, at=now) for message in new
     )
     created = {message.pk for message in new}
-    return [Enqueued(message=stored[d.key], created=stored[d.key].pk in created) for d in drafts]
+    return [
+        EnqueueResult(message=stored[d.key], created=stored[d.key].pk in created) for d in drafts
+    ]
 
 
 def _check(draft: MessageDraft) -> None:
@@ -390,3 +397,14 @@ def _event(
         actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
         detail=detail,
     )
+
+
+# How staff review outbox messages, in the admin, the back office and `channeldesk outbox`.
+OUTBOX_REVIEW: Reviewable[OutboxMessage] = Reviewable(
+    release=lambda message, **decision: outbox_release(message=message, **decision),
+    dismiss=lambda message, **decision: outbox_dismiss(message=message, **decision),
+    get=lambda key: outbox_get(key=key),
+    reference=lambda message: {"key": message.idempotency_key},
+    name=lambda message: message.idempotency_key,
+    refusals=(OutboxError, MessageNotFound),
+)

@@ -1,7 +1,7 @@
 """Reads of the partner register, and the one place where partner-visible data is scoped.
 
 Every face (API, portal, back office, exports) asks these functions what a user may see; no
-view filters by partner on its own. The rule (R11, issue 5):
+view filters by partner on its own. The rule (R11, docs/portal.md):
 
 1. Vendor staff (`is_staff`, which includes the support desk) see every partner.
 2. A partner user (a login with a `PartnerMembership`) sees its own partner and nothing else.

@@ -1,4 +1,4 @@
-"""A partner admin invites and removes colleagues (issue 5, section 1; issue 12).
+"""A partner admin invites and removes colleagues (R11; docs/security-login.md).
 
 An invitation creates nothing yet: it queues an e-mail with a signed link that carries the
 partner, the address, the names and the role. Whoever follows it within
@@ -29,6 +29,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from channeldesk.core.errors import DomainError
 from channeldesk.notifications.services import outbox_enqueue
 from channeldesk.partners.models import MembershipRole, Partner, PartnerMembership
 
@@ -38,12 +39,8 @@ NAME_MAX_LENGTH = 150
 INVITATION_SALT = "channeldesk.portal.invitation"
 
 
-class ColleagueError(ValueError):
+class ColleagueError(DomainError):
     """A colleague change the state does not allow; `code` names it for machines."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The partner's messages: every notice, letter and reminder the partner received, newest
-first, for the portal's "Messages" page (issue 13).
+first, for the portal's "Messages" page (docs/portal.md).
 
 The outbox knows addresses and texts, not partners (`notifications` sits below every domain),
 so the messages are read from the domain rows that say whom they were for:

@@ -1,8 +1,9 @@
 """Reads behind the portal pages, each scoped through the contracts and partners selectors.
 
 No function here filters by partner itself: customers and contracts come from
-`contracts.selectors.customers_visible_to` / `contracts_visible_to`, which go through
-`partners.selectors.partner_scope_filter` (the one place, R11). A customer, contract or letter
+`contracts.selectors` (`customers_visible_to`, `contracts_visible_to`, and for the big lists
+`customers_visible_filter`), which go through `partners.selectors.partner_scope_filter` (the one
+place, R11). A customer, contract or letter
 of another partner is simply not in those querysets, so looking it up raises `Http404`-worthy
 `DoesNotExist`. Every page costs a fixed number of queries whatever the partner's size.
 Usage statements come from `usage.selectors` (`statements_visible_to`, `statement_for`,
@@ -17,13 +18,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    F,
     IntegerField,
-    Lookup,
     Max,
     Min,
     Q,
@@ -39,15 +37,17 @@ from channeldesk.contracts.models import (
     Contract,
     ContractStatus,
     Customer,
-    CustomerAssignment,
     Reminder,
     ReminderStatus,
 )
 from channeldesk.contracts.selectors import (
+    CustomerScope,
     contracts_ending_in,
     contracts_of_customer,
     contracts_visible_to,
     customers_search,
+    customers_visible_filter,
+    customers_visible_scope,
     customers_visible_to,
 )
 from channeldesk.core.money import CURRENCY, money_round, net_after_discount
@@ -55,61 +55,13 @@ from channeldesk.core.periods import Period
 from channeldesk.licensing.models import UNDER_LICENSED_STATUSES, ComplianceRecord, ComplianceStatus
 from channeldesk.licensing.selectors import compliance_latest_day
 from channeldesk.partners.models import Partner
-from channeldesk.partners.selectors import AnyUser, partner_scope_filter
-from channeldesk.pricing.services import PriceQuote
+from channeldesk.partners.selectors import AnyUser
+from channeldesk.pricing.selectors import PriceQuote
 from channeldesk.tiers.selectors import CurrentTier, tier_current
 from channeldesk.usage.models import Statement, StatementLine
 from channeldesk.usage.selectors import statement_for, statement_lines, statements_visible_to
 
 RENEWAL_WINDOW_DAYS = 90
-
-
-def visible_customers_filter(*, user: AnyUser, field: str, scope: Scope | None = None) -> Q:
-    """A filter keeping the rows whose customer (reached through `field`: `pk` on customers,
-    `customer_id` on contracts) the user may see, for the partner pages; `scope` reuses the
-    `visible_customers_scope` of the same request.
-
-    The scope is `contracts.selectors.customers_visible_to`'s: the customers whose open
-    assignment `partners.selectors.partner_scope_filter` keeps. On PostgreSQL their ids are
-    fetched first (an index scan of the partner's open assignments, `customer_assignment_open_
-    idx`) and passed as one array, `field = ANY(%s)`: the planner then reaches a partner's
-    customers and contracts through their primary-key and customer indexes. Given the join to
-    the open assignment instead, it cannot tell how few rows one partner has among a million,
-    and scans every customer, or every contract ending in the window, checking each one's
-    partner: several times slower for a partner with 2 % of the contracts. Elsewhere (SQLite,
-    with its limit on query parameters) the scope stays a subquery.
-    """
-    scope = visible_customers_scope(user=user) if scope is None else scope
-    if isinstance(scope, QuerySet):
-        return Q(**{f"{field}__in": scope})
-    return Q(EqualsAny(F(field), scope))
-
-
-type Scope = QuerySet[Customer, Any] | list[int]
-
-
-def visible_customers_scope(*, user: AnyUser) -> Scope:
-    """The ids of the customers the user may see: a list on PostgreSQL, else a subquery."""
-    if connection.vendor != "postgresql":
-        return customers_visible_to(user=user).values("pk")
-    # The same rule as `customers_visible_to` (the customer's open assignment, scoped by
-    # `partner_scope_filter`), read from the assignments' partial index alone.
-    open_assignments = CustomerAssignment.objects.filter(valid_to__isnull=True).filter(
-        partner_scope_filter(user=user, lookup="partner")
-    )
-    return list(open_assignments.order_by().values_list("customer_id", flat=True))
-
-
-class EqualsAny(Lookup):  # type: ignore[type-arg]
-    """`column = ANY(%s)` with the values as one array parameter (PostgreSQL): any number of
-    ids in one parameter, and an index scan with them."""
-
-    lookup_name = "equals_any"
-    prepare_rhs = False
-
-    def as_sql(self, compiler: Any, connection: Any) -> Any:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", (*lhs_params, list(self.rhs))
 
 
 # The sort keys a customer list accepts, each with a stable tie-breaker.
@@ -130,12 +82,12 @@ FIGURE_SORTS = {"next_end", "-next_end", "contracts", "-contracts"}
 
 
 def portal_customers(
-    *, user: AnyUser, search: str = "", sector: str = "", scope: Scope | None = None
+    *, user: AnyUser, search: str = "", sector: str = "", scope: CustomerScope | None = None
 ) -> QuerySet[Customer]:
     """The customers the user's partner looks after now, narrowed by a search and a sector."""
     return customers_search(
         customers=Customer.objects.filter(
-            visible_customers_filter(user=user, field="pk", scope=scope)
+            customers_visible_filter(user=user, field="pk", scope=scope)
         ),
         search=search or None,
         sector=sector or None,
@@ -163,7 +115,11 @@ _LICENCE_BY_RANK = {rank: licence for licence, rank in _LICENCE_RANKS.items()}
 
 
 def customer_licences(
-    *, user: AnyUser, on: dt.date, scope: Scope | None = None, customer_ids: list[int] | None = None
+    *,
+    user: AnyUser,
+    on: dt.date,
+    scope: CustomerScope | None = None,
+    customer_ids: list[int] | None = None,
 ) -> dict[int, CustomerLicence]:
     """The licence state of each visible customer (or of `customer_ids` among them) that has an
     enterprise contract in the latest compliance scan on or before `on`.
@@ -178,7 +134,7 @@ def customer_licences(
     if day is None:
         return {}
     records = ComplianceRecord.objects.filter(day=day).filter(
-        visible_customers_filter(user=user, field="contract__customer_id", scope=scope)
+        customers_visible_filter(user=user, field="contract__customer_id", scope=scope)
     )
     if customer_ids is not None:
         records = records.filter(contract__customer_id__in=customer_ids)
@@ -229,7 +185,7 @@ def portal_customers_page(
     Paging in SQL instead would read the partner's customers (and, for figure sorts, their
     contracts) twice, once to count and once for the page.
     """
-    scope = visible_customers_scope(user=user)
+    scope = customers_visible_scope(user=user)
     customers = portal_customers(user=user, search=search, sector=sector, scope=scope)
     sort = sort if sort in CUSTOMER_SORTS else "name"
     figures: dict[int, dict[str, Any]] | None = None
@@ -237,7 +193,7 @@ def portal_customers_page(
         numbers = dict(customers.order_by().values_list("pk", "customer_number"))
         figures = _figures_of(
             Contract.objects.filter(
-                visible_customers_filter(user=user, field="customer_id", scope=scope)
+                customers_visible_filter(user=user, field="customer_id", scope=scope)
             )
         )
         ids = _sorted_by_figure(numbers, figures, sort=sort)
@@ -333,7 +289,7 @@ def renewal_period(*, today: dt.date, days: int = RENEWAL_WINDOW_DAYS) -> Period
 def portal_renewals(*, user: AnyUser, today: dt.date) -> QuerySet[Contract]:
     """Active contracts of the partner's customers ending in the next 90 days, soonest first."""
     contracts = contracts_ending_in(
-        contracts=Contract.objects.filter(visible_customers_filter(user=user, field="customer_id")),
+        contracts=Contract.objects.filter(customers_visible_filter(user=user, field="customer_id")),
         period=renewal_period(today=today),
     )
     return (
@@ -374,7 +330,7 @@ def renewal_lines(
 ) -> list[RenewalLine]:
     """Each contract with what renewing it costs the partner today.
 
-    The same rule as `pricing.services.price_quote` (seats at today's list price, the tier
+    The same rule as `pricing.selectors.price_quote` (seats at today's list price, the tier
     discount in force, rounded per line, half up, to the cent), with the partner's tier looked
     up once for the whole page instead of once per contract. Every contract here belongs to a
     customer the partner looks after now, so the partner is the one who sells the renewal.
@@ -412,7 +368,7 @@ def _quote(
 
 def portal_home_counts(*, user: AnyUser, today: dt.date) -> dict[str, int]:
     """Customers, active contracts and renewals due in 90 days (three queries at most)."""
-    contracts = Contract.objects.filter(visible_customers_filter(user=user, field="customer_id"))
+    contracts = Contract.objects.filter(customers_visible_filter(user=user, field="customer_id"))
     period = renewal_period(today=today)
     counts = contracts.aggregate(
         active=Count("pk", filter=Q(status=ContractStatus.ACTIVE)),

@@ -347,7 +347,7 @@ def _recorded_reasons(
         if "override" in reason:
             override = str(reason["override"])
             continue
-        result = result_from_json(reason)
+        result = CriterionResult.from_dict(reason)
         if result is not None:
             lines.append(criterion_line(result, language=language, names=names, windows=windows))
     return lines, override
@@ -356,29 +356,6 @@ def _recorded_reasons(
 def _months(parameters: dict[str, Any] | None) -> int | None:
     months = (parameters or {}).get("months")
     return int(months) if months else None
-
-
-REASON_KEYS = {"tier", "criterion", "measured", "threshold", "comparison", "holds"}
-
-
-def result_from_json(reason: dict[str, Any]) -> CriterionResult | None:
-    try:
-        threshold = reason.get("threshold")
-        result = CriterionResult(
-            tier=str(reason["tier"]),
-            kind=str(reason["criterion"]),
-            measured=Decimal(str(reason.get("measured", 0))),
-            threshold=None if threshold is None else Decimal(str(threshold)),
-            comparison=str(reason.get("comparison", "at_least")),
-            holds=bool(reason.get("holds")),
-        )
-        details = {key: value for key, value in reason.items() if key not in REASON_KEYS}
-        if details and "details" in CriterionResult._fields:
-            result = result._replace(details=details)
-        return result
-    except (KeyError, ArithmeticError, ValueError):
-        # Older assignments (initial status) may carry reasons in another shape: not shown.
-        return None
 
 
 def _requirement(kind: CriterionKind, reason: CriterionResult, language: str) -> str:

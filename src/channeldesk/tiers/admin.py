@@ -1,6 +1,6 @@
 """Admin for tier policies and the partners' tier history.
 
-A published policy is never edited, only superseded (issue 2, section 3): its page, its tiers
+A published policy is never edited, only superseded (R3, docs/tiers.md): its page, its tiers
 and their criteria are read-only here, and only drafts can be changed. Publishing is not a field
 to tick but a step of the tiers commands, which check the policy first; so `status` is read-only
 everywhere in the admin. The tier history (assignments) is never edited either; a manual
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channeldesk.core.admin import LargeTablePaginator
 from channeldesk.core.periods import PeriodKind
+from channeldesk.notifications.review import AdminTexts, review_action_form, review_admin_actions
 from channeldesk.partners.admin import PartnerAdmin
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.criteria import KINDS
@@ -349,6 +350,15 @@ class TierAssignmentAdmin(admin.ModelAdmin):
         return programme_label(assignment.policy)
 
 
+NOTICE_REVIEW_TEXTS = AdminTexts(
+    release=_("Send again (release tier notices in review)"),
+    dismiss=_("Dismiss (do not send) with the reason given"),
+    reason_help=_("Needed to dismiss tier notices."),
+    reason_missing=_("Give a reason to dismiss tier notices."),
+    updated=_("%(count)d tier notice(s) updated."),
+)
+
+
 @admin.register(TierNotice)
 class TierNoticeAdmin(admin.ModelAdmin):
     """Tier-change notices, to look at: planned by `tiers apply`, sent by the notice job."""
@@ -377,16 +387,22 @@ class TierNoticeAdmin(admin.ModelAdmin):
         "missing",
         "send_on",
         "status",
+        "decision",
+        "claimed_by",
+        "lease_expires_at",
         "sent_at",
         "document",
         "email_key",
         "created_at",
     ]
+    # Staff settle a notice whose outcome is unknown: send it again or dismiss it, through the
+    # delivery engine's review (docs/delivery.md); the notice itself is never edited here.
+    action_form = review_action_form(NOTICE_REVIEW_TEXTS)
+    actions = review_admin_actions(
+        "channeldesk.tiers.notices.TIER_NOTICE_REVIEW", NOTICE_REVIEW_TEXTS
+    )
 
     def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -33,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from channeldesk.audit.services import audit_record
+from channeldesk.core.errors import DomainError
 from channeldesk.core.periods import Period
 from channeldesk.tiers.criteria import criterion_holds
 from channeldesk.tiers.evaluation import Evaluation, decide
@@ -125,9 +126,10 @@ def tiers_calibrate(
     targets = dict(targets or {})
     unknown = set(targets) - {tier.code for tier in compiled.tiers[:-1]}
     if unknown:
-        raise ValueError(
+        raise DomainError(
             f"No tier above the entry tier is called {', '.join(sorted(unknown))} in "
-            f"{policy.reference}."
+            f"{policy.reference}.",
+            code="invalid_target",
         )
     state = _from_evaluation(evaluation) if evaluation else _measure(compiled, as_of)
     outcomes: list[TierCalibration] = []

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from django.utils import timezone
 
+from channeldesk.core.json_numbers import json_number
 from channeldesk.core.periods import Period
 from channeldesk.tiers.criteria import criterion_holds
 from channeldesk.tiers.models import TierPolicy
@@ -39,6 +40,8 @@ from channeldesk.tiers.selectors import (
 )
 
 ZERO = Decimal(0)
+# The keys `CriterionResult.as_dict` names; any other key of a stored reason is a detail.
+_REASON_KEYS = frozenset({"tier", "criterion", "measured", "threshold", "comparison", "holds"})
 
 
 class CriterionResult(NamedTuple):
@@ -58,17 +61,39 @@ class CriterionResult(NamedTuple):
     details: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """The reason as stored with a tier assignment and shown in the JSON documents; the
+        details sit beside the named keys (`from_dict` reads it back)."""
         document = {
             "tier": self.tier,
             "criterion": self.kind,
-            "measured": _plain(self.measured),
-            "threshold": None if self.threshold is None else _plain(self.threshold),
+            "measured": json_number(self.measured),
+            "threshold": json_number(self.threshold),
             "comparison": self.comparison,
             "holds": self.holds,
         }
         if self.details:
             document.update(self.details)
         return document
+
+    @classmethod
+    def from_dict(cls, document: dict[str, Any]) -> CriterionResult | None:
+        """A reason stored by `as_dict`, read back (measured figures as Decimal); None for a
+        reason in another shape, such as those of assignments recorded before the evaluation's
+        shape settled, which are not shown."""
+        try:
+            threshold = document.get("threshold")
+            result = cls(
+                tier=str(document["tier"]),
+                kind=str(document["criterion"]),
+                measured=Decimal(str(document.get("measured", 0))),
+                threshold=None if threshold is None else Decimal(str(threshold)),
+                comparison=str(document.get("comparison", "at_least")),
+                holds=bool(document.get("holds")),
+            )
+        except (KeyError, ArithmeticError, ValueError):
+            return None
+        details = {key: value for key, value in document.items() if key not in _REASON_KEYS}
+        return result._replace(details=details) if details else result
 
 
 @dataclass(slots=True)
@@ -260,7 +285,7 @@ def tiers_evaluate(
     partners = partners_in_programme(on=as_of, partner_ids=partner_ids)
     previous = {partner_id: tier for partner_id, _number, tier in partners if tier is not None}
     overrides = overrides_active(on=as_of, partner_ids=partner_ids)
-    decisions = list(_decisions(compiled, partners, metrics, overrides))
+    decisions = list(decide_all(compiled, partners=partners, metrics=metrics, overrides=overrides))
     return Evaluation(
         compiled=compiled,
         as_of=as_of,
@@ -271,12 +296,16 @@ def tiers_evaluate(
     )
 
 
-def _decisions(
+def decide_all(
     compiled: CompiledPolicy,
+    *,
     partners: list[tuple[int, str, PreviousTier | None]],
     metrics: dict[int, Metrics],
     overrides: dict[int, Any],
 ) -> Iterable[TierDecision]:
+    """The decision for each of `partners` (id, number, previous tier), in their order: the tier
+    `decide` gives its `metrics` (none: all zero), unless an override names a tier of the policy.
+    Changes nothing; `tiers_evaluate` is this on the partners of the programme."""
     # The hot loop of an evaluation (100,000 partners). The decision keys are built column by
     # column (one list comprehension per metric, the tuples by zip), which costs a fraction of
     # building them partner by partner; most partners then find their tier in the cache.
@@ -309,10 +338,3 @@ def _decisions(
             compiled,
             override_reason,
         )
-
-
-def _plain(value: Decimal | int) -> int | str:
-    """A figure as JSON would show it best: whole numbers as int, others as an exact string."""
-    if isinstance(value, int) or value == value.to_integral_value():
-        return int(value)
-    return str(value)

@@ -22,6 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import FilteredRelation, Q, QuerySet, Subquery
 
+from channeldesk.core.errors import DomainError
 from channeldesk.partners.models import Contact, Partner
 from channeldesk.tiers.models import CallerNumber, PolicyStatus, Tier, TierAssignment
 
@@ -157,8 +158,12 @@ class SupportRoute:
         }
 
 
-class CallerNumberInvalid(ValueError):
-    """The caller's number cannot be read as a telephone number."""
+class CallerNumberInvalid(DomainError):
+    """The caller's number cannot be read as a telephone number (a problem of the field
+    `caller`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, details=[{"field": "caller", "message": message}])
 
 
 def caller_e164(caller: str) -> str:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channeldesk.core.periods import PeriodKind
 from channeldesk.documents.models import Document
+from channeldesk.notifications.leases import LeaseMixin
 from channeldesk.partners.models import Partner
 
 
@@ -271,8 +272,15 @@ class TierOverride(models.Model):
 
 class NoticeStatus(models.TextChoices):
     PLANNED = "planned", _("planned")
+    CLAIMED = "claimed", _("claimed by a dispatcher")
+    SENDING = "sending", _("letter being stored")
     SENT = "sent", _("sent")
     CANCELLED = "cancelled", _("cancelled")
+    REVIEW = "review", _("outcome unknown, needs review")
+
+
+# A dispatcher holds these under a lease.
+HELD_NOTICE_STATUSES = (NoticeStatus.CLAIMED, NoticeStatus.SENDING)
 
 
 class NoticeDirection(models.TextChoices):
@@ -282,12 +290,14 @@ class NoticeDirection(models.TextChoices):
     HELD_BACK = "held_back", _("held back")
 
 
-class TierNotice(models.Model):
+class TierNotice(LeaseMixin):
     """The notice of one tier change to the partner: an e-mail and a DIN 5008 letter.
 
     Planned in the same transaction as the assignment it announces, sent on `send_on` (the
-    notice period before the effective date, or at once). One notice per change: the unique
-    constraint on partner, effective date and new tier makes a repeated apply a no-op.
+    notice period before the effective date, or at once) by the delivery engine: claimed under
+    a lease, sent at most once, and left in review when its dispatcher died while sending
+    (docs/delivery.md). One notice per change: the unique constraint on partner, effective date
+    and new tier makes a repeated apply a no-op.
     """
 
     partner = models.ForeignKey(
@@ -327,6 +337,11 @@ class TierNotice(models.Model):
         related_name="+",
     )
     email_key = models.CharField(_("e-mail (outbox key)"), max_length=200, blank=True)
+    decision = models.TextField(
+        _("decision"),
+        blank=True,
+        help_text=_("Why the notice went to review, or what staff decided about it."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -338,7 +353,14 @@ class TierNotice(models.Model):
                 fields=["partner", "effective_from", "tier"], name="tier_notice_once_per_change"
             )
         ]
-        indexes = [models.Index(fields=["status", "send_on"], name="tier_notice_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "send_on"], name="tier_notice_due_idx"),
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=models.Q(status__in=HELD_NOTICE_STATUSES),
+                name="tier_notice_held_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return (

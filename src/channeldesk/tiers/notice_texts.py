@@ -1,9 +1,10 @@
 """What a tier-change notice says, as a DIN 5008 letter and as an e-mail, in the partner's
 language.
 
-The wording lives in `templates/tiers/notices/tier_change.<de|en>.txt` (blocks `subject`,
-`salutation`, `body`, `closing`, rendered with the `letter_format` filters of the documents
-module). The letter is built here as a `documents.letters.Letter` and stored through
+The wording lives in the letter template of the kind `tier_notice`,
+`templates/tiers/letters/tier_notice.<de|en>.txt`, which `TiersConfig.ready()` registers with
+the documents module; `notice_context` gives it plain values and the template formats them.
+The letter is composed through `documents.composition.letter_compose` and stored through
 `documents.services.letter_store`; the e-mail carries the same text and the letter as PDF.
 
 The phrases for the criteria that did not hold are written per language here, not through
@@ -15,34 +16,34 @@ it (as the documents module does with its labels). Kinds of other domains descri
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
-
-from django.template import Context, Engine
-from django.template.loader_tags import BlockNode
-from django.utils import timezone, translation
+from typing import Any
 
 from channeldesk.core.formatting import format_money, format_number
+from channeldesk.documents.composition import LetterText, letter_compose, letter_text
 from channeldesk.documents.letterhead import letterhead_from_settings
-from channeldesk.documents.letters import MAX_ADDRESS_LINES, Contact, InformationBlock, Letter
-from channeldesk.documents.rendering import (
-    ADDRESS_TEXT_WIDTH_MM,
-    RECIPIENT_FONT_SIZE_PT,
-    text_width_mm,
+from channeldesk.documents.letters import (
+    MAX_ADDRESS_LINES,
+    Contact,
+    InformationBlock,
+    Letter,
+    address_name_lines,
 )
+from channeldesk.documents.models import Document
 from channeldesk.documents.services import letter_store
+from channeldesk.notifications.leases import CLAIM_CLEARED, Lease, leases_held
 from channeldesk.notifications.services import AttachmentDraft, outbox_enqueue
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.criteria import KINDS
 from channeldesk.tiers.hotlines import Hotline, hotline_of_tier
 from channeldesk.tiers.models import NoticeStatus, TierNotice
 
+# The letter kind: its template is registered by `TiersConfig.ready()`, and the archive files
+# the letter under it.
 LETTER_KIND = "tier_notice"
 HOME_COUNTRY = "DE"
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 # The criteria that did not hold, per kind and language. {threshold} and {measured} are
 # formatted for the language; {months} is the revenue window.
@@ -71,18 +72,6 @@ PHRASES: dict[str, dict[str, str]] = {
         "described": "{description} (reached: {measured})",
     },
 }
-
-
-@dataclass(frozen=True)
-class NoticeText:
-    language: str
-    subject: str
-    salutation: str
-    paragraphs: tuple[str, ...]
-    closing: str
-
-    def as_email(self, signature: str) -> str:
-        return "\n\n".join((self.salutation, *self.paragraphs, self.closing + "\n" + signature))
 
 
 def notice_language(partner: Partner) -> str:
@@ -119,11 +108,12 @@ def _figure(value: Decimal | None, language: str, *, money: bool) -> str:
 
 
 def notice_context(notice: TierNotice, hotline: Hotline, language: str) -> dict[str, Any]:
-    """The template context of a notice (plain values; the template formats them)."""
+    """The template context of a notice (plain values; the template formats them), as
+    registered for the kind `tier_notice` in `TiersConfig.ready()`."""
     missing = list(notice.missing or [])
     target = missing[0]["tier"] if missing else ""
     target_tier = notice.tier.policy.tiers.filter(code=target).first() if target else None
-    return {
+    context: dict[str, Any] = {
         "partner_name": notice.partner.name,
         "old_tier": notice.previous_tier.name_for(language),
         "new_tier": notice.tier.name_for(language),
@@ -134,63 +124,61 @@ def notice_context(notice: TierNotice, hotline: Hotline, language: str) -> dict[
         "old_discount": notice.previous_tier.discount_percent,
         "hotline": hotline.display(language),
         "hotline_hours": hotline.hours(language),
-        "callback_minutes": hotline.callback_minutes,
         "missing": [criterion_phrase(entry, language=language) for entry in missing],
         "requirements_missing": any(entry.get("requirement") for entry in missing),
         "only_requirements": bool(missing) and all(entry.get("requirement") for entry in missing),
     }
+    if hotline.callback_minutes is not None:
+        context["callback_minutes"] = hotline.callback_minutes
+    return context
 
 
-def notice_text(notice: TierNotice) -> NoticeText:
+def notice_text(notice: TierNotice) -> LetterText:
     """The notice's subject, salutation, paragraphs and closing in the partner's language."""
     language = notice_language(notice.partner)
     hotline = hotline_of_tier(tier=notice.tier)
-    blocks = _render_blocks(
-        f"tiers/notices/tier_change.{language}.txt",
-        notice_context(notice, hotline, language),
-        language,
-    )
-    return NoticeText(
-        language=language,
-        subject=" ".join(blocks.get("subject", "").split()),
-        salutation=" ".join(blocks.get("salutation", "").split()),
-        paragraphs=_paragraphs(blocks.get("body", "")),
-        closing=" ".join(blocks.get("closing", "").split()),
+    return letter_text(
+        template=LETTER_KIND, language=language, context=notice_context(notice, hotline, language)
     )
 
 
 def notice_letter(notice: TierNotice, *, today: dt.date) -> Letter:
-    text = notice_text(notice)
+    """The notice as a letter to the partner's address, from the vendor, with the new tier's
+    hotline as the number to call."""
+    language = notice_language(notice.partner)
     hotline = hotline_of_tier(tier=notice.tier)
     letterhead = letterhead_from_settings()
-    return Letter(
-        language=text.language,
-        recipient=recipient_lines(notice.partner, language=text.language),
+    return letter_compose(
+        template=LETTER_KIND,
+        language=language,
+        recipient=recipient_lines(notice.partner, language=language),
         information=InformationBlock(
             date=today,
             our_reference=notice.partner.partner_number,
             contact=Contact(
                 name=letterhead.name,
-                phone=hotline.display(text.language) or letterhead.phone,
+                phone=hotline.display(language) or letterhead.phone,
                 email=letterhead.email,
             ),
         ),
-        subject=text.subject,
-        salutation=text.salutation,
-        paragraphs=text.paragraphs,
-        closing=text.closing,
+        context=notice_context(notice, hotline, language),
     )
 
 
 @dataclass(frozen=True)
-class SentNotice:
-    notice: TierNotice
+class RenderedNotice:
+    """A notice's letter, stored, and the outbox key of its e-mail ("" without an address)."""
+
+    document: Document
     email_key: str
 
 
-def notice_send(*, notice: TierNotice, today: dt.date) -> SentNotice:
-    """Store the letter and enqueue the e-mail of a claimed notice, and mark it sent. Runs in
-    the caller's transaction; the letter and the e-mail are stored once per key."""
+def notice_render(*, notice: TierNotice, today: dt.date) -> RenderedNotice:
+    """Store the letter and enqueue the e-mail of a notice; its status is left as it is.
+
+    Both are stored once per key (the notice's): rendering a notice again, after its dispatcher
+    died or staff released it, finds the letter and the e-mail already there.
+    """
     letter = notice_letter(notice, today=today)
     stored = letter_store(
         letter=letter,
@@ -217,12 +205,26 @@ def notice_send(*, notice: TierNotice, today: dt.date) -> SentNotice:
                 )
             ],
         )
-    notice.status = NoticeStatus.SENT
-    notice.sent_at = timezone.now()
-    notice.document = stored.document
-    notice.email_key = email_key
-    notice.save(update_fields=["status", "sent_at", "document", "email_key"])
-    return SentNotice(notice=notice, email_key=email_key)
+    return RenderedNotice(document=stored.document, email_key=email_key)
+
+
+def notice_mark_sent(
+    *, notice: TierNotice, lease: Lease, rendered: RenderedNotice, now: dt.datetime
+) -> bool:
+    """Mark a notice sent if `lease` still holds it sending (staff may have released or
+    dismissed it, or its lease ran out into review, meanwhile); True when it did."""
+    held = leases_held(
+        model=TierNotice, lease=lease, rows=[notice], statuses=(NoticeStatus.SENDING,)
+    )
+    return bool(
+        held.update(
+            status=NoticeStatus.SENT,
+            sent_at=now,
+            document=rendered.document,
+            email_key=rendered.email_key,
+            **CLAIM_CLEARED,
+        )
+    )
 
 
 def recipient_lines(partner: Partner, *, language: str) -> tuple[str, ...]:
@@ -233,40 +235,5 @@ def recipient_lines(partner: Partner, *, language: str) -> tuple[str, ...]:
     if partner.country and partner.country.upper() != HOME_COUNTRY:
         country = partner.country.upper()
     tail = [line for line in (partner.street, place, country) if line]
-    lines = [*_fitted(partner.name), *tail]
+    lines = [*address_name_lines(partner.name), *tail]
     return tuple(lines[:MAX_ADDRESS_LINES])
-
-
-def _fitted(name: str) -> list[str]:
-    if _fits(name):
-        return [name]
-    words = name.split()
-    for cut in range(len(words) - 1, 0, -1):
-        first, second = " ".join(words[:cut]), " ".join(words[cut:])
-        if _fits(first):
-            return [first, second] if _fits(second) else [name]
-    return [name]
-
-
-def _fits(line: str) -> bool:
-    return text_width_mm(line, size_pt=RECIPIENT_FONT_SIZE_PT) <= ADDRESS_TEXT_WIDTH_MM
-
-
-def _render_blocks(name: str, values: Mapping[str, object], language: str) -> dict[str, str]:
-    template = Engine.get_default().get_template(name)
-    context = Context(dict(values), autoescape=False)
-    blocks = cast(list[BlockNode], template.nodelist.get_nodes_by_type(BlockNode))
-    with (
-        translation.override(language),
-        context.render_context.push_state(template),
-        context.bind_template(template),
-    ):
-        return {block.name: block.render(context) for block in blocks}
-
-
-def _paragraphs(text: str) -> tuple[str, ...]:
-    paragraphs = (
-        "\n".join(line.strip() for line in part.strip().splitlines())
-        for part in _PARAGRAPH_BREAK.split(text)
-    )
-    return tuple(paragraph for paragraph in paragraphs if paragraph)

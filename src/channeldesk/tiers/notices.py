@@ -14,32 +14,51 @@ When an assignment takes effect (a published policy applied, an override, a trai
    (`tier_notice_once_per_change`): applying the same change twice plans nothing new. A planned
    notice whose change was corrected to another tier the same day is cancelled.
 
-`tier_notices_send` (a job, and `channeldesk tiers notices`) sends the due ones, each in its own
-transaction: the letter is stored once per notice key, the e-mail enqueued once per key, the
-notice marked sent — a repeated or raced run sends nothing twice.
+`tier_notices_send` (a job, and `channeldesk tiers notices`) sends the due ones on the delivery
+engine (docs/delivery.md): claimed under a lease, the letter stored and the e-mail enqueued once
+per notice key, the notice marked sent by its claim token — a repeated or raced run sends
+nothing twice, and a notice whose dispatcher died while sending goes to review, not out again.
+Staff release or dismiss it (`TIER_NOTICE_REVIEW`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from channeldesk.audit.services import audit_record
+from channeldesk.core.errors import Conflict, NotFound
+from channeldesk.notifications.leases import (
+    CLAIM_CLEARED,
+    DispatchResult,
+    Lease,
+    default_worker,
+    lease_start,
+    leases_claim,
+    leases_expired,
+    leases_held,
+    leases_return,
+)
+from channeldesk.notifications.review import Actor, Reviewable
 from channeldesk.tiers.criteria import criterion_holds
 from channeldesk.tiers.evaluation import TierDecision, move_direction
 from channeldesk.tiers.models import (
+    HELD_NOTICE_STATUSES,
     NoticeDirection,
     NoticeStatus,
     Tier,
     TierAssignment,
     TierNotice,
 )
-from channeldesk.tiers.notice_texts import notice_send
+from channeldesk.tiers.notice_texts import notice_mark_sent, notice_render
 from channeldesk.tiers.selectors import (
     CompiledCriterion,
     CompiledPolicy,
@@ -226,47 +245,249 @@ def _insert_new(notices: list[TierNotice], effective_from: dt.date) -> int:
 # --- Sending ------------------------------------------------------------------------------------
 
 
+# How long a dispatcher holds the notices it claimed; it starts none in the second half.
+NOTICE_LEASE = dt.timedelta(minutes=10)
+NOTICE_BATCH = 50
+
+# What a run of the notices reports (`DispatchResult.document`), in this order; `review` counts
+# the notices whose dispatcher died while sending.
+NOTICE_COUNTS = ("claimed", "sent", "review", "returned")
+
+# Staff may send these again ...
+RELEASABLE = (NoticeStatus.REVIEW,)
+# ... and close these without sending.
+DISMISSABLE = (NoticeStatus.PLANNED, NoticeStatus.REVIEW)
+
+
 @dataclass
 class NoticeSendResult:
-    """What one run of `tier_notices_send` did."""
+    """What one run of `tier_notices_send` did: the engine's counts (`dispatch`), and which
+    sent notices went by letter only (their partner has no e-mail address)."""
 
-    sent: int = 0
-    letters: int = 0
+    dispatch: DispatchResult = field(default_factory=DispatchResult)
     emails: int = 0
     without_email: list[str] = field(default_factory=list)
 
+    @property
+    def sent(self) -> int:
+        return self.dispatch.sent
 
-def tier_notices_send(*, today: dt.date | None = None, limit: int = 1000) -> NoticeSendResult:
-    """Send the planned notices due by `today`: a letter and, when the partner has an address,
-    an e-mail with the letter attached. Each notice in its own transaction (see the module
-    docstring); safe to run any number of times, in parallel too."""
+    @property
+    def letters(self) -> int:
+        """Every sent notice is a letter."""
+        return self.dispatch.sent
+
+
+def tier_notices_send(
+    *,
+    today: dt.date | None = None,
+    limit: int = 1000,
+    worker: str = "",
+    batch_size: int | None = None,
+) -> NoticeSendResult:
+    """Send the planned notices due by `today`, up to `limit`, on the delivery engine:
+
+    1. Settle the claims of dispatchers whose lease ran out (`tier_notices_expire_claims`).
+    2. Claim a batch of due notices under a lease, committed at once (no row lock is held
+       while a letter renders); notices another run is claiming are skipped.
+    3. For each: mark it sending (guarded by the claim token), store the letter and enqueue the
+       e-mail (`notice_render`), mark it sent by its claim token (`notice_mark_sent`), in one
+       transaction. Past half the lease the rest go back to planned.
+
+    Safe to run any number of times, in parallel too: every notice is sent at most once.
+    """
     today = today or timezone.localdate()
-    result = NoticeSendResult()
-    due = list(
-        TierNotice.objects.filter(status=NoticeStatus.PLANNED, send_on__lte=today)
-        .order_by("send_on", "id")
-        .values_list("id", flat=True)[:limit]
-    )
-    for notice_id in due:
-        with transaction.atomic():
-            notice = _claim(notice_id)
-            if notice is None:
-                continue
-            sent = notice_send(notice=notice, today=today)
-        result.sent += 1
-        result.letters += 1
-        if sent.email_key:
-            result.emails += 1
-        else:
-            result.without_email.append(notice.partner.partner_number)
+    worker = worker or default_worker()
+    result = NoticeSendResult(dispatch=tier_notices_expire_claims())
+    while result.dispatch.claimed < limit:
+        lease = lease_start(worker=worker, length=NOTICE_LEASE)
+        claimed = leases_claim(
+            due=TierNotice.objects.filter(status=NoticeStatus.PLANNED, send_on__lte=today).order_by(
+                "send_on", "id"
+            ),
+            limit=min(batch_size or NOTICE_BATCH, limit - result.dispatch.claimed),
+            lease=lease,
+            lease_end=timezone.now() + NOTICE_LEASE,
+            status=NoticeStatus.CLAIMED,
+        )
+        if not claimed:
+            break
+        _send_claimed(claimed, lease=lease, today=today, result=result)
     return result
 
 
-def _claim(notice_id: int) -> TierNotice | None:
-    """The notice, locked, if it is still planned (another run may have sent it meanwhile)."""
-    notices = TierNotice.objects.select_related(
+def _send_claimed(
+    claimed: list[TierNotice], *, lease: Lease, today: dt.date, result: NoticeSendResult
+) -> None:
+    result.dispatch += DispatchResult(claimed=len(claimed))
+    for index, notice in enumerate(claimed):
+        if time.monotonic() > lease.deadline:
+            result.dispatch += _return_unattempted(claimed[index:], lease=lease)
+            return
+        if not _mark_sending(notice, lease=lease):
+            continue  # released or dismissed by staff since the claim
+        sent = _send_one(notice.pk, lease=lease, today=today)
+        if sent is None:
+            continue  # the lease ran out meanwhile: the notice is in review
+        result.dispatch += DispatchResult(sent=1)
+        if sent.email_key:
+            result.emails += 1
+        else:
+            result.without_email.append(sent.partner_number)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    email_key: str
+    partner_number: str
+
+
+def _mark_sending(notice: TierNotice, *, lease: Lease) -> bool:
+    held = leases_held(
+        model=TierNotice, lease=lease, rows=[notice], statuses=(NoticeStatus.CLAIMED,)
+    )
+    return bool(held.update(status=NoticeStatus.SENDING, attempts=F("attempts") + 1))
+
+
+def _send_one(notice_id: int, *, lease: Lease, today: dt.date) -> _Sent | None:
+    """Render, store and mark sent in one transaction; nothing is kept when the claim was lost
+    before the mark (the notice is then another worker's or staff's to settle)."""
+    notice = TierNotice.objects.select_related(
         "partner", "tier", "previous_tier", "tier__policy"
-    ).filter(pk=notice_id, status=NoticeStatus.PLANNED)
-    if connection.features.has_select_for_update_skip_locked:
-        notices = notices.select_for_update(skip_locked=True, of=("self",))
-    return notices.first()
+    ).get(pk=notice_id)
+    with transaction.atomic():
+        rendered = notice_render(notice=notice, today=today)
+        if not notice_mark_sent(notice=notice, lease=lease, rendered=rendered, now=timezone.now()):
+            transaction.set_rollback(True)
+            return None
+    return _Sent(email_key=rendered.email_key, partner_number=notice.partner.partner_number)
+
+
+def _return_unattempted(notices: Sequence[TierNotice], *, lease: Lease) -> DispatchResult:
+    with transaction.atomic():
+        ours = leases_return(
+            model=TierNotice,
+            lease=lease,
+            rows=notices,
+            claimed_status=NoticeStatus.CLAIMED,
+            only=("pk",),
+        )
+        returned = TierNotice.objects.filter(pk__in=[notice.pk for notice in ours]).update(
+            status=NoticeStatus.PLANNED, **CLAIM_CLEARED
+        )
+    return DispatchResult(returned=returned)
+
+
+@transaction.atomic
+def tier_notices_expire_claims(*, now: dt.datetime | None = None) -> DispatchResult:
+    """Settle the claims of dispatchers whose lease ran out (they died or hung).
+
+    Claimed notices were never attempted and go back to planned. A notice left `sending` may
+    have had its letter stored and its e-mail enqueued: it goes to review (never out again by
+    itself), for staff to release or dismiss.
+    """
+    now = now or timezone.now()
+    held = leases_expired(
+        model=TierNotice,
+        held_statuses=HELD_NOTICE_STATUSES,
+        now=now,
+        only=("pk", "status", "claimed_by"),
+    )
+    claimed = [notice.pk for notice in held if notice.status == NoticeStatus.CLAIMED]
+    returned = TierNotice.objects.filter(pk__in=claimed).update(
+        status=NoticeStatus.PLANNED, **CLAIM_CLEARED
+    )
+    review = 0
+    for notice in held:
+        if notice.status == NoticeStatus.SENDING:
+            review += TierNotice.objects.filter(pk=notice.pk).update(
+                status=NoticeStatus.REVIEW,
+                decision=(
+                    f"Outcome unknown: the lease of {notice.claimed_by} ran out while it was "
+                    "storing the letter. Release the notice to send it (the stored letter and "
+                    "e-mail are used, never a second one), or dismiss it."
+                ),
+            )
+    return DispatchResult(returned=returned, expired=review)
+
+
+# --- Review -------------------------------------------------------------------------------------
+
+
+class NoticeError(Conflict):
+    """A staff decision the notice's state does not allow; the message says why."""
+
+    code = "tier_notice_refused"
+
+
+class NoticeNotFound(NotFound):
+    code = "tier_notice_not_found"
+
+
+def tier_notice_get(*, pk: int) -> TierNotice:
+    notice = TierNotice.objects.filter(pk=pk).first()
+    if notice is None:
+        raise NoticeNotFound(f"No tier notice {pk}.")
+    return notice
+
+
+@transaction.atomic
+def tier_notice_release(*, notice: TierNotice, actor: Actor = None, note: str = "") -> TierNotice:
+    """Send a notice in review again: it is planned and goes out on the next run, with the
+    letter and the e-mail stored before its dispatcher died, if any (they are kept per key)."""
+    locked = _locked(notice, allowed=RELEASABLE, action="released")
+    before = locked.status
+    locked.status = NoticeStatus.PLANNED
+    locked.decision = f"Released from {before}. {note}".strip()
+    for name, value in CLAIM_CLEARED.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=["status", "decision", *CLAIM_CLEARED])
+    _decision_audit("tier_notice.release", locked, before=before, actor=actor, note=note)
+    return locked
+
+
+@transaction.atomic
+def tier_notice_dismiss(*, notice: TierNotice, reason: str, actor: Actor = None) -> TierNotice:
+    """Close a planned or review notice without sending it, saying why."""
+    if not reason.strip():
+        raise NoticeError("Say why the tier notice is dismissed.")
+    locked = _locked(notice, allowed=DISMISSABLE, action="dismissed")
+    before = locked.status
+    locked.status = NoticeStatus.CANCELLED
+    locked.decision = f"Dismissed from {before}: {reason.strip()}"
+    locked.save(update_fields=["status", "decision"])
+    _decision_audit("tier_notice.dismiss", locked, before=before, actor=actor, note=reason.strip())
+    return locked
+
+
+def _locked(notice: TierNotice, *, allowed: Sequence[str], action: str) -> TierNotice:
+    """The row, locked against dispatchers, if its status allows the action."""
+    locked = TierNotice.objects.select_for_update().get(pk=notice.pk)
+    if locked.status not in allowed:
+        names = ", ".join(str(status) for status in allowed)
+        raise NoticeError(f"{locked.key} is {locked.status}; only {names} notices can be {action}.")
+    return locked
+
+
+def _decision_audit(
+    action: str, notice: TierNotice, *, before: str, actor: Actor, note: str
+) -> None:
+    audit_record(
+        action=action,
+        target=notice,
+        actor=actor,
+        partner=notice.partner_id,
+        changes={"status": (before, notice.status)},
+        details={"note": note} if note else None,
+    )
+
+
+# How staff review tier notices, in the admin (and any other face that takes a `Reviewable`).
+TIER_NOTICE_REVIEW: Reviewable[TierNotice] = Reviewable(
+    release=lambda notice, **decision: tier_notice_release(notice=notice, **decision),
+    dismiss=lambda notice, **decision: tier_notice_dismiss(notice=notice, **decision),
+    get=lambda pk: tier_notice_get(pk=int(pk)),
+    reference=lambda notice: {"id": notice.pk},
+    name=lambda notice: notice.key,
+    refusals=(NoticeError, NoticeNotFound),
+)

@@ -6,9 +6,9 @@ phone desk see the same thing wherever they ask.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
+from channeldesk.core.json_numbers import json_number
 from channeldesk.core.periods import Period
 from channeldesk.tiers.calibration import Calibration
 from channeldesk.tiers.evaluation import Evaluation, TierDecision
@@ -16,12 +16,9 @@ from channeldesk.tiers.models import TierPolicy
 from channeldesk.tiers.services import ApplyResult
 from channeldesk.tiers.simulation import Simulation
 
-
-def number(value: Decimal | None) -> int | str | None:
-    """Whole numbers as JSON numbers, amounts with cents as exact strings."""
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else str(value)
+# The API's and the CLI's tier views still call it by this name (until they import
+# `json_number` themselves).
+number = json_number
 
 
 def policy_document(policy: TierPolicy) -> dict[str, Any]:
@@ -40,12 +37,12 @@ def policy_document(policy: TierPolicy) -> dict[str, Any]:
                 "rank": tier.rank,
                 "name_de": tier.name_de,
                 "name_en": tier.name_en,
-                "discount_percent": number(tier.discount_percent),
+                "discount_percent": json_number(tier.discount_percent),
                 "target": _target(tier.target_min, tier.target_max),
                 "criteria": [
                     {
                         "kind": criterion.kind,
-                        "threshold": number(criterion.threshold),
+                        "threshold": json_number(criterion.threshold),
                         "parameters": criterion.parameters,
                         "calibrated": criterion.is_calibrated,
                     }
@@ -104,7 +101,7 @@ def thresholds_document(evaluation: Evaluation) -> dict[str, list[dict[str, Any]
         tier.code: [
             {
                 "criterion": criterion.kind.code,
-                "threshold": number(criterion.threshold),
+                "threshold": json_number(criterion.threshold),
                 "comparison": criterion.comparison if criterion.kind.is_numeric else "yes",
                 "months": criterion.months,
             }
@@ -125,7 +122,7 @@ def simulation_document(simulation: Simulation) -> dict[str, Any]:
             "code": tier.code,
             "name_de": tier.name_de,
             "name_en": tier.name_en,
-            "discount_percent": number(tier.discount_percent),
+            "discount_percent": json_number(tier.discount_percent),
             "current": tier.current,
             "projected": tier.projected,
             "target": _target(tier.target_min, tier.target_max),
@@ -158,14 +155,18 @@ def calibration_document(calibration: Calibration) -> dict[str, Any]:
             {
                 "tier": tier.tier,
                 "criterion": tier.criterion,
-                "threshold_before": number(tier.threshold_before),
-                "threshold": number(tier.threshold),
+                "threshold_before": json_number(tier.threshold_before),
+                "threshold": json_number(tier.threshold),
                 "target": {"min": tier.target[0], "max": tier.target[1]} if tier.target else None,
                 "count": tier.count,
                 "met": tier.is_met,
                 "message": tier.message,
                 "nearest": [
-                    {"partner_number": p.partner_number, "value": number(p.value), "side": p.side}
+                    {
+                        "partner_number": p.partner_number,
+                        "value": json_number(p.value),
+                        "side": p.side,
+                    }
                     for p in tier.nearest
                 ],
             }

@@ -16,6 +16,7 @@ from django.db.models import FilteredRelation, Q
 
 from channeldesk.catalog.models import OrderLine
 from channeldesk.core.database import transaction_settings
+from channeldesk.core.errors import NotFound
 from channeldesk.core.money import money_round
 from channeldesk.core.periods import Period, PeriodKind, last_complete_period, months_ending
 from channeldesk.partners.models import Partner, PartnerStatus
@@ -32,8 +33,10 @@ from channeldesk.tiers.models import (
 )
 
 
-class PolicyNotFound(LookupError):
+class PolicyNotFound(NotFound):
     """No policy matches the reference (`code` or `code@version`)."""
+
+    code = "policy_not_found"
 
 
 def policy_get(*, reference: str) -> TierPolicy:
@@ -309,7 +312,7 @@ def analytic_session_tune() -> None:
     set spills to disk. `TIERS_WORK_MEM` (default 256MB) is set with set_config(..., true), the
     SET LOCAL form, so it ends with the transaction and touches nothing else.
     """
-    transaction_settings(work_mem=getattr(settings, "TIERS_WORK_MEM", "256MB"))
+    transaction_settings(work_mem=settings.TIERS_WORK_MEM)
 
 
 def partners_in_programme(

@@ -14,6 +14,7 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from channeldesk.audit.services import audit_quiet, audit_record
+from channeldesk.core.errors import Conflict
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.criteria import KINDS
 from channeldesk.tiers.evaluation import Evaluation, TierDecision, tiers_evaluate
@@ -32,9 +33,10 @@ from channeldesk.tiers.selectors import evaluation_period, policy_in_force, poli
 User = AbstractBaseUser | AnonymousUser | None
 
 
-class TierError(ValueError):
-    """A tier operation that cannot be done as asked; the message says why, `code` names it for
-    machines, and `available_from` is the first day it can be done when waiting is the remedy."""
+class TierError(Conflict):
+    """A tier operation the programme's rules do not allow; the message says why, `code` names
+    it for machines, and `available_from` is the first day it can be done when waiting is the
+    remedy (also a detail of the API's answer)."""
 
     def __init__(
         self,
@@ -43,8 +45,12 @@ class TierError(ValueError):
         code: str = "tier_rule_violated",
         available_from: dt.date | None = None,
     ) -> None:
-        super().__init__(message)
-        self.code = code
+        details = (
+            [{"field": "available_from", "message": available_from.isoformat(), "code": code}]
+            if available_from is not None
+            else []
+        )
+        super().__init__(message, code=code, details=details)
         self.available_from = available_from
 
 
@@ -256,7 +262,7 @@ def tiers_apply(
     as_of: dt.date | None = None,
     today: dt.date | None = None,
     partner_ids: Collection[int] | None = None,
-    user: User = None,
+    actor: User = None,
     evaluation: Evaluation | None = None,
 ) -> ApplyResult:
     """Record the evaluation of a published policy as tier assignments valid from `as_of`.
@@ -283,12 +289,12 @@ def tiers_apply(
             policy=policy, as_of=as_of, partner_ids=partner_ids, today=today
         )
     with transaction.atomic():
-        result = _record(evaluation, as_of, _user_or_none(user))
-        _apply_audit(result, user=user, whole_programme=partner_ids is None)
+        result = _record(evaluation, as_of, _actor_or_none(actor))
+        _apply_audit(result, actor=actor, whole_programme=partner_ids is None)
         return result
 
 
-def _apply_audit(result: ApplyResult, *, user: User, whole_programme: bool) -> None:
+def _apply_audit(result: ApplyResult, *, actor: User, whole_programme: bool) -> None:
     """One audit entry per application, with its counts: always for a run over the whole
     programme, for a run over a few partners (an override, a re-tiering) only when it changed
     an assignment. A run for one partner names that partner."""
@@ -298,7 +304,7 @@ def _apply_audit(result: ApplyResult, *, user: User, whole_programme: bool) -> N
     audit_record(
         action="tiers.apply",
         target=result.evaluation.policy,
-        actor=user,
+        actor=actor,
         partner=decisions[0].partner_id if len(decisions) == 1 else None,
         counts={
             "partners": len(decisions),
@@ -312,7 +318,7 @@ def _apply_audit(result: ApplyResult, *, user: User, whole_programme: bool) -> N
     )
 
 
-def _record(evaluation: Evaluation, as_of: dt.date, user: Any) -> ApplyResult:
+def _record(evaluation: Evaluation, as_of: dt.date, actor: Any) -> ApplyResult:
     tier_ids = {tier.code: tier.id for tier in evaluation.compiled.tiers}
     policy_id = evaluation.policy.pk
     partner_ids = [decision.partner_id for decision in evaluation.decisions]
@@ -347,7 +353,7 @@ def _record(evaluation: Evaluation, as_of: dt.date, user: Any) -> ApplyResult:
             if decision.override_reason is not None
             else AssignmentSource.EVALUATION,
             reasons=decision.reasons_as_dicts(),
-            created_by=user,
+            created_by=actor,
         )
         if decision.is_mover:
             result.movers.append(decision)
@@ -372,8 +378,8 @@ def _record(evaluation: Evaluation, as_of: dt.date, user: Any) -> ApplyResult:
     return result
 
 
-def _user_or_none(user: User) -> Any:
-    return user if user is not None and user.is_authenticated else None
+def _actor_or_none(actor: User) -> Any:
+    return actor if actor is not None and actor.is_authenticated else None
 
 
 # --- Overrides --------------------------------------------------------------------------------
@@ -387,7 +393,7 @@ def tier_override_create(
     reason: str,
     valid_from: dt.date,
     valid_until: dt.date | None = None,
-    user: User = None,
+    actor: User = None,
 ) -> TierOverride:
     """A manual tier that wins over the evaluation until `valid_until` (exclusive).
 
@@ -410,27 +416,27 @@ def tier_override_create(
         reason=reason.strip(),
         valid_from=valid_from,
         valid_until=valid_until,
-        created_by=_user_or_none(user),
+        created_by=_actor_or_none(actor),
     )
     tiers_apply(
         policy=policy,
         as_of=max(valid_from, policy.effective_from or valid_from),
         partner_ids=[partner.pk],
-        user=user,
+        actor=actor,
     )
     return override
 
 
 @transaction.atomic
-def tier_override_revoke(*, override: TierOverride, on: dt.date, user: User = None) -> None:
+def tier_override_revoke(*, override: TierOverride, on: dt.date, actor: User = None) -> None:
     """End an override early; the partner's tier returns to what the evaluation gives."""
     override.revoked_at = timezone.now()
     override.save(update_fields=["revoked_at"])
-    tiers_overrides_settle(on=on, partner_ids=[override.partner_id], user=user)
+    tiers_overrides_settle(on=on, partner_ids=[override.partner_id], actor=actor)
 
 
 def tiers_overrides_settle(
-    *, on: dt.date, partner_ids: Collection[int] | None = None, user: User = None
+    *, on: dt.date, partner_ids: Collection[int] | None = None, actor: User = None
 ) -> int:
     """Return partners whose override has ended to their evaluated tier (an idempotent sweep).
 
@@ -448,7 +454,7 @@ def tiers_overrides_settle(
     candidates = set(open_overridden.values_list("partner_id", flat=True))
     if not candidates:
         return 0
-    result = tiers_apply(policy=policy, as_of=on, today=on, partner_ids=candidates, user=user)
+    result = tiers_apply(policy=policy, as_of=on, today=on, partner_ids=candidates, actor=actor)
     return result.created + result.corrected
 
 
@@ -456,7 +462,7 @@ def tiers_overrides_settle(
 
 
 def tiers_reevaluate(
-    *, partner_ids: Collection[int], on: dt.date, kind: str, user: User = None
+    *, partner_ids: Collection[int], on: dt.date, kind: str, actor: User = None
 ) -> ApplyResult | None:
     """Apply the policy in force to a few partners whose `kind` figures changed (a training
     import, a no-show correction, an expired completion); the tier changes take effect on `on`.
@@ -478,7 +484,7 @@ def tiers_reevaluate(
     if not candidates:
         return None
     as_of = max(on, policy.effective_from or on)
-    return tiers_apply(policy=policy, as_of=as_of, today=on, partner_ids=candidates, user=user)
+    return tiers_apply(policy=policy, as_of=as_of, today=on, partner_ids=candidates, actor=actor)
 
 
 # --- The daily sweep --------------------------------------------------------------------------

@@ -40,7 +40,8 @@ KIND_CODE = "training"
 
 
 def grace_days_of(parameters: dict[str, Any]) -> int:
-    return int(parameters.get("grace_days", getattr(settings, "TRAINING_GRACE_DAYS", 0)))
+    """The criterion's own `grace_days`, else `settings.TRAINING_GRACE_DAYS`."""
+    return int(parameters.get("grace_days", settings.TRAINING_GRACE_DAYS))
 
 
 def qualifying_course_ids(*, course_code: str, tier_code: str) -> list[int]:

@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from channeldesk.core.errors import DomainError
 from channeldesk.core.formatting import format_date
 from channeldesk.notifications.services import MessageDraft, outbox_enqueue_many
 from channeldesk.tiers.services import tiers_reevaluate
@@ -26,8 +27,10 @@ from channeldesk.training.validity import valid_until
 CATCH_UP_DAYS = 7
 
 
-class TrainingError(ValueError):
+class TrainingError(DomainError):
     """A training operation that cannot be done as asked; the message says why."""
+
+    code = "training_refused"
 
 
 def training_changed(*, partner_ids: Collection[int], on: dt.date | None = None) -> int:
@@ -102,7 +105,7 @@ def training_sweep(*, today: dt.date) -> TrainingSweepResult:
 
 def expiring_completions(*, today: dt.date) -> list[Enrollment]:
     """Completions expiring within the notice days, not renewed, not yet announced."""
-    days = int(getattr(settings, "TRAINING_EXPIRY_NOTICE_DAYS", 60))
+    days = settings.TRAINING_EXPIRY_NOTICE_DAYS
     renewed = Enrollment.objects.filter(
         participant_id=OuterRef("participant_id"),
         course_id=OuterRef("course_id"),

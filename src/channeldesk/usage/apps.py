@@ -11,22 +11,21 @@ class UsageConfig(AppConfig):
     verbose_name = _("Usage")
 
     def ready(self) -> None:
-        # The statement letter is a template of the documents module's registry (a plain dict of
-        # template name to context); its text files live in this app's templates directory.
-        from channeldesk.documents.composition import LETTER_TEMPLATES, LetterTemplate
+        # The statement letter is a kind of letter of the documents module's registry; its text
+        # files are templates/usage/letters/usage_statement.<de|en>.txt in this app.
+        from channeldesk.documents.composition import letter_template_register
 
-        LETTER_TEMPLATES.setdefault(
-            "usage_statement",
-            LetterTemplate(
-                fields={
-                    "statement_number": str,
-                    "period_start": dt.date,
-                    "period_end": dt.date,
-                    "lines": list,
-                    "total": Decimal,
-                    "list_total": Decimal,
-                    "customer_name": str,
-                },
-                optional=frozenset({"customer_name"}),
-            ),
+        letter_template_register(
+            kind="usage_statement",
+            template="usage/letters/usage_statement",
+            fields={
+                "statement_number": str,
+                "period_start": dt.date,
+                "period_end": dt.date,
+                "lines": list,
+                "total": Decimal,
+                "list_total": Decimal,
+                "customer_name": str,
+            },
+            optional={"customer_name"},
         )

@@ -46,7 +46,7 @@ ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
-class RatingSummary:
+class PeriodRateResult:
     month: dt.date
     subscriptions: int
     lines: int
@@ -78,7 +78,7 @@ def month_is_closed(month: dt.date) -> bool:
     return latest is not None and month_start(month) <= latest
 
 
-def period_rate(*, month: dt.date) -> RatingSummary:
+def period_rate(*, month: dt.date) -> PeriodRateResult:
     """Rate an open month and store the result, replacing the previous run's (idempotent)."""
     month = month_start(month)
     if month_is_closed(month):
@@ -93,7 +93,7 @@ def period_rate(*, month: dt.date) -> RatingSummary:
         RatingResult.objects.bulk_create(
             [_rating_result(line, rated_at) for line in lines], batch_size=1000
         )
-    return RatingSummary(
+    return PeriodRateResult(
         month=month,
         subscriptions=len({line.key.subscription_id for line in lines}),
         lines=len(lines),
@@ -195,6 +195,15 @@ def _check_closable(month: dt.date, now: dt.datetime) -> None:
             % {"month": f"{add_months(latest, 1):%Y-%m}"},
             code="earlier_month_open",
         )
+
+
+def periods_rate_open(*, today: dt.date) -> list[PeriodRateResult]:
+    """Rate the open months on this business day: this month, and last month while it waits
+    for its close (the hourly job and `usage rate --open`; idempotent, re-rating gives the same
+    result), so the portal's preview is at most an hour old."""
+    this_month = month_start(today)
+    months = (add_months(this_month, -1), this_month)
+    return [period_rate(month=month) for month in months if not month_is_closed(month)]
 
 
 def periods_close_due(*, now: dt.datetime | None = None) -> list[CloseResult]:
@@ -455,4 +464,4 @@ def _summary(month: dt.date, *, closed_now: bool) -> CloseResult:
     )
 
 
-__all__ = ["CloseResult", "RatingSummary", "month_bounds", "period_close", "period_rate"]
+__all__ = ["CloseResult", "PeriodRateResult", "month_bounds", "period_close", "period_rate"]

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_noop
 
 from channeldesk.catalog.models import Product, ProductKind
 from channeldesk.contracts.models import Contract
+from channeldesk.core.errors import DomainError
 from channeldesk.core.metrics import ingest_record
 from channeldesk.core.models import ServiceToken, TokenScope
 from channeldesk.core.periods import add_months
@@ -48,12 +49,8 @@ DUPLICATE = "duplicate"
 REJECTED = "rejected"
 
 
-class UsageError(ValueError):
+class UsageError(DomainError):
     """A usage request the data does not allow; `code` is machine-readable."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 # --- Terms, subscriptions, senders ----------------------------------------------------------

@@ -65,6 +65,8 @@ EVIDENCE_COLUMNS = (
     ExportColumn("user_key", _("User")),
     ExportColumn("events", _("Events")),
 )
+# The letter kind: its template is registered by `UsageConfig.ready()` (the files are
+# `templates/usage/letters/usage_statement.<de|en>.txt`), and the archive files the PDF under it.
 PDF_KIND = "usage_statement"
 
 
@@ -99,8 +101,15 @@ def statement_csv_write(
     export: ExportFormat = PLAIN_CSV,
 ) -> int:
     """Write the statement's CSV (`statement_csv_lines`) to a file; returns the line count."""
+    return _write_rows(
+        statement_csv_lines(statement=statement, export=export, customer=customer), target
+    )
+
+
+def _write_rows(lines: Iterator[str], target: TextTarget) -> int:
+    """Write CSV text lines (header first) to `target`; returns how many rows follow the header."""
     count = -1
-    for text in statement_csv_lines(statement=statement, export=export, customer=customer):
+    for text in lines:
         target.write(text)
         count += 1
     return count
@@ -194,11 +203,10 @@ def statement_evidence_write(
     customer: Customer | None = None,
     export: ExportFormat = PLAIN_CSV,
 ) -> int:
-    count = -1
-    for text in statement_evidence_lines(statement=statement, export=export, customer=customer):
-        target.write(text)
-        count += 1
-    return count
+    """Write the evidence CSV (`statement_evidence_lines`) to a file; returns the line count."""
+    return _write_rows(
+        statement_evidence_lines(statement=statement, export=export, customer=customer), target
+    )
 
 
 def statement_letter(*, statement: Statement, customer: Customer | None = None) -> Letter:

@@ -23,11 +23,12 @@ from channeldesk.backoffice.models import ProgrammeRun, RunKind
 from channeldesk.backoffice.runs import run_is_lost, run_latest, run_start
 from channeldesk.backoffice.selectors import partner_names, tier_names_for
 from channeldesk.backoffice.views.movers import MoverRow, mover_rows
+from channeldesk.core.admin import action_refusals
+from channeldesk.core.errors import DomainError, domain_error_message
 from channeldesk.core.formatting import format_date, format_date_range
 from channeldesk.feedback.models import FeedbackStance
 from channeldesk.feedback.selectors import feedback_summary, policy_open_for_feedback
 from channeldesk.feedback.services import (
-    FeedbackError,
     policy_feedback_close,
     policy_feedback_open,
     policy_publish_closing_feedback,
@@ -282,7 +283,7 @@ def run_create(request: HttpRequest, kind: str) -> HttpResponse:
         policy=policy,
         as_of=form.cleaned_data["as_of"],
         targets=form.targets() if kind == RunKind.CALIBRATE else None,
-        user=request.user,
+        actor=request.user,
     )
     if request.headers.get("HX-Request") != "true":
         return redirect(_dashboard_url(policy))
@@ -303,7 +304,7 @@ def _published_run_create(request: HttpRequest, kind: str) -> HttpResponse:
             return _refused(
                 request, policy, refusal=_apply_refusal(policy, error, form.cleaned_data["as_of"])
             )
-    run = run_start(kind=kind, policy=policy, as_of=as_of, user=request.user)
+    run = run_start(kind=kind, policy=policy, as_of=as_of, actor=request.user)
     if request.headers.get("HX-Request") != "true":
         return redirect(_dashboard_url(policy))
     return _run_panel(request, run)
@@ -357,7 +358,7 @@ def run_status(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_POST
 def feedback_toggle(request: HttpRequest) -> HttpResponse:
     policy = _draft_choice(request)
-    try:
+    with action_refusals(request):
         if request.POST.get("open") == "1":
             policy_feedback_open(policy=policy)
             messages.success(
@@ -370,8 +371,6 @@ def feedback_toggle(request: HttpRequest) -> HttpResponse:
                 request,
                 _("The feedback round on %(policy)s is closed.") % {"policy": _named(policy)},
             )
-    except FeedbackError as error:
-        messages.error(request, str(error))
     return redirect(_dashboard_url(policy))
 
 
@@ -421,8 +420,8 @@ def policy_publish(request: HttpRequest) -> HttpResponse:
     effective_from = form.cleaned_data["effective_from"]
     try:
         published = policy_publish_closing_feedback(policy=policy, effective_from=effective_from)
-    except TierError as error:
-        messages.error(request, str(error))
+    except DomainError as error:
+        messages.error(request, domain_error_message(error))
         return redirect(_dashboard_url(policy))
     # Applying waits for the evaluation period to end (tiers_apply_check): the daily run does it.
     messages.success(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,19 +30,21 @@ from channeldesk.backoffice.selectors import (
 )
 from channeldesk.contracts.models import CustomerSector, Reminder, ReminderStatus
 from channeldesk.contracts.reminders.selectors import reminder_counts
-from channeldesk.contracts.reminders.services import (
-    ReminderError,
-    reminder_dismiss,
-    reminder_release,
-)
+from channeldesk.contracts.reminders.services import DISMISSABLE, RELEASABLE, REMINDER_REVIEW
 from channeldesk.core.formatting import format_date
 from channeldesk.core.periods import Period
 from channeldesk.feedback.models import FeedbackStance
 from channeldesk.feedback.selectors import feedback_list, feedback_summary
 from channeldesk.licensing.selectors import compliance_report
-from channeldesk.notifications.models import OutboxMessage, OutboxStatus
+from channeldesk.notifications.models import (
+    DISMISSABLE_STATUSES,
+    RELEASABLE_STATUSES,
+    OutboxMessage,
+    OutboxStatus,
+)
+from channeldesk.notifications.review import Reviewable
 from channeldesk.notifications.selectors import outbox_counts
-from channeldesk.notifications.services import OutboxError, outbox_dismiss, outbox_release
+from channeldesk.notifications.services import OUTBOX_REVIEW
 from channeldesk.tiers.models import TierPolicy
 from channeldesk.tiers.selectors import policy_in_force
 from channeldesk.training.models import Course
@@ -134,59 +138,78 @@ def outbox(request: HttpRequest) -> HttpResponse:
         "message_counts": _state_counts(message_counts, OutboxStatus),
         "reminder_counts": _state_counts(reminder_counts_now, ReminderStatus),
         "dismiss_form": DismissForm(),
+        "message_review": _review_context(
+            "backoffice:message-action", "m", RELEASABLE_STATUSES, DISMISSABLE_STATUSES
+        ),
+        "reminder_review": _review_context(
+            "backoffice:reminder-action", "r", RELEASABLE, DISMISSABLE
+        ),
         "section": "outbox",
     }
     return render(request, "backoffice/outbox.html", context)
+
+
+def _review_context(
+    url: str, prefix: str, releasable: Sequence[str], dismissable: Sequence[str]
+) -> dict[str, object]:
+    """What `backoffice/_review_actions.html` needs to offer a kind's review actions."""
+    return {
+        "url": url,
+        "prefix": prefix,
+        "releasable": [str(status) for status in releasable],
+        "dismissable": [str(status) for status in dismissable],
+    }
 
 
 def _back(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('backoffice:outbox')}?tab={request.POST.get('tab', 'review')}")
 
 
+def review_action[T: Model](
+    request: HttpRequest, *, reviewable: Reviewable[T], item: T, action: str, reason_missing: str
+) -> HttpResponse:
+    """Release or dismiss one row of a delivery kind (`Reviewable`) and go back to the tab;
+    a refusal or a dismissal without a reason is shown as an error, nothing changes."""
+    if action not in ("release", "dismiss"):
+        raise Http404("Unknown action.")
+    text = "back office"
+    if action == "dismiss":
+        form = DismissForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, reason_missing)
+            return _back(request)
+        text = form.cleaned_data["reason"]
+    try:
+        reviewable.decide(item, action=action, actor=request.user, text=text)
+    except reviewable.refusals as error:
+        messages.error(request, str(error))
+        return _back(request)
+    messages.success(request, _("Done: %(key)s.") % {"key": reviewable.name(item)})
+    return _back(request)
+
+
 @manager_view
 @require_POST
 def message_action(request: HttpRequest, message_id: int, action: str) -> HttpResponse:
-    message = get_object_or_404(OutboxMessage, pk=message_id)
-    try:
-        if action == "release":
-            outbox_release(message=message, actor=request.user, note="back office")
-        elif action == "dismiss":
-            form = DismissForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, _("Say why the message is dismissed."))
-                return _back(request)
-            outbox_dismiss(message=message, reason=form.cleaned_data["reason"], actor=request.user)
-        else:
-            raise Http404("Unknown action.")
-    except OutboxError as error:
-        messages.error(request, str(error))
-        return _back(request)
-    messages.success(request, _("Done: %(key)s.") % {"key": message.idempotency_key})
-    return _back(request)
+    return review_action(
+        request,
+        reviewable=OUTBOX_REVIEW,
+        item=get_object_or_404(OutboxMessage, pk=message_id),
+        action=action,
+        reason_missing=_("Say why the message is dismissed."),
+    )
 
 
 @manager_view
 @require_POST
 def reminder_action(request: HttpRequest, reminder_id: int, action: str) -> HttpResponse:
-    reminder = get_object_or_404(Reminder, pk=reminder_id)
-    try:
-        if action == "release":
-            reminder_release(reminder=reminder, actor=request.user, note="back office")
-        elif action == "dismiss":
-            form = DismissForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, _("Say why the reminder is dismissed."))
-                return _back(request)
-            reminder_dismiss(
-                reminder=reminder, reason=form.cleaned_data["reason"], actor=request.user
-            )
-        else:
-            raise Http404("Unknown action.")
-    except ReminderError as error:
-        messages.error(request, str(error))
-        return _back(request)
-    messages.success(request, _("Done: %(key)s.") % {"key": reminder.key})
-    return _back(request)
+    return review_action(
+        request,
+        reviewable=REMINDER_REVIEW,
+        item=get_object_or_404(Reminder, pk=reminder_id),
+        action=action,
+        reason_missing=_("Say why the reminder is dismissed."),
+    )
 
 
 @manager_view

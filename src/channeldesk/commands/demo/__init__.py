@@ -1,11 +1,11 @@
-"""Demo data shaped by the seed (issue 2, section 6) and the demo servers.
+"""Demo data shaped by the seed (docs/demo.md) and the demo servers.
 
 - `population`: the plan and every partner's profile, initial tier and share of the order lines;
 - `register`, `orders`: one partner's register entry and its orders, lines and credit notes;
 - `generator`: streams partners with their orders, one at a time, deterministically;
 - `reference`: the product catalogue and the German cities;
 - `customers`, `subscriptions`, `sectors`, `regions`: the partners' end customers with their
-  contracts and spans of care, one partner at a time (issue 3);
+  contracts and spans of care, one partner at a time (R10);
 - `loader`, `customer_loader`, `writers`, `streaming`: write them in chunks (COPY on
   PostgreSQL), idempotently;
 - `accounts`: the vendor staff, support desk and partner-user logins;

@@ -1,4 +1,4 @@
-"""The demo partners' end customers with their contracts, one partner at a time (issue 3).
+"""The demo partners' end customers with their contracts, one partner at a time (R10, docs/demo.md).
 
 1. `customer_plan_build` decides, for every partner of the population, how many customers it
    looks after and where it sits (a few numbers each, like the population itself). The number

@@ -26,6 +26,7 @@ from itertools import accumulate
 from typing import NamedTuple
 
 from channeldesk.catalog.models import ProductKind
+from channeldesk.core.errors import DomainError
 
 DEFAULT_SEED = 2005
 DEFAULT_PARTNERS = 940
@@ -84,8 +85,10 @@ SEGMENTS: dict[Segment, SegmentShape] = {
 }
 
 
-class DemoShapeError(ValueError):
+class DemoShapeError(DomainError):
     """The requested scale cannot carry the seed's shape (e.g. fewer lines than orders)."""
+
+    code = "demo_shape"
 
 
 @dataclass(frozen=True, slots=True)

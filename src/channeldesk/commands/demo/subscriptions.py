@@ -1,7 +1,7 @@
 """A demo customer's contracts: which products, how many seats, and the chain of terms.
 
 A *subscription* is one product a customer keeps buying; each term of it is one contract, and
-each renewal links the follow-up to the contract it renews (issue 3, R10). The terms are drawn
+each renewal links the follow-up to the contract it renews (R10). The terms are drawn
 so that the reminder flow has work every day of the two years around the anchor date:
 
 - Every subscription has a phase: its first term in the window ends on a uniformly drawn day of

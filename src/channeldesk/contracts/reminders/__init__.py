@@ -1,4 +1,4 @@
-"""The renewal reminder flow (R10, issue 3, sections 2 and 3).
+"""The renewal reminder flow (R10, docs/reminders.md).
 
 - `schedules`: which schedule is in force for a contract end date; the default schedule.
 - `planning`: one `Reminder` row per contract, rule and end date, set-based and idempotent;

@@ -9,10 +9,9 @@ with a reason typed into the field beside the action list.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template import TemplateSyntaxError
@@ -28,6 +27,11 @@ from channeldesk.contracts.models import (
     ReminderSchedule,
 )
 from channeldesk.core.admin import LargeTablePaginator
+from channeldesk.notifications.review import (
+    AdminTexts,
+    review_action_form,
+    review_admin_actions,
+)
 
 TEXT_FIELDS = ("subject_de", "body_de", "subject_en", "body_en")
 RULE_FIELDS = [
@@ -155,10 +159,13 @@ class ReminderRuleAdmin(admin.ModelAdmin):
     ]
 
 
-class ReminderActionForm(ActionForm):
-    reason = forms.CharField(
-        label=_("reason"), required=False, help_text=_("Needed to dismiss reminders.")
-    )
+REVIEW_TEXTS = AdminTexts(
+    release=_("Send again (release review/failed reminders)"),
+    dismiss=_("Dismiss (do not send) with the reason given"),
+    reason_help=_("Needed to dismiss reminders."),
+    reason_missing=_("Give a reason to dismiss reminders."),
+    updated=_("%(count)d reminder(s) updated."),
+)
 
 
 class ReminderEventInline(admin.TabularInline):
@@ -226,8 +233,10 @@ class ReminderAdmin(admin.ModelAdmin):
     search_help_text = _("Exact contract number or customer number.")
     show_full_result_count = False
     paginator = LargeTablePaginator
-    action_form = ReminderActionForm
-    actions = ["release", "dismiss"]
+    action_form = review_action_form(REVIEW_TEXTS)
+    actions = review_admin_actions(
+        "channeldesk.contracts.reminders.services.REMINDER_REVIEW", REVIEW_TEXTS
+    )
     inlines = [ReminderEventInline]
     fields = (*REMINDER_FIELDS,)
     readonly_fields = REMINDER_FIELDS
@@ -287,48 +296,3 @@ class ReminderAdmin(admin.ModelAdmin):
             return "-"
         url = reverse("admin:notifications_outboxmessage_change", args=[message.pk])
         return format_html('<a href="{}">{}</a> ({})', url, message.message_id, message.status)
-
-    @admin.action(
-        description=_("Send again (release review/failed reminders)"), permissions=["change"]
-    )
-    def release(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
-        from channeldesk.contracts.reminders.services import reminder_release  # noqa: PLC0415 - admin modules load at every start
-
-        self._each(
-            request,
-            queryset,
-            lambda reminder: reminder_release(
-                reminder=reminder, actor=request.user, note="Released in the admin."
-            ),
-        )
-
-    @admin.action(
-        description=_("Dismiss (do not send) with the reason given"), permissions=["change"]
-    )
-    def dismiss(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
-        from channeldesk.contracts.reminders.services import reminder_dismiss  # noqa: PLC0415 - admin modules load at every start
-
-        reason = request.POST.get("reason", "").strip()
-        if not reason:
-            self.message_user(request, _("Give a reason to dismiss reminders."), messages.ERROR)
-            return
-        self._each(
-            request,
-            queryset,
-            lambda reminder: reminder_dismiss(reminder=reminder, reason=reason, actor=request.user),
-        )
-
-    def _each(self, request, queryset, action) -> None:
-        """Runs the service per reminder; refusals are reported, the others still done."""
-        from channeldesk.contracts.reminders.services import ReminderError  # noqa: PLC0415 - admin modules load at every start
-
-        done = 0
-        for reminder in queryset:
-            try:
-                action(reminder)
-            except ReminderError as error:
-                self.message_user(request, str(error), messages.WARNING)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, _("%(count)d reminder(s) updated.") % {"count": done})

@@ -1,7 +1,5 @@
-"""The reminder flow's tunables, read from Django settings with defaults (docs/reminders.md).
-
-`settings.py` does not set any of them; a deployment adds them there (or in a settings module
-that imports `channeldesk.settings`).
+"""The reminder flow's tunables, read from Django settings, where each is declared once with
+its default (docs/reminders.md).
 """
 
 from __future__ import annotations
@@ -10,8 +8,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-
-DEFAULT_START_DATE = "2026-04-01"
 
 
 @dataclass(frozen=True)
@@ -35,10 +31,10 @@ class ReminderSettings:
 def reminder_settings() -> ReminderSettings:
     """The current values; read on every call so tests can override settings."""
     return ReminderSettings(
-        horizon_days=max(0, int(getattr(settings, "REMINDERS_PLANNING_HORIZON_DAYS", 90))),
-        batch_size=max(1, int(getattr(settings, "REMINDERS_BATCH_SIZE", 50))),
-        lease=dt.timedelta(seconds=float(getattr(settings, "REMINDERS_LEASE_SECONDS", 300))),
-        poll_interval=float(getattr(settings, "REMINDERS_POLL_SECONDS", 5)),
+        horizon_days=max(0, int(settings.REMINDERS_PLANNING_HORIZON_DAYS)),
+        batch_size=max(1, int(settings.REMINDERS_BATCH_SIZE)),
+        lease=dt.timedelta(seconds=float(settings.REMINDERS_LEASE_SECONDS)),
+        poll_interval=float(settings.REMINDERS_POLL_SECONDS),
     )
 
 
@@ -46,5 +42,5 @@ def reminders_start_date() -> dt.date:
     """`settings.REMINDERS_START_DATE` (a date or an ISO string): where the default schedule
     starts. Only the migration that creates that schedule and `schedule_install_default` read it;
     afterwards the schedule's own date, editable in the admin, is what counts."""
-    value = getattr(settings, "REMINDERS_START_DATE", DEFAULT_START_DATE)
+    value = settings.REMINDERS_START_DATE
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

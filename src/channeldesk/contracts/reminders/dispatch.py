@@ -11,16 +11,15 @@ Any number of dispatchers may run at once, in any number of processes:
    the second half of its lease; the rest go back to planned.
 
 A reminder the partner's copy has to wait for, or one returned unattempted, is skipped for the
-rest of the run; the next run takes it up.
+rest of the run; the next run takes it up. Claims, leases and their expiry are the delivery
+engine's (`notifications.leases`), as for the outbox.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, fields
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,49 +42,42 @@ from channeldesk.contracts.reminders.sending import (
     Outcome,
     reminder_send,
 )
-from channeldesk.notifications.dispatch import default_worker
+from channeldesk.notifications.leases import (
+    DispatchResult,
+    default_worker,
+    lease_start,
+    leases_claim,
+    leases_expired,
+    leases_return,
+)
 
 # Letters first: the partner's copy attaches the customer's letter of the same day.
 CHANNEL_ORDER = (ReminderChannel.LETTER, ReminderChannel.EMAIL)
 
 
-@dataclass(frozen=True)
-class DispatchReport:
-    """What one dispatch run did. `late` counts the sent reminders that went out after their
-    due date (they are in `sent` too); `review` the letters whose outcome became unknown."""
-
-    claimed: int = 0
-    sent: int = 0
-    late: int = 0
-    cancelled: int = 0
-    missed: int = 0
-    failed: int = 0
-    deferred: int = 0
-    review: int = 0
-    returned: int = 0
-
-    def __add__(self, other: DispatchReport) -> DispatchReport:
-        return DispatchReport(
-            **{
-                field.name: getattr(self, field.name) + getattr(other, field.name)
-                for field in fields(self)
-            }
-        )
-
-    @property
-    def did_something(self) -> bool:
-        return any(getattr(self, field.name) for field in fields(self))
-
+# What a run of the reminders reports (`DispatchResult.document`), in this order; `review`
+# counts the letters whose outcome became unknown.
+REMINDER_COUNTS = (
+    "claimed",
+    "sent",
+    "late",
+    "cancelled",
+    "missed",
+    "failed",
+    "deferred",
+    "review",
+    "returned",
+)
 
 _COUNTED = {
-    Outcome.SENT: DispatchReport(sent=1),
-    Outcome.LATE: DispatchReport(sent=1, late=1),
-    Outcome.CANCELLED: DispatchReport(cancelled=1),
-    Outcome.MISSED: DispatchReport(missed=1),
-    Outcome.FAILED: DispatchReport(failed=1),
-    Outcome.DEFERRED: DispatchReport(deferred=1),
-    Outcome.LOST: DispatchReport(),
-    Outcome.REVIEW: DispatchReport(review=1),
+    Outcome.SENT: DispatchResult(sent=1),
+    Outcome.LATE: DispatchResult(sent=1, late=1),
+    Outcome.CANCELLED: DispatchResult(cancelled=1),
+    Outcome.MISSED: DispatchResult(missed=1),
+    Outcome.FAILED: DispatchResult(failed=1),
+    Outcome.DEFERRED: DispatchResult(deferred=1),
+    Outcome.LOST: DispatchResult(),
+    Outcome.REVIEW: DispatchResult(unknown=1),
 }
 
 
@@ -96,7 +88,7 @@ def reminders_dispatch(
     limit: int = 1000,
     worker: str = "",
     batch_size: int | None = None,
-) -> DispatchReport:
+) -> DispatchResult:
     """Send the reminders due on or before `today` (default: today in Europe/Berlin), up to
     `limit`, in batches (module docstring).
 
@@ -138,37 +130,38 @@ def reminders_claim(
     """Take up to `limit` due planned reminders of the given rules, under a lease, committed at
     once; rows another dispatcher is claiming right now are skipped, not waited for."""
     config = reminder_settings()
-    token = uuid.uuid4()
-    with transaction.atomic():
-        ids = list(
-            Reminder.objects.select_for_update(skip_locked=True)
-            .filter(status=ReminderStatus.PLANNED, due_on__lte=today, rule_id__in=rule_ids)
-            .exclude(pk__in=skip)
-            .order_by("due_on", "id")
-            .values_list("pk", flat=True)[:limit]
+    lease = lease_start(worker=worker, length=config.lease)
+    due = (
+        Reminder.objects.filter(
+            status=ReminderStatus.PLANNED, due_on__lte=today, rule_id__in=rule_ids
         )
-        if not ids:
-            return None
-        Reminder.objects.filter(pk__in=ids).update(
-            status=ReminderStatus.CLAIMED,
-            claim_token=token,
-            claimed_by=worker,
-            lease_expires_at=timezone.now() + config.lease,
-        )
-    reminders = list(
-        Reminder.objects.filter(pk__in=ids).select_related("rule").order_by("due_on", "id")
+        .exclude(pk__in=skip)
+        .order_by("due_on", "id")
     )
-    deadline = time.monotonic() + config.lease.total_seconds() / 2
-    return Claim(token=token, worker=worker, reminders=reminders, deadline=deadline)
+    claimed = leases_claim(
+        due=due,
+        limit=limit,
+        lease=lease,
+        lease_end=timezone.now() + config.lease,
+        status=ReminderStatus.CLAIMED,
+    )
+    if not claimed:
+        return None
+    reminders = list(
+        Reminder.objects.filter(pk__in=[reminder.pk for reminder in claimed])
+        .select_related("rule")
+        .order_by("due_on", "id")
+    )
+    return Claim(lease=lease, reminders=reminders)
 
 
-def _work(dispatch: Dispatch, *, skipped: set[int]) -> DispatchReport:
+def _work(dispatch: Dispatch, *, skipped: set[int]) -> DispatchResult:
     """Send the claim's reminders one by one; past the deadline, return the rest (and skip them
     for the rest of this run, so a slow dispatcher does not claim them again at once)."""
     claim = dispatch.claim
-    report = DispatchReport(claimed=len(claim.reminders))
+    report = DispatchResult(claimed=len(claim.reminders))
     for index, reminder in enumerate(claim.reminders):
-        if time.monotonic() > claim.deadline:
+        if time.monotonic() > claim.lease.deadline:
             rest = claim.reminders[index:]
             skipped.update(reminder.pk for reminder in rest)
             return report + _return_unattempted(dispatch, rest)
@@ -179,19 +172,20 @@ def _work(dispatch: Dispatch, *, skipped: set[int]) -> DispatchReport:
     return report
 
 
-def _return_unattempted(dispatch: Dispatch, reminders: Sequence[Reminder]) -> DispatchReport:
+def _return_unattempted(dispatch: Dispatch, reminders: Sequence[Reminder]) -> DispatchResult:
     claim = dispatch.claim
     with transaction.atomic():
-        ours = list(
-            Reminder.objects.select_for_update()
-            .filter(
-                pk__in=[reminder.pk for reminder in reminders],
-                claim_token=claim.token,
-                status=ReminderStatus.CLAIMED,
+        ours = [
+            reminder.pk
+            for reminder in leases_return(
+                model=Reminder,
+                lease=claim.lease,
+                rows=reminders,
+                claimed_status=ReminderStatus.CLAIMED,
+                only=("pk",),
             )
-            .values_list("pk", flat=True)
-        )
-        detail = f"{claim.worker} used up half its lease before it got to this reminder."
+        ]
+        detail = f"{claim.lease.worker} used up half its lease before it got to this reminder."
         returned = reminders_close(
             rows=[(pk, detail) for pk in ours],
             status=ReminderStatus.PLANNED,
@@ -199,24 +193,28 @@ def _return_unattempted(dispatch: Dispatch, reminders: Sequence[Reminder]) -> Di
             reason="",
             at=dispatch.clock(),
             from_statuses=(ReminderStatus.CLAIMED,),
-            worker=claim.worker,
+            worker=claim.lease.worker,
         )
-    return DispatchReport(returned=returned)
+    return DispatchResult(returned=returned)
 
 
 @transaction.atomic
-def reminders_expire_claims(*, now: dt.datetime | None = None) -> DispatchReport:
+def reminders_expire_claims(*, now: dt.datetime | None = None) -> DispatchResult:
     """Settle the claims of dispatchers whose lease ran out (they died or hung).
 
     Claimed reminders were never attempted and go back to planned. A letter left `sending` may
     have been archived: it goes to review (at most once), to be released or dismissed by staff.
     """
     now = now or timezone.now()
-    held = list(
-        Reminder.objects.select_for_update(skip_locked=True)
-        .filter(status__in=HELD_REMINDER_STATUSES, lease_expires_at__lt=now)
-        .values_list("pk", "status", "claimed_by")
-    )
+    held = [
+        (reminder.pk, reminder.status, reminder.claimed_by)
+        for reminder in leases_expired(
+            model=Reminder,
+            held_statuses=HELD_REMINDER_STATUSES,
+            now=now,
+            only=("pk", "status", "claimed_by"),
+        )
+    ]
     returned = reminders_close(
         rows=[
             (pk, f"The lease of {worker} ran out before it tried.")
@@ -241,7 +239,7 @@ def reminders_expire_claims(*, now: dt.datetime | None = None) -> DispatchReport
         at=now,
         from_statuses=(ReminderStatus.SENDING,),
     )
-    return DispatchReport(returned=returned, review=review)
+    return DispatchResult(returned=returned, expired=review)
 
 
 def _review_detail(pk: int, worker: str) -> str:

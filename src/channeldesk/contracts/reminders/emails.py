@@ -37,8 +37,8 @@ from channeldesk.contracts.reminders.occasion import (
 )
 from channeldesk.contracts.selectors import NoPartnerAssigned, contract_renewal_quote
 from channeldesk.documents.letterhead import letterhead_from_settings
-from channeldesk.notifications.services import AttachmentDraft, Enqueued, outbox_enqueue
-from channeldesk.pricing.services import NoTierInForce, PriceQuote
+from channeldesk.notifications.services import AttachmentDraft, EnqueueResult, outbox_enqueue
+from channeldesk.pricing.selectors import NoTierInForce, PriceQuote
 from channeldesk.tiers.hotlines import hotline_for_partner
 from channeldesk.tiers.selectors import tier_current
 
@@ -228,7 +228,7 @@ def _blocks(template_code: str, language: str, values: Mapping[str, object]) -> 
         return {block.name: block.render(context) for block in blocks}  # type: ignore[attr-defined]
 
 
-def email_enqueue(*, occasion: Occasion, content: EmailContent) -> Enqueued:
+def email_enqueue(*, occasion: Occasion, content: EmailContent) -> EnqueueResult:
     """Store the e-mail in the outbox under the reminder's key (idempotent), to the partner who
     looks after the customer today, in the partner's language."""
     partner = occasion.partner_or_problem()

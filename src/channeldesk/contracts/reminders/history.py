@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
@@ -20,11 +19,11 @@ from channeldesk.contracts.models import (
     ReminderEventKind,
     ReminderStatus,
 )
+from channeldesk.notifications.leases import CLAIM_CLEARED
 
 type Actor = AbstractBaseUser | AnonymousUser | None
 
 BATCH = 1000
-CLAIM_CLEARED: dict[str, Any] = {"claim_token": None, "claimed_by": "", "lease_expires_at": None}
 
 
 def events_add(

@@ -24,7 +24,7 @@ from channeldesk.contracts.reminders.emails import (
 from channeldesk.contracts.reminders.letters import renewal_letter
 from channeldesk.contracts.reminders.occasion import Occasion
 from channeldesk.documents.letters import Letter
-from channeldesk.pricing.services import PriceQuote
+from channeldesk.pricing.selectors import PriceQuote
 
 
 class LetterBuilder(Protocol):

@@ -14,15 +14,17 @@ from channeldesk.contracts.models import Customer
 from channeldesk.contracts.reminders.occasion import Occasion
 from channeldesk.core.formatting import babel_locale
 from channeldesk.documents.composition import letter_compose
-from channeldesk.documents.letters import MAX_ADDRESS_LINES, Contact, InformationBlock, Letter
-from channeldesk.documents.rendering import (
-    ADDRESS_TEXT_WIDTH_MM,
-    RECIPIENT_FONT_SIZE_PT,
-    text_width_mm,
+from channeldesk.documents.letters import (
+    MAX_ADDRESS_LINES,
+    Contact,
+    InformationBlock,
+    Letter,
+    address_name_lines,
 )
 
 HOME_COUNTRY = "DE"
-# The documents archive files the letter under this template name.
+# The letter kind: its template is registered by `ContractsConfig.ready()` (the files are
+# `templates/contracts/letters/renewal.<de|en>.txt`), and the archive files the letter under it.
 LETTER_TEMPLATE = "renewal"
 
 
@@ -63,29 +65,12 @@ def recipient_lines(*, customer: Customer, language: str) -> tuple[str, ...]:
     """The address field's lines; the contact person is left out when there are too many."""
     place = f"{customer.postal_code} {customer.city}".strip()
     country = _country_line(customer.country, language=language)
-    head = _fitted(customer.name)
+    head = address_name_lines(customer.name)
     tail = [line for line in (customer.street, place, country) if line]
     contact = [customer.contact_name] if customer.contact_name else []
     if len(head) + len(contact) + len(tail) > MAX_ADDRESS_LINES:
         contact = []
     return (*head, *contact, *tail)
-
-
-def _fitted(name: str) -> list[str]:
-    """The name on one line, or split at spaces over two when it is wider than the window. A
-    name that fits on neither is passed on whole; the letter then refuses it with a sentence."""
-    if _fits(name):
-        return [name]
-    words = name.split()
-    for cut in range(len(words) - 1, 0, -1):
-        first, second = " ".join(words[:cut]), " ".join(words[cut:])
-        if _fits(first):
-            return [first, second] if _fits(second) else [name]
-    return [name]
-
-
-def _fits(line: str) -> bool:
-    return text_width_mm(line, size_pt=RECIPIENT_FONT_SIZE_PT) <= ADDRESS_TEXT_WIDTH_MM
 
 
 def _country_line(country: str, *, language: str) -> str:

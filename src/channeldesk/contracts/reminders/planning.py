@@ -49,7 +49,7 @@ DUE_DATE_SQL = {
 
 
 @dataclass(frozen=True)
-class PlanReport:
+class ReminderPlanResult:
     """What one planning run did: reminders inserted, due dates moved, reminders cancelled."""
 
     planned: int = 0
@@ -63,7 +63,7 @@ def reminders_plan(
     today: dt.date | None = None,
     now: dt.datetime | None = None,
     contract_ids: Collection[int] | None = None,
-) -> PlanReport:
+) -> ReminderPlanResult:
     """Bring the planned reminders in line with the contracts and schedules (module docstring).
 
     `today` sets the planning horizon (default: today in Europe/Berlin), `now` the time stamps;
@@ -80,7 +80,7 @@ def reminders_plan(
         for span in spans
         for rule in ReminderRule.objects.filter(schedule_id=span.schedule_id, is_active=True)
     )
-    return PlanReport(planned=planned, replanned=replanned, cancelled=cancelled)
+    return ReminderPlanResult(planned=planned, replanned=replanned, cancelled=cancelled)
 
 
 # --- 1. Cancelling what no longer holds -------------------------------------------------------

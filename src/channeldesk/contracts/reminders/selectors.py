@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet
 
 from channeldesk.contracts.models import Reminder, ReminderStatus
+from channeldesk.core.errors import NotFound
 from channeldesk.documents.models import Document
 
 
-class ReminderNotFound(LookupError):
+class ReminderNotFound(NotFound):
     """No reminder has the given id."""
+
+    code = "reminder_not_found"
 
 
 @dataclass(frozen=True)

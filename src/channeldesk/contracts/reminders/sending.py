@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +38,7 @@ from channeldesk.contracts.models import (
 )
 from channeldesk.contracts.reminders.conf import reminder_settings
 from channeldesk.contracts.reminders.emails import email_enqueue
-from channeldesk.contracts.reminders.history import CLAIM_CLEARED, events_add, reminders_close
+from channeldesk.contracts.reminders.history import events_add, reminders_close
 from channeldesk.contracts.reminders.kinds import REMINDER_KINDS
 from channeldesk.contracts.reminders.letters import LETTER_TEMPLATE
 from channeldesk.contracts.reminders.occasion import (
@@ -53,6 +52,7 @@ from channeldesk.contracts.selectors import customer_partner_on
 from channeldesk.documents.letters import Letter, LetterError
 from channeldesk.documents.models import Document
 from channeldesk.documents.services import DocumentStorageUnavailable, letter_store
+from channeldesk.notifications.leases import CLAIM_CLEARED, Lease
 from channeldesk.notifications.services import OutboxError
 
 logger = logging.getLogger(__name__)
@@ -76,12 +76,10 @@ class Outcome(enum.Enum):
 
 @dataclass
 class Claim:
-    """Reminders one dispatcher holds; it starts none after `deadline` (a monotonic time)."""
+    """Reminders one dispatcher holds under `lease`; it starts none after `lease.deadline`."""
 
-    token: uuid.UUID
-    worker: str
+    lease: Lease
     reminders: list[Reminder]
-    deadline: float
 
 
 @dataclass(frozen=True)
@@ -299,7 +297,7 @@ def _lock(reminder: Reminder, claim: Claim, status: ReminderStatus) -> Reminder 
     return (
         Reminder.objects.select_for_update()
         .select_related("rule")
-        .filter(pk=reminder.pk, claim_token=claim.token, status=status)
+        .filter(pk=reminder.pk, claim_token=claim.lease.token, status=status)
         .first()
     )
 
@@ -325,7 +323,7 @@ def _close(reminder: Reminder, stop: Verdict, *, dispatch: Dispatch) -> Outcome:
         reason=stop.reason,
         at=dispatch.clock(),
         from_statuses=(ReminderStatus.CLAIMED, ReminderStatus.SENDING),
-        worker=dispatch.claim.worker,
+        worker=dispatch.claim.lease.worker,
     )
     return Outcome.MISSED if stop.status == ReminderStatus.MISSED else Outcome.CANCELLED
 
@@ -356,7 +354,7 @@ def _mark_sent(
         **CLAIM_CLEARED,
     )
     events_add(
-        [(reminder.pk, ReminderEventKind.SENT, detail)], at=now, worker=dispatch.claim.worker
+        [(reminder.pk, ReminderEventKind.SENT, detail)], at=now, worker=dispatch.claim.lease.worker
     )
     return Outcome.LATE if days_late > 0 else Outcome.SENT
 
@@ -372,7 +370,7 @@ def _fail(reminder: Reminder, *, dispatch: Dispatch, status: ReminderStatus, why
             reason=why,
             at=dispatch.clock(),
             from_statuses=(status,),
-            worker=dispatch.claim.worker,
+            worker=dispatch.claim.lease.worker,
         )
     return Outcome.FAILED
 
@@ -389,7 +387,7 @@ def _review(reminder: Reminder, *, dispatch: Dispatch, why: str) -> Outcome:
             reason="The letter storage did not take the letter.",
             at=dispatch.clock(),
             from_statuses=(ReminderStatus.SENDING,),
-            worker=dispatch.claim.worker,
+            worker=dispatch.claim.lease.worker,
         )
     return Outcome.REVIEW
 
@@ -408,7 +406,7 @@ def _settle(
             reason=moot,
             at=dispatch.clock(),
             from_statuses=(status,),
-            worker=dispatch.claim.worker,
+            worker=dispatch.claim.lease.worker,
         )
     return Outcome.CANCELLED
 
@@ -416,7 +414,7 @@ def _settle(
 def _defer(reminder: Reminder, *, dispatch: Dispatch, why: str) -> Outcome:
     """Back to planned without an event (it would repeat on every run); `reason` says why."""
     Reminder.objects.filter(
-        pk=reminder.pk, claim_token=dispatch.claim.token, status=ReminderStatus.CLAIMED
+        pk=reminder.pk, claim_token=dispatch.claim.lease.token, status=ReminderStatus.CLAIMED
     ).update(
         status=ReminderStatus.PLANNED,
         reason=why[:300],
@@ -428,12 +426,11 @@ def _defer(reminder: Reminder, *, dispatch: Dispatch, why: str) -> Outcome:
 
 def _late_report(reminder: Reminder, document: Document, *, dispatch: Dispatch) -> None:
     """The lease ran out while this dispatcher stored the letter; record that it did."""
+    worker = dispatch.claim.lease.worker
     detail = (
-        f"{dispatch.claim.worker} archived the letter as {document.key} after its lease had run "
-        "out; the reminder was settled meanwhile and this report changed nothing."
+        f"{worker} archived the letter as {document.key} after its lease had run out; the "
+        "reminder was settled meanwhile and this report changed nothing."
     )
     events_add(
-        [(reminder.pk, ReminderEventKind.LATE_REPORT, detail)],
-        at=dispatch.clock(),
-        worker=dispatch.claim.worker,
+        [(reminder.pk, ReminderEventKind.LATE_REPORT, detail)], at=dispatch.clock(), worker=worker
     )

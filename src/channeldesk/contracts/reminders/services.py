@@ -16,11 +16,15 @@ from django.utils import timezone
 
 from channeldesk.audit.services import audit_record
 from channeldesk.contracts.models import Reminder, ReminderEventKind, ReminderStatus
-from channeldesk.contracts.reminders.dispatch import DispatchReport, reminders_dispatch
+from channeldesk.contracts.reminders.dispatch import reminders_dispatch
 from channeldesk.contracts.reminders.history import Actor, reminders_close
-from channeldesk.contracts.reminders.planning import PlanReport, reminders_plan
+from channeldesk.contracts.reminders.planning import ReminderPlanResult, reminders_plan
+from channeldesk.contracts.reminders.selectors import ReminderNotFound, reminder_get
 from channeldesk.contracts.services import contracts_expire
-from channeldesk.notifications.dispatch import DispatchResult, outbox_dispatch
+from channeldesk.core.errors import Conflict
+from channeldesk.notifications.dispatch import outbox_dispatch
+from channeldesk.notifications.leases import DispatchResult
+from channeldesk.notifications.review import Reviewable
 
 # Staff may send these (again) ...
 RELEASABLE = (ReminderStatus.REVIEW, ReminderStatus.FAILED)
@@ -28,18 +32,20 @@ RELEASABLE = (ReminderStatus.REVIEW, ReminderStatus.FAILED)
 DISMISSABLE = (ReminderStatus.PLANNED, ReminderStatus.REVIEW, ReminderStatus.FAILED)
 
 
-class ReminderError(ValueError):
+class ReminderError(Conflict):
     """A staff decision the reminder's state does not allow; the message says why."""
+
+    code = "reminder_refused"
 
 
 @dataclass(frozen=True)
-class RunReport:
+class ReminderRunResult:
     """What one sweep did, step by step (`outbox` is None when it was left out)."""
 
     today: dt.date
     expired_contracts: int
-    plan: PlanReport
-    dispatch: DispatchReport
+    plan: ReminderPlanResult
+    dispatch: DispatchResult
     outbox: DispatchResult | None
 
 
@@ -50,7 +56,7 @@ def reminders_run(
     limit: int = 1000,
     expire_contracts: bool = True,
     dispatch_outbox: bool = True,
-) -> RunReport:
+) -> ReminderRunResult:
     """The sweep for `today` (default: today in Europe/Berlin).
 
     1. Plan (`reminders_plan`): cancel what no longer holds, insert what is missing. Planning
@@ -69,7 +75,7 @@ def reminders_run(
     expired = contracts_expire(today=today) if expire_contracts else 0
     dispatch = reminders_dispatch(today=today, now=now, limit=limit)
     outbox = outbox_dispatch(limit=limit) if dispatch_outbox else None
-    return RunReport(
+    return ReminderRunResult(
         today=today, expired_contracts=expired, plan=plan, dispatch=dispatch, outbox=outbox
     )
 
@@ -147,3 +153,14 @@ def _locked(*, reminder: Reminder, allowed: Sequence[str], action: str) -> Remin
             f"{locked.key} is {locked.status}; only {names} reminders can be {action}."
         )
     return locked
+
+
+# How staff review reminders, in the admin, the back office and `channeldesk reminders`.
+REMINDER_REVIEW: Reviewable[Reminder] = Reviewable(
+    release=lambda reminder, **decision: reminder_release(reminder=reminder, **decision),
+    dismiss=lambda reminder, **decision: reminder_dismiss(reminder=reminder, **decision),
+    get=lambda pk: reminder_get(pk=pk),
+    reference=lambda reminder: {"id": reminder.pk},
+    name=lambda reminder: reminder.key,
+    refusals=(ReminderError, ReminderNotFound),
+)

@@ -14,7 +14,8 @@ from django.utils import translation
 from channeldesk.core.formatting import format_datetime
 from channeldesk.licensing.models import ComplianceStatus
 from channeldesk.partners.selectors import user_is_channel_manager
-from channeldesk.portal.standing import criterion_line, result_from_json
+from channeldesk.portal.standing import criterion_line
+from channeldesk.tiers.evaluation import CriterionResult
 from channeldesk.tiers.models import Tier, TierPolicy
 
 register = template.Library()
@@ -74,7 +75,7 @@ def tier_name(code: str) -> str:
 def reason_text(reason: dict[str, Any]) -> str:
     """A recorded reason of a tier assignment in words: `Gold-Partner · Nettoumsatz:
     128.063,16 € / 25.000,00 €` (never `gold · revenue: 128063.16 / 25000`)."""
-    result = result_from_json(reason)
+    result = CriterionResult.from_dict(reason)
     if result is None:
         return ""
     language = "de" if _is_german() else "en"

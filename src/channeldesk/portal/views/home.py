@@ -13,13 +13,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from channeldesk.core.errors import DomainError, domain_error_message
 from channeldesk.feedback.selectors import (
     Projection,
     feedback_on_programme,
     feedback_projection,
     policy_open_for_feedback,
 )
-from channeldesk.feedback.services import FeedbackError, feedback_give
+from channeldesk.feedback.services import feedback_give
 from channeldesk.partners.models import PartnerMembership
 from channeldesk.partners.selectors import (
     membership_for_user,
@@ -151,8 +152,8 @@ def feedback_submit(request: HttpRequest, membership: PartnerMembership) -> Http
             current_tier=current.tier_code if current else "",
             projected_tier=projection.tier_code,
         )
-    except FeedbackError as error:
-        messages.error(request, str(error))
+    except DomainError as error:
+        messages.error(request, domain_error_message(error))
         return redirect("portal:home")
     messages.success(request, _("Thank you: your feedback has been passed on to the vendor."))
     return redirect("portal:home")

@@ -1,4 +1,4 @@
-"""Programmes get a German and an English name, like tiers (issue 13): the two default
+"""Programmes get a German and an English name, like tiers (R2): the two default
 programmes (every version of `previous` and `default`) get theirs, other programmes keep an
 empty name per language and are shown by their `name` until someone gives them one."""
 

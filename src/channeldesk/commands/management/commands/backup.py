@@ -12,46 +12,35 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandError
 
-from channeldesk.commands.console import (
-    FORMATS,
-    ChannelDeskCommand,
-    new_table,
-    out_console,
-    to_json,
-)
+from channeldesk.commands.console import SubcommandCommand, new_table
 
 
-class Command(ChannelDeskCommand):
+class Command(SubcommandCommand):
     help = "Check a restored installation: statements, keycodes, certificates, documents."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
-        check = commands.add_parser("check", help="Check the restored database, storage, keys.")
-        check.add_argument("--format", choices=FORMATS, default="table")
+    def add_actions(self, commands: Any) -> None:
+        self.action(commands, "check", "Check the restored database, storage, keys.")
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def do_check(self, options: dict[str, Any]) -> None:
         from channeldesk.commands.restore_checks import restore_check  # noqa: PLC0415 (start-up cost: commands/console.py)
 
         result = restore_check()
-        if options["format"] == "json":
-            document = {
-                "intact": result.intact,
-                "checks": [asdict(check) for check in result.checks],
-            }
-            self.stdout.write(to_json(document))
+        if self.format == "json":
+            self.emit(
+                {"intact": result.intact, "checks": [asdict(check) for check in result.checks]}
+            )
         else:
             table = new_table("check", "checked", "problems", "details")
             for check in result.checks:
                 table.add_row(
                     check.name, str(check.checked), str(check.problem_count), check.figure
                 )
-            console = out_console(self.stdout)
-            console.print(table)
+            self.console.print(table)
             for check in result.checks:
                 for problem in check.problems:
-                    console.print(f"{check.name}: {problem}", markup=False)
+                    self.console.print(f"{check.name}: {problem}", markup=False)
         if not result.intact:
             count = sum(check.problem_count for check in result.checks)
             raise CommandError(f"The restored copy has {count} problem(s); see above.")

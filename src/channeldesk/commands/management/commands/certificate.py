@@ -7,44 +7,38 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandError
 
-from channeldesk.commands.console import FORMATS, ChannelDeskCommand, to_json
+from channeldesk.commands.console import SubcommandCommand
 from channeldesk.contracts.models import Contract
 from channeldesk.licensing.keys import key_material
-from channeldesk.licensing.services import LicensingError, certificate_issue
+from channeldesk.licensing.services import certificate_issue
 
 
-class Command(ChannelDeskCommand):
+class Command(SubcommandCommand):
     help = "Issue a signed licence certificate for a contract."
+    error_codes_shown = True
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
-        issue = commands.add_parser("issue", help="Issue a certificate.")
+    def add_actions(self, commands: Any) -> None:
+        issue = self.action(commands, "issue", "Issue a certificate.")
         issue.add_argument("contract")
         issue.add_argument("--output", type=Path, help="Write the token to this file.")
-        issue.add_argument("--format", choices=FORMATS, default="table")
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def do_issue(self, options: dict[str, Any]) -> None:
         contract = Contract.objects.filter(contract_number=options["contract"]).first()
         if contract is None:
             raise CommandError(f"Unknown contract number {options['contract']}.")
-        try:
-            certificate = certificate_issue(contract=contract)
-        except LicensingError as error:
-            raise CommandError(f"{error} ({error.code})") from error
+        certificate = certificate_issue(contract=contract)
         if options["output"]:
             options["output"].write_text(certificate.token + "\n")
-        if options["format"] == "json":
-            self.stdout.write(
-                to_json(
-                    {
-                        "certificate": certificate.token,
-                        "content": certificate.body,
-                        "key_id": certificate.signing_key_id,
-                        "public_key": key_material().public_key_base64,
-                    }
-                )
+        if self.format == "json":
+            self.emit(
+                {
+                    "certificate": certificate.token,
+                    "content": certificate.body,
+                    "key_id": certificate.signing_key_id,
+                    "public_key": key_material().public_key_base64,
+                }
             )
         elif not options["output"]:
             self.stdout.write(certificate.token)

@@ -1,7 +1,10 @@
 """`channeldesk compliance ...`: under-licensing of enterprise contracts.
 
-- `scan [--date D] [--no-notices]`: the daily job by hand: catch up the missed days through D
-  (default today), queue the partner notices of new episodes and the staff digest;
+- `scan [--date D] [--no-notices]`: the daily job by hand (`compliance_sweep`, the job's own
+  sweep): mark stale installations, catch up the missed days through D (default today), queue
+  the partner notices of new episodes and the staff digest;
+- `stale [--date D]`: the hourly job by hand: installations not seen within
+  LICENSING_ACTIVE_DAYS become stale (they no longer count as active in the next scan);
 - `report [--date D] [--format table|json|csv]`: the report as of the latest scan on or before D.
 """
 
@@ -9,62 +12,52 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import CommandParser
 from django.utils import timezone
 
-from channeldesk.commands.console import (
-    ChannelDeskCommand,
-    new_table,
-    out_console,
-    parse_date,
-    to_json,
-)
-from channeldesk.licensing.compliance import compliance_run
-from channeldesk.licensing.notices import digest_send, notices_send
+from channeldesk.commands.console import FORMATS, SubcommandCommand, new_table, parse_date
+from channeldesk.licensing.compliance import compliance_sweep
 from channeldesk.licensing.selectors import compliance_report, compliance_report_csv
+from channeldesk.licensing.services import installations_mark_stale
 
 
-class Command(ChannelDeskCommand):
+class Command(SubcommandCommand):
     help = "Scan licence compliance and report under-licensed customers."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
-        scan = commands.add_parser("scan", help="Scan through a day (catching up missed days).")
+    def add_actions(self, commands: Any) -> None:
+        scan = self.action(commands, "scan", "Scan through a day (catching up missed days).")
         scan.add_argument("--date", type=parse_date, help="Scan through this day (default today).")
         scan.add_argument("--no-notices", action="store_true", help="Queue no e-mails.")
-        scan.add_argument("--format", choices=("table", "json"), default="table")
-        report = commands.add_parser("report", help="Who is under-licensed.")
+        stale = self.action(commands, "stale", "Mark installations not seen lately as stale.")
+        stale.add_argument("--date", type=parse_date, help="As of this day (default today).")
+        report = self.action(
+            commands, "report", "Who is under-licensed.", formats=(*FORMATS, "csv")
+        )
         report.add_argument("--date", type=parse_date, help="As of this day (latest scan).")
-        report.add_argument("--format", choices=("table", "json", "csv"), default="table")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        self.console = out_console(self.stdout)
-        getattr(self, f"do_{options['action']}")(options)
 
     def do_scan(self, options: dict[str, Any]) -> None:
-        today = options["date"] or timezone.localdate()
-        results = compliance_run(today=today)
-        notices = digest = None
-        if not options["no_notices"]:
-            notices = notices_send()
-            digest = digest_send(day=today)
+        result = compliance_sweep(
+            today=options["date"] or timezone.localdate(),
+            with_notices=not options["no_notices"],
+        )
         document: dict[str, Any] = {
+            "stale_installations": result.stale_installations,
             "days": [
                 {
-                    "day": result.day.isoformat(),
-                    "contracts": result.contracts,
-                    "by_status": result.by_status,
-                    "episodes_opened": result.episodes_opened,
-                    "episodes_closed": result.episodes_closed,
+                    "day": scan.day.isoformat(),
+                    "contracts": scan.contracts,
+                    "by_status": scan.by_status,
+                    "episodes_opened": scan.episodes_opened,
+                    "episodes_closed": scan.episodes_closed,
                 }
-                for result in results
+                for scan in result.scans
             ],
-            "notices_queued": notices.queued if notices else 0,
-            "digest_queued": bool(digest),
+            "notices_queued": result.notices_queued,
+            "digest_queued": result.digest_queued,
         }
-        if options["format"] == "json":
-            self.stdout.write(to_json(document))
+        if self.format == "json":
+            self.emit(document)
             return
+        self.console.print(f"stale installations: {result.stale_installations}")
         for day in document["days"]:
             statuses = ", ".join(
                 f"{key} {value}" for key, value in sorted(day["by_status"].items())
@@ -78,12 +71,19 @@ class Command(ChannelDeskCommand):
             f"digest queued: {document['digest_queued']}"
         )
 
+    def do_stale(self, options: dict[str, Any]) -> None:
+        stale = installations_mark_stale(today=options["date"] or timezone.localdate())
+        if self.format == "json":
+            self.emit({"stale_installations": stale})
+            return
+        self.console.print(f"stale installations: {stale}")
+
     def do_report(self, options: dict[str, Any]) -> None:
         report = compliance_report(on=options["date"])
-        if options["format"] == "json":
-            self.stdout.write(to_json(report.as_dict()))
+        if self.format == "json":
+            self.emit(report.as_dict())
             return
-        if options["format"] == "csv":
+        if self.format == "csv":
             self.stdout.write(compliance_report_csv(report=report), ending="")
             return
         if report.day is None:

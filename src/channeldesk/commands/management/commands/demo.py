@@ -16,11 +16,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from channeldesk.commands.console import ChannelDeskCommand, err_console, status
+from channeldesk.commands.console import SubcommandCommand, err_console, progress_bar, status
 from channeldesk.commands.demo.accounts import PARTNER_PASSWORD, vendor_logins
 from channeldesk.commands.demo.loader import (
     DemoLoadError,
@@ -33,7 +33,6 @@ from channeldesk.commands.demo.population import (
     DEFAULT_PARTNERS,
     DEFAULT_SEED,
     DemoPlan,
-    DemoShapeError,
     plan_make,
 )
 from channeldesk.commands.demo.serve import DEMO_JOB_WORKERS, DEMO_WEB_WORKERS, partner_examples
@@ -79,12 +78,13 @@ DOMAIN_LOADS = {
 }
 
 
-class Command(ChannelDeskCommand):
+class Command(SubcommandCommand):
     help = "Load the demo data shaped by the seed (demo load), or serve the demo (demo serve)."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        actions = parser.add_subparsers(dest="action", required=True, metavar="{load,serve}")
-        load = actions.add_parser("load", help="Load the demo data; running it again adds nothing.")
+    def add_actions(self, commands: Any) -> None:
+        load = self.action(
+            commands, "load", "Load the demo data; running it again adds nothing.", formats=False
+        )
         load.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Random seed.")
         load.add_argument(
             "--partners", type=int, default=DEFAULT_PARTNERS, help="Partners (max 100,000)."
@@ -118,34 +118,27 @@ class Command(ChannelDeskCommand):
             default=[],
             help="Leave out one domain's demo data (repeatable); a later load can add it.",
         )
-        serve = actions.add_parser("serve", help="Print the logins, run the worker and the server.")
+        serve = self.action(
+            commands, "serve", "Print the logins, run the worker and the server.", formats=False
+        )
         serve.add_argument("--host", default="127.0.0.1")
         serve.add_argument("--port", type=int, default=8000)
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] == "load":
-            self._load(options)
-        else:
-            self._serve(host=options["host"], port=options["port"])
-
     # --- load ---------------------------------------------------------------------------------
 
-    def _load(self, options: dict[str, Any]) -> None:
+    def do_load(self, options: dict[str, Any]) -> None:
         started = time.monotonic()
-        try:
-            plan = plan_make(
-                seed=options["seed"],
-                partners=options["partners"],
-                order_lines=options["orders"],
-                today=options["today"] or timezone.localdate(),
-            )
-            self.stdout.write(
-                f"Demo data: seed {plan.seed}, {plan.partners:,} partners, "
-                f"{plan.order_lines:,} order lines, orders from {plan.first_day} to {plan.today}."
-            )
-            prepared = demo_prepare(plan=plan)
-        except DemoShapeError as error:
-            raise CommandError(str(error)) from error
+        plan = plan_make(
+            seed=options["seed"],
+            partners=options["partners"],
+            order_lines=options["orders"],
+            today=options["today"] or timezone.localdate(),
+        )
+        self.stdout.write(
+            f"Demo data: seed {plan.seed}, {plan.partners:,} partners, "
+            f"{plan.order_lines:,} order lines, orders from {plan.first_day} to {plan.today}."
+        )
+        prepared = demo_prepare(plan=plan)
         with_users = options["users"]
         if with_users is None:
             with_users = plan.partners <= DEFAULT_PARTNERS
@@ -206,20 +199,17 @@ class Command(ChannelDeskCommand):
         """
         if days <= 0:
             return
-        from rich.progress import Progress  # noqa: PLC0415 (start-up cost: commands/console.py)
-
         from channeldesk.contracts.reminders.services import reminders_run  # noqa: PLC0415 (start-up cost: commands/console.py)
 
         berlin = ZoneInfo(settings.TIME_ZONE)
         sent = 0
-        with Progress(console=err_console(), transient=True) as progress:
-            task = progress.add_task("renewal reminders", total=days)
+        with progress_bar("renewal reminders", total=days + 1) as advance:
             for offset in range(days, -1, -1):
                 day = until - dt.timedelta(days=offset)
                 now = dt.datetime.combine(day, dt.time(9, 0), tzinfo=berlin)
                 report = reminders_run(today=day, now=now, limit=10_000)
                 sent += report.dispatch.sent
-                progress.advance(task)
+                advance(1)
         self.stdout.write(
             f"Renewal reminders: the daily sweep ran for {days + 1} days up to {until}; "
             f"{sent} reminders sent (letters are in the print batch: channeldesk letters batch)."
@@ -365,7 +355,8 @@ class Command(ChannelDeskCommand):
 
     # --- serve --------------------------------------------------------------------------------
 
-    def _serve(self, *, host: str, port: int) -> None:
+    def do_serve(self, options: dict[str, Any]) -> None:
+        host, port = options["host"], options["port"]
         if not gunicorn_available():
             raise CommandError("gunicorn is not installed in this environment (pip install .).")
         from channeldesk.commands.demo.licensing import certificate_example  # noqa: PLC0415 (start-up cost: commands/console.py)

@@ -21,14 +21,14 @@ from channeldesk.contracts.imports import CONTRACTS_IMPORTER, CUSTOMERS_IMPORTER
 from channeldesk.core.importing import (
     Importer,
     ImportProgress,
-    ImportReport,
+    ImportResult,
     ImportStage,
     ProgressCallback,
     import_file,
 )
 from channeldesk.partners.imports import PARTNERS_IMPORTER
 from channeldesk.tiers.hotlines import caller_numbers_refresh
-from channeldesk.training.importing import TRAINING_IMPORTER
+from channeldesk.training.imports import TRAINING_IMPORTER
 
 IMPORTERS: dict[str, Importer[Any]] = {
     importer.name: importer
@@ -107,7 +107,7 @@ class Command(ChannelDeskCommand):
             numbers = caller_numbers_refresh()
             self.stdout.write(f"{numbers:,} caller numbers ready for call routing.")
 
-    def _run(self, *, importer: Importer[Any], path: Path, dry_run: bool) -> ImportReport:
+    def _run(self, *, importer: Importer[Any], path: Path, dry_run: bool) -> ImportResult:
         try:
             total_bytes = path.stat().st_size
             with path.open("rb") as source, progress_bar(total_bytes=total_bytes) as progress:

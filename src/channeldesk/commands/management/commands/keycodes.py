@@ -14,19 +14,12 @@ import getpass
 import sys
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandError
 
-from channeldesk.commands.console import (
-    FORMATS,
-    ChannelDeskCommand,
-    new_table,
-    out_console,
-    to_json,
-)
+from channeldesk.commands.console import SubcommandCommand, new_table
 from channeldesk.contracts.models import Contract
 from channeldesk.licensing.models import Keycode, KeycodeStatus, RevealChannel
 from channeldesk.licensing.services import (
-    LicensingError,
     keycode_check,
     keycode_issue,
     keycode_reveal,
@@ -64,35 +57,23 @@ def keycode_row(keycode: Keycode) -> dict[str, Any]:
     }
 
 
-class Command(ChannelDeskCommand):
+class Command(SubcommandCommand):
     help = "Issue, show, check, revoke and rotate licence keycodes."
+    error_codes_shown = True
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
-        issue = commands.add_parser("issue", help="Issue the contract's keycode.")
-        issue.add_argument("contract")
-        show = commands.add_parser("show", help="The contract's keycodes.")
-        show.add_argument("contract")
-        check = commands.add_parser("check", help="Is this keycode valid? Why not?")
+    def add_actions(self, commands: Any) -> None:
+        self.action(commands, "issue", "Issue the contract's keycode.").add_argument("contract")
+        self.action(commands, "show", "The contract's keycodes.").add_argument("contract")
+        check = self.action(commands, "check", "Is this keycode valid? Why not?")
         check.add_argument("code", nargs="+", help="The code (spaces and missing dashes are fine).")
         for name, text in (("revoke", "Revoke the active keycode."), ("rotate", "Replace it.")):
-            sub = commands.add_parser(name, help=text)
-            sub.add_argument("contract")
-            sub.add_argument("--reason", required=True, help="Why (kept with the keycode).")
-        for sub in commands.choices.values():
-            sub.add_argument("--format", choices=FORMATS, default="table")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        self.console = out_console(self.stdout)
-        self.format = options["format"]
-        try:
-            getattr(self, f"do_{options['action']}")(options)
-        except LicensingError as error:
-            raise CommandError(f"{error} ({error.code})") from error
+            change = self.action(commands, name, text)
+            change.add_argument("contract")
+            change.add_argument("--reason", required=True, help="Why (kept with the keycode).")
 
     def show_rows(self, rows: list[dict[str, Any]]) -> None:
         if self.format == "json":
-            self.stdout.write(to_json(rows))
+            self.emit(rows)
             return
         table = new_table("code", "contract", "key id", "status", "issued", "revoked", "reason")
         for row in rows:
@@ -131,7 +112,7 @@ class Command(ChannelDeskCommand):
             "contract_number": check.contract.contract_number if check.contract else None,
         }
         if self.format == "json":
-            self.stdout.write(to_json(document))
+            self.emit(document)
         elif check.valid:
             self.console.print(f"valid: {document['contract_number']} — {check.message}")
         else:

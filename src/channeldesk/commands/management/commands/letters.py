@@ -19,15 +19,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from django.conf import settings
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandError
 
-from channeldesk.commands.console import (
-    FORMATS,
-    ChannelDeskCommand,
-    out_console,
-    parse_date,
-    to_json,
-)
+from channeldesk.commands.console import SubcommandCommand, parse_date
 from channeldesk.contracts.reminders.selectors import reminder_letters_sent_on
 from channeldesk.core.private_files import private_directory_ensure
 from channeldesk.documents.models import Document
@@ -36,12 +30,11 @@ from channeldesk.documents.selectors import DocumentMissing
 from channeldesk.documents.services import letters_print_batch
 
 
-class Command(ChannelDeskCommand):
+class Command(SubcommandCommand):
     help = "Bind the letters sent on a day into one PDF for the mailing house."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
-        batch = commands.add_parser("batch", help="The day's letters as one print-batch PDF.")
+    def add_actions(self, commands: Any) -> None:
+        batch = self.action(commands, "batch", "The day's letters as one print-batch PDF.")
         batch.add_argument("--date", type=parse_date, required=True, help="The business day.")
         batch.add_argument(
             "--output",
@@ -49,9 +42,8 @@ class Command(ChannelDeskCommand):
             help="A directory for letters-DATE.pdf (default: letters/ in the data directory), "
             "or the PDF file to write.",
         )
-        batch.add_argument("--format", choices=FORMATS, default="table")
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def do_batch(self, options: dict[str, Any]) -> None:
         day = options["date"]
         target = _target(options["output"], name=f"letters-{day.isoformat()}.pdf")
         partial = target.with_name(f".{target.name}.partial")
@@ -80,10 +72,10 @@ class Command(ChannelDeskCommand):
             "size_bytes": batch.size_bytes,
             "sha256": batch.sha256,
         }
-        if options["format"] == "json":
-            self.stdout.write(to_json(summary))
+        if self.format == "json":
+            self.emit(summary)
             return
-        out_console(self.stdout).print(
+        self.console.print(
             f"{target}: {batch.letters} letter(s), {batch.pages} page(s), "
             f"{batch.size_bytes} bytes, sha256 {batch.sha256}"
         )

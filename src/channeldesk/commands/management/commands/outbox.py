@@ -9,104 +9,50 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
-from django.db import close_old_connections
 from django.utils import timezone
 
-from channeldesk.commands.console import (
-    FORMATS,
-    ChannelDeskCommand,
-    new_table,
-    out_console,
-    positive_int,
-    stop_signal,
-    to_json,
-)
+from channeldesk.commands.console import new_table, positive_int
+from channeldesk.commands.delivery import DeliveryCommand
 from channeldesk.notifications.conf import outbox_settings
-from channeldesk.notifications.dispatch import DispatchResult, default_worker, outbox_dispatch
+from channeldesk.notifications.dispatch import OUTBOX_COUNTS, outbox_dispatch
+from channeldesk.notifications.leases import DispatchResult
 from channeldesk.notifications.models import OutboxMessage, OutboxStatus
+from channeldesk.notifications.review import Reviewable
 from channeldesk.notifications.selectors import (
-    MessageNotFound,
     outbox_counts,
     outbox_get,
     outbox_history,
     outbox_list,
 )
-from channeldesk.notifications.services import OutboxError, outbox_dismiss, outbox_release
+from channeldesk.notifications.services import OUTBOX_REVIEW
 
 
-class Command(ChannelDeskCommand):
+class Command(DeliveryCommand):
     help = "Send due e-mails from the outbox, list them, release or dismiss doubtful ones."
+    noun = "messages"
+    counts = (*OUTBOX_COUNTS, "review")
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
-        dispatch = commands.add_parser("dispatch", help="Send what is due.")
-        dispatch.add_argument("--loop", action="store_true", help="Keep going until stopped.")
-        dispatch.add_argument("--limit", type=positive_int, default=1000, help="Messages per run.")
-        dispatch.add_argument("--batch", type=positive_int, help="Messages claimed at once.")
-        dispatch.add_argument("--worker", default="", help="Name in the history (host:pid).")
-        dispatch.add_argument("--format", choices=FORMATS, default="table")
-
-        listing = commands.add_parser("list", help="The newest messages.")
+    def add_actions(self, commands: Any) -> None:
+        self.add_dispatch_action(commands, help="Send what is due.")
+        listing = self.action(commands, "list", "The newest messages.")
         listing.add_argument("--status", action="append", choices=OutboxStatus.values, default=[])
         listing.add_argument("--limit", type=positive_int, default=50)
-        listing.add_argument("--format", choices=FORMATS, default="table")
-
-        show = commands.add_parser("show", help="One message and its history.")
+        show = self.action(commands, "show", "One message and its history.")
         show.add_argument("key")
-        show.add_argument("--format", choices=FORMATS, default="table")
+        self.add_review_actions(commands)
 
-        release = commands.add_parser("release", help="Send review/failed messages again.")
-        release.add_argument("keys", nargs="+", metavar="KEY")
-        release.add_argument("--note", default="", help="Why (kept in the history).")
-        release.add_argument("--format", choices=FORMATS, default="table")
-
-        dismiss = commands.add_parser("dismiss", help="Close messages without sending them.")
-        dismiss.add_argument("keys", nargs="+", metavar="KEY")
-        dismiss.add_argument("--reason", required=True, help="Why (kept in the history).")
-        dismiss.add_argument("--format", choices=FORMATS, default="table")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        self.console = out_console(self.stdout)
-        self.format = options["format"]
-        handler = getattr(self, f"do_{options['action']}")
-        try:
-            handler(options)
-        except (MessageNotFound, OutboxError, ValueError) as error:
-            raise CommandError(str(error)) from error
-
-    def emit(self, document: Any) -> None:
-        self.stdout.write(to_json(document))
-
-    # --- dispatch -----------------------------------------------------------------------------
+    def reviewable(self) -> Reviewable[OutboxMessage]:
+        return OUTBOX_REVIEW
 
     def do_dispatch(self, options: dict[str, Any]) -> None:
-        worker = options["worker"] or default_worker()
-        arguments = {"limit": options["limit"], "worker": worker, "batch_size": options["batch"]}
-        if not options["loop"]:
-            self.report(outbox_dispatch(**arguments))
-            return
-        total = DispatchResult()
-        with stop_signal() as stop:
-            while not stop.is_set():
-                close_old_connections()
-                result = outbox_dispatch(**arguments)
-                total += result
-                if result.did_something:
-                    self.report(result)
-                if not result.claimed:
-                    stop.wait(outbox_settings().poll_interval)
-        self.report(total, label="total")
+        poll = lambda: outbox_settings().poll_interval  # noqa: E731 - read when the loop waits
+        self.dispatch(options, outbox_dispatch, poll_interval=poll, label="run")
 
-    def report(self, result: DispatchResult, *, label: str = "run") -> None:
-        if self.format == "json":
-            self.emit({"label": label, **asdict(result), "review": result.review})
-            return
-        self.console.print(
-            f"{label}: claimed {result.claimed}, sent {result.sent}, retry {result.retried}, "
+    def report_line(self, result: DispatchResult) -> str:
+        return (
+            f"claimed {result.claimed}, sent {result.sent}, retry {result.retried}, "
             f"failed {result.failed}, review {result.review}, returned {result.returned}, "
             f"dismissed {result.dismissed}"
         )
@@ -167,24 +113,6 @@ class Command(ChannelDeskCommand):
                 row["detail"],
             )
         self.console.print(table)
-
-    # --- release, dismiss ---------------------------------------------------------------------
-
-    def do_release(self, options: dict[str, Any]) -> None:
-        for key in options["keys"]:
-            message = outbox_release(message=outbox_get(key=key), note=options["note"])
-            self.settled(message)
-
-    def do_dismiss(self, options: dict[str, Any]) -> None:
-        for key in options["keys"]:
-            message = outbox_dismiss(message=outbox_get(key=key), reason=options["reason"])
-            self.settled(message)
-
-    def settled(self, message: OutboxMessage) -> None:
-        if self.format == "json":
-            self.emit({"key": message.idempotency_key, "status": message.status})
-        else:
-            self.console.print(f"{message.idempotency_key}: {message.status}")
 
 
 def _message_document(message: OutboxMessage) -> dict[str, Any]:

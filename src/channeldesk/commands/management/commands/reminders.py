@@ -15,93 +15,55 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
-from django.db import close_old_connections
 from django.utils import timezone
 
-from channeldesk.commands.console import (
-    FORMATS,
-    ChannelDeskCommand,
-    new_table,
-    out_console,
-    parse_date,
-    positive_int,
-    stop_signal,
-    to_json,
-)
+from channeldesk.commands.console import new_table, parse_date, positive_int
+from channeldesk.commands.delivery import DeliveryCommand
 from channeldesk.contracts.models import Reminder, ReminderStatus
 from channeldesk.contracts.reminders.conf import reminder_settings
-from channeldesk.contracts.reminders.dispatch import DispatchReport, reminders_dispatch
+from channeldesk.contracts.reminders.dispatch import REMINDER_COUNTS, reminders_dispatch
 from channeldesk.contracts.reminders.planning import reminders_plan
 from channeldesk.contracts.reminders.selectors import (
-    ReminderNotFound,
     reminder_get,
     reminder_history,
     reminders_list,
 )
-from channeldesk.contracts.reminders.services import (
-    ReminderError,
-    reminder_dismiss,
-    reminder_release,
-    reminders_run,
-)
-from channeldesk.notifications.dispatch import default_worker
+from channeldesk.contracts.reminders.services import REMINDER_REVIEW, reminders_run
+from channeldesk.notifications.dispatch import OUTBOX_COUNTS
+from channeldesk.notifications.leases import DispatchResult
+from channeldesk.notifications.review import Reviewable
 
 
-class Command(ChannelDeskCommand):
+class Command(DeliveryCommand):
     help = "Plan and send renewal reminders, list them, release or dismiss doubtful ones."
+    noun = "reminders"
+    counts = REMINDER_COUNTS
+    reference_name = "ids"
+    reference_metavar = "ID"
+    reference_type = int
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
-        plan = commands.add_parser("plan", help="Plan what falls due within the horizon.")
+    def add_actions(self, commands: Any) -> None:
+        plan = self.action(commands, "plan", "Plan what falls due within the horizon.")
         plan.add_argument("--date", type=parse_date, help="Plan as of this day (default: today).")
-        plan.add_argument("--format", choices=FORMATS, default="table")
 
-        run = commands.add_parser("run", help="Plan, expire, send what is due, then the outbox.")
+        run = self.action(commands, "run", "Plan, expire, send what is due, then the outbox.")
         run.add_argument("--date", type=parse_date, help="Send what is due by this day.")
         run.add_argument("--limit", type=positive_int, default=1000, help="Reminders per run.")
         run.add_argument("--no-outbox", action="store_true", help="Leave the e-mails queued.")
-        run.add_argument("--format", choices=FORMATS, default="table")
 
-        dispatch = commands.add_parser("dispatch", help="Only send what is due.")
-        dispatch.add_argument("--date", type=parse_date, help="Send what is due by this day.")
-        dispatch.add_argument("--loop", action="store_true", help="Keep going until stopped.")
-        dispatch.add_argument("--limit", type=positive_int, default=1000, help="Reminders per run.")
-        dispatch.add_argument("--batch", type=positive_int, help="Reminders claimed at once.")
-        dispatch.add_argument("--worker", default="", help="Name in the history (host:pid).")
-        dispatch.add_argument("--format", choices=FORMATS, default="table")
+        self.add_dispatch_action(commands, help="Only send what is due.", date=parse_date)
 
-        listing = commands.add_parser("list", help="Reminders by due date.")
+        listing = self.action(commands, "list", "Reminders by due date.")
         listing.add_argument("--status", action="append", choices=ReminderStatus.values, default=[])
         listing.add_argument("--contract", help="Only this contract number.")
         listing.add_argument("--limit", type=positive_int, default=50)
-        listing.add_argument("--format", choices=FORMATS, default="table")
 
-        show = commands.add_parser("show", help="One reminder and its history.")
+        show = self.action(commands, "show", "One reminder and its history.")
         show.add_argument("id", type=int)
-        show.add_argument("--format", choices=FORMATS, default="table")
+        self.add_review_actions(commands)
 
-        release = commands.add_parser("release", help="Send review/failed reminders (again).")
-        release.add_argument("ids", nargs="+", type=int, metavar="ID")
-        release.add_argument("--note", default="", help="Why (kept in the history).")
-        release.add_argument("--format", choices=FORMATS, default="table")
-
-        dismiss = commands.add_parser("dismiss", help="Close reminders without sending them.")
-        dismiss.add_argument("ids", nargs="+", type=int, metavar="ID")
-        dismiss.add_argument("--reason", required=True, help="Why (kept in the history).")
-        dismiss.add_argument("--format", choices=FORMATS, default="table")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        self.console = out_console(self.stdout)
-        self.format = options["format"]
-        handler = getattr(self, f"do_{options['action']}")
-        try:
-            handler(options)
-        except (ReminderNotFound, ReminderError, ValueError) as error:
-            raise CommandError(str(error)) from error
-
-    def emit(self, document: Any) -> None:
-        self.stdout.write(to_json(document))
+    def reviewable(self) -> Reviewable[Reminder]:
+        return REMINDER_REVIEW
 
     # --- plan, run, dispatch --------------------------------------------------------------
 
@@ -126,8 +88,8 @@ class Command(ChannelDeskCommand):
                     "today": report.today,
                     "expired_contracts": report.expired_contracts,
                     "plan": asdict(report.plan),
-                    "dispatch": asdict(report.dispatch),
-                    "outbox": asdict(outbox) if outbox is not None else None,
+                    "dispatch": report.dispatch.document(REMINDER_COUNTS),
+                    "outbox": outbox.document(OUTBOX_COUNTS) if outbox is not None else None,
                 }
             )
             return
@@ -136,7 +98,7 @@ class Command(ChannelDeskCommand):
             f"plan: {report.plan.planned} planned, {report.plan.replanned} re-planned, "
             f"{report.plan.cancelled} cancelled"
         )
-        self.report(report.dispatch)
+        self.report(report.dispatch, label="dispatch")
         if outbox is not None:
             self.console.print(
                 f"outbox: sent {outbox.sent}, retry {outbox.retried}, failed {outbox.failed}, "
@@ -144,32 +106,15 @@ class Command(ChannelDeskCommand):
             )
 
     def do_dispatch(self, options: dict[str, Any]) -> None:
-        arguments = {
-            "limit": options["limit"],
-            "worker": options["worker"] or default_worker(),
-            "batch_size": options["batch"],
-        }
-        if not options["loop"]:
-            self.report(reminders_dispatch(today=options["date"], **arguments))
-            return
-        total = DispatchReport()
-        with stop_signal() as stop:
-            while not stop.is_set():
-                close_old_connections()
-                result = reminders_dispatch(today=options["date"], **arguments)
-                total += result
-                if result.did_something:
-                    self.report(result)
-                if not result.claimed:
-                    stop.wait(reminder_settings().poll_interval)
-        self.report(total, label="total")
+        def run(**arguments: Any) -> DispatchResult:
+            return reminders_dispatch(today=options["date"], **arguments)
 
-    def report(self, result: DispatchReport, *, label: str = "dispatch") -> None:
-        if self.format == "json":
-            self.emit({"label": label, **asdict(result)})
-            return
-        self.console.print(
-            f"{label}: claimed {result.claimed}, sent {result.sent} ({result.late} late), "
+        poll = lambda: reminder_settings().poll_interval  # noqa: E731 - read when the loop waits
+        self.dispatch(options, run, poll_interval=poll, label="dispatch")
+
+    def report_line(self, result: DispatchResult) -> str:
+        return (
+            f"claimed {result.claimed}, sent {result.sent} ({result.late} late), "
             f"cancelled {result.cancelled}, missed {result.missed}, failed {result.failed}, "
             f"deferred {result.deferred}, review {result.review}, returned {result.returned}"
         )
@@ -220,23 +165,6 @@ class Command(ChannelDeskCommand):
                 row["detail"],
             )
         self.console.print(table)
-
-    # --- release, dismiss -----------------------------------------------------------------
-
-    def do_release(self, options: dict[str, Any]) -> None:
-        for pk in options["ids"]:
-            self.settled(reminder_release(reminder=reminder_get(pk=pk), note=options["note"]))
-
-    def do_dismiss(self, options: dict[str, Any]) -> None:
-        for pk in options["ids"]:
-            reminder = reminder_dismiss(reminder=reminder_get(pk=pk), reason=options["reason"])
-            self.settled(reminder)
-
-    def settled(self, reminder: Reminder) -> None:
-        if self.format == "json":
-            self.emit({"id": reminder.pk, "status": reminder.status})
-        else:
-            self.console.print(f"{reminder.key}: {reminder.status}")
 
 
 def _document(reminder: Reminder) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import argparse
 import csv
 import datetime as dt
 import sys
+from dataclasses import asdict
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
@@ -13,9 +14,8 @@ from django.utils import timezone
 
 from channeldesk.commands.console import (
     FORMATS,
-    ChannelDeskCommand,
+    SubcommandCommand,
     new_table,
-    out_console,
     parse_date,
     progress_bar,
     status,
@@ -26,19 +26,18 @@ from channeldesk.tiers import reports
 from channeldesk.tiers.calibration import tiers_calibrate
 from channeldesk.tiers.evaluation import Evaluation, tiers_evaluate
 from channeldesk.tiers.models import TierPolicy
-from channeldesk.tiers.notices import NoticeSendResult, tier_notices_send
+from channeldesk.tiers.notices import NOTICE_COUNTS, NoticeSendResult, tier_notices_send
 from channeldesk.tiers.selectors import (
-    PolicyNotFound,
     policy_get,
     tier_history,
     tier_notices_due_count,
 )
 from channeldesk.tiers.services import (
-    TierError,
     tier_override_create,
     tier_policy_publish,
     tiers_apply,
     tiers_apply_check,
+    tiers_sweep,
 )
 from channeldesk.tiers.simulation import tiers_simulate
 
@@ -61,11 +60,10 @@ def _target(value: str) -> tuple[str, tuple[int, int]]:
     return code, bounds
 
 
-class Command(ChannelDeskCommand):
+class Command(SubcommandCommand):
     help = "Evaluate, simulate, calibrate, publish and apply tier policies."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
+    def add_actions(self, commands: Any) -> None:
         commands.add_parser("policies", help="List the tier policies.").add_argument(
             "--format", choices=FORMATS, default="table"
         )
@@ -111,6 +109,13 @@ class Command(ChannelDeskCommand):
         notices.add_argument("--limit", type=int, default=1000)
         notices.add_argument("--format", choices=FORMATS, default="table")
 
+        sweep = self.action(
+            commands,
+            "sweep",
+            "Apply a policy whose day has come, tier new partners, end overrides.",
+        )
+        sweep.add_argument("--date", type=parse_date, help="Sweep as of this day (default: today).")
+
     def _policy_options(
         self, parser: CommandParser, *, as_of: bool = True, formats: tuple[str, ...] = FORMATS
     ) -> None:
@@ -118,18 +123,6 @@ class Command(ChannelDeskCommand):
         if as_of:
             parser.add_argument("--as-of", type=parse_date, help="Default: today.")
         parser.add_argument("--format", choices=formats, default="table")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        self.console = out_console(self.stdout)
-        self.format = options["format"]
-        handler = getattr(self, f"do_{options['action']}")
-        try:
-            handler(options)
-        except (PolicyNotFound, TierError, ValueError) as error:
-            raise CommandError(str(error)) from error
-
-    def emit(self, document: Any) -> None:
-        self.stdout.write(to_json(document))
 
     def policy(self, options: dict[str, Any]) -> TierPolicy:
         return policy_get(reference=options["policy"])
@@ -467,6 +460,24 @@ class Command(ChannelDeskCommand):
             )
         self.console.print(table)
 
+    # --- sweep --------------------------------------------------------------------------------
+
+    def do_sweep(self, options: dict[str, Any]) -> None:
+        """The CLI twin of the job `tiers_daily_sweep`: the same idempotent sweep, any day."""
+        day = options["date"] or timezone.localdate()
+        result = tiers_sweep(on=day)
+        if self.format == "json":
+            self.emit({"date": day, **asdict(result)})
+            return
+        if result.policy is None:
+            self.console.print(f"{day}: no policy in force, nothing to do.")
+            return
+        applied = "applied" if result.applied_policy else "already applied"
+        self.console.print(
+            f"{day}: policy {result.policy} {applied}, {result.new_partners} new partner(s) "
+            f"tiered, {result.settled_overrides} ended override(s) settled"
+        )
+
     # --- notices ------------------------------------------------------------------------------
 
     def do_notices(self, options: dict[str, Any]) -> None:
@@ -474,7 +485,7 @@ class Command(ChannelDeskCommand):
         result = self._notices_send(day=day, limit=options["limit"])
         document = {
             "date": day.isoformat(),
-            "sent": result.sent,
+            **result.dispatch.document(NOTICE_COUNTS),
             "letters": result.letters,
             "emails": result.emails,
             "without_email": result.without_email,
@@ -485,7 +496,7 @@ class Command(ChannelDeskCommand):
         self.console.print(
             f"Tier notices due by {day}: {result.sent} sent ({result.letters} letters, "
             f"{result.emails} e-mails); {len(result.without_email)} partners without an "
-            "e-mail address got the letter only."
+            f"e-mail address got the letter only; {result.dispatch.review} to review."
         )
 
     def _notices_send(self, *, day: dt.date, limit: int) -> NoticeSendResult:
@@ -498,12 +509,11 @@ class Command(ChannelDeskCommand):
                 round_result = tier_notices_send(
                     today=day, limit=min(NOTICES_PER_ROUND, total - result.sent)
                 )
-                if round_result.sent == 0:  # another run sent the rest meanwhile
-                    break
-                result.sent += round_result.sent
-                result.letters += round_result.letters
+                result.dispatch += round_result.dispatch
                 result.emails += round_result.emails
                 result.without_email.extend(round_result.without_email)
+                if round_result.sent == 0:  # another run sent the rest meanwhile
+                    break
                 advance(round_result.sent)
         return result
 

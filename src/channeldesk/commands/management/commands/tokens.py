@@ -14,27 +14,19 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandError
 from django.utils import timezone
 
-from channeldesk.commands.console import (
-    FORMATS,
-    ChannelDeskCommand,
-    new_table,
-    out_console,
-    positive_int,
-    to_json,
-)
+from channeldesk.commands.console import SubcommandCommand, new_table, positive_int
 from channeldesk.core.models import ServiceToken, TokenScope
-from channeldesk.core.tokens import ServiceTokenError, service_token_create, service_token_revoke
+from channeldesk.core.tokens import service_token_create, service_token_revoke
 
 
-class Command(ChannelDeskCommand):
+class Command(SubcommandCommand):
     help = "Create, list and revoke service tokens for the training company, phone system, etc."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
-        create = commands.add_parser("create", help="Make a token; its secret is shown once.")
+    def add_actions(self, commands: Any) -> None:
+        create = self.action(commands, "create", "Make a token; its secret is shown once.")
         create.add_argument("--name", required=True, help="Who uses it, e.g. the company.")
         create.add_argument(
             "--scope",
@@ -45,26 +37,11 @@ class Command(ChannelDeskCommand):
             "--user", help="A personal token for this user name: it acts with the user's rights."
         )
         create.add_argument("--days", type=positive_int, help="Expires after N days.")
-        create.add_argument("--format", choices=FORMATS, default="table")
-        listing = commands.add_parser("list", help="Every token (without secrets).")
-        listing.add_argument("--format", choices=FORMATS, default="table")
-        revoke = commands.add_parser("revoke", help="Stop a token working.")
+        self.action(commands, "list", "Every token (without secrets).")
+        revoke = self.action(commands, "revoke", "Stop a token working.", formats=False)
         revoke.add_argument("key_id")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        action = options["action"]
-        if action == "create":
-            self._create(options)
-        elif action == "list":
-            self._list(options)
-        else:
-            try:
-                token = service_token_revoke(key_id=options["key_id"])
-            except ServiceToken.DoesNotExist:
-                raise CommandError(f"No token with key id {options['key_id']!r}.") from None
-            self.stdout.write(f"Token {token.key_id} ({token.name}) is revoked.")
-
-    def _create(self, options: dict[str, Any]) -> None:
+    def do_create(self, options: dict[str, Any]) -> None:
         days = options["days"]
         expires = timezone.now() + dt.timedelta(days=days) if days else None
         user = None
@@ -75,23 +52,20 @@ class Command(ChannelDeskCommand):
         scope = options["scope"] or (TokenScope.PERSONAL if user is not None else None)
         if scope is None:
             raise CommandError("Give --scope for a system's token, or --user for a personal one.")
-        try:
-            issued = service_token_create(
-                name=options["name"], scope=scope, expires_at=expires, user=user
-            )
-        except ServiceTokenError as error:
-            raise CommandError(str(error)) from None
-        if options["format"] == "json":
-            self.stdout.write(to_json(self._row(issued.token) | {"secret": issued.secret}))
+        issued = service_token_create(
+            name=options["name"], scope=scope, expires_at=expires, user=user
+        )
+        if self.format == "json":
+            self.emit(self._row(issued.token) | {"secret": issued.secret})
             return
         self.stdout.write(f"Token {issued.token.key_id} for {issued.token.name}:")
         self.stdout.write(issued.secret)
         self.stdout.write("Keep it now: it is not stored and cannot be shown again.")
 
-    def _list(self, options: dict[str, Any]) -> None:
+    def do_list(self, options: dict[str, Any]) -> None:
         rows = [self._row(token) for token in ServiceToken.objects.select_related("user")]
-        if options["format"] == "json":
-            self.stdout.write(to_json(rows))
+        if self.format == "json":
+            self.emit(rows)
             return
         table = new_table("key id", "name", "scope", "user", "state", "last used")
         for row in rows:
@@ -103,7 +77,14 @@ class Command(ChannelDeskCommand):
                 row["state"],
                 row["last_used_at"],
             )
-        out_console(self.stdout).print(table)
+        self.console.print(table)
+
+    def do_revoke(self, options: dict[str, Any]) -> None:
+        try:
+            token = service_token_revoke(key_id=options["key_id"])
+        except ServiceToken.DoesNotExist:
+            raise CommandError(f"No token with key id {options['key_id']!r}.") from None
+        self.stdout.write(f"Token {token.key_id} ({token.name}) is revoked.")
 
     @staticmethod
     def _row(token: ServiceToken) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 - `import FILE [--format jsonl|csv] [--dry-run]`: events from JSON Lines or CSV, with a progress
   bar. The whole file is checked first; if any line is bad, every problem is listed with file,
   line and field, and nothing is stored. Re-importing a file stores nothing twice.
-- `rate --month 2026-10`: rate an open month (repeatable; the same events give the same lines).
+- `rate --month 2026-10 | --open`: rate an open month, or every open month as the hourly job
+  does (repeatable; the same events give the same lines).
 - `close --month 2026-10` or `close --due`: close a month after its grace period and issue its
   statements (once); `--due` closes every month that is due, in order.
 - `statement list [--month M] [--partner P]`, `statement show NUMBER [--format table|json|csv]`,
@@ -17,32 +18,29 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TextIO
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandError
+from django.utils import timezone
 
 from channeldesk.catalog.models import Product
-from channeldesk.commands.console import (
-    FORMATS,
-    ChannelDeskCommand,
-    err_console,
-    new_table,
-    out_console,
-    to_json,
-)
+from channeldesk.commands.console import FORMATS, SubcommandCommand, new_table, progress_bar
 from channeldesk.contracts.models import Contract, Customer
 from channeldesk.core.models import ServiceToken
-from channeldesk.usage.closing import period_close, period_rate, periods_close_due
+from channeldesk.usage.closing import (
+    period_close,
+    period_rate,
+    periods_close_due,
+    periods_rate_open,
+)
 from channeldesk.usage.events import FIELDS, EventInput, Rejection, event_parse
 from channeldesk.usage.models import BillingUnit, Statement, Subscription
 from channeldesk.usage.selectors import statement_customer, statement_lines
 from channeldesk.usage.services import (
-    UsageError,
     sender_grant,
     service_terms_set,
     subscription_create,
@@ -67,68 +65,68 @@ def parse_month(value: str) -> dt.date:
         raise CommandError(f"'{value}' is not a month (use YYYY-MM).") from None
 
 
-class Command(ChannelDeskCommand):
+class Command(SubcommandCommand):
     help = "Usage events, rating, month close and statements of the managed services."
+    error_codes_shown = True
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
-        importing = commands.add_parser("import", help="Import events (JSON Lines or CSV).")
+    def add_actions(self, commands: Any) -> None:
+        importing = self.action(
+            commands, "import", "Import events (JSON Lines or CSV).", formats=False
+        )
         importing.add_argument("file", type=Path)
         importing.add_argument("--format", choices=("jsonl", "csv"), help="Default: by suffix.")
         importing.add_argument("--dry-run", action="store_true", help="Only check the file.")
 
-        rate = commands.add_parser("rate", help="Rate an open month.")
-        rate.add_argument("--month", type=parse_month, required=True)
-        rate.add_argument("--format", choices=FORMATS, default="table")
+        rate = self.action(commands, "rate", "Rate an open month.")
+        which = rate.add_mutually_exclusive_group(required=True)
+        which.add_argument("--month", type=parse_month, help="One open month.")
+        which.add_argument(
+            "--open",
+            action="store_true",
+            help="Every open month (this one, and the last until it is closed), as the job does.",
+        )
 
-        close = commands.add_parser("close", help="Close a month and issue its statements.")
+        close = self.action(commands, "close", "Close a month and issue its statements.")
         which = close.add_mutually_exclusive_group(required=True)
         which.add_argument("--month", type=parse_month)
         which.add_argument("--due", action="store_true", help="Every month that is due.")
-        close.add_argument("--format", choices=FORMATS, default="table")
 
-        statement = commands.add_parser("statement", help="List, show or export statements.")
+        statement = self.action(
+            commands, "statement", "List, show or export statements.", formats=False
+        )
         statement_commands = statement.add_subparsers(dest="statement_action", required=True)
-        listing = statement_commands.add_parser("list")
+        listing = self.action(statement_commands, "list", "Statements, newest month first.")
         listing.add_argument("--month", type=parse_month)
         listing.add_argument("--partner", help="Partner number.")
-        listing.add_argument("--format", choices=FORMATS, default="table")
-        show = statement_commands.add_parser("show")
+        show = self.action(statement_commands, "show", "One statement.", formats=(*FORMATS, "csv"))
         show.add_argument("number")
-        show.add_argument("--format", choices=(*FORMATS, "csv"), default="table")
-        export = statement_commands.add_parser("export")
+        export = self.action(statement_commands, "export", "Write files.", formats=False)
         export.add_argument("number")
         export.add_argument("--pdf", type=Path)
         export.add_argument("--csv", type=Path)
         export.add_argument("--evidence", type=Path)
         export.add_argument("--customer", help="Only this customer's lines (to forward).")
 
-        terms = commands.add_parser("terms", help="How a service product is billed.")
+        terms = self.action(commands, "terms", "How a service product is billed.", formats=False)
         terms.add_argument("sku")
         terms.add_argument("unit", choices=BillingUnit.values)
         terms.add_argument("--prorate", action="store_true")
 
-        subscribe = commands.add_parser("subscribe", help="Meter a service contract.")
+        subscribe = self.action(commands, "subscribe", "Meter a service contract.", formats=False)
         subscribe.add_argument("contract_number")
         subscribe.add_argument("subscription_key")
         subscribe.add_argument("--time-zone", default="Europe/Berlin")
         subscribe.add_argument("--minimum", help="Minimum units per month.")
 
-        grant = commands.add_parser("grant", help="Let a usage token send for subscriptions.")
+        grant = self.action(
+            commands, "grant", "Let a usage token send for subscriptions.", formats=False
+        )
         grant.add_argument("key_id")
         grant.add_argument("subscription_keys", nargs="+")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        action = options["action"]
-        handler = getattr(self, f"_{action}")
-        try:
-            handler(options)
-        except UsageError as error:
-            raise CommandError(f"{error} ({error.code})") from error
-
     # --- import ---------------------------------------------------------------------------
 
-    def _import(self, options: dict[str, Any]) -> None:
+    def do_import(self, options: dict[str, Any]) -> None:
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file.")
@@ -147,7 +145,7 @@ class Command(ChannelDeskCommand):
             self.stdout.write(f"{path}: all events are valid (dry run, nothing stored).")
             return
         accepted = duplicates = 0
-        with self._progress(path) as advance:
+        with progress_bar(f"importing {path.name}", total=path.stat().st_size) as advance:
             for chunk, size in _chunks(path, kind):
                 report = usage_events_ingest(events=[item for _, item in chunk])
                 accepted += report.accepted
@@ -157,7 +155,7 @@ class Command(ChannelDeskCommand):
 
     def _check_file(self, path: Path, kind: str) -> list[str]:
         problems: list[str] = []
-        with self._progress(path, label="checking") as advance:
+        with progress_bar(f"checking {path.name}", total=path.stat().st_size) as advance:
             for chunk, size in _chunks(path, kind):
                 report = usage_events_check(events=[item for _, item in chunk])
                 for index, rejection in sorted(report.rejections.items()):
@@ -166,48 +164,28 @@ class Command(ChannelDeskCommand):
                 advance(size)
         return problems
 
-    def _progress(self, path: Path, label: str = "importing") -> Any:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415 (start-up cost: commands/console.py)
-
-        total = path.stat().st_size
-        progress = Progress(
-            TextColumn(f"{label} {path.name}"),
-            BarColumn(),
-            TextColumn("{task.percentage:>3.0f}%"),
-            TimeRemainingColumn(),
-            console=err_console(),
-            disable=not sys.stderr.isatty(),
-        )
-
-        class _Advance:
-            def __enter__(self) -> Any:
-                progress.start()
-                task = progress.add_task(label, total=total)
-                return lambda size: progress.advance(task, size)
-
-            def __exit__(self, *exc: object) -> None:
-                progress.stop()
-
-        return _Advance()
-
     # --- rate and close -------------------------------------------------------------------
 
-    def _rate(self, options: dict[str, Any]) -> None:
-        summary = period_rate(month=options["month"])
-        if options["format"] == "json":
-            self.stdout.write(to_json(asdict(summary)))
-            return
-        self.stdout.write(
-            f"{summary.month:%Y-%m}: {summary.subscriptions} subscriptions, {summary.lines} "
-            f"lines, {summary.units.normalize():f} units, net {summary.net_total} EUR."
-        )
+    def do_rate(self, options: dict[str, Any]) -> None:
+        if options["open"]:
+            summaries = periods_rate_open(today=timezone.localdate())
+        else:
+            summaries = [period_rate(month=options["month"])]
+        for summary in summaries:
+            if self.format == "json":
+                self.emit(asdict(summary))
+                continue
+            self.stdout.write(
+                f"{summary.month:%Y-%m}: {summary.subscriptions} subscriptions, {summary.lines} "
+                f"lines, {summary.units.normalize():f} units, net {summary.net_total} EUR."
+            )
 
-    def _close(self, options: dict[str, Any]) -> None:
+    def do_close(self, options: dict[str, Any]) -> None:
         due = options["due"]
         results = periods_close_due() if due else [period_close(month=options["month"])]
-        if options["format"] == "json":
+        if self.format == "json":
             for result in results:
-                self.stdout.write(to_json(asdict(result)))
+                self.emit(asdict(result))
             return
         if not results:
             self.stdout.write("No month is due for closing.")
@@ -220,14 +198,14 @@ class Command(ChannelDeskCommand):
 
     # --- statements -----------------------------------------------------------------------
 
-    def _statement(self, options: dict[str, Any]) -> None:
+    def do_statement(self, options: dict[str, Any]) -> None:
         action = options["statement_action"]
         if action == "list":
             self._statement_list(options)
             return
         statement = _statement(options["number"])
         if action == "show":
-            self._statement_show(statement, options["format"])
+            self._statement_show(statement)
         else:
             self._statement_export(statement, options)
 
@@ -247,9 +225,9 @@ class Command(ChannelDeskCommand):
             }
             for item in statements
         ]
-        if options["format"] == "json":
+        if self.format == "json":
             for row in rows:
-                self.stdout.write(to_json(row))
+                self.emit(row)
             return
         table = new_table("number", "partner", "period", "list total", "net total")
         for row in rows:
@@ -260,24 +238,22 @@ class Command(ChannelDeskCommand):
                 str(row["list_total"]),
                 str(row["net_total"]),
             )
-        out_console(self.stdout).print(table)
+        self.console.print(table)
 
-    def _statement_show(self, statement: Statement, output: str) -> None:
-        if output == "csv":
+    def _statement_show(self, statement: Statement) -> None:
+        if self.format == "csv":
             statement_csv_write(statement=statement, target=self.stdout)
             return
         lines = list(statement_lines(statement=statement))
-        if output == "json":
-            self.stdout.write(
-                to_json(
-                    {
-                        "number": statement.number,
-                        "partner_number": statement.partner.partner_number,
-                        "period": f"{statement.period:%Y-%m}",
-                        "net_total": statement.net_total,
-                        "lines": [_line_json(line) for line in lines],
-                    }
-                )
+        if self.format == "json":
+            self.emit(
+                {
+                    "number": statement.number,
+                    "partner_number": statement.partner.partner_number,
+                    "period": f"{statement.period:%Y-%m}",
+                    "net_total": statement.net_total,
+                    "lines": [_line_json(line) for line in lines],
+                }
             )
             return
         table = new_table(
@@ -305,10 +281,9 @@ class Command(ChannelDeskCommand):
                 str(line.discount_percent),
                 str(line.net_amount),
             )
-        console = out_console(self.stdout)
-        console.print(f"{statement.number} {statement.partner.name} {statement.period:%Y-%m}")
-        console.print(table)
-        console.print(f"net total {statement.net_total} EUR (list {statement.list_total} EUR)")
+        self.console.print(f"{statement.number} {statement.partner.name} {statement.period:%Y-%m}")
+        self.console.print(table)
+        self.console.print(f"net total {statement.net_total} EUR (list {statement.list_total} EUR)")
 
     def _statement_export(self, statement: Statement, options: dict[str, Any]) -> None:
         customer = None
@@ -331,14 +306,14 @@ class Command(ChannelDeskCommand):
 
     # --- setup ----------------------------------------------------------------------------
 
-    def _terms(self, options: dict[str, Any]) -> None:
+    def do_terms(self, options: dict[str, Any]) -> None:
         product = _get(Product, sku=options["sku"])
         terms = service_terms_set(
             product=product, billing_unit=options["unit"], prorate=options["prorate"]
         )
         self.stdout.write(f"{product.sku}: billed per {terms.billing_unit}.")
 
-    def _subscribe(self, options: dict[str, Any]) -> None:
+    def do_subscribe(self, options: dict[str, Any]) -> None:
         contract = _get(Contract, contract_number=options["contract_number"])
         minimum = None
         if options["minimum"]:
@@ -354,7 +329,7 @@ class Command(ChannelDeskCommand):
         )
         self.stdout.write(f"{contract.contract_number} metered as {subscription}.")
 
-    def _grant(self, options: dict[str, Any]) -> None:
+    def do_grant(self, options: dict[str, Any]) -> None:
         token = _get(ServiceToken, key_id=options["key_id"])
         keys = options["subscription_keys"]
         subscriptions = list(Subscription.objects.filter(subscription_key__in=keys))

@@ -7,26 +7,11 @@ periodic ones, taking over when the first one stops or dies.
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandParser
-
-from channeldesk.jobs.consumer import consumer_run
-from channeldesk.jobs.management.commands.worker import worker_threads
+from channeldesk.jobs.management.commands.worker import Command as WorkerCommand
 
 
-class Command(BaseCommand):
+class Command(WorkerCommand):
+    """`channeldesk worker` that enqueues the periodic tasks too (while it holds the lease)."""
+
     help = "Run the job scheduler: the periodic tasks (one per installation) and queued tasks."
-    # Like ChannelDesk's other commands, no system checks at every start (commands/console.py).
-    requires_system_checks: list[str] = []
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--workers",
-            type=worker_threads,
-            default=None,
-            help="Threads running queued tasks (default: HUEY_CONSUMER in settings, 2).",
-        )
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        consumer_run(periodic=True, workers=options["workers"])
+    periodic = True

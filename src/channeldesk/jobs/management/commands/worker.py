@@ -29,6 +29,8 @@ class Command(BaseCommand):
     help = "Run a job worker: queued tasks only, no periodic tasks (run any number)."
     # Like ChannelDesk's other commands, no system checks at every start (commands/console.py).
     requires_system_checks: list[str] = []
+    # Whether this consumer enqueues the periodic tasks (`channeldesk scheduler` does).
+    periodic = False
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -39,4 +41,4 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        consumer_run(periodic=False, workers=options["workers"])
+        consumer_run(periodic=self.periodic, workers=options["workers"])

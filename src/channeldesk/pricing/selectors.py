@@ -16,13 +16,16 @@ from decimal import Decimal
 from typing import Any
 
 from channeldesk.catalog.models import Product
+from channeldesk.core.errors import Conflict
 from channeldesk.core.money import CURRENCY, money_round, net_after_discount
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.selectors import tier_current
 
 
-class NoTierInForce(LookupError):
-    """The partner has no tier on that date, so no discount can be determined."""
+class NoTierInForce(Conflict):
+    """The partner has no tier on that date, so no discount can be determined (nor a quote)."""
+
+    code = "no_quote"
 
 
 @dataclass(frozen=True)
