@@ -79,7 +79,7 @@ class Change:
 
 
 def notice_days_before() -> int:
-    return int(getattr(settings, "TIER_NOTICE_DAYS_BEFORE", 30))
+    return settings.TIER_NOTICE_DAYS_BEFORE
 
 
 def tier_notices_plan(*, changes: Sequence[Change], effective_from: dt.date) -> int:
