@@ -219,11 +219,11 @@ def test_sweep_applies_a_policy_on_its_day_and_tiers_new_partners(enterprise: Pr
     previous_tier(old, "gold")
     policy = tier_policy_publish(policy=policy_get(reference="default"), effective_from=AS_OF)
 
-    before = tiers_sweep(on=AS_OF - dt.timedelta(days=1))
-    first = tiers_sweep(on=AS_OF)
+    before = tiers_sweep(today=AS_OF - dt.timedelta(days=1))
+    first = tiers_sweep(today=AS_OF)
     newcomer = PartnerFactory()
-    second = tiers_sweep(on=AS_OF + dt.timedelta(days=3))
-    third = tiers_sweep(on=AS_OF + dt.timedelta(days=3))
+    second = tiers_sweep(today=AS_OF + dt.timedelta(days=3))
+    third = tiers_sweep(today=AS_OF + dt.timedelta(days=3))
 
     assert (before.policy, before.applied_policy) == ("previous@1", False)
     assert (first.policy, first.applied_policy) == (policy.reference, True)
@@ -308,8 +308,8 @@ def test_the_daily_sweep_applies_a_policy_published_ahead_on_its_effective_date(
     partner, policy = _silver_buying_for_gold_with_the_draft_published(enterprise)
 
     # When the daily sweep runs in December and then on 1 January
-    december = tiers_sweep(on=dt.date(2026, 12, 7))
-    new_year = tiers_sweep(on=NEW_YEAR)
+    december = tiers_sweep(today=dt.date(2026, 12, 7))
+    new_year = tiers_sweep(today=NEW_YEAR)
 
     # Then it applies the policy only on its day, on the half-year that ended the day before
     assert (december.policy, december.applied_policy) == ("previous@1", False)
@@ -333,8 +333,8 @@ def test_an_override_made_before_the_sweep_does_not_keep_the_policy_from_the_oth
     tier_override_create(partner=overridden, tier_code="gold", reason="Pilot", valid_from=NEW_YEAR)
 
     # When the daily sweep runs that day, and again
-    first = tiers_sweep(on=NEW_YEAR)
-    second = tiers_sweep(on=NEW_YEAR)
+    first = tiers_sweep(today=NEW_YEAR)
+    second = tiers_sweep(today=NEW_YEAR)
 
     # Then the other partner is moved to the new policy too, once
     assert first.applied_policy is True

@@ -20,7 +20,7 @@ from channeldesk.tiers.services import SweepResult, tiers_sweep
 @db_periodic_task(schedule(minute="15", hour="1"))
 def tiers_daily_sweep() -> SweepResult:
     """Apply a policy whose day has come, tier new partners, end expired overrides."""
-    return tiers_sweep(on=timezone.localdate())
+    return tiers_sweep(today=timezone.localdate())
 
 
 @db_periodic_task(schedule(minute="5"))

@@ -498,7 +498,7 @@ class SweepResult:
     settled_overrides: int = 0
 
 
-def tiers_sweep(*, on: dt.date) -> SweepResult:
+def tiers_sweep(*, today: dt.date) -> SweepResult:
     """Keep assignments in line with the policy in force; safe to run any number of times.
 
     1. A published policy whose effective date has come is applied as of its effective date to
@@ -509,7 +509,7 @@ def tiers_sweep(*, on: dt.date) -> SweepResult:
     2. Authorised partners without an open assignment (new partners) get their evaluated tier.
     3. Partners whose override has ended return to their evaluated tier.
     """
-    policy = policy_in_force(on=on)
+    policy = policy_in_force(on=today)
     if policy is None:
         return SweepResult(policy=None)
     result = SweepResult(policy=policy.reference)
@@ -527,7 +527,7 @@ def tiers_sweep(*, on: dt.date) -> SweepResult:
         .values_list("id", flat=True)
     )
     if behind:
-        tiers_apply(policy=policy, as_of=policy.effective_from, today=on, partner_ids=behind)
+        tiers_apply(policy=policy, as_of=policy.effective_from, today=today, partner_ids=behind)
         result.applied_policy = True
     untiered = list(
         Partner.objects.authorized()
@@ -538,7 +538,7 @@ def tiers_sweep(*, on: dt.date) -> SweepResult:
     )
     if untiered:
         result.new_partners = tiers_apply(
-            policy=policy, as_of=on, today=on, partner_ids=untiered
+            policy=policy, as_of=today, today=today, partner_ids=untiered
         ).created
-    result.settled_overrides = tiers_overrides_settle(on=on)
+    result.settled_overrides = tiers_overrides_settle(on=today)
     return result

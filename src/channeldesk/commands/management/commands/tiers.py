@@ -465,7 +465,7 @@ class Command(SubcommandCommand):
     def do_sweep(self, options: dict[str, Any]) -> None:
         """The CLI twin of the job `tiers_daily_sweep`: the same idempotent sweep, any day."""
         day = options["date"] or timezone.localdate()
-        result = tiers_sweep(on=day)
+        result = tiers_sweep(today=day)
         if self.format == "json":
             self.emit({"date": day, **asdict(result)})
             return
