@@ -9,6 +9,10 @@ from typing import Any
 import pytest
 from django.core import mail
 
+from channeldesk.contracts.models import Customer
+from tests.contracts.factories import contract_of, customer_of
+from tests.personas import Personas
+
 
 @pytest.fixture
 def media_root(settings: Any, tmp_path: Path) -> Path:
@@ -24,3 +28,16 @@ def mailbox(settings: Any) -> Iterator[list[mail.EmailMessage]]:
     mail.outbox = []
     yield mail.outbox
     mail.outbox = []
+
+
+@pytest.fixture
+def customers(personas: Personas) -> dict[str, Customer]:
+    """K-A and K-MOVES looked after by partner A, K-B by partner B; each with one contract."""
+    result = {
+        "K-A": customer_of(personas.partner_a, customer_number="K-A"),
+        "K-MOVES": customer_of(personas.partner_a, customer_number="K-MOVES"),
+        "K-B": customer_of(personas.partner_b, customer_number="K-B"),
+    }
+    for number, customer in result.items():
+        contract_of(customer, contract_number=f"V-{number}")
+    return result

@@ -30,19 +30,6 @@ pytestmark = pytest.mark.django_db
 YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
 
 
-@pytest.fixture
-def customers(personas: Personas) -> dict[str, Customer]:
-    """K-A and K-MOVES looked after by partner A, K-B by partner B; each with one contract."""
-    result = {
-        "K-A": customer_of(personas.partner_a, customer_number="K-A"),
-        "K-MOVES": customer_of(personas.partner_a, customer_number="K-MOVES"),
-        "K-B": customer_of(personas.partner_b, customer_number="K-B"),
-    }
-    for number, customer in result.items():
-        contract_of(customer, contract_number=f"V-{number}")
-    return result
-
-
 def customer_numbers(user: object) -> list[str]:
     customers = customers_visible_to(user=user).order_by("customer_number")  # type: ignore[arg-type]
     return list(customers.values_list("customer_number", flat=True))

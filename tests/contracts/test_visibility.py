@@ -16,25 +16,11 @@ from channeldesk.contracts.selectors import (
     customers_visible_to,
 )
 from channeldesk.contracts.services import customer_partner_change
-from tests.contracts.factories import contract_of, customer_of
 from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
 
 YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
-
-
-@pytest.fixture
-def customers(personas: Personas) -> dict[str, Customer]:
-    """K-A and K-MOVES looked after by partner A, K-B by partner B; each with one contract."""
-    result = {
-        "K-A": customer_of(personas.partner_a, customer_number="K-A"),
-        "K-MOVES": customer_of(personas.partner_a, customer_number="K-MOVES"),
-        "K-B": customer_of(personas.partner_b, customer_number="K-B"),
-    }
-    for number, customer in result.items():
-        contract_of(customer, contract_number=f"V-{number}")
-    return result
 
 
 def _customers(user: object) -> list[str]:
