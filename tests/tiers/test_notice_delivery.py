@@ -4,9 +4,13 @@ dispatchers send each notice once, staff release or dismiss what is in review.""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import threading
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.utils import timezone
 
@@ -165,3 +169,49 @@ def test_two_racing_dispatchers_send_each_notice_once() -> None:
     assert Document.objects.count() == 6
     assert OutboxMessage.objects.count() == 6
     assert set(TierNotice.objects.values_list("attempts", flat=True)) == {1}
+
+
+@pytest.mark.django_db
+def test_staff_release_and_dismiss_notices_in_review_from_the_command_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a notice in review
+    notice = in_review(monkeypatch)
+    out = io.StringIO()
+
+    # When staff release it from the CLI, and then try to release it again
+    call_command("tiers", "notices-release", str(notice.pk), "--note", "Checked.", stdout=out)
+    with pytest.raises(CommandError):
+        call_command("tiers", "notices-release", str(notice.pk), stdout=io.StringIO())
+
+    # Then it is planned again, with the note; the second release was refused
+    notice.refresh_from_db()
+    assert (notice.status, notice.decision) == (
+        NoticeStatus.PLANNED,
+        "Released from review. Checked.",
+    )
+    assert out.getvalue().strip().endswith(": planned")
+
+
+@pytest.mark.django_db
+def test_a_notice_dismissed_from_the_command_line_is_never_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    notice = in_review(monkeypatch)
+    out = io.StringIO()
+
+    call_command(
+        "tiers",
+        "notices-dismiss",
+        str(notice.pk),
+        "--reason",
+        "Sent by hand.",
+        "--format",
+        "json",
+        stdout=out,
+    )
+    result = tier_notices_send(today=SEND_ON)
+
+    assert json.loads(out.getvalue()) == {"id": notice.pk, "status": NoticeStatus.CANCELLED}
+    assert result.sent == 0
+    assert TierNotice.objects.get().decision == "Dismissed from review: Sent by hand."

@@ -116,13 +116,28 @@ class DeliveryCommand(SubcommandCommand):
         self._decide(options, action="dismiss", text=options["reason"])
 
     def _decide(self, options: dict[str, Any], *, action: str, text: str) -> None:
-        kind = self.reviewable()
-        for reference in options[self.reference_name]:
-            try:
-                item = kind.decide(kind.get(reference), action=action, actor=None, text=text)
-            except kind.refusals as error:
-                raise CommandError(str(error)) from error
-            if self.format == "json":
-                self.emit({**kind.reference(item), "status": item.status})
-            else:
-                self.console.print(f"{kind.name(item)}: {item.status}")
+        review_decide(
+            self, self.reviewable(), options[self.reference_name], action=action, text=text
+        )
+
+
+def review_decide(
+    command: SubcommandCommand,
+    kind: Reviewable[Any],
+    references: list[Any],
+    *,
+    action: str,
+    text: str,
+) -> None:
+    """Release or dismiss each referenced item of a kind through its `Reviewable`, printing
+    its new status (a line, or a JSON document per item); a refusal ends the command. Also used
+    by commands that host a kind's review beside other actions (`tiers notices-release`)."""
+    for reference in references:
+        try:
+            item = kind.decide(kind.get(reference), action=action, actor=None, text=text)
+        except kind.refusals as error:
+            raise CommandError(str(error)) from error
+        if command.format == "json":
+            command.emit({**kind.reference(item), "status": item.status})
+        else:
+            command.console.print(f"{kind.name(item)}: {item.status}")

@@ -21,12 +21,18 @@ from channeldesk.commands.console import (
     status,
     to_json,
 )
+from channeldesk.commands.delivery import review_decide
 from channeldesk.partners.models import Partner
 from channeldesk.tiers import reports
 from channeldesk.tiers.calibration import tiers_calibrate
 from channeldesk.tiers.evaluation import Evaluation, tiers_evaluate
 from channeldesk.tiers.models import TierPolicy
-from channeldesk.tiers.notices import NOTICE_COUNTS, NoticeSendResult, tier_notices_send
+from channeldesk.tiers.notices import (
+    NOTICE_COUNTS,
+    TIER_NOTICE_REVIEW,
+    NoticeSendResult,
+    tier_notices_send,
+)
 from channeldesk.tiers.selectors import (
     policy_get,
     tier_history,
@@ -108,6 +114,16 @@ class Command(SubcommandCommand):
         notices.add_argument("--date", type=parse_date, help="Send what is due by then (today).")
         notices.add_argument("--limit", type=int, default=1000)
         notices.add_argument("--format", choices=FORMATS, default="table")
+        release = self.action(
+            commands, "notices-release", "Send tier notices in review again (once more)."
+        )
+        release.add_argument("ids", nargs="+", type=int, metavar="ID")
+        release.add_argument("--note", default="", help="Why (kept with the notice).")
+        dismiss = self.action(
+            commands, "notices-dismiss", "Close tier notices without sending them."
+        )
+        dismiss.add_argument("ids", nargs="+", type=int, metavar="ID")
+        dismiss.add_argument("--reason", required=True, help="Why (kept with the notice).")
 
         sweep = self.action(
             commands,
@@ -479,6 +495,16 @@ class Command(SubcommandCommand):
         )
 
     # --- notices ------------------------------------------------------------------------------
+
+    def do_notices_release(self, options: dict[str, Any]) -> None:
+        review_decide(
+            self, TIER_NOTICE_REVIEW, options["ids"], action="release", text=options["note"]
+        )
+
+    def do_notices_dismiss(self, options: dict[str, Any]) -> None:
+        review_decide(
+            self, TIER_NOTICE_REVIEW, options["ids"], action="dismiss", text=options["reason"]
+        )
 
     def do_notices(self, options: dict[str, Any]) -> None:
         day = options.get("date") or timezone.localdate()
