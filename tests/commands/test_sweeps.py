@@ -39,8 +39,7 @@ from channeldesk.tiers.models import CallerNumber
 from channeldesk.training.models import Enrollment
 from channeldesk.training.validity import months_after
 from tests.factories import PartnerFactory
-from tests.licensing.factories import enterprise_contract, issued
-from tests.licensing.test_compliance import machines
+from tests.licensing.test_jobs import thirty_machines_on_ten_seats
 from tests.training.factories import record
 
 pytestmark = pytest.mark.django_db
@@ -154,22 +153,6 @@ def test_support_refresh_numbers_runs_the_nightly_caller_numbers_job() -> None:
     )
 
 
-def _licensing_world(personas: Any, settings: Any) -> None:
-    """Thirty machines seen today on ten seats, two not seen for 40 days."""
-    settings.LICENSING_DIGEST_TO = ["licensing@vendor.example"]
-    settings.LICENSING_PERSISTENCE_DAYS = 1
-    today = timezone.localdate()
-    contract = enterprise_contract(
-        personas.partner_a,
-        seats=10,
-        start_date=today - dt.timedelta(days=30),
-        end_date=today + dt.timedelta(days=300),
-    )
-    keycode = issued(contract).keycode
-    machines(keycode, 30, last_seen=today)
-    machines(keycode, 2, last_seen=today - dt.timedelta(days=40))
-
-
 def _stale() -> list[int]:
     return sorted(Installation.objects.filter(state="stale").values_list("pk", flat=True))
 
@@ -177,7 +160,7 @@ def _stale() -> list[int]:
 def test_compliance_stale_runs_the_hourly_stale_installations_job(
     personas: Any, settings: Any
 ) -> None:
-    _licensing_world(personas, settings)
+    thirty_machines_on_ten_seats(personas, settings)
 
     job_counts, job_stale = _job_rolled_back(licensing_hourly_stale_installations, _stale)
     command = _run("compliance", "stale")
@@ -190,7 +173,7 @@ def test_compliance_scan_runs_the_daily_compliance_job_step_for_step(
     personas: Any, settings: Any
 ) -> None:
     # Given stale machines the scan must not count as active,
-    _licensing_world(personas, settings)
+    thirty_machines_on_ten_seats(personas, settings)
 
     def state() -> Any:
         return (

@@ -17,7 +17,8 @@ from tests.licensing.factories import enterprise_contract, issued
 from tests.licensing.test_compliance import machines
 
 
-def test_daily_job_twice_is_the_same_as_once(personas: Any, settings: Any) -> None:
+def thirty_machines_on_ten_seats(personas: Any, settings: Any) -> None:
+    """Thirty machines seen today on ten seats, two not seen for 40 days; a digest address."""
     settings.LICENSING_DIGEST_TO = ["licensing@vendor.example"]
     settings.LICENSING_PERSISTENCE_DAYS = 1
     today = timezone.localdate()
@@ -30,6 +31,11 @@ def test_daily_job_twice_is_the_same_as_once(personas: Any, settings: Any) -> No
     keycode = issued(contract).keycode
     machines(keycode, 30, last_seen=today)
     machines(keycode, 2, last_seen=today - dt.timedelta(days=40))
+
+
+def test_daily_job_twice_is_the_same_as_once(personas: Any, settings: Any) -> None:
+    thirty_machines_on_ten_seats(personas, settings)
+    today = timezone.localdate()
     licensing_daily_compliance.call_local()
     state = (
         list(ComplianceRecord.objects.values()),
