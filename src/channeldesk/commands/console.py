@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import signal
 import threading
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -52,7 +53,7 @@ class ChannelDeskCommand(BaseCommand):
             raise CommandError(message) from error
 
 
-class SubcommandCommand(ChannelDeskCommand):
+class SubcommandCommand(ChannelDeskCommand, metaclass=ABCMeta):
     """A command with actions (`channeldesk outbox dispatch|list|show|release|dismiss`).
 
     A subclass adds its actions in `add_actions` with `self.action(commands, name, help)` (which
@@ -74,8 +75,9 @@ class SubcommandCommand(ChannelDeskCommand):
         commands = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
         self.add_actions(commands)
 
+    @abstractmethod
     def add_actions(self, commands: Any) -> None:
-        raise NotImplementedError
+        """Add the command's actions to `commands` (argparse subparsers)."""
 
     def action(
         self, commands: Any, name: str, help: str, *, formats: bool | Sequence[str] = True

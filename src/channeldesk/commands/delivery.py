@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -34,8 +35,9 @@ class DeliveryCommand(SubcommandCommand):
     reference_metavar = "KEY"
     reference_type: Callable[[str], Any] = str
 
+    @abstractmethod
     def reviewable(self) -> Reviewable[Any]:
-        raise NotImplementedError
+        """The kind's `Reviewable` (release, dismiss)."""
 
     # --- dispatch ------------------------------------------------------------------------------
 
@@ -88,8 +90,9 @@ class DeliveryCommand(SubcommandCommand):
             return
         self.console.print(f"{label}: {self.report_line(result)}")
 
+    @abstractmethod
     def report_line(self, result: DispatchResult) -> str:
-        raise NotImplementedError
+        """One run's counts as a line of text."""
 
     # --- release, dismiss ----------------------------------------------------------------------
 
