@@ -104,7 +104,16 @@ def settled() -> bool:
 def stop(process: subprocess.Popen) -> str:
     """SIGTERM, as systemd would; the loop finishes its run and exits cleanly."""
     process.send_signal(signal.SIGTERM)
-    out, err = process.communicate(timeout=30)
+    try:
+        out, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)  # faulthandler (child_settings): every stack
+        time.sleep(2)
+        process.kill()
+        out, err = process.communicate(timeout=30)
+        raise AssertionError(
+            f"The dispatcher did not stop within 30 s of SIGTERM; it was here:\n{err.decode()}"
+        ) from None
     assert process.returncode == 0, err.decode()
     return out.decode()
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import select
 import signal
-import threading
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -182,16 +183,49 @@ def positive_int(value: str) -> int:
     return number
 
 
+class StopRequest:
+    """A stop asked for by a signal, and a wait that a signal ends at once.
+
+    Not a `threading.Event`: its `set()` takes a lock, and a signal handler that runs while the
+    main thread holds that same lock (inside `Event.wait`) waits on itself forever. That hung a
+    dispatcher on SIGTERM in CI. The handler here only sets a flag and writes one byte to a
+    pipe; `wait()` sleeps in `select()` on that pipe, which the byte wakes.
+    """
+
+    def __init__(self) -> None:
+        self._requested = False
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+
+    def set(self, *_signal: object) -> None:
+        self._requested = True
+        with suppress(BlockingIOError):  # the pipe is full of earlier requests: already awake
+            os.write(self._write, b"x")
+
+    def is_set(self) -> bool:
+        return self._requested
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep up to `timeout` seconds; return at once when a stop is (or was) requested."""
+        if not self._requested:
+            select.select([self._read], [], [], timeout)
+        return self._requested
+
+    def close(self) -> None:
+        os.close(self._read)
+        os.close(self._write)
+
+
 @contextmanager
-def stop_signal() -> Iterator[threading.Event]:
+def stop_signal() -> Iterator[StopRequest]:
     """SIGTERM and SIGINT ask a worker loop to stop after its current run (never mid-send)."""
-    stop = threading.Event()
+    stop = StopRequest()
     previous = {
-        number: signal.signal(number, lambda *_: stop.set())
-        for number in (signal.SIGTERM, signal.SIGINT)
+        number: signal.signal(number, stop.set) for number in (signal.SIGTERM, signal.SIGINT)
     }
     try:
         yield stop
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+        stop.close()
