@@ -35,6 +35,16 @@ def test_a_secret_without_a_file_comes_from_its_variable_or_the_default() -> Non
     assert secret_from_environment("CACHE_URL", default="dbcache://t", environ={}) == "dbcache://t"
 
 
+def test_a_variable_set_to_nothing_gets_the_default_as_if_it_were_not_set() -> None:
+    # `DATABASE_URL= channeldesk migrate` once failed with KeyError: 'ENGINE' (an empty URL)
+    assert (
+        secret_from_environment(
+            "DATABASE_URL", default="sqlite:///x.sqlite3", environ={"DATABASE_URL": ""}
+        )
+        == "sqlite:///x.sqlite3"
+    )
+
+
 def test_a_secret_set_both_ways_is_refused(tmp_path: Path) -> None:
     secret = tmp_path / "secret_key"
     secret.write_text("from the file", encoding="utf-8")

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.catalog.models import Order, OrderLine, Product
-from channeldesk.core.admin import LargeTablePaginator
+from channeldesk.core.admin import LargeTablePaginator, ReadOnlyAdmin
 
 
 @admin.register(Product)
@@ -67,7 +67,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(admin.ModelAdmin):
+class OrderLineAdmin(ReadOnlyAdmin):
     """Order lines to look at and search; they are changed on their order's page."""
 
     list_display = [
@@ -86,12 +86,3 @@ class OrderLineAdmin(admin.ModelAdmin):
     sortable_by = []
     show_full_result_count = False
     paginator = LargeTablePaginator
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

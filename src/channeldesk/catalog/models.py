@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from channeldesk.core.models import NamedInTwoLanguages
 from channeldesk.partners.models import Partner
 
 
@@ -12,7 +13,7 @@ class ProductKind(models.TextChoices):
     SERVICE = "service", _("managed service")
 
 
-class Product(models.Model):
+class Product(NamedInTwoLanguages):
     """A sellable item. `list_price` is per `unit`, in EUR, before any partner discount."""
 
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
@@ -30,9 +31,6 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name_en}"
-
-    def name_for(self, language: str) -> str:
-        return self.name_de if language.startswith("de") else self.name_en
 
 
 class Order(models.Model):

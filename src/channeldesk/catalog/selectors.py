@@ -11,6 +11,7 @@ import datetime as dt
 from django.db.models import Prefetch, QuerySet
 
 from channeldesk.catalog.models import Order, OrderLine, Product
+from channeldesk.core.querysets import queryset_narrow
 from channeldesk.partners.selectors import AnyUser, partner_scope_filter, user_is_vendor_staff
 
 
@@ -39,13 +40,12 @@ def orders_filter(
     date_to: dt.date | None = None,
 ) -> QuerySet[Order]:
     """Orders narrowed by partner number and order date range (both ends inclusive)."""
-    if partner_number:
-        orders = orders.filter(partner__partner_number=partner_number)
-    if date_from is not None:
-        orders = orders.filter(order_date__gte=date_from)
-    if date_to is not None:
-        orders = orders.filter(order_date__lte=date_to)
-    return orders
+    return queryset_narrow(
+        orders,
+        partner__partner_number=partner_number,
+        order_date__gte=date_from,
+        order_date__lte=date_to,
+    )
 
 
 def orders_with_lines(*, orders: QuerySet[Order]) -> QuerySet[Order]:

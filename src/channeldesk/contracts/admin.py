@@ -20,30 +20,26 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.translation import gettext_lazy as _
 
-from channeldesk.contracts.models import Contract, Customer, CustomerAssignment
+from channeldesk.contracts.models import (
+    CUSTOMER_MASTER_DATA,
+    Contract,
+    Customer,
+    CustomerAssignment,
+)
 
 # The reminder flow's admin lives beside its code (`contracts.reminders.admin`); importing it
 # here registers it, since Django looks only for each app's `admin` module.
 from channeldesk.contracts.reminders import admin as reminders_admin  # noqa: F401
-from channeldesk.core.admin import LargeTablePaginator
+from channeldesk.core.admin import LargeTablePaginator, ReadOnlyAdmin, ReadOnlyInline
 from channeldesk.partners.models import Partner
 
 
-class CustomerAssignmentInline(admin.TabularInline):
+class CustomerAssignmentInline(ReadOnlyInline):
     """The customer's history of partners, newest first; changed through the partner field."""
 
     model = CustomerAssignment
-    extra = 0
-    fields = ["partner", "valid_from", "valid_to", "created_at"]
-    readonly_fields = ["partner", "valid_from", "valid_to", "created_at"]
+    fields = readonly_fields = ("partner", "valid_from", "valid_to", "created_at")
     ordering = ["-valid_from"]
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class CustomerAdminForm(forms.ModelForm):
@@ -58,18 +54,7 @@ class CustomerAdminForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = [
-            "customer_number",
-            "name",
-            "street",
-            "postal_code",
-            "city",
-            "country",
-            "language",
-            "sector",
-            "contact_name",
-            "contact_email",
-        ]
+        fields = list(CUSTOMER_MASTER_DATA)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,7 +103,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(CustomerAssignment)
-class CustomerAssignmentAdmin(admin.ModelAdmin):
+class CustomerAssignmentAdmin(ReadOnlyAdmin):
     """The history of who looked after which customer; written only by the service."""
 
     list_display = ["customer", "partner", "valid_from", "valid_to"]
@@ -128,32 +113,25 @@ class CustomerAssignmentAdmin(admin.ModelAdmin):
     search_help_text = _("Exact customer number or partner number.")
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # Changed on an existing contract only through the services (see the module docstring).
 SERVICE_FIELDS = ["status", "end_date", "renews", "cancelled_at", "cancellation_reason"]
+# A contract's columns in the list, and the first fields of its page.
+CONTRACT_COLUMNS = (
+    "contract_number",
+    "customer",
+    "partner",
+    "product",
+    "seats",
+    "start_date",
+    "end_date",
+    "status",
+)
 
 
 @admin.register(Contract)
 class ContractAdmin(admin.ModelAdmin):
-    list_display = [
-        "contract_number",
-        "customer",
-        "partner",
-        "product",
-        "seats",
-        "start_date",
-        "end_date",
-        "status",
-    ]
+    list_display = CONTRACT_COLUMNS
     list_filter = ["status", "end_date"]
     list_select_related = ["customer", "partner", "product"]
     search_fields = ["=contract_number", "=customer__customer_number", "=partner__partner_number"]
@@ -162,14 +140,7 @@ class ContractAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = LargeTablePaginator
     fields = [
-        "contract_number",
-        "customer",
-        "partner",
-        "product",
-        "seats",
-        "start_date",
-        "end_date",
-        "status",
+        *CONTRACT_COLUMNS,
         "renews",
         "cancelled_at",
         "cancellation_reason",

@@ -18,9 +18,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.catalog.models import Product, ProductKind
+from channeldesk.core.fields import span_history_constraints, unconstrained_foreign_key
 from channeldesk.documents.models import Document
 from channeldesk.notifications.leases import LeaseMixin
-from channeldesk.notifications.models import OutboxMessage
+from channeldesk.notifications.models import DeliveryEvent, OutboxMessage
 from channeldesk.partners.models import Partner
 
 # Contracts are sold for enterprise licences and managed services; retail boxes have none.
@@ -68,6 +69,21 @@ class Customer(models.Model):
         return f"{self.customer_number} {self.name}"
 
 
+# A customer's master data (from the ERP): what staff edit in the admin and the API shows.
+CUSTOMER_MASTER_DATA = (
+    "customer_number",
+    "name",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "language",
+    "sector",
+    "contact_name",
+    "contact_email",
+)
+
+
 class CustomerAssignment(models.Model):
     """Which partner looks after a customer, from `valid_from` until `valid_to` (exclusive).
 
@@ -98,14 +114,7 @@ class CustomerAssignment(models.Model):
         verbose_name_plural = _("customer assignments")
         ordering = ["customer", "-valid_from"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["customer", "valid_from"], name="customer_assignment_unique_start"
-            ),
-            models.UniqueConstraint(
-                fields=["customer"],
-                condition=models.Q(valid_to__isnull=True),
-                name="customer_assignment_one_open_per_customer",
-            ),
+            *span_history_constraints(prefix="customer_assignment", owner="customer"),
             models.CheckConstraint(
                 condition=models.Q(valid_to__isnull=True)
                 | models.Q(valid_to__gt=models.F("valid_from")),
@@ -350,22 +359,10 @@ class Reminder(LeaseMixin):
     # and made planners wait on the contract services' locks. Contracts and rules are never
     # deleted. The unique index (contract, rule, end date) serves lookups by contract; per-rule
     # queries touch only planned rows, which have a partial index.
-    contract = models.ForeignKey(
-        Contract,
-        verbose_name=_("contract"),
-        on_delete=models.PROTECT,
-        related_name="reminders",
-        db_index=False,
-        db_constraint=False,
+    contract = unconstrained_foreign_key(
+        Contract, verbose_name=_("contract"), related_name="reminders"
     )
-    rule = models.ForeignKey(
-        ReminderRule,
-        verbose_name=_("rule"),
-        on_delete=models.PROTECT,
-        related_name="reminders",
-        db_index=False,
-        db_constraint=False,
-    )
+    rule = unconstrained_foreign_key(ReminderRule, verbose_name=_("rule"), related_name="reminders")
     contract_end_date = models.DateField(_("contract end date"))
     offset_days = models.IntegerField(_("days from the contract end"))
     due_on = models.DateField(_("due on"))
@@ -469,30 +466,15 @@ class ReminderEventKind(models.TextChoices):
     LATE_REPORT = "late_report", _("late report")
 
 
-class ReminderEvent(models.Model):
-    """One step in a reminder's history after it was planned; written with the change it
-    records, in the same transaction, and never changed afterwards."""
+class ReminderEvent(DeliveryEvent):
+    """One step in a reminder's history after it was planned."""
 
     reminder = models.ForeignKey(
         Reminder, verbose_name=_("reminder"), on_delete=models.CASCADE, related_name="events"
     )
     kind = models.CharField(_("kind"), max_length=16, choices=ReminderEventKind.choices)
-    at = models.DateTimeField(_("at"))
-    worker = models.CharField(_("worker"), max_length=200, blank=True)
-    detail = models.TextField(_("detail"), blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("reminder event")
         verbose_name_plural = _("reminder events")
         ordering = ["reminder", "at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M:%S}"

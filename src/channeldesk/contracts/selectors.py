@@ -23,6 +23,7 @@ from django.utils import timezone
 from channeldesk.contracts.models import Contract, ContractStatus, Customer, CustomerAssignment
 from channeldesk.core.errors import Conflict
 from channeldesk.core.periods import Period
+from channeldesk.core.querysets import queryset_narrow
 from channeldesk.partners.models import Partner
 from channeldesk.partners.selectors import AnyUser, partner_scope_filter
 from channeldesk.pricing.selectors import PriceQuote, price_quote
@@ -188,17 +189,14 @@ def contracts_filter(
     ending_to: dt.date | None = None,
 ) -> QuerySet[Contract]:
     """Contracts narrowed by status, customer, selling partner and end date (both inclusive)."""
-    if status:
-        contracts = contracts.filter(status=status)
-    if customer_number:
-        contracts = contracts.filter(customer__customer_number=customer_number)
-    if partner_number:
-        contracts = contracts.filter(partner__partner_number=partner_number)
-    if ending_from is not None:
-        contracts = contracts.filter(end_date__gte=ending_from)
-    if ending_to is not None:
-        contracts = contracts.filter(end_date__lte=ending_to)
-    return contracts
+    return queryset_narrow(
+        contracts,
+        status=status,
+        customer__customer_number=customer_number,
+        partner__partner_number=partner_number,
+        end_date__gte=ending_from,
+        end_date__lte=ending_to,
+    )
 
 
 def contracts_with_relations(*, contracts: QuerySet[Contract]) -> QuerySet[Contract]:

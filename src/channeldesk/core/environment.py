@@ -23,11 +23,12 @@ def secret_from_environment(
 ) -> str:
     """The secret `name` from the environment, or from the file that `<name>_FILE` names
     (Docker and systemd credentials). A file's trailing line break is dropped; setting both
-    variables is refused, so nobody wonders which one is in force."""
+    variables is refused, so nobody wonders which one is in force. A variable set to nothing
+    (`DATABASE_URL= command`) counts as not set: it gets the default."""
     environ = os.environ if environ is None else environ
     path = environ.get(f"{name}_FILE", "")
     if not path:
-        return environ.get(name, default)
+        return environ.get(name) or default
     if name in environ:
         raise ImproperlyConfigured(f"Set either {name} or {name}_FILE, not both.")
     try:

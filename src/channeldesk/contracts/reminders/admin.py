@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template import TemplateSyntaxError
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +25,12 @@ from channeldesk.contracts.models import (
     ReminderRule,
     ReminderSchedule,
 )
-from channeldesk.core.admin import LargeTablePaginator
+from channeldesk.core.admin import (
+    EventHistoryInline,
+    LargeTablePaginator,
+    StoredPdf,
+    StoredPdfAdmin,
+)
 from channeldesk.notifications.review import (
     AdminTexts,
     review_action_form,
@@ -34,7 +38,7 @@ from channeldesk.notifications.review import (
 )
 
 TEXT_FIELDS = ("subject_de", "body_de", "subject_en", "body_en")
-RULE_FIELDS = [
+RULE_FIELDS = (
     "schedule",
     "offset_days",
     "audience",
@@ -42,7 +46,7 @@ RULE_FIELDS = [
     "template",
     "grace_days",
     "is_active",
-]
+)
 
 
 class ReminderRuleForm(forms.ModelForm):
@@ -97,7 +101,8 @@ class ReminderRuleInline(admin.TabularInline):
     model = ReminderRule
     form = ReminderRuleForm
     extra = 0
-    fields = ["offset_days", "audience", "channel", "template", "grace_days", "is_active"]
+    # The rules of the schedule whose page this is.
+    fields = [name for name in RULE_FIELDS if name != "schedule"]
     show_change_link = True
 
 
@@ -124,33 +129,12 @@ class ReminderRuleAdmin(admin.ModelAdmin):
     """One rule, with the e-mail texts staff may replace (empty: the shipped text)."""
 
     form = ReminderRuleForm
-    list_display = [
-        "schedule",
-        "offset_days",
-        "audience",
-        "channel",
-        "template",
-        "grace_days",
-        "is_active",
-    ]
+    list_display = RULE_FIELDS
     list_filter = ["schedule", "channel", "audience", "is_active"]
     list_select_related = ["schedule"]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "schedule",
-                    "offset_days",
-                    "audience",
-                    "channel",
-                    "template",
-                    "grace_days",
-                    "is_active",
-                ]
-            },
-        ),
+        (None, {"fields": RULE_FIELDS}),
         (
             _("E-mail texts (empty: the shipped text; template syntax: docs/reminders.md)"),
             {"fields": list(TEXT_FIELDS)},
@@ -161,32 +145,18 @@ class ReminderRuleAdmin(admin.ModelAdmin):
 
 REVIEW_TEXTS = AdminTexts(
     release=_("Send again (release review/failed reminders)"),
-    dismiss=_("Dismiss (do not send) with the reason given"),
     reason_help=_("Needed to dismiss reminders."),
     reason_missing=_("Give a reason to dismiss reminders."),
     updated=_("%(count)d reminder(s) updated."),
 )
 
 
-class ReminderEventInline(admin.TabularInline):
+class ReminderEventInline(EventHistoryInline):
     """Everything that happened to the reminder after it was planned, oldest first."""
 
     model = ReminderEvent
-    extra = 0
-    can_delete = False
-    fields = ["at", "kind", "worker", "actor", "detail"]
-    readonly_fields = ["at", "kind", "worker", "actor", "detail"]
-    ordering = ["at", "id"]
+    fields = readonly_fields = ("at", "kind", "worker", "actor", "detail")
     verbose_name_plural = _("history after planning")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
 
 
 REMINDER_FIELDS = [
@@ -212,7 +182,7 @@ REMINDER_FIELDS = [
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(StoredPdfAdmin):
     """Reminders are written by planning and the dispatcher only. Staff look at them, open the
     letter PDF, and act through two actions: send again (release) and dismiss with a reason."""
 
@@ -240,6 +210,8 @@ class ReminderAdmin(admin.ModelAdmin):
     inlines = [ReminderEventInline]
     fields = (*REMINDER_FIELDS,)
     readonly_fields = REMINDER_FIELDS
+    pdf_route = "<int:pk>/letter.pdf"
+    pdf_url_name = "contracts_reminder_letter"
 
     def has_add_permission(self, request):
         return False
@@ -253,30 +225,12 @@ class ReminderAdmin(admin.ModelAdmin):
         date in ISO form beside the reminder's own dates, which are in the reader's language."""
         return reminder.contract.contract_number
 
-    def get_urls(self):
-        view = self.admin_site.admin_view(self.letter_view)
-        return [
-            path("<int:pk>/letter.pdf", view, name="contracts_reminder_letter"),
-            *super().get_urls(),
-        ]
-
-    def letter_view(self, request: HttpRequest, pk: int) -> FileResponse:
+    def pdf_document(self, pk: int) -> StoredPdf:
         """The archived letter PDF, exactly as it went into the print batch."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
         reminder = get_object_or_404(Reminder.objects.select_related("document"), pk=pk)
         if reminder.document is None:
             raise Http404(_("This reminder has no letter."))
-        document = reminder.document
-        try:
-            stored = document.file.open("rb")
-        except FileNotFoundError:
-            raise Http404(_("The stored file of this document is missing.")) from None
-        return FileResponse(
-            stored,
-            content_type="application/pdf",
-            filename=f"{document.kind}-{document.reference}.pdf",
-        )
+        return reminder.document
 
     @admin.display(description=_("planned at"))
     def planned(self, reminder: Reminder) -> str:
@@ -286,8 +240,7 @@ class ReminderAdmin(admin.ModelAdmin):
     def letter(self, reminder: Reminder) -> str:
         if reminder.document_id is None:
             return "-"
-        url = reverse("admin:contracts_reminder_letter", args=[reminder.pk])
-        return format_html('<a href="{}">{}</a>', url, _("PDF"))
+        return self.pdf_link(reminder, _("PDF"))
 
     @admin.display(description=_("e-mail"))
     def email(self, reminder: Reminder) -> str:

@@ -11,8 +11,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
+from channeldesk.audit.services import actor_user
 from channeldesk.contracts.models import (
     Reminder,
     ReminderEvent,
@@ -20,8 +19,7 @@ from channeldesk.contracts.models import (
     ReminderStatus,
 )
 from channeldesk.notifications.leases import CLAIM_CLEARED
-
-type Actor = AbstractBaseUser | AnonymousUser | None
+from channeldesk.notifications.review import Actor
 
 BATCH = 1000
 
@@ -34,7 +32,6 @@ def events_add(
     actor: Actor = None,
 ) -> None:
     """Store events given as (reminder id, kind, detail)."""
-    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     ReminderEvent.objects.bulk_create(
         (
             ReminderEvent(
@@ -43,7 +40,7 @@ def events_add(
                 at=at,
                 worker=worker,
                 detail=detail,
-                actor_id=actor_id,
+                actor=actor_user(actor),
             )
             for reminder_id, kind, detail in rows
         ),

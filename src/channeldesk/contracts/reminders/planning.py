@@ -167,21 +167,51 @@ class Stale:
 
     def why(self, *, follow_ups: dict[int, str]) -> tuple[str, str]:
         """The short reason and the detail for the history, the first that applies."""
-        if self.status == ContractStatus.RENEWED:
-            number = follow_ups.get(self.contract_id)
-            return "Contract renewed.", f"Contract renewed{f' by {number}' if number else ''}."
-        if self.status == ContractStatus.CANCELLED:
-            return "Contract cancelled.", f"Contract cancelled: {self.cancellation_reason}"
-        if self.planned_end != self.end_date:
-            return "End date changed.", (
-                f"End date moved from {self.planned_end} to {self.end_date}; re-planned for the "
-                "new date."
-            )
-        if not self.rule_active:
-            return "Rule switched off.", "The rule was switched off."
-        return "Another schedule applies.", (
-            f"The rule's schedule does not cover contracts ending on {self.end_date}."
+        reason = stale_reason(
+            status=self.status,
+            follow_up=follow_ups.get(self.contract_id),
+            cancellation_reason=self.cancellation_reason,
+            planned_end=self.planned_end,
+            end_date=self.end_date,
+            rule_active=self.rule_active,
+            schedule_covers=False,  # the only reason left for a row found stale
+            replanned=True,
         )
+        assert reason is not None  # schedule_covers=False always gives one
+        return reason
+
+
+def stale_reason(
+    *,
+    status: str,
+    follow_up: str | None,
+    cancellation_reason: str,
+    planned_end: dt.date,
+    end_date: dt.date,
+    rule_active: bool,
+    schedule_covers: bool,
+    replanned: bool = False,
+) -> tuple[str, str] | None:
+    """Why a reminder planned for a contract ending on `planned_end` no longer holds: the short
+    reason and the detail for the history, the first that applies; None when it still holds.
+
+    Planning asks this of the rows it found stale (`replanned`: a new row follows a moved end
+    date), sending asks it again of each reminder at send time.
+    """
+    if status == ContractStatus.RENEWED:
+        return "Contract renewed.", f"Contract renewed{f' by {follow_up}' if follow_up else ''}."
+    if status == ContractStatus.CANCELLED:
+        return "Contract cancelled.", f"Contract cancelled: {cancellation_reason}"
+    if planned_end != end_date:
+        replanning = "; re-planned for the new date" if replanned else ""
+        return "End date changed.", f"End date moved from {planned_end} to {end_date}{replanning}."
+    if not rule_active:
+        return "Rule switched off.", "The rule was switched off."
+    if not schedule_covers:
+        return "Another schedule applies.", (
+            f"The rule's schedule does not cover contracts ending on {end_date}."
+        )
+    return None
 
 
 # --- 2. Following edited offsets --------------------------------------------------------------

@@ -6,11 +6,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from channeldesk.contracts.models import Reminder, ReminderStatus
 from channeldesk.core.errors import NotFound
+from channeldesk.core.querysets import queryset_narrow
 from channeldesk.documents.models import Document
+from channeldesk.notifications.selectors import status_counts
 
 
 class ReminderNotFound(NotFound):
@@ -45,14 +47,13 @@ def reminders_list(
     reminders: QuerySet[Reminder] = Reminder.objects.select_related(
         "contract", "rule", "partner"
     ).order_by("due_on", "id")
-    if statuses:
-        reminders = reminders.filter(status__in=statuses)
-    if contract_number:
-        reminders = reminders.filter(contract__contract_number=contract_number)
-    if due_from is not None:
-        reminders = reminders.filter(due_on__gte=due_from)
-    if due_to is not None:
-        reminders = reminders.filter(due_on__lte=due_to)
+    reminders = queryset_narrow(
+        reminders,
+        status__in=statuses,
+        contract__contract_number=contract_number,
+        due_on__gte=due_from,
+        due_on__lte=due_to,
+    )
     return list(reminders[:limit])
 
 
@@ -107,10 +108,4 @@ def reminder_letters_sent_on(*, day: dt.date) -> QuerySet[Document]:
 
 def reminder_counts() -> dict[str, int]:
     """Reminders per status, every status present (zero when none)."""
-    counts = dict(
-        Reminder.objects.order_by()
-        .values_list("status")
-        .annotate(count=Count("id"))
-        .values_list("status", "count")
-    )
-    return {status: counts.get(status, 0) for status in ReminderStatus.values}
+    return status_counts(Reminder.objects.all(), statuses=ReminderStatus.values)

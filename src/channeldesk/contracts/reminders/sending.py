@@ -47,6 +47,7 @@ from channeldesk.contracts.reminders.occasion import (
     ReminderProblem,
     ReminderWaits,
 )
+from channeldesk.contracts.reminders.planning import stale_reason
 from channeldesk.contracts.reminders.schedules import ScheduleSpan, schedule_for_end_date
 from channeldesk.contracts.selectors import customer_partner_on
 from channeldesk.documents.letters import Letter, LetterError
@@ -137,23 +138,19 @@ def verdict(
 def _cancel_reason(
     *, reminder: Reminder, contract: Contract, spans: Sequence[ScheduleSpan]
 ) -> tuple[str, str] | None:
+    follow_up = None
     if contract.status == ContractStatus.RENEWED:
         follow_up = contract.renewals.values_list("contract_number", flat=True).first()
-        return "Contract renewed.", f"Contract renewed{f' by {follow_up}' if follow_up else ''}."
-    if contract.status == ContractStatus.CANCELLED:
-        return "Contract cancelled.", f"Contract cancelled: {contract.cancellation_reason}"
-    if contract.end_date != reminder.contract_end_date:
-        return "End date changed.", (
-            f"End date moved from {reminder.contract_end_date} to {contract.end_date}."
-        )
-    if not reminder.rule.is_active:
-        return "Rule switched off.", "The rule was switched off."
     span = schedule_for_end_date(spans=spans, end_date=contract.end_date)
-    if span is None or span.schedule_id != reminder.rule.schedule_id:
-        return "Another schedule applies.", (
-            f"The rule's schedule does not cover contracts ending on {contract.end_date}."
-        )
-    return None
+    return stale_reason(
+        status=contract.status,
+        follow_up=follow_up,
+        cancellation_reason=contract.cancellation_reason,
+        planned_end=reminder.contract_end_date,
+        end_date=contract.end_date,
+        rule_active=reminder.rule.is_active,
+        schedule_covers=span is not None and span.schedule_id == reminder.rule.schedule_id,
+    )
 
 
 # --- E-mails ----------------------------------------------------------------------------------
@@ -165,12 +162,10 @@ def _send_email(reminder: Reminder, *, dispatch: Dispatch) -> Outcome:
     assert kind.email is not None
     try:
         with transaction.atomic():
-            locked = _lock(reminder, dispatch.claim, ReminderStatus.CLAIMED)
-            if locked is None:
-                return Outcome.LOST
-            occasion, stop = _occasion(locked, dispatch=dispatch)
-            if stop is not None:
-                return _close(locked, stop, dispatch=dispatch)
+            checked = _recheck(reminder, dispatch=dispatch)
+            if isinstance(checked, Outcome):
+                return checked
+            locked, occasion = checked
             enqueued = email_enqueue(occasion=occasion, content=kind.email(occasion=occasion))
             message = enqueued.message
             detail = (
@@ -237,12 +232,10 @@ def _prepare_letter(reminder: Reminder, *, dispatch: Dispatch) -> tuple[Letter, 
     kind = REMINDER_KINDS[reminder.rule.template]
     assert kind.letter is not None
     with transaction.atomic():
-        locked = _lock(reminder, dispatch.claim, ReminderStatus.CLAIMED)
-        if locked is None:
-            return Outcome.LOST
-        occasion, stop = _occasion(locked, dispatch=dispatch)
-        if stop is not None:
-            return _close(locked, stop, dispatch=dispatch)
+        checked = _recheck(reminder, dispatch=dispatch)
+        if isinstance(checked, Outcome):
+            return checked
+        locked, occasion = checked
         letter = kind.letter(occasion=occasion)
         # A fresh lease for the render, so that a letter started late in the claim's lease is
         # not taken for dead by another dispatcher while it is being stored.
@@ -302,6 +295,18 @@ def _lock(reminder: Reminder, claim: Claim, status: ReminderStatus) -> Reminder 
     )
 
 
+def _recheck(reminder: Reminder, *, dispatch: Dispatch) -> tuple[Reminder, Occasion] | Outcome:
+    """In the caller's transaction: the claimed reminder, locked, and its occasion; or the
+    outcome when the claim was lost or the re-check closed the reminder."""
+    locked = _lock(reminder, dispatch.claim, ReminderStatus.CLAIMED)
+    if locked is None:
+        return Outcome.LOST
+    occasion, stop = _occasion(locked, dispatch=dispatch)
+    if stop is not None:
+        return _close(locked, stop, dispatch=dispatch)
+    return locked, occasion
+
+
 def _occasion(reminder: Reminder, *, dispatch: Dispatch) -> tuple[Occasion, Verdict | None]:
     """Lock the contract (a renewal waits for us, or we for it) and re-check the reminder."""
     contract = (
@@ -316,16 +321,31 @@ def _occasion(reminder: Reminder, *, dispatch: Dispatch) -> tuple[Occasion, Verd
 
 
 def _close(reminder: Reminder, stop: Verdict, *, dispatch: Dispatch) -> Outcome:
+    _record(
+        reminder,
+        stop,
+        dispatch=dispatch,
+        from_statuses=(ReminderStatus.CLAIMED, ReminderStatus.SENDING),
+    )
+    return Outcome.MISSED if stop.status == ReminderStatus.MISSED else Outcome.CANCELLED
+
+
+def _record(
+    reminder: Reminder,
+    stop: Verdict,
+    *,
+    dispatch: Dispatch,
+    from_statuses: tuple[ReminderStatus, ...],
+) -> None:
     reminders_close(
         rows=[(reminder.pk, stop.detail)],
         status=stop.status,
         kind=stop.kind,
         reason=stop.reason,
         at=dispatch.clock(),
-        from_statuses=(ReminderStatus.CLAIMED, ReminderStatus.SENDING),
+        from_statuses=from_statuses,
         worker=dispatch.claim.lease.worker,
     )
-    return Outcome.MISSED if stop.status == ReminderStatus.MISSED else Outcome.CANCELLED
 
 
 def _mark_sent(
@@ -360,55 +380,41 @@ def _mark_sent(
 
 
 def _fail(reminder: Reminder, *, dispatch: Dispatch, status: ReminderStatus, why: str) -> Outcome:
-    with transaction.atomic():
-        if _lock(reminder, dispatch.claim, status) is None:
-            return Outcome.LOST
-        reminders_close(
-            rows=[(reminder.pk, why)],
-            status=ReminderStatus.FAILED,
-            kind=ReminderEventKind.FAILED,
-            reason=why,
-            at=dispatch.clock(),
-            from_statuses=(status,),
-            worker=dispatch.claim.lease.worker,
-        )
-    return Outcome.FAILED
+    failed = Verdict(ReminderStatus.FAILED, ReminderEventKind.FAILED, why, why)
+    return _finish(reminder, failed, dispatch=dispatch, status=status, outcome=Outcome.FAILED)
 
 
 def _review(reminder: Reminder, *, dispatch: Dispatch, why: str) -> Outcome:
     """A letter the storage did not take goes to review; the run goes on with the others."""
-    with transaction.atomic():
-        if _lock(reminder, dispatch.claim, ReminderStatus.SENDING) is None:
-            return Outcome.LOST
-        reminders_close(
-            rows=[(reminder.pk, why)],
-            status=ReminderStatus.REVIEW,
-            kind=ReminderEventKind.REVIEW,
-            reason="The letter storage did not take the letter.",
-            at=dispatch.clock(),
-            from_statuses=(ReminderStatus.SENDING,),
-            worker=dispatch.claim.lease.worker,
-        )
-    return Outcome.REVIEW
+    reason = "The letter storage did not take the letter."
+    review = Verdict(ReminderStatus.REVIEW, ReminderEventKind.REVIEW, reason, why)
+    return _finish(
+        reminder, review, dispatch=dispatch, status=ReminderStatus.SENDING, outcome=Outcome.REVIEW
+    )
 
 
 def _settle(
     reminder: Reminder, *, dispatch: Dispatch, status: ReminderStatus, moot: str
 ) -> Outcome:
     """Cancel a reminder whose builder found nothing left to send."""
+    cancelled = Verdict(ReminderStatus.CANCELLED, ReminderEventKind.CANCELLED, moot, moot)
+    return _finish(reminder, cancelled, dispatch=dispatch, status=status, outcome=Outcome.CANCELLED)
+
+
+def _finish(
+    reminder: Reminder,
+    stop: Verdict,
+    *,
+    dispatch: Dispatch,
+    status: ReminderStatus,
+    outcome: Outcome,
+) -> Outcome:
+    """Close the reminder held in `status` as `stop` says, unless this claim lost it."""
     with transaction.atomic():
         if _lock(reminder, dispatch.claim, status) is None:
             return Outcome.LOST
-        reminders_close(
-            rows=[(reminder.pk, moot)],
-            status=ReminderStatus.CANCELLED,
-            kind=ReminderEventKind.CANCELLED,
-            reason=moot,
-            at=dispatch.clock(),
-            from_statuses=(status,),
-            worker=dispatch.claim.lease.worker,
-        )
-    return Outcome.CANCELLED
+        _record(reminder, stop, dispatch=dispatch, from_statuses=(status,))
+    return outcome
 
 
 def _defer(reminder: Reminder, *, dispatch: Dispatch, why: str) -> Outcome:

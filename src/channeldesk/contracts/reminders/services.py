@@ -8,13 +8,11 @@ Each step is idempotent, so a repeated, lost or late run changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
-from channeldesk.audit.services import audit_record
 from channeldesk.contracts.models import Reminder, ReminderEventKind, ReminderStatus
 from channeldesk.contracts.reminders.dispatch import reminders_dispatch
 from channeldesk.contracts.reminders.history import Actor, reminders_close
@@ -24,7 +22,7 @@ from channeldesk.contracts.services import contracts_expire
 from channeldesk.core.errors import Conflict
 from channeldesk.notifications.dispatch import outbox_dispatch
 from channeldesk.notifications.leases import DispatchResult
-from channeldesk.notifications.review import Reviewable
+from channeldesk.notifications.review import Reviewable, ReviewLock
 
 # Staff may send these (again) ...
 RELEASABLE = (ReminderStatus.REVIEW, ReminderStatus.FAILED)
@@ -90,7 +88,7 @@ def reminder_release(
     archived letter (the key is the reminder's); none is rendered twice. The rule's grace still
     applies: a reminder released too long after its due date is marked missed.
     """
-    locked = _locked(reminder=reminder, allowed=RELEASABLE, action="released")
+    locked = _review(reminder, allowed=RELEASABLE, action="released")
     before = locked.status
     detail = f"Released from {locked.status}. {note}".strip()
     reminders_close(
@@ -103,7 +101,7 @@ def reminder_release(
         actor=actor,
     )
     locked.refresh_from_db()
-    _decision_audit("reminder.release", locked, before=before, actor=actor, note=note)
+    _review.audit("reminder.release", locked, before=before, actor=actor, note=note)
     return locked
 
 
@@ -114,7 +112,7 @@ def reminder_dismiss(
     """Close a planned, review or failed reminder without sending it, saying why."""
     if not reason.strip():
         raise ReminderError("Say why the reminder is dismissed.")
-    locked = _locked(reminder=reminder, allowed=DISMISSABLE, action="dismissed")
+    locked = _review(reminder, allowed=DISMISSABLE, action="dismissed")
     before = locked.status
     reminders_close(
         rows=[(locked.pk, f"Dismissed from {locked.status}: {reason.strip()}")],
@@ -126,33 +124,18 @@ def reminder_dismiss(
         actor=actor,
     )
     locked.refresh_from_db()
-    _decision_audit("reminder.dismiss", locked, before=before, actor=actor, note=reason.strip())
+    _review.audit("reminder.dismiss", locked, before=before, actor=actor, note=reason.strip())
     return locked
 
 
-def _decision_audit(
-    action: str, reminder: Reminder, *, before: str, actor: Actor, note: str
-) -> None:
-    """A staff decision on a reminder, filed under the partner who sold the contract."""
-    audit_record(
-        action=action,
-        target=reminder,
-        actor=actor,
-        partner=reminder.contract.partner_id,
-        changes={"status": (before, reminder.status)},
-        details={"note": note} if note else None,
-    )
-
-
-def _locked(*, reminder: Reminder, allowed: Sequence[str], action: str) -> Reminder:
-    """The row, locked against dispatchers, if its status allows the action."""
-    locked = Reminder.objects.select_for_update().get(pk=reminder.pk)
-    if locked.status not in allowed:
-        names = ", ".join(str(status) for status in allowed)
-        raise ReminderError(
-            f"{locked.key} is {locked.status}; only {names} reminders can be {action}."
-        )
-    return locked
+# How a staff decision locks the row (if its status allows the action) and is recorded, under
+# the partner who sold the contract.
+_review = ReviewLock[Reminder](
+    noun="reminders",
+    name=lambda reminder: reminder.key,
+    refusal=ReminderError,
+    partner=lambda reminder: reminder.contract.partner_id,
+)
 
 
 # How staff review reminders, in the admin, the back office and `channeldesk reminders`.

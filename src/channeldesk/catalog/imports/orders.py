@@ -1,6 +1,6 @@
 # ruff: noqa: S608 - the SQL is built from table names of the models and the run, never input
-"""The staged `orders` import: order lines of any number, in bounded memory (docs/imports.md,
-"Large files").
+"""The `orders` import: the order history from the ERP (R1, R5), order lines of any number, in
+bounded memory (docs/imports.md, "Large files"). The row model is at the end.
 
 An order history export has millions of lines, so the orders import is staged
 (`channeldesk.core.staging`): each valid line goes into a temporary table as plain values (line,
@@ -32,15 +32,25 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import Annotated, Any
 
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
+from pydantic import Field, ValidationInfo, field_validator
 
 from channeldesk.catalog.models import Order, OrderLine, Product
 from channeldesk.core.database import transaction_settings
-from channeldesk.core.importing import ProblemLog, parse_date
+from channeldesk.core.importing import (
+    CsvDate,
+    CsvInt,
+    ImportRow,
+    Money,
+    NotBlank,
+    ProblemLog,
+    parse_date,
+)
 from channeldesk.core.staging import (
     StagingTable,
     byte_order,
@@ -50,9 +60,6 @@ from channeldesk.core.staging import (
     fetch_value,
 )
 from channeldesk.partners.models import Partner
-
-if TYPE_CHECKING:
-    from channeldesk.catalog.imports import OrderLineRow
 
 STAGE_COLUMNS = {
     "line": "integer",
@@ -388,3 +395,54 @@ def _find_replaced(*, lines: str, orders: str, replaced: str, any_stored: bool) 
         "AND ol.product_id = l.product_id AND ol.quantity = l.quantity "
         f"AND ol.net_amount = {cents_as_amount('l.net_cents')})))"
     )
+
+
+# --- The row model ------------------------------------------------------------------------------
+
+INT32 = 2**31
+
+
+class OrderLineRow(ImportRow):
+    """One order line. Negative quantity and amount make it a credit line.
+
+    An order is dated at most a year ahead (a later date is a typo that would count in a tier
+    period that has not begun); a line orders something (quantity not 0); and a credit line is
+    negative in both quantity and amount, an ordinary line in neither (an amount of 0, a free
+    line, goes with either).
+    """
+
+    order_number: Annotated[str, Field(max_length=64), NotBlank]
+    partner_number: Annotated[str, Field(max_length=32), NotBlank]
+    order_date: CsvDate
+    sku: Annotated[str, Field(max_length=64), NotBlank]
+    quantity: Annotated[CsvInt, Field(ge=-INT32, lt=INT32)]
+    net_amount: Annotated[Money, Field(max_digits=14)]
+
+    @field_validator("order_date")
+    @classmethod
+    def _not_far_ahead(cls, value: dt.date) -> dt.date:
+        latest = a_year_after(timezone.localdate())
+        if value > latest:
+            raise ValueError(
+                f"{value.isoformat()} is more than a year ahead (latest {latest.isoformat()})"
+            )
+        return value
+
+    @field_validator("quantity")
+    @classmethod
+    def _not_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("the quantity is 0; leave the line out or give the quantity")
+        return value
+
+    @field_validator("net_amount")
+    @classmethod
+    def _same_sign_as_quantity(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        quantity = info.data.get("quantity")
+        if quantity is not None and value and (value < 0) != (quantity < 0):
+            kind = "a credit line" if quantity < 0 else "an order line"
+            raise ValueError(
+                f"{value} has the other sign than the quantity {quantity}; "
+                f"{kind} is {'negative' if quantity < 0 else 'positive'} in both"
+            )
+        return value

@@ -13,10 +13,9 @@ import itertools
 from collections.abc import Collection, Sequence
 from typing import Annotated, Any
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field
 
 from channeldesk.contracts.models import Customer, CustomerAssignment, CustomerSector
 from channeldesk.core.importing import (
@@ -25,6 +24,7 @@ from channeldesk.core.importing import (
     CountryCode,
     EmailOrBlank,
     ImportRow,
+    LanguageOrNone,
     NotBlank,
     ProblemLog,
     SourceRow,
@@ -71,22 +71,11 @@ class CustomerRow(ImportRow):
     postal_code: Annotated[str, Field(max_length=16)]
     city: Annotated[str, Field(max_length=100)]
     country: CountryCode
-    language: str | None
+    language: LanguageOrNone
     sector: Annotated[CustomerSector | None, BeforeValidator(_sector_code)]
     contact_name: Annotated[str, Field(max_length=200)]
     contact_email: EmailOrBlank
     partner_number: Annotated[str, Field(max_length=32), NotBlank]
-
-    @field_validator("language", mode="before")
-    @classmethod
-    def _language_is_known(cls, value: object) -> str | None:
-        if not isinstance(value, str) or not value.strip():
-            return None
-        language = value.strip().lower()
-        codes = [code for code, _ in settings.LANGUAGES]
-        if language not in codes:
-            raise ValueError(f"{value!r} is not a language of ChannelDesk ({', '.join(codes)})")
-        return language
 
     def field_values(self) -> dict[str, Any]:
         """The customer's fields; an empty `language` or `sector` keeps the stored value."""

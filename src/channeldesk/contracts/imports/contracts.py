@@ -24,7 +24,7 @@ from django.utils import timezone
 from pydantic import Field, ValidationInfo, field_validator
 
 from channeldesk.catalog.models import Product
-from channeldesk.contracts.importing_customers import ids_by_key, report_unknown_partners
+from channeldesk.contracts.imports.customers import ids_by_key, report_unknown_partners
 from channeldesk.contracts.models import (
     CONTRACT_PRODUCT_KINDS,
     Contract,
