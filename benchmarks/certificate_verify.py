@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 
-from common import arguments, emit_compared, interleaved_rates, peak_rss_mib
+from common import arguments, emit_rates_compared
 from licensing_support import django_with_keys
 
 COUNTS = {"small": 2_000, "full": 20_000}
@@ -66,18 +66,18 @@ def main() -> None:
         for signature, body in raw[part]:
             key.verify(signature, body)
 
-    rate, bare_rate = interleaved_rates(verify, verify_bare, count=count, step=100, runs=runs)
-    emit_compared(
+    emit_rates_compared(
         "certificate_verify.per_second",
-        rate,
         "certificates/s",
-        baseline=bare_rate,
+        verify,
+        verify_bare,
+        count=count,
+        step=100,
+        runs=runs,
+        scale=options.scale,
         at_least=TARGET_RATIO,
         baseline_name="bare Ed25519PublicKey.verify(signature, body) of cryptography",
         certificates=count,
-        runs=runs,
-        scale=options.scale,
-        peak_rss_mib=round(peak_rss_mib(), 1),
     )
 
 

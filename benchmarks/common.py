@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -277,6 +278,34 @@ def interleaved_rates(
     return statistics.median(measured_rates), statistics.median(baseline_rates)
 
 
+def emit_rates_compared(
+    name: str,
+    unit: str,
+    measured: Callable[[slice], object],
+    baseline: Callable[[slice], object],
+    *,
+    count: int,
+    step: int,
+    runs: int,
+    scale: str,
+    **extra: Any,
+) -> None:
+    """`measured` and its `baseline` in items per second (`interleaved_rates`), emitted with
+    their ratio (`emit_compared`; `extra` may name its target, `at_least`), the runs, the scale
+    and the peak memory."""
+    rate, baseline_rate = interleaved_rates(measured, baseline, count=count, step=step, runs=runs)
+    emit_compared(
+        name,
+        rate,
+        unit,
+        baseline=baseline_rate,
+        **extra,
+        runs=runs,
+        scale=scale,
+        peak_rss_mib=round(peak_rss_mib(), 1),
+    )
+
+
 # --- SQL ----------------------------------------------------------------------------------------
 
 
@@ -314,6 +343,18 @@ FIRST_END = TODAY - dt.timedelta(days=365)
 SPREAD_DAYS = 3 * 365
 
 
+def contracts_register_empty() -> None:
+    """No customers, contracts or reminders; the default reminder schedule in force since
+    1 April 2026."""
+    from channeldesk.contracts.reminders.schedules import schedule_install_default
+
+    execute(
+        "TRUNCATE contracts_reminderevent, contracts_reminder, contracts_contract, "
+        "contracts_customerassignment, contracts_customer RESTART IDENTITY CASCADE"
+    )
+    schedule_install_default(effective_from=dt.date(2026, 4, 1))
+
+
 def bench_partners_insert(count: int, *, with_big: bool = False) -> None:
     """Partners `PB-000001` … (`count` of them), and `PB-BIG` where asked; existing ones kept."""
     execute(
@@ -338,18 +379,26 @@ def bench_customers_assign(partners: int) -> None:
     )
 
 
-def bench_product(*, list_price: str) -> Any:
-    """The enterprise product `ENT-BENCH` the contracts are for."""
-    from channeldesk.catalog.models import Product, ProductKind
+def bench_product(
+    *,
+    list_price: str | Decimal,
+    sku: str = "ENT-BENCH",
+    name: str = "ChannelDesk Enterprise",
+    kind: str = "enterprise",
+    unit: str = "seat",
+) -> Any:
+    """The product `sku` the bench contracts are for (the same name in both languages), created
+    once; by default the enterprise product `ENT-BENCH`."""
+    from channeldesk.catalog.models import Product
 
     product, _ = Product.objects.get_or_create(
-        sku="ENT-BENCH",
+        sku=sku,
         defaults={
-            "name_de": "ChannelDesk Enterprise",
-            "name_en": "ChannelDesk Enterprise",
-            "kind": ProductKind.ENTERPRISE,
+            "name_de": name,
+            "name_en": name,
+            "kind": kind,
             "list_price": list_price,
-            "unit": "seat",
+            "unit": unit,
         },
     )
     return product

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 
-from common import arguments, emit_compared, interleaved_rates, peak_rss_mib
+from common import arguments, emit_rates_compared
 from licensing_support import SECRET, django_with_keys
 
 CODES = {"small": 20_000, "full": 200_000}
@@ -41,18 +41,18 @@ def main() -> None:
         for message in messages[part]:
             hmac.digest(SECRET, message, "sha256")
 
-    check_rate, mac_rate = interleaved_rates(check, check_bare, count=count, step=1_000, runs=runs)
-    emit_compared(
+    emit_rates_compared(
         "keycode_check.checks_per_second",
-        check_rate,
         "checks/s",
-        baseline=mac_rate,
+        check,
+        check_bare,
+        count=count,
+        step=1_000,
+        runs=runs,
+        scale=options.scale,
         at_least=TARGET_RATIO,
         baseline_name="bare hmac.digest(secret, message, 'sha256') per code",
         codes=count,
-        runs=runs,
-        scale=options.scale,
-        peak_rss_mib=round(peak_rss_mib(), 1),
     )
 
 

@@ -39,6 +39,7 @@ from common import (
     SPREAD_DAYS,
     TODAY,
     bench_partners_insert,
+    contracts_register_empty,
     emit,
     execute,
     parser,
@@ -67,14 +68,8 @@ def _arguments() -> argparse.Namespace:
 
 def load(contracts: int) -> float:
     """Empty the register and write the scale's data with SQL; returns the seconds it took."""
-    from channeldesk.contracts.reminders.schedules import schedule_install_default
-
     start = time.perf_counter()
-    execute(
-        "TRUNCATE contracts_reminderevent, contracts_reminder, contracts_contract, "
-        "contracts_customerassignment, contracts_customer RESTART IDENTITY CASCADE"
-    )
-    schedule_install_default(effective_from=dt.date(2026, 4, 1))
+    contracts_register_empty()
     _products()
     bench_partners_insert(PARTNERS, with_big=True)
     big_contracts = BIG_CUSTOMERS * BIG_CONTRACTS_PER_CUSTOMER

@@ -42,6 +42,7 @@ from common import (
     bench_customers_assign,
     bench_partners_insert,
     bench_product,
+    contracts_register_empty,
     emit,
     emit_under,
     execute,
@@ -67,14 +68,8 @@ def _loaded(contracts: int) -> bool:
 
 def load(contracts: int) -> float:
     """Empty the register and write the scale's data with SQL; returns the seconds it took."""
-    from channeldesk.contracts.reminders.schedules import schedule_install_default
-
     start = time.perf_counter()
-    execute(
-        "TRUNCATE contracts_reminderevent, contracts_reminder, contracts_contract, "
-        "contracts_customerassignment, contracts_customer RESTART IDENTITY CASCADE"
-    )
-    schedule_install_default(effective_from=dt.date(2026, 4, 1))
+    contracts_register_empty()
     product = bench_product(list_price="100.00")
     bench_partners_insert(PARTNERS)
     customers = contracts // 2

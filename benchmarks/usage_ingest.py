@@ -64,7 +64,7 @@ def _events(tag: str, count: int) -> list[Any]:
 
 
 def _service_batch(events: list[Any]) -> float:
-    from channeldesk.usage.services import usage_events_ingest
+    from channeldesk.usage.ingest import usage_events_ingest
 
     start = time.perf_counter()
     report = usage_events_ingest(events=events)
@@ -76,7 +76,7 @@ def _service_batch(events: list[Any]) -> float:
 def _limit_batch(buffer: str) -> float:
     from django.db import connection, transaction
 
-    from channeldesk.usage.services import _COLUMNS, _STAGE, stage_create
+    from channeldesk.usage.ingest import _COLUMNS, _STAGE, stage_create
 
     table = "usage_usageevent"
     start = time.perf_counter()
@@ -93,7 +93,7 @@ def _limit_batch(buffer: str) -> float:
 
 def _limit_buffer(events: list[Any], keys: dict[str, int]) -> str:
     """The rows the service would write, pre-formatted: the limit does no Python work."""
-    from channeldesk.usage.services import _copy_buffer
+    from channeldesk.usage.ingest import _copy_buffer
 
     received = dt.datetime.now(dt.UTC).isoformat()
     rows = [

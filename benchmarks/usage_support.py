@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from common import setup_scratch_django
+from common import bench_product, setup_scratch_django
 
 MONTH = dt.date(2026, 10, 1)
 PARTNERS = 10
@@ -42,7 +42,7 @@ def contracts_ensure(count: int) -> dict[str, int]:
 def _contracts_create(count: int) -> None:
     from django.db import transaction
 
-    from channeldesk.catalog.models import Product, ProductKind
+    from channeldesk.catalog.models import ProductKind
     from channeldesk.contracts.models import Contract, Customer, CustomerAssignment
     from channeldesk.partners.models import Partner
     from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierPolicy
@@ -50,15 +50,12 @@ def _contracts_create(count: int) -> None:
     from channeldesk.usage.services import service_terms_set
 
     with transaction.atomic():
-        product, _ = Product.objects.get_or_create(
+        product = bench_product(
             sku="BENCH-MDR",
-            defaults={
-                "name_de": "MDR",
-                "name_en": "MDR",
-                "kind": ProductKind.SERVICE,
-                "list_price": Decimal("0.19"),
-                "unit": "user-day",
-            },
+            name="MDR",
+            kind=ProductKind.SERVICE,
+            list_price=Decimal("0.19"),
+            unit="user-day",
         )
         service_terms_set(product=product, billing_unit=BillingUnit.USER_DAY)
         policy = TierPolicy.objects.get(code="previous")

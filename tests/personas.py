@@ -27,6 +27,7 @@ from allauth.account.internal.userkit import user_id_to_str
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group, User
+from django.test import Client
 
 from channeldesk.core.roles import CHANNEL_MANAGER, SUPPORT_DESK
 from channeldesk.partners.models import MembershipRole, Partner
@@ -133,6 +134,18 @@ def channel_manager_create(username: str = "manager") -> User:
     manager = UserFactory.create(username=username, is_staff=True)
     manager.groups.add(Group.objects.get(name=CHANNEL_MANAGER))
     return manager
+
+
+def persona_client(name: str, personas: Personas, **options: Any) -> Client:
+    """A test client (made with `options`) signed in as the persona `name`, or as one of the two
+    the access tables add to the cast: "anonymous" is not signed in, "outsider" is a login that
+    is neither vendor staff nor a partner user."""
+    client = Client(**options)
+    if name == "outsider":
+        sign_in(client, UserFactory(username="olga"))
+    elif name != "anonymous":
+        sign_in(client, personas.all()[name])
+    return client
 
 
 def sign_in(client: Any, user: Any) -> None:

@@ -18,9 +18,9 @@ SOURCE = TESTS.parent / "src"
 ALLOWED: dict[tuple[str, str], str] = {
     (
         "usage/test_ingest.py",
-        "channeldesk.usage.services._LocalDays",
+        "channeldesk.usage.ingest._LocalDays",
     ): "the fast day-of-an-instant cache is checked against zoneinfo over a whole year; "
-    "usage/services.py would have to make it public (or move it to usage/events.py)",
+    "usage/ingest.py would have to make it public (or move it to usage/events.py)",
     (
         "imports/test_background.py",
         "channeldesk.core.import_jobs._ProgressWriter",

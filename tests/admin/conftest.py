@@ -27,10 +27,3 @@ def support_client(personas: Personas) -> Client:
     client = Client()
     sign_in(client, personas.support)
     return client
-
-
-@pytest.fixture
-def staff_client(personas: Personas) -> Client:
-    client = Client()
-    sign_in(client, personas.staff)
-    return client

@@ -12,11 +12,12 @@ from channeldesk.core.models import TokenScope, UserPreference
 from channeldesk.core.tokens import service_token_create
 from channeldesk.notifications.services import outbox_enqueue
 from channeldesk.partners.models import Contact
-from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierOverride, TierPolicy
+from channeldesk.tiers.models import TierOverride, TierPolicy
 from tests.contracts.factories import contract_of, customer_of
 from tests.domains import domain_modules
 from tests.factories import ProductFactory, order_with_lines
 from tests.personas import Personas
+from tests.tiers.factories import previous_tier
 
 
 @dataclass
@@ -34,16 +35,12 @@ def admin_data_build(personas: Personas) -> AdminData:
     Contact.objects.create(partner=partner, name="Anna Alpha", role="sales")
     product = ProductFactory(sku="ENT-100")
     order = order_with_lines(partner, dt.date(2026, 1, 10), [(product, 3, Decimal("150.00"))])
-    published = TierPolicy.objects.get(code="previous")
-    silver = published.tiers.get(code="silver")
-    TierAssignment.objects.create(
-        partner=partner,
-        policy=published,
-        tier=silver,
+    published = previous_tier(
+        partner,
+        "silver",
         valid_from=dt.date(2026, 1, 1),
-        source=AssignmentSource.INITIAL,
         reasons=[{"kind": "revenue", "value": "1000", "held": True}],
-    )
+    ).policy
     TierOverride.objects.create(
         partner=personas.partner_b,
         tier_code="gold",

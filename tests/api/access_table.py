@@ -18,8 +18,8 @@ shape; write the ones your endpoint is meant to give):
     ],
 
 - A case is one row, built by `get`, `post` or `delete`: a label, then `expect`, the status for
-  every persona (see `world.PERSONA_NAMES`): `answers(default, persona=status, ...)`, a helper
-  such as `managers(status)`, or one of the presets below.
+  every persona (see `PERSONA_NAMES` in tests/access.py): `answers(default, persona=status,
+  ...)`, a helper such as `managers(status)`, or one of the presets below.
 - Then `kwargs` builds the URL's arguments from the `World` (tests/api/world.py). It may also
   create the objects it needs (e.g. with a factory); it runs once per persona, each in a fresh
   database. `data` builds a POST's JSON body, `query` holds a GET's parameters; `given(...)`
@@ -35,38 +35,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
 
 from channeldesk.contracts.models import ContractStatus
 from channeldesk.contracts.services import customer_partner_change
-from tests.api.world import PERSONA_NAMES, World
+from tests.access import AccessCase, answers, given, no_arguments
+from tests.api.world import World
 from tests.contracts.factories import contract_of, customer_of
 from tests.tiers.factories import previous_tier
 
 
-def answers(default: int, **exceptions: int) -> dict[str, int]:
-    """The expected status per persona: `default` for all but the ones named."""
-    unknown = set(exceptions) - set(PERSONA_NAMES)
-    if unknown:
-        raise ValueError(f"Unknown personas {sorted(unknown)}; known: {PERSONA_NAMES}")
-    return {persona: exceptions.get(persona, default) for persona in PERSONA_NAMES}
-
-
-def _no_arguments(world: World) -> dict[str, Any]:
-    return {}
-
-
 @dataclass(frozen=True)
-class Case:
-    label: str
-    expect: dict[str, int]
-    kwargs: Callable[[World], dict[str, Any]] = _no_arguments
-    method: str = "get"
-    data: Callable[[World], dict[str, Any]] | None = None
-    query: dict[str, str] = field(default_factory=dict)
+class Case(AccessCase[World]):
+    """A row of the API table: errors come in the one error format, a write's body is JSON."""
 
 
 # Presets for the usual shapes of access.
@@ -102,15 +86,10 @@ VENDOR_STAFF_FIND_IT = answers(404, anonymous=401, outsider=403, staff=200, supp
 Builder = Callable[[World], dict[str, Any]]
 
 
-def given(**values: Any) -> Builder:
-    """URL arguments or a body that do not depend on the world."""
-    return lambda world: values
-
-
 def get(
     label: str,
     expect: dict[str, int],
-    kwargs: Builder = _no_arguments,
+    kwargs: Builder = no_arguments,
     query: dict[str, str] | None = None,
 ) -> Case:
     """A GET case: one row of the table (`query` holds the GET parameters)."""
@@ -120,7 +99,7 @@ def get(
 def post(
     label: str,
     expect: dict[str, int],
-    kwargs: Builder = _no_arguments,
+    kwargs: Builder = no_arguments,
     data: Builder | None = None,
 ) -> Case:
     """A POST case with the JSON body `data` builds (none without it)."""
@@ -288,7 +267,7 @@ ACCESS_TABLE: dict[str, list[Case]] = {
             PARTNER_USERS_AND_STAFF,
             query={"partner_number": "B-2000"},
         ),
-        post("create is not offered", READ_ONLY_ENDPOINT, data=_no_arguments),
+        post("create is not offered", READ_ONLY_ENDPOINT, data=no_arguments),
     ],
     "order-detail": [
         get("order of partner A", PARTNER_A_AND_STAFF, _order_a),
@@ -308,7 +287,7 @@ ACCESS_TABLE: dict[str, list[Case]] = {
         get("list", PARTNER_USERS_AND_STAFF),
         get("filtered list", PARTNER_USERS_AND_STAFF, query={"sector": "public_authority"}),
         get("an unknown sector is refused", partner_users(400), query={"sector": "bakery"}),
-        post("create is not offered", READ_ONLY_ENDPOINT, data=_no_arguments),
+        post("create is not offered", READ_ONLY_ENDPOINT, data=no_arguments),
     ],
     "customer-detail": [
         get("customer of partner A", PARTNER_A_AND_STAFF, _customer_a),

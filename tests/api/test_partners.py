@@ -7,13 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from channeldesk.core.models import TokenScope
 from channeldesk.core.tokens import service_token_create
-from tests.api.world import World
+from tests.api.world import World, get_counting_queries
 from tests.factories import PartnerFactory, UserFactory
 
 ALL_PARTNERS = ["A-1000", "B-2000", "C-3000"]
@@ -174,15 +172,13 @@ def test_partner_list_takes_the_same_queries_for_3_and_30_partners(
     world: World, client_as: Callable[[str], APIClient]
 ) -> None:
     client = client_as("staff")
-    with CaptureQueriesContext(connection) as few:
-        client.get("/api/v1/partners/")
+    _, few = get_counting_queries(client, "/api/v1/partners/")
     manager = UserFactory(username="mara")
     PartnerFactory.create_batch(27, account_manager=manager)
-    with CaptureQueriesContext(connection) as many:
-        response = client.get("/api/v1/partners/")
+    response, many = get_counting_queries(client, "/api/v1/partners/")
 
     assert response.json()["count"] == 30
-    assert len(many) == len(few)
+    assert many == few
 
 
 def test_partner_shows_its_current_tier_with_reasons(
@@ -190,6 +186,16 @@ def test_partner_shows_its_current_tier_with_reasons(
 ) -> None:
     from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierPolicy
 
+    reasons = [
+        {
+            "tier": "gold",
+            "criterion": "revenue",
+            "measured": 30000,
+            "threshold": 25000,
+            "comparison": "at_least",
+            "holds": True,
+        }
+    ]
     policy = TierPolicy.objects.get(code="previous")
     TierAssignment.objects.create(
         partner=world.partner_a,
@@ -197,16 +203,7 @@ def test_partner_shows_its_current_tier_with_reasons(
         tier=policy.tiers.get(code="gold"),
         valid_from=dt.date(2020, 1, 1),
         source=AssignmentSource.EVALUATION,
-        reasons=[
-            {
-                "tier": "gold",
-                "criterion": "revenue",
-                "measured": 30000,
-                "threshold": 25000,
-                "comparison": "at_least",
-                "holds": True,
-            }
-        ],
+        reasons=reasons,
     )
 
     listed = client_as("partner_a_user").get("/api/v1/partners/").json()["results"][0]["tier"]
@@ -221,14 +218,5 @@ def test_partner_shows_its_current_tier_with_reasons(
         "policy": "previous@1",
         "valid_from": "2020-01-01",
         "source": "evaluation",
-        "reasons": [
-            {
-                "tier": "gold",
-                "criterion": "revenue",
-                "measured": 30000,
-                "threshold": 25000,
-                "comparison": "at_least",
-                "holds": True,
-            }
-        ],
+        "reasons": reasons,
     }

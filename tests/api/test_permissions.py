@@ -15,7 +15,8 @@ from channeldesk.api.permissions import (
     IsVendorStaff,
 )
 from channeldesk.partners.selectors import CHANNEL_MANAGER_GROUP
-from tests.api.world import PERSONA_NAMES, World
+from tests.access import PERSONA_NAMES
+from tests.api.world import World
 from tests.factories import UserFactory
 
 

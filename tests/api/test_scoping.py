@@ -15,7 +15,8 @@ from channeldesk.partners.selectors import (
     user_is_support_desk,
     user_is_vendor_staff,
 )
-from tests.api.world import PERSONA_NAMES, World
+from tests.access import PERSONA_NAMES
+from tests.api.world import World
 from tests.factories import MembershipFactory, UserFactory
 
 

@@ -12,22 +12,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.response import Response
+from rest_framework.test import APIClient
+
 from channeldesk.catalog.models import Order, Product, ProductKind
 from channeldesk.partners.models import Contact, Partner, PartnerStatus
 from tests.factories import PartnerFactory, ProductFactory, UserFactory, order_with_lines
 from tests.personas import Personas
-
-# Everyone an access test asks, in the order reports list them. "anonymous" sends no login;
-# "outsider" is signed in but is neither vendor staff nor a partner user.
-PERSONA_NAMES = (
-    "anonymous",
-    "outsider",
-    "partner_a_admin",
-    "partner_a_user",
-    "partner_b_user",
-    "support",
-    "staff",
-)
 
 
 @dataclass
@@ -96,3 +89,10 @@ def build_world(personas: Personas) -> World:
             order_number="10001",
         ),
     )
+
+
+def get_counting_queries(client: APIClient, url: str) -> tuple[Response, int]:
+    """`client`'s GET of `url` and the number of database queries it took."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return response, len(queries)

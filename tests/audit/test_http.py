@@ -13,11 +13,25 @@ from channeldesk.audit.models import AuditEntry
 from channeldesk.core.models import TokenScope
 from channeldesk.core.tokens import service_token_create
 from channeldesk.notifications.models import OutboxMessage, OutboxStatus
-from tests.licensing.factories import SECRET_1, SECRET_2, SIGNING_SEED, enterprise_contract, issued
+from tests.licensing.factories import enterprise_contract, issued
 from tests.notifications.factories import enqueue
 from tests.personas import Personas, sign_in
 
 pytestmark = pytest.mark.django_db
+
+
+def _token_client(user: Any, *, address: str) -> APIClient:
+    """An API client calling from `address` with a personal token of `user`."""
+    token = service_token_create(name="script", scope=TokenScope.PERSONAL, user=user)
+    client = APIClient(REMOTE_ADDR=address)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.secret}")
+    return client
+
+
+def _who_where_about(kind: str) -> tuple[Any, str | None, str, int | None]:
+    """The one audit entry of `kind`: its actor, remote address, channel and partner."""
+    entry = AuditEntry.objects.get(kind=kind)
+    return (entry.actor, entry.remote_addr, entry.via, entry.partner_id)
 
 
 def test_a_back_office_release_names_the_manager_and_address(personas: Personas) -> None:
@@ -41,25 +55,17 @@ def test_a_back_office_release_names_the_manager_and_address(personas: Personas)
 
 @pytest.mark.today("2026-11-27")
 def test_an_api_call_with_a_personal_token_names_its_person(
-    personas: Personas, settings: Any
+    personas: Personas, licensing_keys: None
 ) -> None:
-    settings.LICENSING_KEYCODE_KEYS = f"1:{SECRET_1},2:{SECRET_2}"
-    settings.LICENSING_KEYCODE_KEY_ID = 1
-    settings.LICENSING_KEYCODE_RETIRED_KEY_IDS = []
-    settings.LICENSING_SIGNING_KEY = SIGNING_SEED
-    settings.LICENSING_SIGNING_KEY_ID = "test-key"
     issued(enterprise_contract(personas.partner_a, number="V-7"))
-    token = service_token_create(name="script", scope=TokenScope.PERSONAL, user=personas.staff)
-    client = APIClient(REMOTE_ADDR="198.51.100.20")
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.secret}")
+    client = _token_client(personas.staff, address="198.51.100.20")
 
     response = client.post(
         "/api/v1/licensing/keycodes/V-7/revoke/", {"reason": "leaked"}, format="json"
     )
 
     assert response.status_code == 200, response.content
-    entry = AuditEntry.objects.get(kind="keycode.revoke")
-    assert (entry.actor, entry.remote_addr, entry.via, entry.partner_id) == (
+    assert _who_where_about("keycode.revoke") == (
         personas.staff,
         "198.51.100.20",
         "api",
@@ -76,9 +82,7 @@ def test_a_model_edit_through_a_token_names_the_tokens_person(personas: Personas
     from tests.tiers.factories import AS_OF
 
     tier_policy_publish(policy=policy_get(reference="default"), effective_from=AS_OF)
-    token = service_token_create(name="script", scope=TokenScope.PERSONAL, user=personas.staff)
-    client = APIClient(REMOTE_ADDR="198.51.100.21")
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.secret}")
+    client = _token_client(personas.staff, address="198.51.100.21")
 
     response = client.post(
         "/api/v1/tiers/overrides/",
@@ -87,8 +91,7 @@ def test_a_model_edit_through_a_token_names_the_tokens_person(personas: Personas
     )
 
     assert response.status_code == 201, response.content
-    entry = AuditEntry.objects.get(kind="tiers.tieroverride.create")
-    assert (entry.actor, entry.remote_addr, entry.via, entry.partner_id) == (
+    assert _who_where_about("tiers.tieroverride.create") == (
         personas.staff,
         "198.51.100.21",
         "api",

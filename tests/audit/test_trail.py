@@ -36,7 +36,7 @@ from channeldesk.tiers.models import Tier, TierCriterion
 from channeldesk.tiers.selectors import policy_get
 from channeldesk.tiers.services import tier_override_create, tier_policy_publish, tiers_apply
 from tests.factories import PartnerFactory, ProductFactory, UserFactory
-from tests.licensing.factories import SECRET_1, SECRET_2, SIGNING_SEED, enterprise_contract, issued
+from tests.licensing.factories import enterprise_contract, issued
 from tests.notifications.factories import enqueue
 from tests.personas import Personas
 from tests.tiers.factories import AS_OF, buy
@@ -56,15 +56,6 @@ def only(kind: str) -> AuditEntry:
 @pytest.fixture
 def enterprise() -> Product:
     return ProductFactory(sku="ENT-SEAT", kind=ProductKind.ENTERPRISE, list_price=Decimal("100"))
-
-
-@pytest.fixture
-def licensing_keys(settings: Any) -> None:
-    settings.LICENSING_KEYCODE_KEYS = f"1:{SECRET_1},2:{SECRET_2}"
-    settings.LICENSING_KEYCODE_KEY_ID = 1
-    settings.LICENSING_KEYCODE_RETIRED_KEY_IDS = []
-    settings.LICENSING_SIGNING_KEY = SIGNING_SEED
-    settings.LICENSING_SIGNING_KEY_ID = "test-key"
 
 
 # --- Model edits (django-auditlog) ------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tests.access import given, no_arguments
 from tests.portal.page_table import MANAGER_PAGE, STAFF_PAGE, PageCase, answers
 from tests.portal.world import PortalWorld
 
@@ -47,15 +48,6 @@ def _run(world: PortalWorld) -> dict[str, Any]:
 Builder = Callable[[PortalWorld], dict[str, Any]]
 
 
-def _given(**values: Any) -> Builder:
-    """URL arguments or a form that do not depend on the world."""
-    return lambda world: values
-
-
-def _no_arguments(world: PortalWorld) -> dict[str, Any]:
-    return {}
-
-
 def _managers(status: int) -> dict[str, int]:
     """Channel managers (the `staff` persona) get `status`; the support desk too is refused."""
     return answers(403, anonymous=302, staff=status)
@@ -64,7 +56,7 @@ def _managers(status: int) -> dict[str, int]:
 def _action(
     label: str,
     expect: dict[str, int],
-    kwargs: Builder = _no_arguments,
+    kwargs: Builder = no_arguments,
     data: Builder | None = None,
     *,
     then: str | None = None,
@@ -80,7 +72,7 @@ MANAGER_ACTION = _managers(302)
 # The support desk goes to its own page.
 DASHBOARD_PAGE = answers(403, anonymous=302, support=302, staff=200)
 SUPPORT_TO_ITS_PAGE = {"support": "/backoffice/support/"}
-PUBLISHED = _given(policy="previous@1")
+PUBLISHED = given(policy="previous@1")
 
 PAGES: dict[str, list[PageCase]] = {
     "backoffice:dashboard": [
@@ -110,7 +102,7 @@ PAGES: dict[str, list[PageCase]] = {
     ],
     # Rows of (label, answers, kind of run, form, where a channel manager is sent).
     "backoffice:run-create": [
-        _action(label, expect, _given(kind=kind), form, then=then)
+        _action(label, expect, given(kind=kind), form, then=then)
         for label, expect, kind, form, then in (
             ("simulate the draft", MANAGER_ACTION, "simulate", _policy, DASHBOARD),
             ("a run without a date is refused", _managers(400), "calibrate", _reference, None),
@@ -162,11 +154,11 @@ PAGES: dict[str, list[PageCase]] = {
     "backoffice:renewals-csv": [PageCase("pipeline export", MANAGER_PAGE)],
     "backoffice:compliance-csv": [PageCase("compliance export", MANAGER_PAGE)],
     "backoffice:partner": [
-        PageCase("partner A", STAFF_PAGE, kwargs=_given(partner_number="A-1000")),
+        PageCase("partner A", STAFF_PAGE, kwargs=given(partner_number="A-1000")),
         PageCase(
             "unknown partner",
             answers(403, anonymous=302, support=404, staff=404),
-            kwargs=_given(partner_number="Z-9"),
+            kwargs=given(partner_number="Z-9"),
         ),
     ],
     "backoffice:renewals": [PageCase("pipeline", MANAGER_PAGE)],
@@ -186,7 +178,7 @@ PAGES: dict[str, list[PageCase]] = {
             "dismiss a pending e-mail",
             MANAGER_ACTION,
             lambda world: _message(world, "dismiss"),
-            _given(reason="moot", tab="planned"),
+            given(reason="moot", tab="planned"),
             then=OUTBOX,
         ),
         _action("an unknown action", _managers(404), lambda world: _message(world, "explode")),

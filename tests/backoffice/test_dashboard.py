@@ -15,8 +15,6 @@ from django.test import Client
 
 from channeldesk.backoffice.models import ProgrammeRun, RunStatus
 from channeldesk.backoffice.runs import run_execute, run_start
-from channeldesk.partners.models import Contact
-from channeldesk.tiers.hotlines import caller_numbers_refresh
 from channeldesk.tiers.models import (
     NoticeStatus,
     PolicyStatus,
@@ -25,9 +23,14 @@ from channeldesk.tiers.models import (
     TierPolicy,
 )
 from channeldesk.tiers.simulation import tiers_simulate
+from tests.backoffice.factories import CALIBRATION_FORM, munich_caller
 from tests.clock import instant_of
 from tests.personas import sign_in
-from tests.portal.world import PortalWorld, migration_data_ensure
+from tests.portal.world import (
+    PortalWorld,
+    gold_orders_in_the_second_half_of_2026,
+    migration_data_ensure,
+)
 from tests.tiers.factories import buy
 
 
@@ -42,6 +45,15 @@ def _chart(text: str) -> dict[str, Any]:
     return json.loads(body)
 
 
+def _simulate_by_htmx(client: Client, *, as_of: str) -> Any:
+    """Start a simulation of the draft as of `as_of` as the dashboard's form does (htmx)."""
+    return client.post(
+        "/backoffice/runs/simulate/",
+        {"policy": "default@1", "as_of": as_of},
+        headers={"HX-Request": "true"},
+    )
+
+
 def test_simulation_from_the_page_shows_counts_targets_and_the_chart_data(
     portal_world: PortalWorld, client_for: Callable[[str], Client], inline_runs: None
 ) -> None:
@@ -50,11 +62,7 @@ def test_simulation_from_the_page_shows_counts_targets_and_the_chart_data(
     client = client_for("staff")
 
     # when staff run a simulation of the draft as of 1 July 2026 (htmx),
-    response = client.post(
-        "/backoffice/runs/simulate/",
-        {"policy": "default@1", "as_of": "2026-07-01"},
-        headers={"HX-Request": "true"},
-    )
+    response = _simulate_by_htmx(client, as_of="2026-07-01")
 
     # then the run is done and the page's panel says so (and tells the page to reload),
     run = ProgrammeRun.objects.get()
@@ -77,17 +85,7 @@ def test_calibration_saves_a_new_draft(
 ) -> None:
     drafts = TierPolicy.objects.filter(status=PolicyStatus.DRAFT).count()
 
-    client_for("staff").post(
-        "/backoffice/runs/calibrate/",
-        {
-            "policy": "default@1",
-            "as_of": "2026-07-01",
-            "gold_min": "1",
-            "gold_max": "1",
-            "silver_min": "0",
-            "silver_max": "5",
-        },
-    )
+    client_for("staff").post("/backoffice/runs/calibrate/", CALIBRATION_FORM)
 
     run = ProgrammeRun.objects.get()
     assert run.status == RunStatus.DONE
@@ -115,11 +113,7 @@ def test_a_run_in_the_background_reports_progress_until_done(personas: Any) -> N
     migration_data_ensure()
     client = Client()
     sign_in(client, personas.staff)
-    response = client.post(
-        "/backoffice/runs/simulate/",
-        {"policy": "default@1", "as_of": "2026-07-01"},
-        headers={"HX-Request": "true"},
-    )
+    response = _simulate_by_htmx(client, as_of="2026-07-01")
     run = ProgrammeRun.objects.get()
     assert response.status_code == 200
 
@@ -260,11 +254,7 @@ def test_a_refused_htmx_run_answers_with_its_errors_and_starts_nothing(
     client = _german(client_for("staff"))
 
     # when htmx posts it,
-    response = client.post(
-        "/backoffice/runs/simulate/",
-        {"policy": "default@1", "as_of": "nonsense"},
-        headers={"HX-Request": "true"},
-    )
+    response = _simulate_by_htmx(client, as_of="nonsense")
 
     # then the panel gets the error in words (htmx swaps only a 2xx answer), and no run starts.
     text = response.content.decode()
@@ -379,13 +369,7 @@ def test_apply_and_notices_run_from_the_dashboard_on_the_effective_date(
     # Given partner A ordering like a Gold partner in the second half of 2026, and the draft
     # published on 7 December for 1 January 2027,
     with time_machine.travel(instant_of("2026-12-07"), tick=True):
-        buy(
-            portal_world.personas.partner_a,
-            portal_world.product,
-            times=6,
-            amount=Decimal("20000"),
-            start=dt.date(2026, 7, 10),
-        )
+        gold_orders_in_the_second_half_of_2026(portal_world)
         client = client_for("staff")
         _publish(client)
 
@@ -425,8 +409,7 @@ def test_the_support_desk_lands_on_its_search_and_finds_a_partner_by_phone(
 ) -> None:
     # Given partner B's contact with a Munich number,
     partner_b = portal_world.personas.partner_b
-    Contact.objects.create(partner=partner_b, name="Bernd Beta", phone="089 / 1234 5678")
-    caller_numbers_refresh()
+    munich_caller(partner_b)
     client = client_for("support")
 
     # when the support desk signs in (landing on the site root) and types the number as the

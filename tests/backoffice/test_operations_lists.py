@@ -8,18 +8,19 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from channeldesk.contracts.models import Contract, CustomerSector
-from channeldesk.licensing.models import ComplianceEpisode, ComplianceRecord, ComplianceStatus
+from channeldesk.licensing.models import ComplianceEpisode, ComplianceStatus
 from channeldesk.notifications.models import OutboxMessage, OutboxStatus
 from channeldesk.notifications.services import MessageDraft, outbox_enqueue, outbox_enqueue_many
 from tests.backoffice.test_partner_list import english, german, queries_of
 from tests.contracts.factories import contract_of
-from tests.portal.world import PortalWorld
+from tests.portal.world import PortalWorld, scanned
 
 pytestmark = pytest.mark.today("2026-12-07")
 
@@ -32,16 +33,9 @@ def visible(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", body).split())
 
 
-def scanned(contract: Contract, status: str, *, seats: int = 10, active: int = 10) -> None:
-    ComplianceRecord.objects.create(
-        contract=contract,
-        day=SCAN_DAY,
-        seats=seats,
-        active_installations=active,
-        peak_installations=active,
-        tolerance=0,
-        status=status,
-    )
+def scan_day_record(contract: Contract, status: str, *, seats: int = 10, active: int = 10) -> None:
+    """`contract`'s record of the scan on SCAN_DAY: `active` machines on `seats`."""
+    scanned(contract, day=SCAN_DAY, seats=seats, active=active, status=status)
 
 
 @pytest.fixture
@@ -51,9 +45,9 @@ def scan(portal_world: PortalWorld) -> PortalWorld:
     customer_b = portal_world.customer_b
     customer_b.sector = CustomerSector.PUBLIC_AUTHORITY
     customer_b.save(update_fields=["sector"])
-    scanned(portal_world.contract_soon, ComplianceStatus.HEAVILY_UNDER_LICENSED, active=20)
-    scanned(portal_world.contract_b, ComplianceStatus.UNDER_LICENSED, active=12)
-    scanned(portal_world.contract_later, ComplianceStatus.NEAR_LIMIT, active=10)
+    scan_day_record(portal_world.contract_soon, ComplianceStatus.HEAVILY_UNDER_LICENSED, active=20)
+    scan_day_record(portal_world.contract_b, ComplianceStatus.UNDER_LICENSED, active=12)
+    scan_day_record(portal_world.contract_later, ComplianceStatus.NEAR_LIMIT, active=10)
     ComplianceEpisode.objects.create(
         contract=portal_world.contract_soon,
         started_on=dt.date(2026, 11, 2),
@@ -106,19 +100,27 @@ def test_the_compliance_list_names_sectors_and_states_in_english(
     assert "heavily_under_licensed" not in seen
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ({}, ["V-A-SOON", "V-B"]),
-        ({"state": "near_limit"}, ["V-A-LATER"]),
-        ({"state": "under_licensed"}, ["V-B"]),
-        ({"state": "heavily_under_licensed"}, ["V-A-SOON"]),
-        ({"sector": "public_authority"}, ["V-B"]),
-        ({"partner": "A-1000"}, ["V-A-SOON"]),
-        ({"partner": "A-1000", "state": "near_limit"}, ["V-A-LATER"]),
-        ({"partner": "Z-9"}, []),
-    ],
-)
+def _filtered(query: dict[str, str], expected: list[str]) -> Any:
+    return pytest.param(
+        query, expected, id="&".join(f"{key}={value}" for key, value in query.items()) or "all"
+    )
+
+
+# The compliance filters on the `scan` world and the contracts they leave, for the page and its
+# download (tests/backoffice/test_reader_language.py).
+COMPLIANCE_FILTERS = [
+    _filtered({}, ["V-A-SOON", "V-B"]),
+    _filtered({"state": "near_limit"}, ["V-A-LATER"]),
+    _filtered({"state": "under_licensed"}, ["V-B"]),
+    _filtered({"state": "heavily_under_licensed"}, ["V-A-SOON"]),
+    _filtered({"sector": "public_authority"}, ["V-B"]),
+    _filtered({"partner": "A-1000"}, ["V-A-SOON"]),
+    _filtered({"partner": "A-1000", "state": "near_limit"}, ["V-A-LATER"]),
+    _filtered({"partner": "Z-9"}, []),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), COMPLIANCE_FILTERS)
 def test_the_compliance_list_is_filtered_by_sector_partner_and_state(
     scan: PortalWorld,
     client_for: Callable[[str], Client],
@@ -148,7 +150,7 @@ def test_the_compliance_list_pages_and_costs_the_same_queries_for_few_or_many_co
     few = queries_of(client, "/backoffice/compliance/")
     for index in range(120):
         contract = contract_of(scan.customer_a, contract_number=f"V-M-{index:04d}")
-        scanned(contract, ComplianceStatus.UNDER_LICENSED, active=11)
+        scan_day_record(contract, ComplianceStatus.UNDER_LICENSED, active=11)
 
     assert queries_of(client, "/backoffice/compliance/") == few
     third = client.get("/backoffice/compliance/", {"page": 3}).content.decode()

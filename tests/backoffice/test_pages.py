@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
@@ -17,21 +16,20 @@ from channeldesk.contracts.models import ReminderStatus
 from channeldesk.core.periods import Period
 from channeldesk.feedback.services import feedback_give
 from channeldesk.notifications.models import OutboxMessage, OutboxStatus
-from channeldesk.partners.models import Contact, Partner
-from channeldesk.tiers.hotlines import caller_numbers_refresh
+from tests.backoffice.factories import munich_caller
 from tests.contracts.factories import contract_of
 from tests.portal.world import PortalWorld, heavily_under_licensed, page_text
 
 
-def _feedback(
-    world: PortalWorld, partner: Partner, author: User, tier: str, *, stance: str, comment: str
-) -> None:
-    """`author`'s feedback on the draft, under which `partner` would drop from `tier` to
-    Authorised."""
+def _feedback(world: PortalWorld, author: str, tier: str, *, stance: str, comment: str) -> None:
+    """The feedback of the persona `author` on the draft, under which its reseller would drop
+    from `tier` to Authorised."""
+    persona = world.personas.persona(author)
+    assert persona.partner is not None
     feedback_give(
         policy=world.draft,
-        partner=partner,
-        author=author,
+        partner=persona.partner,
+        author=persona.user,
         stance=stance,
         comment=comment,
         current_tier=tier,
@@ -43,14 +41,8 @@ def test_partner_page_shows_master_data_tier_history_customers_and_feedback(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
     # Given partner A's user gave feedback on the draft,
-    personas = portal_world.personas
     _feedback(
-        portal_world,
-        personas.partner_a,
-        personas.partner_a_user,
-        "silver",
-        stance="concerns",
-        comment="Four orders are many.",
+        portal_world, "partner_a_user", "silver", stance="concerns", comment="Four orders are many."
     )
 
     # when the support desk opens partner A's page,
@@ -89,9 +81,7 @@ def test_support_desk_finds_a_partner_by_a_contacts_phone_number(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
     # Given a contact of partner B with a Munich number, written as people write it,
-    partner_b = portal_world.personas.partner_b
-    Contact.objects.create(partner=partner_b, name="Bernd Beta", phone="089 / 1234 5678")
-    caller_numbers_refresh()
+    munich_caller(portal_world.personas.partner_b)
     client = client_for("support")
 
     # the desk finds B by the number in any form, and nobody else.
@@ -214,15 +204,7 @@ def test_feedback_list_shows_what_partners_said(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
     # Given partner B's user disagreed with the draft,
-    personas = portal_world.personas
-    _feedback(
-        portal_world,
-        personas.partner_b,
-        personas.partner_b_user,
-        "gold",
-        stance="disagree",
-        comment="We lose Gold.",
-    )
+    _feedback(portal_world, "partner_b_user", "gold", stance="disagree", comment="We lose Gold.")
 
     # when a channel manager opens the feedback list,
     text = page_text(client_for("staff"), "/backoffice/feedback/", language="en")

@@ -19,11 +19,12 @@ from channeldesk.backoffice.runs import run_start
 from channeldesk.backoffice.views.exports import PARTNER_COLUMNS
 from channeldesk.catalog.models import Product
 from channeldesk.partners.models import Partner, PartnerStatus
-from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierPolicy
+from channeldesk.tiers.models import TierPolicy
 from channeldesk.training.models import Course, Enrollment, EnrollmentStatus, Participant
 from channeldesk.training.validity import valid_until
 from tests.factories import PartnerFactory, ProductFactory, order_with_lines
 from tests.portal.world import PortalWorld
+from tests.tiers.factories import previous_tier
 
 pytestmark = pytest.mark.today("2026-12-07")
 
@@ -31,17 +32,6 @@ pytestmark = pytest.mark.today("2026-12-07")
 # measures the 12 months ending with the first half of 2026.
 IN_WINDOW = dt.date(2026, 3, 10)
 BEFORE_WINDOW = dt.date(2025, 6, 30)
-
-
-def tiered(partner: Partner, code: str, policy_code: str = "previous") -> TierAssignment:
-    policy = TierPolicy.objects.get(code=policy_code, status="published")
-    return TierAssignment.objects.create(
-        partner=partner,
-        policy=policy,
-        tier=policy.tiers.get(code=code),
-        valid_from=dt.date(2020, 1, 1),
-        source=AssignmentSource.INITIAL,
-    )
 
 
 def bought(partner: Partner, amount: str, *, on: dt.date = IN_WINDOW) -> None:
@@ -132,9 +122,9 @@ def test_filters_narrow_by_tier_status_and_postal_code(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
     # Given A (Silver, 80331), B (Gold, 80331), C (Silver, 10115) and D (Silver, suspended)
-    tiered(PartnerFactory(partner_number="C-3000", postal_code="10115"), "silver")
+    previous_tier(PartnerFactory(partner_number="C-3000", postal_code="10115"), "silver")
     suspended = PartnerFactory(partner_number="D-4000", status=PartnerStatus.SUSPENDED)
-    tiered(suspended, "silver")
+    previous_tier(suspended, "silver")
     client = english(client_for("staff"))
 
     def listed(**query: str) -> list[str]:
@@ -157,7 +147,7 @@ def test_training_missing_lists_the_holders_of_a_tier_without_its_course(
     # and E (Silver) a completion that ran out
     partner_b = portal_world.personas.partner_b
     expired = PartnerFactory(partner_number="E-5000")
-    tiered(expired, "silver")
+    previous_tier(expired, "silver")
     completed(partner_b, "CD-GOLD-2D", dt.date(2026, 9, 1))
     completed(expired, "CD-SILVER-HD", dt.date(2020, 9, 1))
     client = english(client_for("staff"))
@@ -239,7 +229,7 @@ def many_partners(start: int, stop: int) -> None:
     product = Product.objects.first() or ProductFactory()
     for index in range(start, stop):
         partner = PartnerFactory(partner_number=f"M-{index:05d}", postal_code=f"8{index:04d}")
-        tiered(partner, "silver" if index % 2 else "gold")
+        previous_tier(partner, "silver" if index % 2 else "gold")
         order_with_lines(partner, IN_WINDOW, [(product, 1, Decimal("10.00") + index)])
         if index % 3 == 0:
             completed(partner, "CD-SILVER-HD", dt.date(2026, 9, 1))

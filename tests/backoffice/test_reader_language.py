@@ -17,7 +17,13 @@ from channeldesk.backoffice.models import ProgrammeRun, RunStatus
 from channeldesk.backoffice.reasons import STORED_REASONS, reason_text
 from channeldesk.contracts.models import ReminderStatus
 from channeldesk.notifications.models import OutboxMessage, OutboxStatus
-from tests.backoffice.test_operations_lists import contracts_listed, scan, visible  # noqa: F401
+from tests.backoffice.factories import CALIBRATION_FORM
+from tests.backoffice.test_operations_lists import (  # noqa: F401 - the scan fixture
+    COMPLIANCE_FILTERS,
+    contracts_listed,
+    scan,
+    visible,
+)
 from tests.backoffice.test_partner_list import english, german
 from tests.portal.world import PortalWorld
 
@@ -62,16 +68,19 @@ def test_the_review_tab_is_named_in_german_not_by_the_english_word(
         assert not re.search(r"\breview\b", text)
 
 
+def _failed_tab_after_a_missed_letter(world: PortalWorld, client: Client) -> str:
+    """The outbox's tab of failed sends as `client`'s reader sees it, after partner A's letter
+    was missed with the stored reason "Too late."."""
+    letter = world.letter_a
+    letter.status, letter.reason = ReminderStatus.MISSED, "Too late."
+    letter.save(update_fields=["status", "reason"])
+    return visible(client.get("/backoffice/outbox/", {"tab": "failed"}).content.decode())
+
+
 def test_a_reminders_stored_reason_is_shown_as_its_text_for_people(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    letter = portal_world.letter_a
-    letter.status, letter.reason = ReminderStatus.MISSED, "Too late."
-    letter.save(update_fields=["status", "reason"])
-
-    text = visible(
-        english(client_for("staff")).get("/backoffice/outbox/", {"tab": "failed"}).content.decode()
-    )
+    text = _failed_tab_after_a_missed_letter(portal_world, english(client_for("staff")))
 
     assert "Too late: the day it was due has passed." in text
 
@@ -82,13 +91,7 @@ def test_a_reminders_reason_is_shown_in_german_to_a_german_reader(
     german_entries: Callable[[dict[str, str]], None],
 ) -> None:
     german_entries({"Too late: the day it was due has passed.": "Zu spät: der Termin ist vorbei."})
-    letter = portal_world.letter_a
-    letter.status, letter.reason = ReminderStatus.MISSED, "Too late."
-    letter.save(update_fields=["status", "reason"])
-
-    text = visible(
-        german(client_for("staff")).get("/backoffice/outbox/", {"tab": "failed"}).content.decode()
-    )
+    text = _failed_tab_after_a_missed_letter(portal_world, german(client_for("staff")))
 
     assert "Zu spät: der Termin ist vorbei." in text
     assert "Too late" not in text
@@ -119,17 +122,7 @@ def calibrated(
     portal_world: PortalWorld, client_for: Callable[[str], Client], settings: Any
 ) -> ProgrammeRun:
     settings.BACKOFFICE_RUNS_INLINE = True
-    client_for("staff").post(
-        "/backoffice/runs/calibrate/",
-        {
-            "policy": "default@1",
-            "as_of": "2026-07-01",
-            "gold_min": "1",
-            "gold_max": "1",
-            "silver_min": "0",
-            "silver_max": "5",
-        },
-    )
+    client_for("staff").post("/backoffice/runs/calibrate/", CALIBRATION_FORM)
     run = ProgrammeRun.objects.get()
     assert run.status == RunStatus.DONE
     return run
@@ -192,18 +185,7 @@ def _csv_contracts(client: Client, query: dict[str, str]) -> list[str]:
     return [line.split(",")[0] for line in response.content.decode().splitlines()[1:]]
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ({}, ["V-A-SOON", "V-B"]),
-        ({"state": "near_limit"}, ["V-A-LATER"]),
-        ({"state": "under_licensed"}, ["V-B"]),
-        ({"sector": "public_authority"}, ["V-B"]),
-        ({"partner": "A-1000"}, ["V-A-SOON"]),
-        ({"partner": "A-1000", "state": "near_limit"}, ["V-A-LATER"]),
-        ({"partner": "Z-9"}, []),
-    ],
-)
+@pytest.mark.parametrize(("query", "expected"), COMPLIANCE_FILTERS)
 def test_the_compliance_download_has_the_contracts_the_page_lists(
     scan: PortalWorld,  # noqa: F811
     client_for: Callable[[str], Client],

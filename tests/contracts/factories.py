@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 import factory
+from django.utils import timezone
 
 from channeldesk.catalog.models import Product, ProductKind
 from channeldesk.contracts.models import (
@@ -23,6 +24,8 @@ from tests.factories import ProductFactory
 
 # Far enough back that a partner change "today" always comes after it.
 LONG_AGO = dt.date(2020, 1, 1)
+# The day before the tests were collected: a partner change from YESTERDAY is in force today.
+YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):

@@ -33,6 +33,12 @@ ADVANCE_DAY = dt.date(2026, 11, 1)  # -60
 LETTER_DAY = dt.date(2026, 11, 16)  # -45
 AFTER_DAY = dt.date(2027, 1, 1)  # +1
 
+# The default schedule's reminders, by template.
+ADVANCE = "partner_advance_notice"
+LETTER = "renewal_letter"
+COPY = "partner_letter_copy"
+AFTER = "partner_ended_unrenewed"
+
 
 def at(day: dt.date, hour: int = 9) -> dt.datetime:
     """An instant on a business day, in Europe/Berlin."""

@@ -9,18 +9,11 @@ from django.utils import timezone
 
 from channeldesk.contracts.models import Customer, CustomerAssignment
 from tests.contracts.factories import LONG_AGO, contract_of, customer_of
-from tests.personas import Personas, sign_in
+from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-
-
-@pytest.fixture
-def staff_client(personas: Personas) -> Client:
-    client = Client()
-    sign_in(client, personas.staff)
-    return client
 
 
 def customer_form(partner_id: int, spans: int = 0) -> dict[str, object]:

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from channeldesk.contracts.models import Contract, ContractStatus, CustomerSector
 from channeldesk.contracts.services import customer_partner_change
 from tests.contracts.factories import (
+    YESTERDAY,
     contract_of,
     contracts_state,
     customer_of,
@@ -29,8 +29,6 @@ from tests.personas import Personas, sign_in
 from tests.tiers.factories import previous_tier
 
 pytestmark = pytest.mark.django_db
-
-YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
 
 
 @pytest.fixture

@@ -10,16 +10,9 @@ from django.test import Client
 from channeldesk.contracts.models import Reminder, ReminderRule, ReminderStatus
 from channeldesk.contracts.reminders.planning import reminders_plan
 from tests.contracts.reminders_world import PLAN_DAY, events, reminder_of, reminders_state, world
-from tests.personas import Personas, sign_in
+from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(personas: Personas) -> Client:
-    client = Client()
-    sign_in(client, personas.staff)
-    return client
 
 
 def rule_form(rule: ReminderRule, **changes: Any) -> dict[str, Any]:

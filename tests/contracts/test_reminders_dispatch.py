@@ -17,8 +17,12 @@ from channeldesk.notifications.leases import DispatchResult
 from channeldesk.notifications.models import OutboxMessage
 from tests.contracts.factories import contract_of
 from tests.contracts.reminders_world import (
+    ADVANCE,
     ADVANCE_DAY,
+    AFTER,
     AFTER_DAY,
+    COPY,
+    LETTER,
     LETTER_DAY,
     PLAN_DAY,
     at,
@@ -33,13 +37,6 @@ from tests.factories import PartnerFactory
 from tests.tiers.factories import previous_tier
 
 pytestmark = pytest.mark.django_db
-
-ADVANCE, LETTER, COPY, AFTER = (
-    "partner_advance_notice",
-    "renewal_letter",
-    "partner_letter_copy",
-    "partner_ended_unrenewed",
-)
 
 
 def test_a_reminder_goes_out_on_its_due_day_and_not_before() -> None:

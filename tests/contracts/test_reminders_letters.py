@@ -30,6 +30,8 @@ from channeldesk.notifications.leases import DispatchResult
 from channeldesk.notifications.models import OutboxMessage
 from tests.contracts.reminders_world import (
     ADVANCE_DAY,
+    COPY,
+    LETTER,
     LETTER_DAY,
     PLAN_DAY,
     events,
@@ -40,8 +42,6 @@ from tests.contracts.reminders_world import (
 from tests.personas import Personas, sign_in
 
 pytestmark = pytest.mark.django_db
-
-LETTER, COPY = "renewal_letter", "partner_letter_copy"
 
 
 def pdf_text(data: bytes) -> str:

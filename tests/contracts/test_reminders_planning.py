@@ -26,7 +26,11 @@ from channeldesk.contracts.services import (
 )
 from tests.contracts.factories import contract_of
 from tests.contracts.reminders_world import (
+    ADVANCE,
+    AFTER,
+    COPY,
     END,
+    LETTER,
     PLAN_DAY,
     at,
     events,
@@ -38,13 +42,6 @@ from tests.contracts.reminders_world import (
 from tests.imports.helpers import run_import
 
 pytestmark = pytest.mark.django_db
-
-ADVANCE, LETTER, COPY, AFTER = (
-    "partner_advance_notice",
-    "renewal_letter",
-    "partner_letter_copy",
-    "partner_ended_unrenewed",
-)
 
 
 class Boom(Exception):

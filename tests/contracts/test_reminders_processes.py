@@ -11,14 +11,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from channeldesk.contracts.models import (
     Reminder,
@@ -32,9 +30,13 @@ from channeldesk.documents.models import Document
 from channeldesk.notifications.dispatch import outbox_dispatch
 from channeldesk.notifications.models import OutboxMessage
 from tests.contracts.reminders_world import LETTER_DAY, PLAN_DAY, ensure_default_schedule, world
-from tests.notifications.sink import SmtpSink
-from tests.notifications.test_processes import database_url, other_connections, stop, wait_for
+from tests.notifications.sink import SmtpSink, smtp_sink_fixture  # noqa: F401 - fixture
+from tests.notifications.test_processes import other_connections, stop
+from tests.operations.children import database_url, python_processes
+from tests.operations.production_processes import wait_for
 
+# PostgreSQL only: the races test its claim (FOR UPDATE SKIP LOCKED) with processes sharing the
+# database server.
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.postgres_only,
@@ -46,30 +48,11 @@ CONTRACTS = 16
 IN_FLIGHT = (ReminderStatus.CLAIMED, ReminderStatus.SENDING)
 
 
-@pytest.fixture(autouse=True)
-def _needs_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "Racing and killing dispatcher processes tests PostgreSQL's claim (FOR UPDATE SKIP "
-            "LOCKED) with processes sharing the database server; run with "
-            "DATABASE_URL=postgres://..."
-        )
-
-
 @pytest.fixture
 def var_dir(settings: Any, tmp_path: Path) -> Path:
     """The dispatchers' var directory; this process reads their letters from its media."""
     settings.MEDIA_ROOT = tmp_path / "var" / "media"
     return tmp_path / "var"
-
-
-@pytest.fixture
-def smtp_sink(settings: Any) -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    sink.controller.start()
-    settings.MAILERS = sink.mailers()
-    yield sink
-    sink.controller.stop()
 
 
 @pytest.fixture
@@ -82,22 +65,10 @@ def start_dispatcher(var_dir: Path) -> Iterator[Callable[..., subprocess.Popen]]
         "DJANGO_SETTINGS_MODULE": "tests.contracts.child_settings",
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
-    started: list[subprocess.Popen] = []
-
-    def start(*arguments: str) -> subprocess.Popen:
-        command = [sys.executable, "-m", "channeldesk", "reminders", "dispatch", "--loop"]
-        command += ["--date", LETTER_DAY.isoformat(), *arguments]
-        process = subprocess.Popen(
-            command, env=environment, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.communicate(timeout=30)
+    dispatch = ["-m", "channeldesk", "reminders", "dispatch", "--loop"]
+    dispatch += ["--date", LETTER_DAY.isoformat()]
+    with python_processes(*dispatch, environment=environment, cwd=ROOT) as start:
+        yield start
 
 
 def contracts_due() -> int:
@@ -215,14 +186,10 @@ def test_planning_twice_at_once_plans_every_reminder_once(var_dir: Path) -> None
         "CHANNELDESK_VAR_DIR": str(var_dir),
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
-    command = [sys.executable, "-m", "channeldesk", "reminders", "plan", "--date", str(PLAN_DAY)]
-    planners = [
-        subprocess.Popen(
-            command, env=environment, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        for _ in range(2)
-    ]
-    outputs = [planner.communicate(timeout=120) for planner in planners]
+    plan = ["-m", "channeldesk", "reminders", "plan", "--date", str(PLAN_DAY)]
+    with python_processes(*plan, environment=environment, cwd=ROOT) as start:
+        planners = [start(), start()]
+        outputs = [planner.communicate(timeout=120) for planner in planners]
 
     assert [planner.returncode for planner in planners] == [0, 0], outputs
     planned = [int(out.decode().split()[1]) for out, _ in outputs]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from channeldesk.contracts.models import Contract, ContractStatus, ReminderStatus
+from channeldesk.contracts.models import Contract, ContractStatus, Reminder, ReminderStatus
 from channeldesk.contracts.reminders import withdrawal
 from channeldesk.contracts.reminders.dispatch import reminders_dispatch
 from channeldesk.contracts.reminders.planning import reminders_plan
@@ -23,14 +23,20 @@ from channeldesk.notifications.dispatch import outbox_dispatch
 from channeldesk.notifications.leases import DispatchResult
 from channeldesk.notifications.models import OutboxMessage, OutboxStatus
 from channeldesk.notifications.services import outbox_enqueue
-from tests.contracts.reminders_world import ADVANCE_DAY, PLAN_DAY, at, events, reminder_of, world
+from tests.contracts.reminders_world import (
+    ADVANCE,
+    ADVANCE_DAY,
+    PLAN_DAY,
+    at,
+    events,
+    reminder_of,
+    world,
+)
 from tests.notifications.backends import HookBackend
 
 # The world's contract ends on 31 December 2026 and its -60 e-mail goes out on ADVANCE_DAY; the
 # contract services compare with today, so the tests run on that day.
 pytestmark = [pytest.mark.django_db, pytest.mark.today(ADVANCE_DAY.isoformat())]
-
-ADVANCE = "partner_advance_notice"
 
 
 @pytest.fixture
@@ -55,6 +61,16 @@ def message_history(message: OutboxMessage) -> list[tuple[str, str]]:
     return list(message.events.order_by("at", "id").values_list("kind", "detail"))
 
 
+def withdrawn(message: OutboxMessage) -> Reminder:
+    """The -60 reminder, once it is known that its e-mail `message` (read again) was dismissed
+    from the outbox and the reminder cancelled."""
+    message.refresh_from_db()
+    reminder = reminder_of("V-1", ADVANCE)
+    assert message.status == OutboxStatus.DISMISSED
+    assert reminder.status == ReminderStatus.CANCELLED
+    return reminder
+
+
 def test_renewing_withdraws_the_queued_email_and_cancels_its_reminder(
     hook_mailer: type[HookBackend],
 ) -> None:
@@ -63,9 +79,7 @@ def test_renewing_withdraws_the_queued_email_and_cancels_its_reminder(
     contract_renew(contract=contract, contract_number="V-2", end_date=dt.date(2027, 12, 31))
     result = outbox_dispatch()
 
-    message.refresh_from_db()
-    reminder = reminder_of("V-1", ADVANCE)
-    assert message.status == OutboxStatus.DISMISSED
+    reminder = withdrawn(message)
     assert message_history(message)[-1] == (
         "dismissed",
         "Dismissed from pending: Contract renewed.",
@@ -94,10 +108,7 @@ def test_cancelling_withdraws_an_email_waiting_for_a_retry(
     contract_cancel(contract=contract, reason="Customer switched vendors")
     result = outbox_dispatch()
 
-    message.refresh_from_db()
-    reminder = reminder_of("V-1", ADVANCE)
-    assert message.status == OutboxStatus.DISMISSED
-    assert reminder.status == ReminderStatus.CANCELLED
+    reminder = withdrawn(message)
     assert events(reminder)[-1][1].startswith(
         "Contract cancelled (Customer switched vendors): the e-mail"
     )
@@ -112,10 +123,7 @@ def test_moving_the_end_date_withdraws_the_email_about_the_old_date(
 
     contract_change_end_date(contract=contract, end_date=dt.date(2027, 6, 30))
 
-    message.refresh_from_db()
-    reminder = reminder_of("V-1", ADVANCE)
-    assert message.status == OutboxStatus.DISMISSED
-    assert reminder.status == ReminderStatus.CANCELLED
+    reminder = withdrawn(message)
     assert "End date moved from 2026-12-31 to 2027-06-30" in events(reminder)[-1][1]
 
 
@@ -191,15 +199,12 @@ def test_the_dispatcher_rechecks_a_contract_changed_without_the_services(
 
     result = outbox_dispatch()
 
-    message.refresh_from_db()
-    reminder = reminder_of("V-1", ADVANCE)
+    reminder = withdrawn(message)
     assert result == DispatchResult(claimed=1, dismissed=1)
     assert hook_mailer.delivered == []
-    assert message.status == OutboxStatus.DISMISSED
     assert message_history(message)[-1][1] == (
         "Dismissed from claimed at send time: Contract renewed."
     )
-    assert reminder.status == ReminderStatus.CANCELLED
     assert events(reminder)[-1][0] == "cancelled"
 
 

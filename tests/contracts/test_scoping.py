@@ -10,7 +10,6 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.utils import timezone
 
 from channeldesk.contracts.models import Contract, Customer
 from channeldesk.contracts.selectors import (
@@ -21,13 +20,11 @@ from channeldesk.contracts.selectors import (
 )
 from channeldesk.contracts.services import customer_partner_change
 from channeldesk.core.periods import Period
-from tests.contracts.factories import contract_of, customer_of
+from tests.contracts.factories import YESTERDAY, contract_of, customer_of
 from tests.factories import UserFactory
 from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
-
-YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
 
 
 def customer_numbers(user: object) -> list[str]:

@@ -4,10 +4,7 @@ as `customers_visible_to`, whether the scope is an id list (PostgreSQL) or a sub
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from channeldesk.contracts.models import Contract, Customer
 from channeldesk.contracts.selectors import (
@@ -16,11 +13,10 @@ from channeldesk.contracts.selectors import (
     customers_visible_to,
 )
 from channeldesk.contracts.services import customer_partner_change
+from tests.contracts.factories import YESTERDAY
 from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
-
-YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
 
 
 def _customers(user: object) -> list[str]:

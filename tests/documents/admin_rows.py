@@ -10,19 +10,16 @@ from __future__ import annotations
 from django.db.models import Model
 
 from channeldesk.documents.models import Document
+from tests.documents.factories import document_row
 
 # Archived letters are written by letter_store only; the admin shows them and serves the PDF.
 READ_ONLY_MODELS: set[type[Model]] = {Document}
 
 
 def admin_rows(personas: object) -> None:
-    Document.objects.create(
+    document_row(
         key="admin-test:letter",
-        kind="renewal",
         reference="V-ADMIN-1",
-        language="de",
         file="documents/2026/11/renewal-admin-test.pdf",
-        sha256="0" * 64,
-        page_count=1,
         size_bytes=1234,
     )

@@ -16,6 +16,7 @@ import pdfplumber
 
 from channeldesk.documents.composition import letter_compose
 from channeldesk.documents.letters import Contact, InformationBlock, Letter
+from channeldesk.documents.models import Document
 
 POINTS_PER_MILLIMETRE = 72 / 25.4
 
@@ -101,3 +102,18 @@ def page_texts(pdf: bytes) -> list[str]:
 
 def stored_files(root: Path) -> list[str]:
     return sorted(str(path.relative_to(root)) for path in root.rglob("*.pdf"))
+
+
+def document_row(*, key: str, reference: str, file: str, **fields: Any) -> Document:
+    """An archived German renewal letter of one page whose file is not written (the tests that
+    use it never open the file)."""
+    defaults: dict[str, Any] = {
+        "kind": "renewal",
+        "language": "de",
+        "sha256": "0" * 64,
+        "page_count": 1,
+        "size_bytes": 1,
+    }
+    return Document.objects.create(
+        key=key, reference=reference, file=file, **{**defaults, **fields}
+    )

@@ -21,7 +21,7 @@ from channeldesk.documents.services import (
     letter_store,
     letters_print_batch,
 )
-from tests.documents.factories import page_texts, plain_letter, renewal_letter
+from tests.documents.factories import document_row, page_texts, plain_letter, renewal_letter
 
 # A valid one-page PDF as other tools write it: a classic cross-reference table.
 FOREIGN_PDF = (
@@ -134,16 +134,8 @@ def test_a_days_batch_holds_the_documents_of_that_berlin_day_oldest_first() -> N
         "after": dt.datetime(2026, 10, 18, 0, 0, tzinfo=berlin),
     }
     for key, created_at in reversed(times.items()):
-        Document.objects.create(
-            key=key,
-            kind="renewal",
-            reference=key,
-            language="de",
-            file=f"documents/2026/10/{key}.pdf",
-            sha256="0" * 64,
-            page_count=1,
-            size_bytes=1,
-            created_at=created_at,
+        document_row(
+            key=key, reference=key, file=f"documents/2026/10/{key}.pdf", created_at=created_at
         )
     Document.objects.filter(key="last").update(kind="statement")
 

@@ -63,12 +63,10 @@ def test_a_letter_without_text_is_refused() -> None:
     assert str(refused.value) == "A letter needs at least one paragraph of text."
 
 
-def test_the_german_renewal_letter_names_contract_product_seats_end_date_and_partner() -> None:
-    letter = renewal_letter("de")
-
-    assert letter.subject == "Ihr Vertrag V-2026-0042 endet am 1. Dezember 2026"
-    assert letter.salutation == "Sehr geehrte Damen und Herren,"
-    assert letter.paragraphs == (
+GERMAN_RENEWAL = (
+    "Ihr Vertrag V-2026-0042 endet am 1. Dezember 2026",
+    "Sehr geehrte Damen und Herren,",
+    (
         "Ihr Vertrag über 1.250 Arbeitsplätze für ChannelDesk Enterprise endet am "
         "1. Dezember 2026. Wir erinnern Sie rechtzeitig daran, damit Sie die Software ohne "
         "Unterbrechung weiter nutzen können.",
@@ -79,17 +77,13 @@ def test_the_german_renewal_letter_names_contract_product_seats_end_date_and_par
         "Telefon: +49 40 1234567\nE-Mail: vertrieb@alpha.example",
         "Wenn Sie nichts unternehmen, endet der Vertrag am 1. Dezember 2026. Danach sind Ihre "
         "Lizenzen nicht mehr gültig, und Sie erhalten weder Updates noch Support.",
-    )
-    assert letter.closing == "Mit freundlichen Grüßen"
-    assert (letter.language, letter.recipient, letter.information) == ("de", RECIPIENT, INFORMATION)
-
-
-def test_the_english_renewal_letter_says_the_same_in_english() -> None:
-    letter = renewal_letter("en")
-
-    assert letter.subject == "Your contract V-2026-0042 ends on 1 December 2026"
-    assert letter.salutation == "Dear Sir or Madam,"
-    assert letter.paragraphs == (
+    ),
+    "Mit freundlichen Grüßen",
+)
+ENGLISH_RENEWAL = (
+    "Your contract V-2026-0042 ends on 1 December 2026",
+    "Dear Sir or Madam,",
+    (
         "Your contract for 1,250 seats of ChannelDesk Enterprise ends on 1 December 2026. We "
         "are writing in good time so that you can go on using the software without "
         "interruption.",
@@ -100,8 +94,38 @@ def test_the_english_renewal_letter_says_the_same_in_english() -> None:
         "E-mail: vertrieb@alpha.example",
         "If you do nothing, the contract ends on 1 December 2026. After that your licences are "
         "no longer valid, and you will receive neither updates nor support.",
+    ),
+    "Yours faithfully",
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("de", GERMAN_RENEWAL), ("en", ENGLISH_RENEWAL)]
+)
+def test_the_renewal_letter_names_contract_product_seats_end_date_and_partner(
+    language: str, expected: tuple[str, str, tuple[str, ...], str]
+) -> None:
+    letter = renewal_letter(language)
+
+    assert (letter.subject, letter.salutation, letter.paragraphs, letter.closing) == expected
+    assert (letter.language, letter.recipient, letter.information) == (
+        language,
+        RECIPIENT,
+        INFORMATION,
     )
-    assert letter.closing == "Yours faithfully"
+
+
+def refusal(template: str, context: dict[str, object]) -> str:
+    """Why the German letter `template` cannot be composed with `context`."""
+    with pytest.raises(LetterError) as refused:
+        letter_compose(
+            template=template,
+            language="de",
+            recipient=RECIPIENT,
+            information=INFORMATION,
+            context=context,
+        )
+    return str(refused.value)
 
 
 def test_a_named_contact_is_greeted_by_name_and_one_seat_is_singular() -> None:
@@ -125,32 +149,14 @@ def test_a_renewal_context_with_missing_unknown_or_mistyped_keys_is_refused() ->
         "partner_mail": "vertrieb@alpha.example",
     }
 
-    with pytest.raises(LetterError) as refused:
-        letter_compose(
-            template="renewal",
-            language="de",
-            recipient=RECIPIENT,
-            information=INFORMATION,
-            context=context,
-        )
-
-    assert str(refused.value) == (
+    assert refusal("renewal", context) == (
         "The 'renewal' letter cannot be filled (missing: partner_email; unknown: partner_mail; "
         "wrong type: end_date, seats)."
     )
 
 
 def test_an_unknown_template_is_refused() -> None:
-    with pytest.raises(LetterError) as refused:
-        letter_compose(
-            template="farewell",
-            language="de",
-            recipient=RECIPIENT,
-            information=INFORMATION,
-            context={},
-        )
-
-    assert str(refused.value) == "There is no letter template 'farewell'."
+    assert refusal("farewell", {}) == "There is no letter template 'farewell'."
 
 
 def test_a_letter_is_signed_by_the_sender_unless_someone_is_named() -> None:
@@ -167,34 +173,41 @@ def test_letters_are_plain_values() -> None:
     assert renewal_letter() == renewal_letter()
 
 
-def test_a_late_german_letter_says_it_is_late_and_how_many_days_are_left() -> None:
-    late = renewal_letter("de", sent_late=True, days_left=38)
-    tomorrow = renewal_letter("de", sent_late=True, days_left=1)
-    today = renewal_letter("de", sent_late=True, days_left=0)
+@pytest.mark.parametrize(
+    ("language", "late_paragraph", "on_time_word", "tomorrow", "today"),
+    [
+        (
+            "de",
+            "Ihr Vertrag über 1.250 Arbeitsplätze für ChannelDesk Enterprise endet am "
+            "1. Dezember 2026. Dieses Schreiben erreicht Sie leider später als vorgesehen: Bis "
+            "zum Vertragsende bleiben nur noch 38 Tage. Bitte kümmern Sie sich deshalb möglichst "
+            "bald um die Verlängerung, damit Sie die Software ohne Unterbrechung weiter nutzen "
+            "können.",
+            "rechtzeitig",
+            "Ihr Vertrag endet schon morgen.",
+            "Ihr Vertrag endet heute.",
+        ),
+        (
+            "en",
+            "Your contract for 1,250 seats of ChannelDesk Enterprise ends on 1 December 2026. We "
+            "regret that this letter reaches you later than planned: only 38 days remain until "
+            "the contract ends. Please see to the renewal soon so that you can go on using the "
+            "software without interruption.",
+            "good time",
+            "your contract ends tomorrow.",
+            "your contract ends today.",
+        ),
+    ],
+)
+def test_a_late_letter_says_it_is_late_and_how_many_days_are_left(
+    language: str, late_paragraph: str, on_time_word: str, tomorrow: str, today: str
+) -> None:
+    late = renewal_letter(language, sent_late=True, days_left=38)
 
-    assert late.paragraphs[0] == (
-        "Ihr Vertrag über 1.250 Arbeitsplätze für ChannelDesk Enterprise endet am "
-        "1. Dezember 2026. Dieses Schreiben erreicht Sie leider später als vorgesehen: Bis zum "
-        "Vertragsende bleiben nur noch 38 Tage. Bitte kümmern Sie sich deshalb möglichst bald "
-        "um die Verlängerung, damit Sie die Software ohne Unterbrechung weiter nutzen können."
-    )
-    assert "rechtzeitig" not in " ".join(late.paragraphs)
-    assert "Ihr Vertrag endet schon morgen." in tomorrow.paragraphs[0]
-    assert "Ihr Vertrag endet heute." in today.paragraphs[0]
-
-
-def test_a_late_english_letter_says_it_is_late_and_how_many_days_are_left() -> None:
-    late = renewal_letter("en", sent_late=True, days_left=38)
-    tomorrow = renewal_letter("en", sent_late=True, days_left=1)
-
-    assert late.paragraphs[0] == (
-        "Your contract for 1,250 seats of ChannelDesk Enterprise ends on 1 December 2026. We "
-        "regret that this letter reaches you later than planned: only 38 days remain until the "
-        "contract ends. Please see to the renewal soon so that you can go on using the software "
-        "without interruption."
-    )
-    assert "good time" not in " ".join(late.paragraphs)
-    assert "your contract ends tomorrow." in tomorrow.paragraphs[0]
+    assert late.paragraphs[0] == late_paragraph
+    assert on_time_word not in " ".join(late.paragraphs)
+    assert tomorrow in renewal_letter(language, sent_late=True, days_left=1).paragraphs[0]
+    assert today in renewal_letter(language, sent_late=True, days_left=0).paragraphs[0]
 
 
 def test_a_letter_sent_on_time_keeps_saying_in_good_time() -> None:

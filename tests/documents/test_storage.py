@@ -10,7 +10,7 @@ from channeldesk.documents import services
 from channeldesk.documents.models import Document
 from channeldesk.documents.rendering import RenderedPdf
 from channeldesk.documents.services import DocumentKeyConflict, letter_store
-from tests.documents.factories import renewal_letter, stored_files
+from tests.documents.factories import document_row, renewal_letter, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -83,16 +83,7 @@ def test_losing_a_race_for_the_key_returns_the_winner_and_removes_the_own_file(
 
     def render_while_another_process_stores(html: str) -> RenderedPdf:
         rendered = render(html)
-        Document.objects.create(
-            key="reminder:1",
-            kind="renewal",
-            reference="V-2026-0042",
-            language="de",
-            file="documents/2026/11/winner.pdf",
-            sha256="0" * 64,
-            page_count=1,
-            size_bytes=1,
-        )
+        document_row(key="reminder:1", reference="V-2026-0042", file="documents/2026/11/winner.pdf")
         return rendered
 
     monkeypatch.setattr(services, "html_to_pdf", render_while_another_process_stores)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,5 +44,54 @@ def database_state() -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def reimported(
+    importer: Importer[Any],
+    first: bytes,
+    again: bytes | None = None,
+    *,
+    state: Callable[[], object] = database_state,
+) -> ImportResult:
+    """The report of importing `again` (`first` once more, if not given) after `first`, once it
+    is known that the second import changed nothing, timestamps included (`state` reads the
+    tables concerned, the imports' by default)."""
+    run_import(importer, first)
+    before = state()
+    report = run_import(importer, first if again is None else again)
+    assert state() == before
+    return report
+
+
 def problem_lines(report: ImportResult) -> list[str]:
     return [str(problem) for problem in report.problems]
+
+
+def import_refused(
+    importer: Importer[Any],
+    content: bytes,
+    *,
+    name: str = "file.csv",
+    state: Callable[[], object] = database_state,
+) -> ImportResult:
+    """The report of importing `content`, once it is known that the whole file was refused and
+    nothing was written (`state` reads the tables concerned, the imports' by default)."""
+    before = state()
+    report = run_import(importer, content, name=name)
+    assert (report.accepted, report.created, report.updated, report.unchanged) == (
+        False,
+        0,
+        0,
+        0,
+    )
+    assert state() == before
+    return report
+
+
+def refused_problems(
+    importer: Importer[Any],
+    content: bytes,
+    *,
+    name: str = "file.csv",
+    state: Callable[[], object] = database_state,
+) -> list[str]:
+    """The problems of `import_refused`."""
+    return problem_lines(import_refused(importer, content, name=name, state=state))

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from channeldesk.catalog.importing_orders import OrdersStager
 from channeldesk.catalog.imports import ORDERS_IMPORTER, OrderLineRow
+from channeldesk.catalog.imports.orders import OrdersStager
 from channeldesk.catalog.models import OrderLine
 from channeldesk.core import importing
 from channeldesk.core.importing import ImportResult, ProblemLog, import_file, validate_row

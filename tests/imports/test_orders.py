@@ -15,7 +15,15 @@ from channeldesk.catalog.imports import ORDERS_IMPORTER
 from channeldesk.catalog.models import Order, OrderLine
 from channeldesk.partners.models import Partner
 from tests.factories import PartnerFactory, ProductFactory
-from tests.imports.helpers import DATA, database_state, excel_csv, problem_lines, run_import
+from tests.imports.helpers import (
+    DATA,
+    database_state,
+    excel_csv,
+    problem_lines,
+    refused_problems,
+    reimported,
+    run_import,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -104,33 +112,26 @@ def test_the_same_order_number_at_two_partners_is_two_orders() -> None:
 
 @pytest.mark.usefixtures("catalogue")
 def test_unknown_partner_numbers_and_skus_are_row_errors_and_nothing_is_written() -> None:
-    before = database_state()
     content = excel_csv(
         EXCEL_FILE
         + "SO-3;P-9999;17.03.2026;AV-BOX;1;10,00\n"
         + "SO-4;P-1001;17.03.2026;NO-SUCH-SKU;1;10,00\n"
     )
-    report = run_import(ORDERS_IMPORTER, content, name="orders.csv")
-    assert problem_lines(report) == [
+    assert refused_problems(ORDERS_IMPORTER, content, name="orders.csv") == [
         "orders.csv:6: partner_number: unknown partner number P-9999; import the partner first",
         "orders.csv:7: sku: unknown SKU NO-SUCH-SKU; import the product first",
     ]
-    assert (report.created, report.updated, report.unchanged) == (0, 0, 0)
-    assert database_state() == before
 
 
 @pytest.mark.usefixtures("catalogue")
 def test_lines_of_one_order_with_different_dates_are_refused() -> None:
-    before = database_state()
     content = excel_csv(
         EXCEL_FILE.replace("SO-1;P-1001;15.03.2026;AV-BOX", "SO-1;P-1001;16.03.2026;AV-BOX")
     )
-    report = run_import(ORDERS_IMPORTER, content, name="orders.csv")
-    assert problem_lines(report) == [
+    assert refused_problems(ORDERS_IMPORTER, content, name="orders.csv") == [
         "orders.csv:4: order_date: order SO-1 of partner P-1001 is dated 2026-03-15 on line 2; "
         "all lines of an order need the same date"
     ]
-    assert database_state() == before
 
 
 @pytest.mark.usefixtures("catalogue")
@@ -138,8 +139,7 @@ def test_file_and_database_problems_are_reported_together() -> None:
     content = excel_csv(
         HEADER + "SO-1;P-9999;15.03.2026;AV-BOX;x;1,00\nSO-2;P-8888;15.03.2026;AV-BOX;1;1,00\n"
     )
-    report = run_import(ORDERS_IMPORTER, content, name="orders.csv")
-    assert problem_lines(report) == [
+    assert refused_problems(ORDERS_IMPORTER, content, name="orders.csv") == [
         "orders.csv:2: quantity: 'x' is not a number (write e.g. 1.234,50 or 1234.50)",
         "orders.csv:3: partner_number: unknown partner number P-8888; import the partner first",
     ]
@@ -147,14 +147,10 @@ def test_file_and_database_problems_are_reported_together() -> None:
 
 @pytest.mark.usefixtures("catalogue")
 def test_reimporting_the_same_file_changes_nothing() -> None:
-    # Given the file was imported once
-    run_import(ORDERS_IMPORTER, excel_csv(EXCEL_FILE))
-    before = database_state()
-    # When the same file comes again
-    report = run_import(ORDERS_IMPORTER, excel_csv(EXCEL_FILE))
-    # Then every order is unchanged, imported_at included
+    # Given the file was imported once, when the same file comes again,
+    report = reimported(ORDERS_IMPORTER, excel_csv(EXCEL_FILE))
+    # then every order is unchanged, imported_at included.
     assert (report.created, report.updated, report.unchanged) == (0, 0, 3)
-    assert database_state() == before
 
 
 @pytest.mark.usefixtures("catalogue")
@@ -230,17 +226,13 @@ def test_a_large_file_is_written_with_a_fixed_number_of_lookups() -> None:
 @time_machine.travel(dt.datetime(2026, 12, 7, 10, tzinfo=ZoneInfo("Europe/Berlin")))
 def test_orders_dated_more_than_a_year_ahead_are_refused_and_nothing_is_written() -> None:
     # Given today is 7 December 2026: 7 December 2027 is the latest order date
-    before = database_state()
     content = excel_csv(
         HEADER + "SO-9;P-1001;07.12.2027;AV-BOX;1;10,00\nSO-8;P-1001;08.12.2027;AV-BOX;1;10,00\n"
     )
 
-    report = run_import(ORDERS_IMPORTER, content, name="orders.csv")
-
-    assert problem_lines(report) == [
+    assert refused_problems(ORDERS_IMPORTER, content, name="orders.csv") == [
         "orders.csv:3: order_date: 2027-12-08 is more than a year ahead (latest 2027-12-07)"
     ]
-    assert database_state() == before
 
 
 @pytest.mark.usefixtures("catalogue")
@@ -270,12 +262,11 @@ def test_orders_dated_more_than_a_year_ahead_are_refused_and_nothing_is_written(
     ],
 )
 def test_order_lines_that_cannot_be_right_are_row_errors(line: str, message: str) -> None:
-    before = database_state()
+    content = excel_csv(HEADER + line + "\n")
 
-    report = run_import(ORDERS_IMPORTER, excel_csv(HEADER + line + "\n"), name="orders.csv")
-
-    assert problem_lines(report) == [f"orders.csv:2: {message}"]
-    assert database_state() == before
+    assert refused_problems(ORDERS_IMPORTER, content, name="orders.csv") == [
+        f"orders.csv:2: {message}"
+    ]
 
 
 @pytest.mark.usefixtures("catalogue")

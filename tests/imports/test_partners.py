@@ -13,7 +13,9 @@ from tests.imports.helpers import (
     database_state,
     excel_csv,
     excel_utf8_csv,
+    import_refused,
     problem_lines,
+    reimported,
     run_import,
 )
 
@@ -90,17 +92,14 @@ def test_utf8_file_with_byte_order_mark_imports() -> None:
 def test_bad_vat_checksum_rejects_the_file_naming_the_row_and_writes_nothing() -> None:
     # Given a stored partner and a file whose second partner has a mistyped VAT ID
     PartnerFactory(partner_number="P-1001", name="Old Name")
-    before = database_state()
     content = excel_csv(EXCEL_FILE.replace("DE812345673", "DE812345674"))
-    # When it is imported
-    report = run_import(PARTNERS_IMPORTER, content, name="partners.csv")
-    # Then the file is rejected with one clear problem, and nothing changed (not even row 1)
+    # When it is imported, then the file is rejected whole and nothing changed (not even row 1),
+    report = rejected(content)
+    # with one clear problem
     assert problem_lines(report) == [
         "partners.csv:3: vat_id: VAT ID DE812345674 has an invalid check digit"
     ]
-    assert (report.created, report.updated, report.unchanged) == (0, 0, 0)
     assert report.summary() == "partners.csv: rejected with 1 problem; nothing was imported."
-    assert database_state() == before
 
 
 @pytest.mark.parametrize(
@@ -138,12 +137,8 @@ def test_uncheckable_vat_ids_say_why(vat_id: str, country: str | None, message: 
 
 
 def rejected(content: bytes) -> ImportResult:
-    """The report of importing `content` as partners.csv, once it is known to have changed
-    nothing."""
-    before = database_state()
-    report = run_import(PARTNERS_IMPORTER, content, name="partners.csv")
-    assert database_state() == before
-    return report
+    """The report of importing `content` as partners.csv, refused whole and nothing written."""
+    return import_refused(PARTNERS_IMPORTER, content, name="partners.csv")
 
 
 def test_duplicate_partner_number_in_one_file_is_refused() -> None:
@@ -154,15 +149,10 @@ def test_duplicate_partner_number_in_one_file_is_refused() -> None:
 
 
 def test_reimporting_the_same_file_changes_nothing() -> None:
-    # Given the file was imported once
-    content = excel_csv(EXCEL_FILE)
-    run_import(PARTNERS_IMPORTER, content)
-    before = database_state()
-    # When it is imported again
-    report = run_import(PARTNERS_IMPORTER, content)
-    # Then every partner is unchanged, down to updated_at
+    # Given the file was imported once, when it is imported again,
+    report = reimported(PARTNERS_IMPORTER, excel_csv(EXCEL_FILE))
+    # then every partner is unchanged, down to updated_at.
     assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
-    assert database_state() == before
 
 
 def test_a_changed_partner_is_updated_and_the_others_are_left_alone() -> None:

@@ -12,12 +12,15 @@ from channeldesk.licensing.models import Keycode, LicenceCertificate
 from tests.licensing.factories import enterprise_contract, issued, keycode_rows
 
 
+def keycode_requested(api_client: Any, partner: Any, *, by: Any) -> Any:
+    """The answer to `by` asking the API for a keycode for partner's enterprise contract V-9."""
+    enterprise_contract(partner, number="V-9")
+    api_client.force_authenticate(by)
+    return api_client.post("/api/v1/licensing/keycodes/", {"contract_number": "V-9"}, format="json")
+
+
 def test_staff_issues_shows_checks_and_rotates(api_client: Any, personas: Any) -> None:
-    enterprise_contract(personas.partner_a, number="V-9")
-    api_client.force_authenticate(personas.staff)
-    created = api_client.post(
-        "/api/v1/licensing/keycodes/", {"contract_number": "V-9"}, format="json"
-    )
+    created = keycode_requested(api_client, personas.partner_a, by=personas.staff)
     assert created.status_code == 201
     code = created.json()["code"]
     assert created.json()["status"] == "active"
@@ -50,11 +53,7 @@ def test_staff_issues_shows_checks_and_rotates(api_client: Any, personas: Any) -
 
 
 def test_support_desk_reads_but_does_not_issue(api_client: Any, personas: Any) -> None:
-    enterprise_contract(personas.partner_a, number="V-9")
-    api_client.force_authenticate(personas.support)
-    response = api_client.post(
-        "/api/v1/licensing/keycodes/", {"contract_number": "V-9"}, format="json"
-    )
+    response = keycode_requested(api_client, personas.partner_a, by=personas.support)
     assert response.status_code == 403
     assert keycode_rows() == []
 

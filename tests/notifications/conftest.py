@@ -1,5 +1,5 @@
-"""Fixtures of the outbox tests: an SMTP server on loopback and mailers the tests control
-(tests/notifications/factories.py fills the outbox)."""
+"""Fixtures of the outbox tests: an SMTP server on loopback (from tests/notifications/sink.py)
+and mailers the tests control (tests/notifications/factories.py fills the outbox)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,18 @@ from typing import Any
 import pytest
 
 from tests.notifications.backends import HookBackend
-from tests.notifications.sink import SmtpSink
+from tests.notifications.sink import free_port, smtp_sink_fixture  # noqa: F401 - fixture
 
 
 @pytest.fixture
-def smtp_sink(settings: Any) -> Iterator[SmtpSink]:
-    """A real SMTP server on a free loopback port, and the default mailer pointed at it."""
-    sink = SmtpSink()
-    sink.controller.start()
-    settings.MAILERS = sink.mailers()
-    yield sink
-    sink.controller.stop()
+def unreachable_server(settings: Any) -> None:
+    """The default mailer points at an SMTP port on loopback where nobody listens."""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 5},
+        }
+    }
 
 
 @pytest.fixture

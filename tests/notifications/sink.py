@@ -10,10 +10,12 @@ import asyncio
 import socket
 import threading
 from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 
 
@@ -136,3 +138,13 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@pytest.fixture(name="smtp_sink")
+def smtp_sink_fixture(settings: Any) -> Iterator[SmtpSink]:
+    """A real SMTP server on a free loopback port, and the default mailer pointed at it."""
+    sink = SmtpSink()
+    sink.controller.start()
+    settings.MAILERS = sink.mailers()
+    yield sink
+    sink.controller.stop()

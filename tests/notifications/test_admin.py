@@ -13,13 +13,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/notifications/outboxmessage/"
 
 
-@pytest.fixture
-def staff_client(personas: Personas) -> Client:
-    client = Client()
-    sign_in(client, personas.staff)
-    return client
-
-
 def in_review(key: str) -> OutboxMessage:
     message = enqueue(key)
     OutboxMessage.objects.filter(pk=message.pk).update(status="review", attempts=1)

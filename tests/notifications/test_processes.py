@@ -9,11 +9,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -22,7 +20,11 @@ from django.db.models import Count
 from channeldesk.notifications.models import OutboxMessage
 from tests.notifications.factories import enqueue_many
 from tests.notifications.sink import SmtpSink
+from tests.operations.children import database_url, python_processes
+from tests.operations.production_processes import wait_for
 
+# PostgreSQL only (skipped at collection elsewhere): the races test the claim (FOR UPDATE SKIP
+# LOCKED) with processes sharing the database server.
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.postgres_only,
@@ -31,26 +33,6 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_FLIGHT = ("pending", "retry", "claimed", "sending")
-
-
-@pytest.fixture(autouse=True)
-def _needs_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "Racing and killing dispatcher processes tests PostgreSQL's claim (FOR UPDATE SKIP "
-            "LOCKED) with processes sharing the database server; run with "
-            "DATABASE_URL=postgres://..."
-        )
-
-
-def database_url() -> str:
-    """The test database, for processes that must see what the test committed."""
-    config = connection.settings_dict
-    credentials = quote(config["USER"] or "", safe="")
-    if config["PASSWORD"]:
-        credentials += ":" + quote(config["PASSWORD"], safe="")
-    host = f"{config['HOST'] or '127.0.0.1'}:{config['PORT'] or 5432}"
-    return f"postgres://{credentials}@{host}/{config['NAME']}"
 
 
 @pytest.fixture
@@ -63,29 +45,9 @@ def start_dispatcher(smtp_sink: SmtpSink) -> Iterator[Callable[..., subprocess.P
         "DJANGO_SETTINGS_MODULE": "tests.notifications.child_settings",
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
-    started: list[subprocess.Popen] = []
-
-    def start(*arguments: str) -> subprocess.Popen:
-        command = [sys.executable, "-m", "channeldesk", "outbox", "dispatch", *arguments]
-        process = subprocess.Popen(
-            command, env=environment, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.communicate(timeout=30)
-
-
-def wait_for(condition: Callable[[], bool], *, timeout: float = 60, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Timed out waiting for {what}.")
-        time.sleep(0.05)
+    dispatch = ["-m", "channeldesk", "outbox", "dispatch"]
+    with python_processes(*dispatch, environment=environment, cwd=ROOT) as start:
+        yield start
 
 
 def other_connections() -> int:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import time
+from collections.abc import Callable
 
 import pytest
 from django.core.mail import EmailMessage
@@ -32,6 +33,18 @@ def die_on(subject: str):
             raise Killed
 
     return before_send
+
+
+def in_review_after_a_killed_send(hook_mailer: type[HookBackend]) -> OutboxMessage:
+    """A message whose dispatcher was killed while sending it, moved to review when its lease
+    ran out (at LEASE_OVER)."""
+    message = enqueue()
+    hook_mailer.before_send = die_on(message.subject)
+    with pytest.raises(Killed):
+        outbox_dispatch(now=NOW)
+    hook_mailer.before_send = None
+    outbox_expire(now=LEASE_OVER)
+    return message
 
 
 def events(key: str) -> list[str]:
@@ -91,12 +104,7 @@ def test_a_window_of_three_puts_the_whole_window_in_flight_in_review(
 
 
 def test_a_released_review_message_is_sent_once_more(hook_mailer: type[HookBackend]) -> None:
-    message = enqueue()
-    hook_mailer.before_send = die_on(message.subject)
-    with pytest.raises(Killed):
-        outbox_dispatch(now=NOW)
-    hook_mailer.before_send = None
-    outbox_expire(now=LEASE_OVER)
+    message = in_review_after_a_killed_send(hook_mailer)
 
     released = outbox_release(message=message, note="Partner says nothing arrived.", now=LEASE_OVER)
     result = outbox_dispatch(now=LEASE_OVER)
@@ -114,12 +122,7 @@ def test_a_released_review_message_is_sent_once_more(hook_mailer: type[HookBacke
 def test_a_dismissed_message_is_never_sent_and_says_who_and_why(
     hook_mailer: type[HookBackend], personas
 ) -> None:
-    message = enqueue()
-    hook_mailer.before_send = die_on(message.subject)
-    with pytest.raises(Killed):
-        outbox_dispatch(now=NOW)
-    hook_mailer.before_send = None
-    outbox_expire(now=LEASE_OVER)
+    message = in_review_after_a_killed_send(hook_mailer)
 
     outbox_dismiss(message=message, reason="Arrived, partner confirmed.", actor=personas.staff)
 
@@ -162,29 +165,40 @@ def test_a_failed_message_released_gets_all_its_attempts_again(smtp_sink) -> Non
     assert smtp_sink.message_ids == {message.message_id: 1}
 
 
-@pytest.mark.parametrize("status", ["pending", "sending", "sent", "dismissed"])
-def test_release_refuses_what_is_not_in_review_or_failed(status: str) -> None:
+def release(message: OutboxMessage) -> None:
+    outbox_release(message=message)
+
+
+def dismiss(message: OutboxMessage) -> None:
+    outbox_dismiss(message=message, reason="No longer needed.")
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "refusal"),
+    [
+        *(
+            (release, status, f"is {status}; only review, failed messages")
+            for status in ("pending", "sending", "sent", "dismissed")
+        ),
+        *(
+            (dismiss, status, f"is {status}; only")
+            for status in ("claimed", "sending", "sent", "dismissed")
+        ),
+    ],
+)
+def test_release_and_dismiss_refuse_what_they_cannot_act_on(
+    action: Callable[[OutboxMessage], None], status: str, refusal: str
+) -> None:
+    """Release takes only what is in review or failed; dismiss nothing held or settled."""
     message = enqueue()
     OutboxMessage.objects.update(status=status)
     before = list(OutboxMessage.objects.values())
 
-    with pytest.raises(OutboxError, match=f"is {status}; only review, failed messages"):
-        outbox_release(message=message)
+    with pytest.raises(OutboxError, match=refusal):
+        action(message)
 
     assert list(OutboxMessage.objects.values()) == before
     assert events(message.idempotency_key) == ["enqueued"]
-
-
-@pytest.mark.parametrize("status", ["claimed", "sending", "sent", "dismissed"])
-def test_dismiss_refuses_what_is_held_or_settled(status: str) -> None:
-    message = enqueue()
-    OutboxMessage.objects.update(status=status)
-    before = list(OutboxMessage.objects.values())
-
-    with pytest.raises(OutboxError, match=f"is {status}; only"):
-        outbox_dismiss(message=message, reason="No longer needed.")
-
-    assert list(OutboxMessage.objects.values()) == before
 
 
 def test_dismiss_needs_a_reason() -> None:

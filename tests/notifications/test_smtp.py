@@ -13,7 +13,7 @@ from channeldesk.notifications.leases import DispatchResult
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.notifications.services import AttachmentDraft
 from tests.notifications.factories import NOW, enqueue, enqueue_many, statuses
-from tests.notifications.sink import SmtpSink, free_port
+from tests.notifications.sink import SmtpSink
 
 pytestmark = pytest.mark.django_db
 
@@ -175,13 +175,8 @@ def test_a_missing_attachment_file_fails_permanently(
     assert "letters/gone.pdf" in message.last_error
 
 
-def test_an_unreachable_server_means_retry_for_the_whole_batch(settings) -> None:
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 5},
-        }
-    }
+@pytest.mark.usefixtures("unreachable_server")
+def test_an_unreachable_server_means_retry_for_the_whole_batch() -> None:
     enqueue_many(3)
 
     result = outbox_dispatch(now=NOW)
@@ -210,13 +205,8 @@ def test_a_connection_lost_after_the_data_was_sent_goes_to_review(smtp_sink: Smt
     assert outbox_dispatch(now=NOW + dt.timedelta(days=1)).claimed == 0
 
 
-def test_an_unreachable_server_ends_the_run_after_the_first_batch(settings) -> None:
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 5},
-        }
-    }
+@pytest.mark.usefixtures("unreachable_server")
+def test_an_unreachable_server_ends_the_run_after_the_first_batch() -> None:
     enqueue_many(5)
 
     result = outbox_dispatch(now=NOW, batch_size=2)

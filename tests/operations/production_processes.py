@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from huey import RedisHuey
 
-from tests.notifications.test_processes import database_url
+from tests.operations.children import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from channeldesk.core.data_directory import data_directory, default_data_directory
+from tests.operations.children import python_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,15 +88,7 @@ def run(tmp_path: Path, *arguments: str, **variables: str) -> subprocess.Complet
     environment.pop("DATABASE_URL", None)
     cwd = tmp_path / "cwd"
     cwd.mkdir(exist_ok=True)
-    return subprocess.run(
-        [sys.executable, "-m", "channeldesk", *arguments],
-        env=environment,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return python_run("-m", "channeldesk", *arguments, environment=environment, cwd=cwd)
 
 
 @pytest.mark.processes
@@ -105,14 +97,11 @@ def test_a_checkout_run_from_another_folder_uses_the_checkouts_var(tmp_path: Pat
     environment.pop("CHANNELDESK_VAR_DIR", None)
     environment["DJANGO_SETTINGS_MODULE"] = "channeldesk.settings"
 
-    finished = subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; print(settings.VAR_DIR)"],
-        env=environment,
+    finished = python_run(
+        "-c",
+        "from django.conf import settings; print(settings.VAR_DIR)",
+        environment=environment,
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
 
     assert finished.returncode == 0, finished.stderr

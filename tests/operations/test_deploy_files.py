@@ -150,16 +150,24 @@ def test_compose_starts_exactly_the_documented_processes() -> None:
     assert started == {"web": 1, "scheduler": 1, "worker": 2}
 
 
+def assert_documented_production_environment(
+    name: str, environment: dict[str, str], rows: dict[str, str]
+) -> None:
+    """`environment` (of the process `name`) sets only variables documented in `rows`, every
+    production variable, and never a variable together with its *_FILE."""
+    undocumented = sorted(set(environment) - set(rows))
+    assert not undocumented, f"{name}: undocumented {undocumented}"
+    missing = sorted(v for v in production_variables() if not _given(v, environment))
+    assert not missing, f"{name} lacks {missing}"
+    both = sorted(v for v in environment if f"{v}_FILE" in environment)
+    assert not both, f"{name} sets both {both} and their *_FILE"
+
+
 def test_compose_sets_only_documented_variables_and_the_production_ones() -> None:
     rows = documented_rows()
     for name, service in _app_services().items():
         environment = service["environment"]
-        undocumented = sorted(set(environment) - set(rows))
-        assert not undocumented, f"compose service {name}: undocumented {undocumented}"
-        missing = sorted(v for v in production_variables() if not _given(v, environment))
-        assert not missing, f"compose service {name} lacks {missing}"
-        both = sorted(v for v in environment if f"{v}_FILE" in environment)
-        assert not both, f"compose service {name} sets both {both} and their *_FILE"
+        assert_documented_production_environment(f"compose service {name}", environment, rows)
         for variable, path in environment.items():
             if variable.endswith("_FILE"):
                 secret = Path(path).name
@@ -189,12 +197,7 @@ def test_the_units_set_only_documented_variables_and_the_production_ones() -> No
     rows = documented_rows()
     for name in UNIT_PROCESSES:
         environment = _unit_environment(name)
-        undocumented = sorted(set(environment) - set(rows))
-        assert not undocumented, f"{name}: undocumented {undocumented}"
-        missing = sorted(v for v in production_variables() if not _given(v, environment))
-        assert not missing, f"{name} lacks {missing}"
-        both = sorted(v for v in environment if f"{v}_FILE" in environment)
-        assert not both, f"{name} sets both {both} and their *_FILE"
+        assert_documented_production_environment(name, environment, rows)
         credentials = {line.split(":", 1)[0] for line in _unit_lines(name, "LoadCredential")}
         for variable, value in environment.items():
             if variable.endswith("_FILE"):

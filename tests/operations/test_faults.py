@@ -29,6 +29,7 @@ import pytest
 import requests
 
 from tests.notifications.sink import SmtpSink
+from tests.operations.children import python_run
 from tests.operations.servers import PrivatePostgres, PrivateRedis, free_port, postgres_missing
 
 pytestmark = [pytest.mark.processes, pytest.mark.postgres_only, pytest.mark.slow]
@@ -450,23 +451,16 @@ def test_redis_gone_for_a_while_jobs_resume_and_nothing_runs_twice(
 
 def _dispatch_at(site: Installation, minute: int) -> dict[str, Any]:
     """One `channeldesk outbox dispatch` run with its clock `minute` minutes ahead."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.operations.shifted_clock",
-            str(minute * 60),
-            "outbox",
-            "dispatch",
-            "--format",
-            "json",
-        ],
-        env=site.environment,
+    result = python_run(
+        "-m",
+        "tests.operations.shifted_clock",
+        str(minute * 60),
+        "outbox",
+        "dispatch",
+        "--format",
+        "json",
+        environment=site.environment,
         cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)

@@ -7,9 +7,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +22,7 @@ from sentry_sdk.transport import Transport
 
 from channeldesk.core.logging import StructuredFormatter, sentry_configure
 from channeldesk.jobs import tasks
+from tests.operations.children import clean_environment, python_run
 from tests.personas import Personas, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -138,14 +137,20 @@ def test_ordinary_refusals_are_logged_without_a_traceback(
     assert not [line for line in lines if "exception" in line]
 
 
-def test_a_server_error_is_logged_with_its_traceback(
-    personas: Personas, json_lines: Any, settings: Any
-) -> None:
+@pytest.fixture
+def failing_client(personas: Personas, settings: Any) -> Client:
+    """Partner A's user signed in on URLs with a page that fails (tests/operations/urls.py),
+    answered with 500 rather than raised into the test."""
     settings.ROOT_URLCONF = "tests.operations.urls"
     client = Client(raise_request_exception=False)
     sign_in(client, personas.partner_a_user)
+    return client
 
-    response = client.get("/test-failure", HTTP_X_REQUEST_ID="failing-1")
+
+def test_a_server_error_is_logged_with_its_traceback(
+    personas: Personas, json_lines: Any, failing_client: Client
+) -> None:
+    response = failing_client.get("/test-failure", HTTP_X_REQUEST_ID="failing-1")
 
     assert response.status_code == 500
     [failed] = [line for line in json_lines() if line["event"] == "request_failed"]
@@ -197,14 +202,10 @@ def sentry() -> Iterator[CapturingTransport]:
 
 
 def test_a_server_error_goes_to_sentry_without_personal_data(
-    personas: Personas, sentry: CapturingTransport, settings: Any
+    personas: Personas, sentry: CapturingTransport, failing_client: Client
 ) -> None:
-    settings.ROOT_URLCONF = "tests.operations.urls"
-    client = Client(raise_request_exception=False)
-    sign_in(client, personas.partner_a_user)
-
-    assert client.get("/portal/customers/B-CUSTOMER-1/").status_code == 404
-    assert client.get("/test-failure", REMOTE_ADDR="203.0.113.9").status_code == 500
+    assert failing_client.get("/portal/customers/B-CUSTOMER-1/").status_code == 404
+    assert failing_client.get("/test-failure", REMOTE_ADDR="203.0.113.9").status_code == 500
     sentry_sdk.flush()
 
     errors = [event for event in sentry.events() if event.get("exception")]
@@ -234,20 +235,8 @@ print(settings.METRICS_TOKEN)
 
 
 def _start(tmp_path: Path, environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "channeldesk.settings",
-        "CHANNELDESK_VAR_DIR": str(tmp_path / "var"),
-    }
-    return subprocess.run(
-        [sys.executable, "-c", EMIT_LINES],
-        env=clean | environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    clean = clean_environment(home=tmp_path, var_dir=tmp_path / "var")
+    return python_run("-c", EMIT_LINES, environment=clean | environment)
 
 
 PRODUCTION = {

@@ -31,7 +31,7 @@ from channeldesk.licensing.ingest import heartbeats_ingest
 from channeldesk.licensing.models import ComplianceEpisode, ComplianceRecord
 from channeldesk.notifications.models import OutboxMessage
 from channeldesk.usage.events import event_parse
-from channeldesk.usage.services import usage_events_ingest
+from channeldesk.usage.ingest import usage_events_ingest
 from tests.notifications.factories import enqueue_many
 from tests.personas import Personas, sign_in
 from tests.usage.factories import at, event, metered_contract
@@ -212,11 +212,19 @@ class _SweepResult:
     note: str
 
 
+DISPATCH = "outbox_minutely_dispatch"
+
+
+def dispatch_runs(samples: Samples, outcome: str) -> float:
+    """How many runs of the outbox dispatch job ended with `outcome`, in scraped `samples`."""
+    return value(samples, "channeldesk_job_runs_total", outcome=outcome, job=DISPATCH)
+
+
 @pytest.mark.django_db
 def test_a_successful_sweep_is_counted_timed_and_remembered(
     immediate_jobs: None, scrape: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cache.delete(job_metrics.LAST_SUCCESS_KEY + "outbox_minutely_dispatch")
+    cache.delete(job_metrics.LAST_SUCCESS_KEY + DISPATCH)
     before = scrape()
     assert not [key for key in before if key[0].startswith("channeldesk_job_last_success")]
     started = time.time()
@@ -224,14 +232,10 @@ def test_a_successful_sweep_is_counted_timed_and_remembered(
     tasks.outbox_minutely_dispatch()
     after = scrape()
 
-    runs = "channeldesk_job_runs_total"
-    labels = {"job": "outbox_minutely_dispatch"}
-    assert value(after, runs, outcome="success", **labels) == (
-        value(before, runs, outcome="success", **labels) + 1
-    )
+    assert dispatch_runs(after, "success") == dispatch_runs(before, "success") + 1
     durations = "channeldesk_job_duration_seconds_count"
-    assert value(after, durations, **labels) == value(before, durations, **labels) + 1
-    last = value(after, "channeldesk_job_last_success_timestamp_seconds", **labels)
+    assert value(after, durations, job=DISPATCH) == value(before, durations, job=DISPATCH) + 1
+    last = value(after, "channeldesk_job_last_success_timestamp_seconds", job=DISPATCH)
     assert started <= last <= time.time()
 
 
@@ -239,7 +243,7 @@ def test_a_successful_sweep_is_counted_timed_and_remembered(
 def test_a_failing_sweep_is_counted_as_an_error_and_keeps_its_last_success(
     immediate_jobs: None, scrape: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job_metrics.job_success_record(job="outbox_minutely_dispatch", at=1_800_000_000.0)
+    job_metrics.job_success_record(job=DISPATCH, at=1_800_000_000.0)
     before = scrape()
 
     def broken(**arguments: Any) -> None:
@@ -249,15 +253,9 @@ def test_a_failing_sweep_is_counted_as_an_error_and_keeps_its_last_success(
     tasks.outbox_minutely_dispatch()
     after = scrape()
 
-    runs = "channeldesk_job_runs_total"
-    labels = {"job": "outbox_minutely_dispatch"}
-    assert value(after, runs, outcome="error", **labels) == (
-        value(before, runs, outcome="error", **labels) + 1
-    )
-    assert value(after, runs, outcome="success", **labels) == (
-        value(before, runs, outcome="success", **labels)
-    )
-    last = value(after, "channeldesk_job_last_success_timestamp_seconds", **labels)
+    assert dispatch_runs(after, "error") == dispatch_runs(before, "error") + 1
+    assert dispatch_runs(after, "success") == dispatch_runs(before, "success")
+    last = value(after, "channeldesk_job_last_success_timestamp_seconds", job=DISPATCH)
     assert last == 1_800_000_000.0
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import email
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -38,7 +36,12 @@ from channeldesk.notifications.services import AttachmentDraft, OutboxError
 from tests.contracts.reminders_world import ADVANCE_DAY, LETTER_DAY, PLAN_DAY, reminder_of, world
 from tests.documents.factories import page_texts, renewal_letter
 from tests.notifications.factories import NOW, enqueue
-from tests.notifications.sink import SmtpSink, free_port
+from tests.notifications.sink import (  # noqa: F401 - fixture
+    SmtpSink,
+    free_port,
+    smtp_sink_fixture,
+)
+from tests.operations.children import python_run
 
 pytestmark = pytest.mark.django_db
 
@@ -105,15 +108,6 @@ def parsed(raw: bytes) -> EmailMessage:
     message = email.message_from_bytes(raw, policy=default_policy)
     assert isinstance(message, EmailMessage)
     return message
-
-
-@pytest.fixture
-def smtp_sink(settings: Any) -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    sink.controller.start()
-    settings.MAILERS = sink.mailers()
-    yield sink
-    sink.controller.stop()
 
 
 def test_a_stored_letter_is_in_the_bucket_and_reads_back(bucket: Any, settings: Any) -> None:
@@ -297,14 +291,7 @@ def test_the_environment_selects_the_bucket_with_credentials_from_files(
     )
 
     # When it stores a file through the default storage
-    finished = subprocess.run(
-        [sys.executable, "-c", script],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    finished = python_run("-c", script, environment=environment)
 
     # Then it is in the bucket under the prefix, and nothing in the data directory
     assert finished.returncode == 0, finished.stderr
@@ -332,14 +319,7 @@ def test_an_incomplete_storage_setting_is_refused_at_start(
     }
     environment.pop("AWS_STORAGE_BUCKET_NAME", None)
 
-    finished = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    finished = python_run("-c", "import django; django.setup()", environment=environment)
 
     assert finished.returncode != 0
     assert refusal in finished.stderr

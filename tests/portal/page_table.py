@@ -15,43 +15,18 @@ names no pattern, so a new page cannot ship without its access rules.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
+from tests.access import PERSONA_NAMES, AccessCase, answers
 from tests.portal.world import PortalWorld
 
-PERSONAS = (
-    "anonymous",
-    "outsider",
-    "partner_a_admin",
-    "partner_a_user",
-    "partner_b_user",
-    "support",
-    "staff",
-)
 SIGN_IN = "/accounts/login/"
 
 
-def answers(default: int, **exceptions: int) -> dict[str, int]:
-    unknown = set(exceptions) - set(PERSONAS)
-    if unknown:
-        raise ValueError(f"Unknown personas {sorted(unknown)}; known: {PERSONAS}")
-    return {persona: exceptions.get(persona, default) for persona in PERSONAS}
-
-
-def _no_arguments(world: PortalWorld) -> dict[str, Any]:
-    return {}
-
-
 @dataclass(frozen=True)
-class PageCase:
-    label: str
-    expect: dict[str, int]
-    kwargs: Callable[[PortalWorld], dict[str, Any]] = _no_arguments
-    method: str = "get"
-    data: Callable[[PortalWorld], dict[str, Any]] | None = None
-    query: dict[str, str] = field(default_factory=dict)
+class PageCase(AccessCase[PortalWorld]):
+    """A row of a page table: an access case whose 302 must lead where `redirects` says."""
+
     # Where a 302 must point, per persona (a prefix of the Location); the sign-in page unless
     # given here.
     redirects: dict[str, str] = field(default_factory=dict)
@@ -62,7 +37,7 @@ class PageCase:
 
 def to_everyone(prefix: str, *, anonymous: str = SIGN_IN) -> dict[str, str]:
     """Every persona is redirected to `prefix` (the anonymous visitor to `anonymous`)."""
-    return dict.fromkeys(PERSONAS, prefix) | {"anonymous": anonymous}
+    return dict.fromkeys(PERSONA_NAMES, prefix) | {"anonymous": anonymous}
 
 
 # Presets for the usual shapes.

@@ -19,8 +19,6 @@ from allauth.mfa.totp.internal.auth import (
     yield_hotp_counters_from_time,
 )
 from django.contrib.auth import get_user_model
-from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 
 from channeldesk.notifications.models import OutboxMessage
@@ -32,17 +30,7 @@ from tests.security.flows import delivered_link, give_totp, sign_in_with_totp
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(db: None) -> None:
-    cache.clear()
-
-
-@pytest.fixture
-def mailbox(settings: Any) -> list[Any]:
-    """Django's in-memory mailer as the outbox's mailer: what the recipients receive."""
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-    mail.outbox = []
-    return mail.outbox
+pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
 
 
 def _sign_in(client: Client, login: str, password: str = PASSWORD) -> Any:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.test import Client
 
-from tests.portal.world import PortalWorld
+from tests.portal.world import PortalWorld, page_text
 
 
 def test_the_table_htmx_swaps_in_links_the_export_with_the_new_filters(
@@ -15,13 +15,10 @@ def test_the_table_htmx_swaps_in_links_the_export_with_the_new_filters(
 ) -> None:
     client = client_for("partner_a_user")
 
-    response = client.get(
-        "/portal/customers/",
-        {"q": "Anton", "sector": "other", "page": "1"},
-        headers={"HX-Request": "true"},
+    text = page_text(
+        client, "/portal/customers/", {"q": "Anton", "sector": "other", "page": "1"}, htmx=True
     )
 
-    text = response.content.decode()
     assert "<html" not in text
     assert 'href="/portal/customers.csv?q=Anton&amp;sector=other"' in text
 

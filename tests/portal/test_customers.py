@@ -18,7 +18,7 @@ from channeldesk.contracts.services import customer_partner_change
 from channeldesk.licensing.models import ComplianceRecord, ComplianceStatus
 from channeldesk.portal.views.customers import CSV_COLUMNS
 from tests.contracts.factories import LONG_AGO, contract_of, customer_of
-from tests.portal.world import PDF, PortalWorld, page_text
+from tests.portal.world import PDF, PortalWorld, customers_from_z, page_text, scanned
 
 
 def test_list_shows_only_the_partners_customers(
@@ -33,9 +33,7 @@ def test_list_shows_only_the_partners_customers(
 def test_list_searches_sorts_and_pages(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    partner = portal_world.personas.partner_a
-    for index in range(30):
-        customer_of(partner, customer_number=f"K-Z{index:02d}", name=f"Zeta {index:02d} GmbH")
+    customers_from_z(portal_world.personas.partner_a)
     client = client_for("partner_a_user")
 
     searched = page_text(client, "/portal/customers/", {"q": "anton"})
@@ -54,11 +52,8 @@ def test_list_searches_sorts_and_pages(
 def test_htmx_search_answers_with_the_table_only(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    response = client_for("partner_a_user").get(
-        "/portal/customers/", {"q": "Anton"}, headers={"HX-Request": "true"}
-    )
+    text = page_text(client_for("partner_a_user"), "/portal/customers/", {"q": "Anton"}, htmx=True)
 
-    text = response.content.decode()
     assert "<html" not in text
     assert "Anton Maschinenbau AG" in text
 
@@ -164,15 +159,7 @@ def test_sorting_by_next_contract_end_and_by_contract_count(
 
 def _scanned(contract: Contract, *, day: dt.date, active: int, status: str) -> ComplianceRecord:
     """The compliance scan's record of `contract` on `day`."""
-    return ComplianceRecord.objects.create(
-        contract=contract,
-        day=day,
-        seats=contract.seats,
-        active_installations=active,
-        peak_installations=active,
-        tolerance=1,
-        status=status,
-    )
+    return scanned(contract, day=day, active=active, status=status, tolerance=1)
 
 
 def _licence_world(world: PortalWorld) -> dict[str, Customer]:
@@ -415,9 +402,7 @@ def test_the_customer_export_in_german_is_german_excel_with_names_not_codes(
 def test_the_customer_export_in_english_follows_the_search_and_sort_of_the_page(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    partner = portal_world.personas.partner_a
-    for index in range(30):
-        customer_of(partner, customer_number=f"K-Z{index:02d}", name=f"=Zeta {index:02d} GmbH")
+    customers_from_z(portal_world.personas.partner_a, name="=Zeta")
     client = client_for("partner_a_user")
     client.cookies["django_language"] = "en"
 

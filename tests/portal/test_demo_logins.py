@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.test import Client
 
 from channeldesk.commands.demo.accounts import (
@@ -19,10 +18,7 @@ from channeldesk.commands.demo.accounts import (
 )
 from tests.factories import PartnerFactory
 
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(db: None) -> None:
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
 
 
 def test_demo_partner_and_staff_sign_in_by_email(db: Any) -> None:

@@ -13,8 +13,7 @@ from django.test import Client, RequestFactory
 from django.urls import include, path
 from django.views.defaults import server_error
 
-from tests.factories import UserFactory
-from tests.personas import Personas, sign_in
+from tests.personas import persona_client
 from tests.portal.world import PortalWorld
 
 
@@ -38,20 +37,12 @@ urlpatterns = [
 NOT_FOUND_DE, NOT_FOUND_EN = "Seite nicht gefunden", "Page not found"
 
 
-def _client(persona: str, personas: Personas, language: str) -> Client:
-    client = Client(raise_request_exception=False)
-    client.cookies["django_language"] = language
-    if persona == "outsider":
-        sign_in(client, UserFactory(username="olga"))
-    elif persona != "anonymous":
-        sign_in(client, personas.all()[persona])
-    return client
-
-
 @pytest.fixture
 def client_in(portal_world: PortalWorld) -> Callable[[str, str], Client]:
     def make(persona: str, language: str) -> Client:
-        return _client(persona, portal_world.personas, language)
+        client = persona_client(persona, portal_world.personas, raise_request_exception=False)
+        client.cookies["django_language"] = language
+        return client
 
     return make
 

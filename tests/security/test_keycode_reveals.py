@@ -34,6 +34,11 @@ def _client(user: Any) -> Client:
     return client
 
 
+def _portal_keycode_page(user: Any, keycode: Keycode) -> Any:
+    """The portal page of `keycode`'s contract as `user` opens it."""
+    return _client(user).get(f"/portal/keycodes/{keycode.contract.contract_number}/")
+
+
 def _reveals() -> list[tuple[Any, ...]]:
     return list(
         KeycodeReveal.objects.order_by("pk").values_list(
@@ -45,9 +50,7 @@ def _reveals() -> list[tuple[Any, ...]]:
 def test_partner_user_sees_its_customers_keycode_and_the_reveal_is_recorded(
     keycode: Keycode, personas: Personas
 ) -> None:
-    response = _client(personas.partner_a_user).get(
-        f"/portal/keycodes/{keycode.contract.contract_number}/"
-    )
+    response = _portal_keycode_page(personas.partner_a_user, keycode)
 
     assert response.status_code == 200
     assert keycode_text(keycode=keycode) in response.content.decode()
@@ -58,9 +61,7 @@ def test_partner_user_sees_its_customers_keycode_and_the_reveal_is_recorded(
 def test_other_partner_gets_no_keycode_and_nothing_is_recorded(
     keycode: Keycode, personas: Personas
 ) -> None:
-    response = _client(personas.partner_b_user).get(
-        f"/portal/keycodes/{keycode.contract.contract_number}/"
-    )
+    response = _portal_keycode_page(personas.partner_b_user, keycode)
 
     assert response.status_code == 404
     assert keycode_text(keycode=keycode) not in response.content.decode()
@@ -111,7 +112,7 @@ def test_channel_manager_reveals_a_keycode_on_its_own_page_and_it_is_recorded(
 
 
 def test_support_desk_reads_who_saw_which_keycode(keycode: Keycode, personas: Personas) -> None:
-    _client(personas.partner_a_user).get(f"/portal/keycodes/{keycode.contract.contract_number}/")
+    _portal_keycode_page(personas.partner_a_user, keycode)
 
     response = _client(personas.support).get("/admin/licensing/keycodereveal/")
 

@@ -159,13 +159,20 @@ def test_staff_without_a_second_factor_reach_only_its_setup_until_done(
     assert client.get(API_URL).status_code == 200
 
 
-def test_staff_cannot_switch_their_last_second_factor_off(personas: Personas) -> None:
-    # Given staff signed in with TOTP, who confirmed their password just now,
-    secret = give_totp(personas.staff)
+def _signed_in_with_totp_and_password_confirmed(user: Any) -> Client:
+    """A browser of `user`, signed in with a new TOTP, that confirmed the password just now (as
+    switching TOTP off asks)."""
+    secret = give_totp(user)
     client = Client()
-    sign_in_with_totp(client, "staff", secret)
+    sign_in_with_totp(client, user.get_username(), secret)
     confirm = client.get("/accounts/2fa/totp/deactivate/")
     client.post(confirm["Location"], {"password": PASSWORD})
+    return client
+
+
+def test_staff_cannot_switch_their_last_second_factor_off(personas: Personas) -> None:
+    # Given staff signed in with TOTP, who confirmed their password just now,
+    client = _signed_in_with_totp_and_password_confirmed(personas.staff)
 
     # when they switch TOTP off, it is refused and stays on.
     response = client.post("/accounts/2fa/totp/deactivate/")
@@ -176,11 +183,7 @@ def test_staff_cannot_switch_their_last_second_factor_off(personas: Personas) ->
 
 
 def test_a_partner_user_may_switch_totp_off(personas: Personas) -> None:
-    secret = give_totp(personas.partner_a_user)
-    client = Client()
-    sign_in_with_totp(client, "arne", secret)
-    confirm = client.get("/accounts/2fa/totp/deactivate/")
-    client.post(confirm["Location"], {"password": PASSWORD})
+    client = _signed_in_with_totp_and_password_confirmed(personas.partner_a_user)
 
     response = client.post("/accounts/2fa/totp/deactivate/")
 

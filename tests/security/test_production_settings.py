@@ -5,14 +5,14 @@ and `channeldesk check --deploy` clean with the documented production environmen
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.operations.children import clean_environment, python_run
 
 pytestmark = pytest.mark.processes
 
@@ -38,20 +38,8 @@ print(json.dumps({
 
 def _start(var_dir: Path, environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Start ChannelDesk's settings in a clean environment: nothing of the test run leaks in."""
-    clean = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(var_dir),
-        "DJANGO_SETTINGS_MODULE": "channeldesk.settings",
-        "CHANNELDESK_VAR_DIR": str(var_dir),
-    }
-    return subprocess.run(
-        [sys.executable, "-c", READ_SETTINGS],
-        env=clean | environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    clean = clean_environment(home=var_dir, var_dir=var_dir)
+    return python_run("-c", READ_SETTINGS, environment=clean | environment)
 
 
 def _settings(var_dir: Path, environment: dict[str, str]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from channeldesk.catalog.models import Product, ProductKind
 from channeldesk.partners.models import Partner
-from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierPolicy
+from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierOverride, TierPolicy
 from tests.factories import ProductFactory, order_with_lines
 
 # Evaluations in these tests run as of 1 July 2026: the evaluation half-year is H1 2026 and the
@@ -40,12 +40,36 @@ def buy(
         )
 
 
-def previous_tier(partner: Partner, code: str) -> TierAssignment:
+def previous_tier(
+    partner: Partner,
+    code: str,
+    *,
+    valid_from: dt.date = dt.date(2020, 1, 1),
+    source: str = AssignmentSource.INITIAL,
+    reasons: list[dict[str, object]] | None = None,
+) -> TierAssignment:
+    """The tier `code` of the `previous` policy for `partner`, from `valid_from` on (by default
+    held since 2020, from the initial assignment), with the criteria `reasons` recorded (none by
+    default)."""
     policy = TierPolicy.objects.get(code="previous")
     return TierAssignment.objects.create(
         partner=partner,
         policy=policy,
         tier=policy.tiers.get(code=code),
-        valid_from=dt.date(2020, 1, 1),
-        source=AssignmentSource.INITIAL,
+        valid_from=valid_from,
+        source=source,
+        reasons=reasons or [],
+    )
+
+
+def gold_override(
+    partner: Partner, *, reason: str, valid_until: dt.date | None = None
+) -> TierOverride:
+    """Gold for `partner` by a vendor's decision, from 1 January 2026 until `valid_until`."""
+    return TierOverride.objects.create(
+        partner=partner,
+        tier_code="gold",
+        reason=reason,
+        valid_from=dt.date(2026, 1, 1),
+        valid_until=valid_until,
     )

@@ -1,4 +1,3 @@
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -7,10 +6,10 @@ from channeldesk.catalog.models import Product
 from channeldesk.core.errors import DomainError
 from channeldesk.tiers.calibration import choose_cut, nice_between, tiers_calibrate
 from channeldesk.tiers.evaluation import tiers_evaluate
-from channeldesk.tiers.models import TierOverride, TierPolicy
+from channeldesk.tiers.models import TierPolicy
 from channeldesk.tiers.selectors import policy_get
 from tests.factories import PartnerFactory
-from tests.tiers.factories import AS_OF, buy
+from tests.tiers.factories import AS_OF, buy, gold_override
 
 pytestmark = pytest.mark.django_db
 
@@ -116,9 +115,7 @@ def test_too_few_candidates_is_explained(enterprise: Product) -> None:
 
 def test_overridden_partners_count_towards_the_target(enterprise: Product) -> None:
     partners = regular_buyers(enterprise, [1000 * n for n in range(1, 11)])
-    TierOverride.objects.create(
-        partner=partners[0], tier_code="gold", reason="Strategic", valid_from=dt.date(2026, 1, 1)
-    )
+    gold_override(partners[0], reason="Strategic")
 
     calibration = tiers_calibrate(
         policy=policy_get(reference="default"), as_of=AS_OF, targets={"gold": (3, 3)}, save=False

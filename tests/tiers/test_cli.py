@@ -19,6 +19,18 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
+def run_json(*args: str) -> dict:
+    """The command's `--format json` document."""
+    return json.loads(run(*args, "--format", "json"))
+
+
+def calibrate(as_of: str, *options: str) -> dict:
+    """`tiers calibrate` of the default policy as of `as_of` for exactly one gold partner."""
+    return run_json(
+        "calibrate", "--policy", "default", "--as-of", as_of, "--target", "gold=1-1", *options
+    )
+
+
 @pytest.fixture
 def partners(enterprise: Product) -> list:
     result = []
@@ -62,9 +74,7 @@ def test_evaluate_table_and_csv(partners: list) -> None:
 
 
 def test_simulate_json_document(partners: list) -> None:
-    document = json.loads(
-        run("simulate", "--policy", "default", "--as-of", "2026-07-01", "--format", "json")
-    )
+    document = run_json("simulate", "--policy", "default", "--as-of", "2026-07-01")
 
     assert document["counts"] == {"gold": 1, "silver": 1, "authorized": 1}
     assert document["previous_counts"] == {"gold": 1, "silver": 2}
@@ -79,30 +89,16 @@ def test_simulate_json_document(partners: list) -> None:
 
 
 def test_calibrate_then_publish_then_apply(partners: list) -> None:
-    document = json.loads(
-        run(
-            "calibrate",
-            "--policy",
-            "default",
-            "--as-of",
-            "2026-07-01",
-            "--target",
-            "gold=1-1",
-            "--target",
-            "silver=1-1",
-            "--format",
-            "json",
-        )
-    )
+    document = calibrate("2026-07-01", "--target", "silver=1-1")
     assert document["met"] is True
     assert document["draft"] == "default@2"
 
     run("publish", "--policy", "default@2", "--effective", "2026-07-01")
-    applied = json.loads(run("apply", "--policy", "default", "--yes", "--format", "json"))
+    applied = run_json("apply", "--policy", "default", "--yes")
 
     assert applied["created"] == 3
     assert TierAssignment.objects.filter(valid_to__isnull=True, tier__code="gold").count() == 1
-    again = json.loads(run("apply", "--policy", "default", "--yes", "--format", "json"))
+    again = run_json("apply", "--policy", "default", "--yes")
     assert (again["created"], again["unchanged"]) == (0, 3)
 
 
@@ -131,7 +127,7 @@ def test_override_and_history(partners: list) -> None:
     run("apply", "--policy", "default", "--yes")
 
     run("override", "P3", "gold", "--reason", "Public sector pilot", "--from", "2026-08-01")
-    history = json.loads(run("history", "P3", "--format", "json"))
+    history = run_json("history", "P3")
 
     assert [(h["tier"], h["source"]) for h in history["history"]] == [
         ("gold", "override"),
@@ -161,10 +157,8 @@ def test_apply_before_the_evaluation_period_has_ended_says_when_it_can_run(partn
 def test_a_simulation_of_the_running_period_is_labelled_partial(partners: list) -> None:
     # Given today is 7 December 2026
     # When the draft is previewed as of 1 January (the running half-year) and as of today
-    running = json.loads(
-        run("simulate", "--policy", "default", "--as-of", "2027-01-01", "--format", "json")
-    )
-    ended = json.loads(run("simulate", "--policy", "default", "--format", "json"))
+    running = run_json("simulate", "--policy", "default", "--as-of", "2027-01-01")
+    ended = run_json("simulate", "--policy", "default")
     table = run("simulate", "--policy", "default", "--as-of", "2027-01-01")
 
     # Then the running period is flagged partial with its dates, the ended one is not
@@ -186,20 +180,7 @@ def test_a_simulation_of_the_running_period_is_labelled_partial(partners: list) 
 
 @pytest.mark.today("2026-12-07")
 def test_a_calibration_on_the_running_period_is_labelled_partial(partners: list) -> None:
-    document = json.loads(
-        run(
-            "calibrate",
-            "--policy",
-            "default",
-            "--as-of",
-            "2027-01-01",
-            "--target",
-            "gold=1-1",
-            "--no-save",
-            "--format",
-            "json",
-        )
-    )
+    document = calibrate("2027-01-01", "--no-save")
 
     assert document["evaluation_period"]["partial"] is True
     assert TierPolicy.objects.filter(code="default").count() == 1

@@ -6,9 +6,9 @@ import pytest
 from channeldesk.catalog.models import Product
 from channeldesk.partners.models import PartnerStatus
 from channeldesk.tiers.evaluation import tiers_evaluate
-from channeldesk.tiers.models import TierOverride, TierPolicy
+from channeldesk.tiers.models import TierPolicy
 from tests.factories import PartnerFactory, order_with_lines
-from tests.tiers.factories import AS_OF, buy, previous_tier
+from tests.tiers.factories import AS_OF, buy, gold_override, previous_tier
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,11 @@ def decision_for(evaluation, partner):  # type: ignore[no-untyped-def]
     return next(d for d in evaluation.decisions if d.partner_id == partner.pk)
 
 
+def evaluated(partner):  # type: ignore[no-untyped-def]
+    """The partner's decision in an evaluation of the `default` policy as of AS_OF."""
+    return decision_for(tiers_evaluate(policy=default_policy(), as_of=AS_OF), partner)
+
+
 def reason(decision, tier: str, criterion: str) -> dict:  # type: ignore[no-untyped-def]
     return next(
         r for r in decision.reasons_as_dicts() if r["tier"] == tier and r["criterion"] == criterion
@@ -31,7 +36,7 @@ def test_big_regular_buyer_of_enterprise_products_is_gold(enterprise: Product) -
     partner = PartnerFactory()
     buy(partner, enterprise, times=5, amount=Decimal("12000.00"))
 
-    decision = decision_for(tiers_evaluate(policy=default_policy(), as_of=AS_OF), partner)
+    decision = evaluated(partner)
 
     assert decision.tier == "gold"
     assert reason(decision, "gold", "revenue") == {
@@ -49,7 +54,7 @@ def test_regular_buyer_below_gold_revenue_is_silver(enterprise: Product) -> None
     partner = PartnerFactory()
     buy(partner, enterprise, times=3, amount=Decimal("5000.00"))
 
-    decision = decision_for(tiers_evaluate(policy=default_policy(), as_of=AS_OF), partner)
+    decision = evaluated(partner)
 
     assert decision.tier == "silver"
     assert reason(decision, "gold", "revenue")["holds"] is False
@@ -67,7 +72,7 @@ def test_who_orders_at_most_once_a_half_year_gets_the_entry_tier(enterprise: Pro
     partner = PartnerFactory()
     buy(partner, enterprise, times=1, amount=Decimal("250000.00"))
 
-    decision = decision_for(tiers_evaluate(policy=default_policy(), as_of=AS_OF), partner)
+    decision = evaluated(partner)
 
     assert decision.tier == "authorized"
     assert reason(decision, "silver", "orders")["measured"] == 1
@@ -78,7 +83,7 @@ def test_retail_only_buyer_gets_the_entry_tier(retail: Product) -> None:
     partner = PartnerFactory()
     buy(partner, retail, times=6, amount=Decimal("20000.00"))
 
-    decision = decision_for(tiers_evaluate(policy=default_policy(), as_of=AS_OF), partner)
+    decision = evaluated(partner)
 
     assert decision.tier == "authorized"
     assert reason(decision, "silver", "beyond_retail")["holds"] is False
@@ -88,7 +93,7 @@ def test_retail_only_buyer_gets_the_entry_tier(retail: Product) -> None:
 def test_partner_without_orders_still_gets_the_entry_tier() -> None:
     partner = PartnerFactory()
 
-    decision = decision_for(tiers_evaluate(policy=default_policy(), as_of=AS_OF), partner)
+    decision = evaluated(partner)
 
     assert decision.tier == "authorized"
     assert all(r["measured"] == 0 for r in decision.reasons_as_dicts())
@@ -108,7 +113,7 @@ def test_credit_note_is_not_an_order_but_reduces_revenue(enterprise: Product) ->
     order_with_lines(partner, dt.date(2026, 2, 1), [(enterprise, 100, Decimal("20000.00"))])
     order_with_lines(partner, dt.date(2026, 3, 1), [(enterprise, -20, Decimal("-4000.00"))])
 
-    decision = decision_for(tiers_evaluate(policy=default_policy(), as_of=AS_OF), partner)
+    decision = evaluated(partner)
 
     assert reason(decision, "silver", "orders")["measured"] == 1
     assert reason(decision, "silver", "revenue")["measured"] == 16000
@@ -120,7 +125,7 @@ def test_half_year_boundaries_are_calendar_dates(enterprise: Product) -> None:
     order_with_lines(partner, dt.date(2026, 7, 1), [(enterprise, 1, Decimal("100.00"))])
     order_with_lines(partner, dt.date(2025, 12, 31), [(enterprise, 1, Decimal("100.00"))])
 
-    decision = decision_for(tiers_evaluate(policy=default_policy(), as_of=AS_OF), partner)
+    decision = evaluated(partner)
 
     # Only 30 June lies in H1 2026; 31 December counts for the 12-month revenue only.
     assert reason(decision, "silver", "orders")["measured"] == 1
@@ -129,15 +134,11 @@ def test_half_year_boundaries_are_calendar_dates(enterprise: Product) -> None:
 
 def test_override_in_force_wins_over_the_evaluation(enterprise: Product) -> None:
     partner = PartnerFactory()
-    TierOverride.objects.create(
-        partner=partner,
-        tier_code="gold",
-        reason="Strategic partner for public authorities",
-        valid_from=dt.date(2026, 1, 1),
-        valid_until=dt.date(2027, 1, 1),
+    gold_override(
+        partner, reason="Strategic partner for public authorities", valid_until=dt.date(2027, 1, 1)
     )
 
-    decision = decision_for(tiers_evaluate(policy=default_policy(), as_of=AS_OF), partner)
+    decision = evaluated(partner)
 
     assert decision.tier == "gold"
     assert {"override": "Strategic partner for public authorities"} in decision.reasons_as_dicts()
@@ -145,15 +146,9 @@ def test_override_in_force_wins_over_the_evaluation(enterprise: Product) -> None
 
 def test_expired_override_no_longer_counts() -> None:
     partner = PartnerFactory()
-    TierOverride.objects.create(
-        partner=partner,
-        tier_code="gold",
-        reason="Trade fair deal",
-        valid_from=dt.date(2026, 1, 1),
-        valid_until=dt.date(2026, 7, 1),
-    )
+    gold_override(partner, reason="Trade fair deal", valid_until=dt.date(2026, 7, 1))
 
-    decision = decision_for(tiers_evaluate(policy=default_policy(), as_of=AS_OF), partner)
+    decision = evaluated(partner)
 
     assert decision.tier == "authorized"
     assert decision.override_reason is None
@@ -211,7 +206,7 @@ def test_revenue_is_exact_to_the_cent(enterprise: Product) -> None:
     for amount in ("0.10", "0.20", "1234.56", "-0.03"):
         order_with_lines(partner, dt.date(2026, 2, 1), [(enterprise, 1, Decimal(amount))])
 
-    decision = decision_for(tiers_evaluate(policy=default_policy(), as_of=AS_OF), partner)
+    decision = evaluated(partner)
 
     measured = next(r.measured for r in decision.reasons if r.kind == "revenue")
     assert measured == Decimal("1234.83")

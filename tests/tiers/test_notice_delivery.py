@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import threading
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from channeldesk.documents.models import Document
@@ -21,12 +20,12 @@ from channeldesk.tiers.models import NoticeStatus, TierNotice
 from channeldesk.tiers.notices import (
     TIER_NOTICE_REVIEW,
     NoticeError,
-    NoticeSendResult,
     tier_notices_send,
 )
 from channeldesk.tiers.selectors import policy_get
 from channeldesk.tiers.services import tier_policy_publish, tiers_apply
 from tests.factories import PartnerFactory
+from tests.operations.races import run_together
 from tests.tiers.factories import previous_tier
 
 # Applied when the evaluation half-year has ended, a month before the policy takes effect.
@@ -148,27 +147,23 @@ def test_two_racing_dispatchers_send_each_notice_once() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks")
     planned_notices(6)
-    barrier = threading.Barrier(2)
-    results: list[NoticeSendResult] = []
 
-    def dispatch(worker: str) -> None:
-        try:
-            barrier.wait()
-            results.append(tier_notices_send(today=SEND_ON, worker=worker, batch_size=1))
-        finally:
-            connections.close_all()
+    results = run_together(
+        2, lambda index: tier_notices_send(today=SEND_ON, worker=f"w-{index + 1}", batch_size=1)
+    )
 
-    threads = [threading.Thread(target=dispatch, args=(name,)) for name in ("w-1", "w-2")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sum(result.sent for result in results) == 6
+    assert sum(result.sent for result in results) == 6  # type: ignore[attr-defined]
     assert TierNotice.objects.filter(status=NoticeStatus.SENT).count() == 6
     assert Document.objects.count() == 6
     assert OutboxMessage.objects.count() == 6
     assert set(TierNotice.objects.values_list("attempts", flat=True)) == {1}
+
+
+def tiers(*arguments: str) -> str:
+    """What `channeldesk tiers <arguments>` prints."""
+    out = io.StringIO()
+    call_command("tiers", *arguments, stdout=out)
+    return out.getvalue()
 
 
 @pytest.mark.django_db
@@ -177,12 +172,11 @@ def test_staff_release_and_dismiss_notices_in_review_from_the_command_line(
 ) -> None:
     # Given a notice in review
     notice = in_review(monkeypatch)
-    out = io.StringIO()
 
     # When staff release it from the CLI, and then try to release it again
-    call_command("tiers", "notices-release", str(notice.pk), "--note", "Checked.", stdout=out)
+    output = tiers("notices-release", str(notice.pk), "--note", "Checked.")
     with pytest.raises(CommandError):
-        call_command("tiers", "notices-release", str(notice.pk), stdout=io.StringIO())
+        tiers("notices-release", str(notice.pk))
 
     # Then it is planned again, with the note; the second release was refused
     notice.refresh_from_db()
@@ -190,7 +184,7 @@ def test_staff_release_and_dismiss_notices_in_review_from_the_command_line(
         NoticeStatus.PLANNED,
         "Released from review. Checked.",
     )
-    assert out.getvalue().strip().endswith(": planned")
+    assert output.strip().endswith(": planned")
 
 
 @pytest.mark.django_db
@@ -198,20 +192,12 @@ def test_a_notice_dismissed_from_the_command_line_is_never_sent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     notice = in_review(monkeypatch)
-    out = io.StringIO()
 
-    call_command(
-        "tiers",
-        "notices-dismiss",
-        str(notice.pk),
-        "--reason",
-        "Sent by hand.",
-        "--format",
-        "json",
-        stdout=out,
+    output = tiers(
+        "notices-dismiss", str(notice.pk), "--reason", "Sent by hand.", "--format", "json"
     )
     result = tier_notices_send(today=SEND_ON)
 
-    assert json.loads(out.getvalue()) == {"id": notice.pk, "status": NoticeStatus.CANCELLED}
+    assert json.loads(output) == {"id": notice.pk, "status": NoticeStatus.CANCELLED}
     assert result.sent == 0
     assert TierNotice.objects.get().decision == "Dismissed from review: Sent by hand."

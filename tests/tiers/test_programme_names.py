@@ -13,7 +13,8 @@ from django.utils import translation
 
 from channeldesk.portal.templatetags.portal_tags import programme_name
 from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierPolicy
-from tests.personas import Personas, sign_in
+from tests.personas import Personas
+from tests.tiers.factories import previous_tier
 
 PREVIOUS_DE = "Bisheriges Partnerprogramm (Gold / Silber)"
 PREVIOUS_EN = "Previous partner programme (Gold / Silver)"
@@ -27,13 +28,6 @@ def _cells(html: str) -> list[str]:
     """The text of each table cell and link of a changelist (tags stripped)."""
     found = re.findall(r"<(?:td|th|a)[^>]*>(.*?)</(?:td|th|a)>", html, flags=re.DOTALL)
     return [re.sub(r"<[^>]+>", "", cell).strip() for cell in found]
-
-
-@pytest.fixture
-def staff_client(personas: Personas) -> Client:
-    client = Client()
-    sign_in(client, personas.staff)
-    return client
 
 
 def test_the_two_default_programmes_have_german_and_english_names() -> None:
@@ -125,14 +119,7 @@ def test_tier_history_changelist_shows_tier_and_programme_names_not_codes(
 
 
 def test_tier_history_filters_by_programme(staff_client: Client, personas: Personas) -> None:
-    previous = TierPolicy.objects.get(code="previous")
-    TierAssignment.objects.create(
-        partner=personas.partner_a,
-        policy=previous,
-        tier=previous.tiers.get(code="gold"),
-        valid_from=dt.date(2026, 1, 1),
-        source=AssignmentSource.INITIAL,
-    )
+    previous = previous_tier(personas.partner_a, "gold", valid_from=dt.date(2026, 1, 1)).policy
     default = TierPolicy.objects.get(code="default")
     staff_client.cookies["django_language"] = "en"
 

@@ -58,3 +58,9 @@ def gold_buyer(
 def period_start_before(day: dt.date) -> dt.date:
     """The first day of the half-year evaluated on `day` (for tests that re-tier today)."""
     return last_complete_period(day).start
+
+
+def gold_buyer_evaluated_on(product: Product, day: dt.date, **fields: object) -> Partner:
+    """A `gold_buyer` whose orders fall in the half-year evaluated on `day` (from its fifth
+    day), for tests that re-tier on that day."""
+    return gold_buyer(product, start=period_start_before(day) + dt.timedelta(days=5), **fields)

@@ -17,7 +17,7 @@ from channeldesk.training.services import training_sweep
 from channeldesk.training.validity import months_after
 from tests.factories import PartnerFactory
 from tests.tiers.factories import previous_tier
-from tests.training.factories import GOLD_COURSE, gold_buyer, period_start_before, record
+from tests.training.factories import GOLD_COURSE, gold_buyer_evaluated_on, record
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,7 @@ def test_a_partner_whose_completion_expired_is_re_tiered_by_the_sweep(
 ) -> None:
     # Given a Gold partner (under `default`) whose only completion expires today,
     today = timezone.localdate()
-    partner = gold_buyer(enterprise, start=period_start_before(today) + dt.timedelta(days=5))
+    partner = gold_buyer_evaluated_on(enterprise, today)
     previous_tier(partner, "silver")
     record(partner, course=GOLD_COURSE, session_date=months_after(today, -24))
     tiers_apply(policy=published, as_of=today - dt.timedelta(days=1))

@@ -17,7 +17,7 @@ from channeldesk.training.imports import TRAINING_IMPORTER
 from channeldesk.training.models import Enrollment, EnrollmentStatus, Participant
 from tests.factories import PartnerFactory
 from tests.tiers.factories import previous_tier
-from tests.training.factories import GOLD_COURSE, gold_buyer, period_start_before
+from tests.training.factories import GOLD_COURSE, gold_buyer_evaluated_on
 
 pytestmark = pytest.mark.django_db
 
@@ -141,8 +141,7 @@ def test_a_completion_lifts_the_partner_and_a_no_show_correction_drops_it_again(
 ) -> None:
     # Given a Silver partner whose orders qualify for Gold, under the published `default`,
     today = timezone.localdate()
-    start = period_start_before(today) + dt.timedelta(days=5)
-    partner = gold_buyer(enterprise, partner_number="P-1", start=start)
+    partner = gold_buyer_evaluated_on(enterprise, today, partner_number="P-1")
     previous_tier(partner, "silver")
 
     # when the training company reports its completion (a session eight months ago, well within

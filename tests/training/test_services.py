@@ -23,7 +23,7 @@ from tests.training.factories import (
     GOLD_COURSE,
     SILVER_COURSE,
     gold_buyer,
-    period_start_before,
+    gold_buyer_evaluated_on,
     record,
 )
 
@@ -34,7 +34,7 @@ def test_a_no_show_corrected_by_hand_re_tiers_the_partner_once(
     enterprise: Product, published: TierPolicy
 ) -> None:
     today = timezone.localdate()
-    partner = gold_buyer(enterprise, start=period_start_before(today) + dt.timedelta(days=5))
+    partner = gold_buyer_evaluated_on(enterprise, today)
     previous_tier(partner, "gold")
     completion = record(partner, course=GOLD_COURSE, record_id="NA-1")
 

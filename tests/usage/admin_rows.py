@@ -8,6 +8,7 @@ from django.db.models import Model
 
 from channeldesk.core.tokens import service_token_create
 from channeldesk.usage.closing import period_rate
+from channeldesk.usage.ingest import usage_events_ingest
 from channeldesk.usage.models import (
     RatingResult,
     RerateRequest,
@@ -16,7 +17,7 @@ from channeldesk.usage.models import (
     UsageEvent,
     UsagePeriod,
 )
-from channeldesk.usage.services import sender_grant, usage_events_ingest
+from channeldesk.usage.services import sender_grant
 from tests.personas import Personas
 from tests.usage.factories import at, event
 from tests.usage.worlds import october_statements

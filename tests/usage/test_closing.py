@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from channeldesk.tiers.models import TierAssignment, TierPolicy
+from channeldesk.tiers.models import TierAssignment
 from channeldesk.usage.closing import period_close, period_rate, periods_close_due
+from channeldesk.usage.ingest import usage_events_ingest
 from channeldesk.usage.models import (
     BillingUnit,
     LineKind,
@@ -18,8 +19,9 @@ from channeldesk.usage.models import (
     StatementLine,
     Subscription,
 )
-from channeldesk.usage.services import UsageError, usage_events_ingest
+from channeldesk.usage.services import UsageError
 from tests.personas import Personas
+from tests.tiers.factories import previous_tier
 from tests.usage.factories import (
     after_grace,
     at,
@@ -70,14 +72,7 @@ def test_tier_change_mid_month_splits_the_month(
     silver = TierAssignment.objects.get(partner=personas.partner_a)
     silver.valid_to = dt.date(2026, 10, 16)
     silver.save()
-    policy = TierPolicy.objects.get(code="previous")
-    TierAssignment.objects.create(
-        partner=personas.partner_a,
-        policy=policy,
-        tier=policy.tiers.get(code="gold"),
-        valid_from=dt.date(2026, 10, 16),
-        source="evaluation",
-    )
+    previous_tier(personas.partner_a, "gold", valid_from=dt.date(2026, 10, 16), source="evaluation")
     usage_events_ingest(events=[event(f"e{d}", "u1", at(d)) for d in range(10, 21)])
 
     period_close(month=OCTOBER, now=after_grace())

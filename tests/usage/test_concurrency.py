@@ -9,19 +9,18 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 
 from channeldesk.usage.closing import period_close
+from channeldesk.usage.ingest import usage_events_ingest
 from channeldesk.usage.models import Statement, StatementLine, UsageEvent
-from channeldesk.usage.services import usage_events_ingest
 from tests.factories import PartnerFactory
+from tests.operations.races import run_together
 from tests.usage.factories import after_grace, at, event, metered_contract
 
 pytestmark = [
@@ -36,32 +35,11 @@ def _postgres_only() -> None:
         pytest.skip("SQLite has one writer at a time; the race needs PostgreSQL")
 
 
-def _together(count: int, work: Callable[[int], object]) -> list[object]:
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as error:  # reported by the assertions of the caller
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def test_the_same_batch_from_four_clients_at_once_is_stored_once() -> None:
     metered_contract(PartnerFactory())
     batch = [event(f"e{i}", f"u{i % 50}", at(1 + i % 28, i % 24)) for i in range(3000)]
 
-    reports = _together(4, lambda _: usage_events_ingest(events=batch))
+    reports = run_together(4, lambda _: usage_events_ingest(events=batch))
 
     assert sum(report.accepted for report in reports) == 3000  # type: ignore[attr-defined]
     assert sum(report.duplicates for report in reports) == 9000  # type: ignore[attr-defined]
@@ -83,7 +61,7 @@ def test_events_arriving_while_a_month_closes_are_billed_once() -> None:
             usage_events_ingest(events=batch)
         return None
 
-    results = _together(4, work)
+    results = run_together(4, work)
     period_close(month=dt.date(2026, 11, 1), now=after_grace(month=11))
 
     assert not [result for result in results if isinstance(result, Exception)]
@@ -100,7 +78,7 @@ def test_two_closes_at_once_issue_one_statement() -> None:
     metered_contract(PartnerFactory())
     usage_events_ingest(events=[event(f"e{i}", f"u{i}", at(2)) for i in range(10)])
 
-    results = _together(2, lambda _: period_close(month=dt.date(2026, 10, 1), now=after_grace()))
+    results = run_together(2, lambda _: period_close(month=dt.date(2026, 10, 1), now=after_grace()))
 
     assert sorted(result.closed_now for result in results) == [False, True]  # type: ignore[attr-defined]
     assert Statement.objects.count() == 1

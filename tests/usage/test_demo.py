@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from channeldesk.catalog.models import ProductKind
+from channeldesk.catalog.models import Product, ProductKind
 from channeldesk.commands.demo.population import DemoPlan
 from channeldesk.commands.demo.usage import demo_usage_load
-from channeldesk.contracts.models import Contract
+from channeldesk.contracts.models import Contract, Customer
+from channeldesk.partners.models import Partner
 from channeldesk.usage.models import (
     BillingUnit,
     RerateRequest,
@@ -27,27 +28,37 @@ from tests.usage.factories import service_product
 
 pytestmark = pytest.mark.django_db
 
+# One demo partner, no orders, loaded on 20 November 2026: last month's statement is October's.
+PLAN = DemoPlan(seed=1, partners=1, order_lines=0, today=dt.date(2026, 11, 20))
+
+
+def demo_customer(
+    partner: Partner, product: Product, *, contract_number: str, seats: int
+) -> Customer:
+    """The customer K-DEMO of `partner` with a contract for `product` over 2026 and 2027."""
+    customer = customer_of(partner, customer_number="K-DEMO")
+    contract_of(
+        customer,
+        product=product,
+        contract_number=contract_number,
+        seats=seats,
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2027, 12, 31),
+    )
+    return customer
+
 
 def test_demo_meters_contracts_issues_statements_and_loads_once(personas: Personas) -> None:
     previous_tier(personas.partner_a, "silver")
     product = service_product("MS-AV", unit="user_month", price="1.90")
     product.unit = "user-month"
     product.save()
-    customer = customer_of(personas.partner_a, customer_number="K-DEMO")
-    contract_of(
-        customer,
-        product=product,
-        contract_number="V-AV-1",
-        seats=25,
-        start_date=dt.date(2026, 1, 1),
-        end_date=dt.date(2027, 12, 31),
-    )
-    plan = DemoPlan(seed=1, partners=1, order_lines=0, today=dt.date(2026, 11, 20))
+    demo_customer(personas.partner_a, product, contract_number="V-AV-1", seats=25)
     lines: list[str] = []
 
-    demo_usage_load(plan=plan, write=lines.append)
+    demo_usage_load(plan=PLAN, write=lines.append)
     counts = (Subscription.objects.count(), UsageEvent.objects.count(), Statement.objects.count())
-    demo_usage_load(plan=plan, write=lines.append)
+    demo_usage_load(plan=PLAN, write=lines.append)
 
     assert counts[0] == 1  # the AV contract; the demo adds no contracts of its own
     assert counts[1] > 1000
@@ -79,19 +90,10 @@ def test_demo_books_the_per_user_day_service_and_its_statement_counts_user_days(
         name_en="Managed Zero Trust Remote Access",
         name_de="Managed Zero-Trust-Fernzugriff",
     )
-    customer = customer_of(personas.partner_a, customer_number="K-DEMO")
-    contract_of(
-        customer,
-        product=monthly,
-        contract_number="V-1000001-01",
-        seats=40,
-        start_date=dt.date(2026, 1, 1),
-        end_date=dt.date(2027, 12, 31),
-    )
-    plan = DemoPlan(seed=1, partners=1, order_lines=0, today=dt.date(2026, 11, 20))
+    customer = demo_customer(personas.partner_a, monthly, contract_number="V-1000001-01", seats=40)
 
-    demo_usage_load(plan=plan, write=lambda line: None)
-    demo_usage_load(plan=plan, write=lambda line: None)
+    demo_usage_load(plan=PLAN, write=lambda line: None)
+    demo_usage_load(plan=PLAN, write=lambda line: None)
 
     booked = Contract.objects.get(product=daily)
     assert booked.contract_number == "V-1000001-ZT"

@@ -8,14 +8,9 @@ import pytest
 
 from channeldesk.core.tokens import service_token_create
 from channeldesk.usage.events import Rejection, event_parse
+from channeldesk.usage.ingest import ACCEPTED, DUPLICATE, REJECTED, usage_events_ingest
 from channeldesk.usage.models import RerateRequest, Subscription, UsageEvent
-from channeldesk.usage.services import (
-    ACCEPTED,
-    DUPLICATE,
-    REJECTED,
-    sender_grant,
-    usage_events_ingest,
-)
+from channeldesk.usage.services import sender_grant
 from tests.personas import Personas
 from tests.usage.factories import after_grace, at, event, metered_contract
 
@@ -178,7 +173,7 @@ def test_admin_refuses_a_subscription_with_an_unknown_time_zone(
 def test_local_days_agree_with_the_time_zone_database_across_dst_changes(zone: str) -> None:
     from zoneinfo import ZoneInfo
 
-    from channeldesk.usage.services import _LocalDays
+    from channeldesk.usage.ingest import _LocalDays
 
     tz = ZoneInfo(zone)
     local_days = _LocalDays()

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.db import transaction
 
 from channeldesk.jobs.usage import usage_daily_close, usage_hourly_rate
+from channeldesk.usage.ingest import usage_events_ingest
 from channeldesk.usage.models import RatingResult, Statement, Subscription
-from channeldesk.usage.services import usage_events_ingest
 from tests.usage.factories import at, event
 
 pytestmark = pytest.mark.django_db

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from channeldesk.core.money import money_round, net_after_discount
 from channeldesk.usage.closing import period_close
 from channeldesk.usage.events import EventInput
+from channeldesk.usage.ingest import usage_events_ingest
 from channeldesk.usage.models import (
     RatingResult,
     RerateRequest,
@@ -29,7 +30,6 @@ from channeldesk.usage.models import (
     UsageEvent,
     UsagePeriod,
 )
-from channeldesk.usage.services import usage_events_ingest
 from tests.usage.factories import after_grace, at, event
 
 pytestmark = pytest.mark.django_db

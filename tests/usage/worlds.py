@@ -7,8 +7,8 @@ import datetime as dt
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.models import TierAssignment
 from channeldesk.usage.closing import period_close
+from channeldesk.usage.ingest import usage_events_ingest
 from channeldesk.usage.models import Statement
-from channeldesk.usage.services import usage_events_ingest
 from tests.tiers.factories import previous_tier
 from tests.usage.factories import after_grace, at, event, metered_contract
 

@@ -22,8 +22,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -36,10 +36,20 @@ from channeldesk.api.contract_inputs import (
     ContractEndDateSerializer,
     ContractRenewSerializer,
 )
-from channeldesk.api.errors import DETAIL_ERRORS, LIST_ERRORS, error_response, validated
-from channeldesk.api.pagination import paginated
+from channeldesk.api.errors import DETAIL_ERRORS, error_response, validated, write_errors
 from channeldesk.api.permissions import IsPartnerUserOrVendorStaff, IsVendorStaffWriter
+from channeldesk.api.viewsets import (
+    DayRangeFilters,
+    FilteredListViewSet,
+    ScopedReadViewSet,
+    choice_filter,
+    day_filter,
+    number_filter,
+    read_schema,
+    search_filter,
+)
 from channeldesk.contracts.models import (
+    CUSTOMER_MASTER_DATA,
     Contract,
     ContractStatus,
     Customer,
@@ -69,13 +79,11 @@ class MayBookContracts(IsVendorStaffWriter):
     message = _("Contracts are booked by vendor staff; the support desk may only read.")
 
 
-WRITE_ERRORS = {
-    400: error_response("The request is not valid; nothing was written."),
-    401: error_response("No or an invalid token or session."),
-    403: error_response("Not vendor staff, or the support desk (which only reads)."),
-    404: error_response("No such contract."),
-    409: error_response("The contract's status does not allow this change; nothing was written."),
-}
+WRITE_ERRORS = write_errors(
+    forbidden="Not vendor staff, or the support desk (which only reads).",
+    not_found="No such contract.",
+    conflict="The contract's status does not allow this change; nothing was written.",
+)
 CREATE_ERRORS = {code: answer for code, answer in WRITE_ERRORS.items() if code not in (404, 409)}
 
 
@@ -95,57 +103,31 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = [
-            "customer_number",
-            "name",
-            "street",
-            "postal_code",
-            "city",
-            "country",
-            "language",
-            "sector",
-            "contact_name",
-            "contact_email",
-            "partner_number",
-        ]
+        fields = [*CUSTOMER_MASTER_DATA, "partner_number"]
         read_only_fields = fields
 
 
 class CustomerFilterSerializer(serializers.Serializer):
-    sector = serializers.ChoiceField(
-        choices=CustomerSector.choices, required=False, help_text="Only customers of this sector."
-    )
-    search = serializers.CharField(
-        required=False,
-        max_length=200,
-        help_text="A fragment of the customer number or name (case-insensitive).",
-    )
+    sector = choice_filter(CustomerSector.choices, help_text="Only customers of this sector.")
+    search = search_filter(fragment_of="the customer number or name")
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List customers",
-        description="Vendor staff see every customer, a partner user those it looks after now.",
-        parameters=[CustomerFilterSerializer],
-        responses={200: CustomerSerializer, **LIST_ERRORS},
-    ),
-    retrieve=extend_schema(
-        summary="One customer by its customer number",
-        responses={200: CustomerSerializer, **DETAIL_ERRORS},
-    ),
+@read_schema(
+    list_summary="List customers",
+    list_description="Vendor staff see every customer, a partner user those it looks after now.",
+    detail_summary="One customer by its customer number",
 )
-class CustomerViewSet(viewsets.ReadOnlyModelViewSet[Customer]):
+class CustomerViewSet(ScopedReadViewSet[Customer]):
     serializer_class = CustomerSerializer
-    permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
+    filter_serializer_class = CustomerFilterSerializer
     lookup_field = "customer_number"
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self) -> QuerySet[Customer]:
         return customers_with_partner(customers=customers_visible_to(user=self.request.user))
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        filters = validated(CustomerFilterSerializer, request.query_params)
-        return paginated(view=self, rows=customers_search(customers=self.get_queryset(), **filters))
+    def filter_rows(self, rows: QuerySet[Customer], **filters: Any) -> QuerySet[Customer]:
+        return customers_search(customers=rows, **filters)
 
 
 # --- Contracts: reading -------------------------------------------------------------------------
@@ -184,28 +166,15 @@ class ContractSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ContractFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=ContractStatus.choices, required=False, help_text="Only contracts in this status."
-    )
-    customer_number = serializers.CharField(
-        required=False, max_length=32, help_text="Only this customer's contracts."
-    )
-    partner_number = serializers.CharField(
-        required=False, max_length=32, help_text="Only contracts this partner sold."
-    )
-    ending_from = serializers.DateField(
-        required=False, help_text="Only contracts ending on or after this day (YYYY-MM-DD)."
-    )
-    ending_to = serializers.DateField(
-        required=False, help_text="Only contracts ending on or before this day (YYYY-MM-DD)."
-    )
+class ContractFilterSerializer(DayRangeFilters):
+    status = choice_filter(ContractStatus.choices, help_text="Only contracts in this status.")
+    customer_number = number_filter(help_text="Only this customer's contracts.")
+    partner_number = number_filter(help_text="Only contracts this partner sold.")
+    ending_from = day_filter(help_text="Only contracts ending on or after this day (YYYY-MM-DD).")
+    ending_to = day_filter(help_text="Only contracts ending on or before this day (YYYY-MM-DD).")
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        ending_from, ending_to = attrs.get("ending_from"), attrs.get("ending_to")
-        if ending_from and ending_to and ending_from > ending_to:
-            raise serializers.ValidationError({"ending_to": _("must not be before ending_from.")})
-        return attrs
+    day_range = ("ending_from", "ending_to")
+    day_range_refusal = _("must not be before ending_from.")
 
 
 class RenewalQuoteSerializer(serializers.Serializer):
@@ -231,20 +200,13 @@ class RenewalQuoteSerializer(serializers.Serializer):
 WRITE_ACTIONS = {"create", "renew", "cancel", "change_end_date"}
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List contracts",
-        description=(
-            "Soonest end first. Vendor staff see every contract; a partner user the contracts of "
-            "the customers it looks after now, whoever sold them."
-        ),
-        parameters=[ContractFilterSerializer],
-        responses={200: ContractSerializer, **LIST_ERRORS},
+@read_schema(
+    list_summary="List contracts",
+    list_description=(
+        "Soonest end first. Vendor staff see every contract; a partner user the contracts of "
+        "the customers it looks after now, whoever sold them."
     ),
-    retrieve=extend_schema(
-        summary="One contract by its contract number",
-        responses={200: ContractSerializer, **DETAIL_ERRORS},
-    ),
+    detail_summary="One contract by its contract number",
     create=extend_schema(
         summary="Book a new contract",
         request=ContractCreateSerializer,
@@ -258,12 +220,10 @@ WRITE_ACTIONS = {"create", "renew", "cancel", "change_end_date"}
     ),
 )
 class ContractViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet[Contract],
+    mixins.RetrieveModelMixin, mixins.CreateModelMixin, FilteredListViewSet[Contract]
 ):
     serializer_class = ContractSerializer
+    filter_serializer_class = ContractFilterSerializer
     lookup_field = "contract_number"
     lookup_value_regex = "[^/]+"
 
@@ -276,9 +236,8 @@ class ContractViewSet(
         contracts = contracts_visible_to(user=self.request.user)
         return contracts_with_relations(contracts=contracts)
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        filters = validated(ContractFilterSerializer, request.query_params)
-        return paginated(view=self, rows=contracts_filter(contracts=self.get_queryset(), **filters))
+    def filter_rows(self, rows: QuerySet[Contract], **filters: Any) -> QuerySet[Contract]:
+        return contracts_filter(contracts=rows, **filters)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = validated(ContractCreateSerializer, request.data)

@@ -9,8 +9,8 @@ from a bug included) stays a 500.
 
 The schema side lives here too: `ApiErrorSerializer` documents the body, `error_response` one
 documented error answer, and `READ_ERRORS`, `LIST_ERRORS`, `DETAIL_ERRORS` the answers every
-read endpoint shares; `validated` checks a request's input with a serializer (400 before any
-work is done).
+read endpoint shares (`write_errors` those of one that writes); `validated` checks a request's
+input with a serializer (400 before any work is done).
 """
 
 from typing import Any
@@ -80,6 +80,18 @@ DETAIL_ERRORS = {
     **READ_ERRORS,
     404: error_response("No such object, or it belongs to another partner."),
 }
+
+
+def write_errors(*, forbidden: str, not_found: str, conflict: str) -> dict[int, OpenApiResponse]:
+    """The documented refusals of an endpoint that writes the register: a bad request, no login,
+    who is `forbidden`, what is `not_found` and the `conflict` of states, none writing anything."""
+    return {
+        400: error_response("The request is not valid; nothing was written."),
+        401: READ_ERRORS[401],
+        403: error_response(forbidden),
+        404: error_response(not_found),
+        409: error_response(conflict),
+    }
 
 
 def validated(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from django.http import Http404
@@ -27,6 +27,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
+    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -39,7 +40,7 @@ from channeldesk.api.errors import ApiError, validated
 from channeldesk.api.parsers import CsvBodyParser, IngestMultiPartParser
 from channeldesk.api.permissions import IsVendorStaffWriter
 from channeldesk.catalog.imports import ORDERS_IMPORTER, PRODUCTS_IMPORTER
-from channeldesk.contracts.imports import CONTRACTS_IMPORTER, CUSTOMERS_IMPORTER
+from channeldesk.contracts.imports import CONTRACTS_IMPORTER, CUSTOMERS_IMPORTER, import_followup
 from channeldesk.core.import_jobs import (
     ImportJob,
     import_job_create,
@@ -48,7 +49,6 @@ from channeldesk.core.import_jobs import (
 )
 from channeldesk.core.importing import Importer, ImportResult, import_file
 from channeldesk.partners.imports import PARTNERS_IMPORTER
-from channeldesk.tiers.hotlines import caller_numbers_refresh
 
 BODY_FILE_NAME = "body.csv"
 # Files from this size on are imported in the background (202 and a status resource). 2 MiB is
@@ -235,14 +235,21 @@ class ImportView(APIView):
         if not report.accepted:
             raise _rejection(report)
         if not report.dry_run:
-            self.imported()
+            import_followup(self.importer.name)
         return Response(ImportReportSerializer(report).data)
 
-    def imported(self) -> None:
-        """What follows a written import (nothing by default)."""
+
+def _documented[V: type[ImportView]](example: str) -> Callable[[V], V]:
+    """Documents an import view in the OpenAPI schema, with `example` as its CSV example."""
+
+    def decorate(view: V) -> V:
+        documented: V = extend_schema_view(post=_import_schema(view.importer, example))(view)
+        return documented
+
+    return decorate
 
 
-def _documented(importer: Importer[Any], example: str) -> Any:
+def _import_schema(importer: Importer[Any], example: str) -> Any:
     """The OpenAPI description of one import endpoint: its columns, request forms and answers."""
     optional = ", ".join(importer.optional_columns) or "none"
     return extend_schema(
@@ -274,74 +281,50 @@ def _documented(importer: Importer[Any], example: str) -> Any:
     )
 
 
+@_documented(
+    "partner_number;name;street;postal_code;city;country;vat_id;email;status\n"
+    "P-1001;Alpha Systemhaus GmbH;Hauptstraße 1;80331;München;DE;DE136695976;"
+    "info@alpha.example;authorized\n",
+)
 class PartnersImportView(ImportView):
     importer = PARTNERS_IMPORTER
 
-    def imported(self) -> None:
-        # New or changed phone numbers route calls at once, not from the nightly rebuild.
-        caller_numbers_refresh()
 
-    @_documented(
-        PARTNERS_IMPORTER,
-        "partner_number;name;street;postal_code;city;country;vat_id;email;status\n"
-        "P-1001;Alpha Systemhaus GmbH;Hauptstraße 1;80331;München;DE;DE136695976;"
-        "info@alpha.example;authorized\n",
-    )
-    def post(self, request: Request) -> Response:
-        return super().post(request)
-
-
+@_documented(
+    "sku;name_de;name_en;kind;list_price;unit\n"
+    "AV-ENT-1Y;Virenschutz Enterprise;Antivirus Enterprise;enterprise;1.234,50;Lizenz\n",
+)
 class ProductsImportView(ImportView):
     importer = PRODUCTS_IMPORTER
 
-    @_documented(
-        PRODUCTS_IMPORTER,
-        "sku;name_de;name_en;kind;list_price;unit\n"
-        "AV-ENT-1Y;Virenschutz Enterprise;Antivirus Enterprise;enterprise;1.234,50;Lizenz\n",
-    )
-    def post(self, request: Request) -> Response:
-        return super().post(request)
 
-
+@_documented(
+    "order_number;partner_number;order_date;sku;quantity;net_amount\n"
+    "SO-1;P-1001;15.03.2026;AV-ENT-1Y;10;9.876,00\n"
+    "GS-1;P-1001;20.03.2026;AV-ENT-1Y;-1;-987,60\n",
+)
 class OrdersImportView(ImportView):
     importer = ORDERS_IMPORTER
 
-    @_documented(
-        ORDERS_IMPORTER,
-        "order_number;partner_number;order_date;sku;quantity;net_amount\n"
-        "SO-1;P-1001;15.03.2026;AV-ENT-1Y;10;9.876,00\n"
-        "GS-1;P-1001;20.03.2026;AV-ENT-1Y;-1;-987,60\n",
-    )
-    def post(self, request: Request) -> Response:
-        return super().post(request)
 
-
+@_documented(
+    "customer_number;name;street;postal_code;city;country;language;sector;contact_name;"
+    "contact_email;partner_number\n"
+    "K-10001;Stadtverwaltung Musterstadt;Rathausplatz 1;12345;Musterstadt;DE;de;"
+    "public_authority;Erika Mustermann;it@musterstadt.example;P-1001\n",
+)
 class CustomersImportView(ImportView):
     importer = CUSTOMERS_IMPORTER
 
-    @_documented(
-        CUSTOMERS_IMPORTER,
-        "customer_number;name;street;postal_code;city;country;language;sector;contact_name;"
-        "contact_email;partner_number\n"
-        "K-10001;Stadtverwaltung Musterstadt;Rathausplatz 1;12345;Musterstadt;DE;de;"
-        "public_authority;Erika Mustermann;it@musterstadt.example;P-1001\n",
-    )
-    def post(self, request: Request) -> Response:
-        return super().post(request)
 
-
+@_documented(
+    "contract_number;customer_number;partner_number;sku;seats;start_date;end_date;"
+    "renews_contract_number\n"
+    "V-2025-001;K-10001;P-1001;AV-ENT-1Y;250;01.04.2025;31.03.2026;\n"
+    "V-2026-001;K-10001;P-1001;AV-ENT-1Y;300;01.04.2026;31.03.2027;V-2025-001\n",
+)
 class ContractsImportView(ImportView):
     importer = CONTRACTS_IMPORTER
-
-    @_documented(
-        CONTRACTS_IMPORTER,
-        "contract_number;customer_number;partner_number;sku;seats;start_date;end_date;"
-        "renews_contract_number\n"
-        "V-2025-001;K-10001;P-1001;AV-ENT-1Y;250;01.04.2025;31.03.2026;\n"
-        "V-2026-001;K-10001;P-1001;AV-ENT-1Y;300;01.04.2026;31.03.2027;V-2025-001\n",
-    )
-    def post(self, request: Request) -> Response:
-        return super().post(request)
 
 
 class ImportJobView(APIView):

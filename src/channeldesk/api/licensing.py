@@ -32,7 +32,7 @@ from channeldesk.api.documents import (
     KeycodeCheckDocumentSerializer,
     PublicKeyDocumentSerializer,
 )
-from channeldesk.api.errors import ApiError, error_response, validated
+from channeldesk.api.errors import ApiError, error_response, validated, write_errors
 from channeldesk.api.permissions import (
     IsPartnerUserOrVendorStaff,
     IsVendorStaff,
@@ -50,7 +50,9 @@ from channeldesk.licensing.models import (
     LicenceCertificate,
     RevealChannel,
 )
+from channeldesk.licensing.reports import keycode_report
 from channeldesk.licensing.selectors import (
+    ComplianceReport,
     compliance_report,
     compliance_report_csv,
     contract_licence_status,
@@ -73,18 +75,14 @@ class MayManageKeycodes(IsVendorStaffWriter):
     message = _("Keycodes are managed by vendor staff; the support desk may only read.")
 
 
-STAFF_ERRORS = {
-    401: error_response("No or an invalid token or session."),
-    403: error_response("Not vendor staff (or the support desk, for a change)."),
-}
-WRITE_ERRORS = {
-    **STAFF_ERRORS,
-    400: error_response("The request is not valid; nothing was written."),
-    404: error_response("No such contract."),
-    409: error_response(
-        "The keycode's or contract's state does not allow this; nothing was written."
-    ),
-}
+_CHANGE_ERRORS = write_errors(
+    forbidden="Not vendor staff (or the support desk, for a change).",
+    not_found="No such contract.",
+    conflict="The keycode's or contract's state does not allow this; nothing was written.",
+)
+STAFF_ERRORS = {code: _CHANGE_ERRORS[code] for code in (401, 403)}
+# The staff answers first: the order the schema has always listed them in.
+WRITE_ERRORS = {**STAFF_ERRORS, **_CHANGE_ERRORS}
 
 
 def _contract(contract_number: str) -> Contract:
@@ -134,13 +132,7 @@ def keycode_document(keycode: Keycode, *, request: Request) -> dict[str, Any]:
     else:
         code = keycode_mask(keycode_text(keycode=keycode))
     return {
-        "code": code,
-        "contract_number": keycode.contract.contract_number,
-        "key_id": keycode.key_id,
-        "status": keycode.status,
-        "issued_at": keycode.issued_at.isoformat(),
-        "revoked_at": keycode.revoked_at.isoformat() if keycode.revoked_at else None,
-        "revocation_reason": keycode.revocation_reason,
+        **keycode_report(keycode, code=code),
         "replaces_key_id_serial": (
             f"{keycode.replaces.key_id}/{keycode.replaces.serial}" if keycode.replaces else None
         ),
@@ -233,42 +225,44 @@ class KeycodeCheckView(APIView):
         return Response(check_document(keycode_check(text=data["code"])))
 
 
-def _keycode_change(request: Request, contract_number: str) -> tuple[Keycode, str]:
-    """The contract's active keycode and why it is changed: 404 for no such contract, then 400
-    without a reason, then 409 when the contract has no active keycode."""
-    contract = _contract(contract_number)
-    data = validated(ReasonSerializer, request.data)
-    return _active_keycode(contract), data["reason"]
-
-
-class KeycodeRevokeView(APIView):
+# A change of the contract's active keycode, with a reason: 404 for no such contract, then 400
+# without a reason, then 409 when the contract has no active keycode; the answer is the keycode
+# `change` returns, with `answer_status`. (A comment, not a docstring: drf-spectacular would
+# show a docstring as the description of both operations.)
+class _KeycodeChangeView(APIView):
     permission_classes = [IsAuthenticated, MayManageKeycodes]
+    answer_status: int = status.HTTP_200_OK
 
-    @extend_schema(
-        summary="Revoke the contract's active keycode",
-        request=ReasonSerializer,
-        responses={200: KEYCODE_SCHEMA, **WRITE_ERRORS},
-    )
+    def change(self, keycode: Keycode, *, reason: str, actor: Any) -> Keycode:
+        raise NotImplementedError
+
     def post(self, request: Request, contract_number: str) -> Response:
-        keycode, reason = _keycode_change(request, contract_number)
-        keycode = keycode_revoke(keycode=keycode, reason=reason, actor=request.user)
-        return Response(keycode_document(keycode, request=request))
+        contract = _contract(contract_number)
+        data = validated(ReasonSerializer, request.data)
+        keycode = self.change(_active_keycode(contract), reason=data["reason"], actor=request.user)
+        return Response(keycode_document(keycode, request=request), status=self.answer_status)
 
 
-class KeycodeRotateView(APIView):
-    permission_classes = [IsAuthenticated, MayManageKeycodes]
+@extend_schema(
+    summary="Revoke the contract's active keycode",
+    request=ReasonSerializer,
+    responses={200: KEYCODE_SCHEMA, **WRITE_ERRORS},
+)
+class KeycodeRevokeView(_KeycodeChangeView):
+    def change(self, keycode: Keycode, *, reason: str, actor: Any) -> Keycode:
+        return keycode_revoke(keycode=keycode, reason=reason, actor=actor)
 
-    @extend_schema(
-        summary="Rotate a compromised keycode: revoke it and issue a new one",
-        request=ReasonSerializer,
-        responses={201: KEYCODE_SCHEMA, **WRITE_ERRORS},
-    )
-    def post(self, request: Request, contract_number: str) -> Response:
-        keycode, reason = _keycode_change(request, contract_number)
-        issued = keycode_rotate(keycode=keycode, reason=reason, actor=request.user)
-        return Response(
-            keycode_document(issued.keycode, request=request), status=status.HTTP_201_CREATED
-        )
+
+@extend_schema(
+    summary="Rotate a compromised keycode: revoke it and issue a new one",
+    request=ReasonSerializer,
+    responses={201: KEYCODE_SCHEMA, **WRITE_ERRORS},
+)
+class KeycodeRotateView(_KeycodeChangeView):
+    answer_status = status.HTTP_201_CREATED
+
+    def change(self, keycode: Keycode, *, reason: str, actor: Any) -> Keycode:
+        return keycode_rotate(keycode=keycode, reason=reason, actor=actor).keycode
 
 
 def certificate_document(certificate: LicenceCertificate) -> dict[str, Any]:
@@ -323,24 +317,29 @@ class ReportQuerySerializer(serializers.Serializer):
     on = serializers.DateField(required=False, help_text="The report as of this day (latest scan).")
 
 
-class ComplianceReportView(APIView):
+# The compliance report for vendor staff, as of the day `?on=` names (the latest scan). (A
+# comment, not a docstring: drf-spectacular would show a docstring as a description.)
+class _ComplianceView(APIView):
     permission_classes = [IsAuthenticated, IsVendorStaff]
 
+    def report(self, request: Request) -> ComplianceReport:
+        query = validated(ReportQuerySerializer, request.query_params)
+        return compliance_report(on=query.get("on"))
+
+
+class ComplianceReportView(_ComplianceView):
     @extend_schema(
         summary="The under-licensing report: overall, by partner, sector and gap, the trend",
         parameters=[ReportQuerySerializer],
         responses={200: OpenApiResponse(description="The report."), **STAFF_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        query = validated(ReportQuerySerializer, request.query_params)
-        return Response(compliance_report(on=query.get("on")).as_dict())
+        return Response(self.report(request).as_dict())
 
 
-class ComplianceReportCsvView(APIView):
+class ComplianceReportCsvView(_ComplianceView):
     """The CSV export has its own URL: DRF reserves `?format=` for choosing a renderer, and
     errors must still come as JSON."""
-
-    permission_classes = [IsAuthenticated, IsVendorStaff]
 
     @extend_schema(
         summary="The under-licensed contracts of the report as CSV",
@@ -348,8 +347,7 @@ class ComplianceReportCsvView(APIView):
         responses={200: OpenApiResponse(description="text/csv"), **STAFF_ERRORS},
     )
     def get(self, request: Request) -> HttpResponse:
-        query = validated(ReportQuerySerializer, request.query_params)
-        report = compliance_report(on=query.get("on"))
+        report = self.report(request)
         day = report.day.isoformat() if report.day else "none"
         return csv_attachment(
             text=compliance_report_csv(report=report, export=export_format()),

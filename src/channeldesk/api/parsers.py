@@ -51,6 +51,15 @@ def _declared_length(parser_context: Mapping[str, Any] | None) -> int:
         return 0
 
 
+def _ingest_limit(parser_context: Mapping[str, Any] | None) -> int:
+    """`API_INGEST_MAX_BODY_BYTES`; 413 before anything is read when the request's declared
+    length already passes it."""
+    limit: int = settings.API_INGEST_MAX_BODY_BYTES
+    if _declared_length(parser_context) > limit:
+        raise _too_large(limit)
+    return limit
+
+
 def _copy_bounded(stream: IO[bytes], target: IO[bytes], limit: int) -> None:
     """Copy the body into `target`; 413 as soon as it passes `limit` bytes."""
     copied = 0
@@ -73,9 +82,7 @@ class IngestJSONParser(BaseParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
-        limit = settings.API_INGEST_MAX_BODY_BYTES
-        if _declared_length(parser_context) > limit:
-            raise _too_large(limit)
+        limit = _ingest_limit(parser_context)
         if stream is None:
             return {}
         encoding = get_encoding(parser_context or {})
@@ -100,9 +107,7 @@ class CsvBodyParser(BaseParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        limit = settings.API_INGEST_MAX_BODY_BYTES
-        if _declared_length(parser_context) > limit:
-            raise _too_large(limit)
+        limit = _ingest_limit(parser_context)
         # Not a `with` block: the view reads the file after parse() returns, and the file is
         # closed when the request lets go of it.
         spooled = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)  # noqa: SIM115
@@ -126,7 +131,5 @@ class IngestMultiPartParser(MultiPartParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> DataAndFiles[Any, Any]:
-        limit = settings.API_INGEST_MAX_BODY_BYTES
-        if _declared_length(parser_context) > limit:
-            raise _too_large(limit)
+        _ingest_limit(parser_context)
         return super().parse(stream, media_type, parser_context)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ exist, so nobody can probe for other partners' data.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
@@ -25,17 +26,24 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
 
 from channeldesk.api.errors import (
     DETAIL_ERRORS,
-    LIST_ERRORS,
     READ_ERRORS,
     ApiError,
     error_response,
-    validated,
 )
-from channeldesk.api.pagination import paginated
 from channeldesk.api.permissions import IsPartnerUserOrVendorStaff
+from channeldesk.api.viewsets import (
+    DayRangeFilters,
+    ScopedReadViewSet,
+    choice_filter,
+    day_filter,
+    number_filter,
+    read_schema,
+    search_filter,
+)
 from channeldesk.catalog.models import Order, OrderLine, Product
 from channeldesk.catalog.selectors import (
     orders_filter,
@@ -55,6 +63,20 @@ def visible_partner(*, user: Any, partner_number: str) -> Partner:
     if partner is None:
         raise ApiError("Not found.", code="not_found", status_code=404)
     return partner
+
+
+# A document about one partner as of today (`document`), for partner users (their own partner)
+# and vendor staff; a partner the caller may not see answers 404. (A comment, not a docstring:
+# drf-spectacular would show a docstring as the description.)
+class PartnerDocumentView(APIView):
+    permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
+
+    def get(self, request: Request, partner_number: str) -> Response:
+        partner = visible_partner(user=request.user, partner_number=partner_number)
+        return Response(self.document(partner, today=timezone.localdate()))
+
+    def document(self, partner: Partner, *, today: dt.date) -> dict[str, Any]:
+        raise NotImplementedError
 
 
 # --- Partners -----------------------------------------------------------------------------------
@@ -142,44 +164,32 @@ class ContactSerializer(serializers.ModelSerializer):
 
 
 class PartnerFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=PartnerStatus.choices, required=False, help_text="Only partners with this status."
-    )
-    search = serializers.CharField(
-        required=False,
-        max_length=200,
-        help_text="A fragment of the partner number or the legal name (case-insensitive).",
-    )
+    status = choice_filter(PartnerStatus.choices, help_text="Only partners with this status.")
+    search = search_filter(fragment_of="the partner number or the legal name")
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List partners",
-        description="Vendor staff see every partner, a partner user only its own.",
-        parameters=[PartnerFilterSerializer],
-        responses={200: PartnerSerializer, **LIST_ERRORS},
-    ),
-    retrieve=extend_schema(
-        summary="One partner by its partner number",
-        responses={200: PartnerSerializer, **DETAIL_ERRORS},
-    ),
+@read_schema(
+    list_summary="List partners",
+    list_description="Vendor staff see every partner, a partner user only its own.",
+    detail_summary="One partner by its partner number",
 )
-class PartnerViewSet(viewsets.ReadOnlyModelViewSet[Partner]):
+class PartnerViewSet(ScopedReadViewSet[Partner]):
     serializer_class = PartnerSerializer
-    permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
+    filter_serializer_class = PartnerFilterSerializer
     lookup_field = "partner_number"
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self) -> QuerySet[Partner]:
         return partners_visible_to(user=self.request.user).select_related("account_manager")
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # The filters narrow the list only: a detail URL answers the same whatever the query.
-        filters = validated(PartnerFilterSerializer, request.query_params)
-        partners = partners_search(
-            partners=self.get_queryset(), status=filters.get("status"), search=filters.get("search")
+    def filter_rows(self, rows: QuerySet[Partner], **filters: Any) -> QuerySet[Partner]:
+        return partners_search(
+            partners=rows, status=filters.get("status"), search=filters.get("search")
         )
-        page = self.paginate_queryset(partners) or []
+
+    def answer_page(self, rows: QuerySet[Partner]) -> Response:
+        """The page with each partner's tier today, fetched for the whole page in one query."""
+        page = self.paginate_queryset(rows) or []
         tiers = tier_current_map(
             on=timezone.localdate(), partner_ids=[p.pk for p in page], with_reasons=True
         )
@@ -268,49 +278,32 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderFilterSerializer(serializers.Serializer):
-    partner_number = serializers.CharField(
-        required=False, max_length=32, help_text="Only this partner's orders."
-    )
-    date_from = serializers.DateField(
-        required=False, help_text="Only orders dated on or after this day (YYYY-MM-DD)."
-    )
-    date_to = serializers.DateField(
-        required=False, help_text="Only orders dated on or before this day (YYYY-MM-DD)."
-    )
+class OrderFilterSerializer(DayRangeFilters):
+    partner_number = number_filter(help_text="Only this partner's orders.")
+    date_from = day_filter(help_text="Only orders dated on or after this day (YYYY-MM-DD).")
+    date_to = day_filter(help_text="Only orders dated on or before this day (YYYY-MM-DD).")
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        date_from, date_to = attrs.get("date_from"), attrs.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            raise serializers.ValidationError({"date_to": _("must not be before date_from.")})
-        return attrs
+    day_range = ("date_from", "date_to")
+    day_range_refusal = _("must not be before date_from.")
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List orders with their lines",
-        description=(
-            "Newest first. Vendor staff see every partner's orders, a partner user its own. "
-            "Credit notes appear as orders with negative lines."
-        ),
-        parameters=[OrderFilterSerializer],
-        responses={200: OrderSerializer, **LIST_ERRORS},
+@read_schema(
+    list_summary="List orders with their lines",
+    list_description=(
+        "Newest first. Vendor staff see every partner's orders, a partner user its own. "
+        "Credit notes appear as orders with negative lines."
     ),
-    retrieve=extend_schema(
-        summary="One order with its lines",
-        responses={200: OrderSerializer, **DETAIL_ERRORS},
-    ),
+    detail_summary="One order with its lines",
 )
-class OrderViewSet(viewsets.ReadOnlyModelViewSet[Order]):
+class OrderViewSet(ScopedReadViewSet[Order]):
     serializer_class = OrderSerializer
-    permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
+    filter_serializer_class = OrderFilterSerializer
 
     def get_queryset(self) -> QuerySet[Order]:
         return orders_with_lines(orders=orders_visible_to(user=self.request.user))
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        filters = validated(OrderFilterSerializer, request.query_params)
-        return paginated(view=self, rows=orders_filter(orders=self.get_queryset(), **filters))
+    def filter_rows(self, rows: QuerySet[Order], **filters: Any) -> QuerySet[Order]:
+        return orders_filter(orders=rows, **filters)
 
 
 router = SimpleRouter()

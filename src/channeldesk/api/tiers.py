@@ -32,7 +32,7 @@ from channeldesk.api.documents import (
 )
 from channeldesk.api.errors import ApiError, error_response, validated
 from channeldesk.api.pagination import MAX_OFFSET, page_window
-from channeldesk.api.partners import visible_partner
+from channeldesk.api.partners import PartnerDocumentView
 from channeldesk.api.permissions import IsChannelManager, IsPartnerUserOrVendorStaff, IsVendorStaff
 from channeldesk.partners.models import Partner
 from channeldesk.partners.selectors import user_is_vendor_staff
@@ -272,51 +272,43 @@ class OverrideView(APIView):
         )
 
 
-class PartnerTierView(APIView):
+@extend_schema(
+    responses={200: PartnerTierDocumentSerializer}, summary="A partner's tier and history"
+)
+class PartnerTierView(PartnerDocumentView):
     """A partner's tier today, its discount and reasons, and the whole history."""
 
-    permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
-
-    @extend_schema(
-        responses={200: PartnerTierDocumentSerializer}, summary="A partner's tier and history"
-    )
-    def get(self, request: Request, partner_number: str) -> Response:
-        partner = visible_partner(user=request.user, partner_number=partner_number)
-        today = timezone.localdate()
+    def document(self, partner: Partner, *, today: dt.date) -> Document:
         current = tier_current(partner=partner, on=today)
-        return Response(
-            {
-                "partner_number": partner.partner_number,
-                "on": today.isoformat(),
-                "current": None
-                if current is None
-                else {
-                    "tier": current.tier_code,
-                    "name_de": current.tier_name_de,
-                    "name_en": current.tier_name_en,
-                    "discount_percent": reports.number(current.discount_percent),
-                    "policy": current.policy_reference,
-                    "valid_from": current.valid_from.isoformat(),
-                    "valid_to": current.valid_to.isoformat() if current.valid_to else None,
-                    "source": current.source,
-                    "reasons": current.reasons,
-                },
-                "hotline": _hotline(partner, today),
-                "history": [
-                    {
-                        "tier": assignment.tier.code,
-                        "policy": assignment.policy.reference,
-                        "discount_percent": reports.number(assignment.tier.discount_percent),
-                        "valid_from": assignment.valid_from.isoformat(),
-                        "valid_to": assignment.valid_to.isoformat()
-                        if assignment.valid_to
-                        else None,
-                        "source": assignment.source,
-                    }
-                    for assignment in tier_history(partner=partner)
-                ],
-            }
-        )
+        return {
+            "partner_number": partner.partner_number,
+            "on": today.isoformat(),
+            "current": None
+            if current is None
+            else {
+                "tier": current.tier_code,
+                "name_de": current.tier_name_de,
+                "name_en": current.tier_name_en,
+                "discount_percent": reports.number(current.discount_percent),
+                "policy": current.policy_reference,
+                "valid_from": current.valid_from.isoformat(),
+                "valid_to": current.valid_to.isoformat() if current.valid_to else None,
+                "source": current.source,
+                "reasons": current.reasons,
+            },
+            "hotline": _hotline(partner, today),
+            "history": [
+                {
+                    "tier": assignment.tier.code,
+                    "policy": assignment.policy.reference,
+                    "discount_percent": reports.number(assignment.tier.discount_percent),
+                    "valid_from": assignment.valid_from.isoformat(),
+                    "valid_to": assignment.valid_to.isoformat() if assignment.valid_to else None,
+                    "source": assignment.source,
+                }
+                for assignment in tier_history(partner=partner)
+            ],
+        }
 
 
 def _hotline(partner: Partner, on: dt.date) -> dict[str, Any] | None:

@@ -13,17 +13,16 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
 from django.urls import path
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from channeldesk.api.authentication import HasServiceScope
 from channeldesk.api.documents import PartnerTrainingDocumentSerializer
@@ -35,10 +34,10 @@ from channeldesk.api.imports import (
     MayImport,
 )
 from channeldesk.api.parsers import IngestJSONParser
-from channeldesk.api.partners import visible_partner
-from channeldesk.api.permissions import IsPartnerUserOrVendorStaff
+from channeldesk.api.partners import PartnerDocumentView
 from channeldesk.core.importing import import_file
 from channeldesk.core.models import TokenScope
+from channeldesk.partners.models import Partner
 from channeldesk.tiers.selectors import policy_in_force
 from channeldesk.training.imports import TRAINING_IMPORTER
 from channeldesk.training.selectors import partner_training, training_requirements
@@ -120,39 +119,31 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
-class PartnerTrainingView(APIView):
-    permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
-
-    @extend_schema(
-        responses={200: PartnerTrainingDocumentSerializer}, summary="A partner's training"
-    )
-    def get(self, request: Request, partner_number: str) -> Response:
-        partner = visible_partner(user=request.user, partner_number=partner_number)
-        today = timezone.localdate()
+@extend_schema(responses={200: PartnerTrainingDocumentSerializer}, summary="A partner's training")
+class PartnerTrainingView(PartnerDocumentView):
+    def document(self, partner: Partner, *, today: dt.date) -> dict[str, Any]:
         policy = policy_in_force(on=today)
         requirements = (
             training_requirements(partner=partner, on=today, policy=policy) if policy else []
         )
-        return Response(
-            {
-                "partner_number": partner.partner_number,
-                "on": today.isoformat(),
-                "records": [_record(row) for row in partner_training(partner=partner, on=today)],
-                "policy": policy.reference if policy else None,
-                "requirements": [
-                    {
-                        "tier": requirement.tier,
-                        "course": requirement.course_code,
-                        "course_name_de": requirement.course_name_de,
-                        "course_name_en": requirement.course_name_en,
-                        "people_required": requirement.people_required,
-                        "people_counted": requirement.people_counted,
-                        "holds": requirement.holds,
-                    }
-                    for requirement in requirements
-                ],
-            }
-        )
+        return {
+            "partner_number": partner.partner_number,
+            "on": today.isoformat(),
+            "records": [_record(row) for row in partner_training(partner=partner, on=today)],
+            "policy": policy.reference if policy else None,
+            "requirements": [
+                {
+                    "tier": requirement.tier,
+                    "course": requirement.course_code,
+                    "course_name_de": requirement.course_name_de,
+                    "course_name_en": requirement.course_name_en,
+                    "people_required": requirement.people_required,
+                    "people_counted": requirement.people_counted,
+                    "holds": requirement.holds,
+                }
+                for requirement in requirements
+            ],
+        }
 
 
 def _record(row: Any) -> dict[str, Any]:

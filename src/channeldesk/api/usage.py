@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -46,6 +46,7 @@ from channeldesk.contracts.models import Customer
 from channeldesk.core.exports import csv_download, export_format
 from channeldesk.core.models import TokenScope
 from channeldesk.usage.events import batch_refusal, event_parse
+from channeldesk.usage.ingest import REJECTED, usage_events_ingest
 from channeldesk.usage.models import Statement, StatementLine
 from channeldesk.usage.selectors import (
     statement_customer,
@@ -55,7 +56,6 @@ from channeldesk.usage.selectors import (
     statements_filter,
     statements_visible_to,
 )
-from channeldesk.usage.services import REJECTED, usage_events_ingest
 from channeldesk.usage.statements import (
     statement_csv_write,
     statement_evidence_lines,
@@ -152,13 +152,18 @@ def _batch_items(data: Any) -> list[Any]:
 # --- Statements ---------------------------------------------------------------------------------
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class MonthField(serializers.ReadOnlyField):
+    """A month (a date, its first day) as YYYY-MM."""
+
+    def to_representation(self, value: dt.date) -> str:
+        return f"{value:%Y-%m}"
+
+
 class StatementSerializer(serializers.ModelSerializer):
     partner_number = serializers.CharField(source="partner.partner_number")
     partner_name = serializers.CharField(source="partner.name")
-    period = serializers.SerializerMethodField()
-
-    def get_period(self, statement: Statement) -> str:
-        return f"{statement.period:%Y-%m}"
+    period = MonthField()
 
     class Meta:
         model = Statement
@@ -179,10 +184,7 @@ class StatementLineSerializer(serializers.ModelSerializer):
     # As issued: the statement keeps the names its PDF printed (a later rename changes neither).
     customer_name = serializers.CharField()
     contract_number = serializers.CharField()
-    usage_month = serializers.SerializerMethodField()
-
-    def get_usage_month(self, line: StatementLine) -> str:
-        return f"{line.usage_month:%Y-%m}"
+    usage_month = MonthField()
 
     class Meta:
         model = StatementLine
@@ -291,15 +293,29 @@ _CUSTOMER = OpenApiParameter(
 )
 
 
-class StatementPdfView(_StatementView):
-    @extend_schema(
-        parameters=[_CUSTOMER],
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **DETAIL_ERRORS},
-        summary="The statement as a PDF letter",
-    )
-    def get(self, request: Request, number: str) -> FileResponse:
+# A statement as a file: the whole, or one customer's lines (`?customer_number=`). (A comment,
+# not a docstring: drf-spectacular would show a docstring as the description.)
+class _StatementFileView(_StatementView):
+    def get(self, request: Request, number: str) -> HttpResponseBase:
         statement = self.statement(request, number)
-        customer = self.customer(request, statement)
+        return self.file(statement, customer=self.customer(request, statement))
+
+    def file(self, statement: Statement, *, customer: Customer | None) -> HttpResponseBase:
+        raise NotImplementedError
+
+
+def _file_schema(media_type: str, answer: Any, *, summary: str) -> Any:
+    """The schema of a statement file: `?customer_number=`, the file, or a detail's errors."""
+    return extend_schema(
+        parameters=[_CUSTOMER],
+        responses={(200, media_type): answer, **DETAIL_ERRORS},
+        summary=summary,
+    )
+
+
+@_file_schema("application/pdf", OpenApiTypes.BINARY, summary="The statement as a PDF letter")
+class StatementPdfView(_StatementFileView):
+    def file(self, statement: Statement, *, customer: Customer | None) -> FileResponse:
         document = statement_pdf(statement=statement, customer=customer)
         suffix = f"-{customer.customer_number}" if customer is not None else ""
         return FileResponse(
@@ -309,15 +325,9 @@ class StatementPdfView(_StatementView):
         )
 
 
-class StatementCsvView(_StatementView):
-    @extend_schema(
-        parameters=[_CUSTOMER],
-        responses={(200, "text/csv"): OpenApiTypes.STR, **DETAIL_ERRORS},
-        summary="The statement's lines as CSV",
-    )
-    def get(self, request: Request, number: str) -> HttpResponse:
-        statement = self.statement(request, number)
-        customer = self.customer(request, statement)
+@_file_schema("text/csv", OpenApiTypes.STR, summary="The statement's lines as CSV")
+class StatementCsvView(_StatementFileView):
+    def file(self, statement: Statement, *, customer: Customer | None) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{statement.number}.csv"'
         statement_csv_write(
@@ -326,15 +336,11 @@ class StatementCsvView(_StatementView):
         return response
 
 
-class StatementEvidenceView(_StatementView):
-    @extend_schema(
-        parameters=[_CUSTOMER],
-        responses={(200, "text/csv"): OpenApiTypes.STR, **DETAIL_ERRORS},
-        summary="Evidence: which user keys counted on which days",
-    )
-    def get(self, request: Request, number: str) -> StreamingHttpResponse:
-        statement = self.statement(request, number)
-        customer = self.customer(request, statement)
+@_file_schema(
+    "text/csv", OpenApiTypes.STR, summary="Evidence: which user keys counted on which days"
+)
+class StatementEvidenceView(_StatementFileView):
+    def file(self, statement: Statement, *, customer: Customer | None) -> StreamingHttpResponse:
         lines = statement_evidence_lines(
             statement=statement, customer=customer, export=export_format()
         )

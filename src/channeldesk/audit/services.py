@@ -62,13 +62,18 @@ def audit_record(
         object_pk=object_pk,
         object_id=int(object_pk) if object_pk.isdigit() else None,
         object_repr=object_repr[:1000],
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor_user(actor),
         partner_id=partner.pk if isinstance(partner, models.Model) else partner,
         counts=dict(counts) if counts is not None else None,
         changes=_plain({name: [before, after] for name, (before, after) in (changes or {}).items()})
         or None,
         additional_data=_plain(dict(details)) if details else None,
     )
+
+
+def actor_user(actor: Any) -> Any:
+    """The signed-in user who acted, or None for an anonymous or missing one (the system)."""
+    return actor if actor is not None and actor.is_authenticated else None
 
 
 def audit_quiet() -> AbstractContextManager[None]:

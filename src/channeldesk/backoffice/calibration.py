@@ -10,13 +10,12 @@ one German line per tier instead of German words around English sentences.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext
 
 from channeldesk.backoffice.models import ProgrammeRun
-from channeldesk.core.formatting import format_money, format_number
+from channeldesk.core.formatting import format_figure, format_number
 from channeldesk.tiers.criteria import KINDS
 
 
@@ -52,8 +51,8 @@ def _line(tier: dict[str, Any], *, names: dict[str, str], language: str) -> Cali
     return CalibrationLine(
         tier_name=names.get(tier["tier"], tier["tier"]),
         criterion=str(kind.label) if kind is not None else "",
-        threshold_before=_figure(tier.get("threshold_before"), unit=unit, language=language),
-        threshold=_figure(tier.get("threshold"), unit=unit, language=language),
+        threshold_before=format_figure(tier.get("threshold_before"), unit=unit, language=language),
+        threshold=format_figure(tier.get("threshold"), unit=unit, language=language),
         count=format_number(int(tier.get("count") or 0), language=language),
         target=(
             f"{format_number(target['min'], language=language)}–"
@@ -78,15 +77,3 @@ def _note(tier: dict[str, Any], *, kind_known: bool) -> str:
         "No threshold gives a number within the target (too few partners qualify, or "
         "partners tie at the boundary): this is the closest result."
     )
-
-
-def _figure(value: object, *, unit: str, language: str) -> str:
-    if value in (None, ""):
-        return "–"
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    if unit == "EUR":
-        return format_money(amount, language=language)
-    return format_number(amount, language=language)

@@ -1,9 +1,9 @@
 """Runs of the programme tools started from the back office, with their progress and result."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from channeldesk.core.fields import actor_field
 from channeldesk.tiers.models import TierPolicy
 
 
@@ -51,14 +51,7 @@ class ProgrammeRun(models.Model):
         blank=True,
         related_name="+",
     )
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("started by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    started_by = actor_field(_("started by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

@@ -40,6 +40,7 @@ from channeldesk.contracts.models import (
 from channeldesk.contracts.selectors import contracts_visible_to, customers_visible_to
 from channeldesk.core.money import money_round
 from channeldesk.core.periods import Period, add_months, last_complete_period, months_ending
+from channeldesk.core.querysets import queryset_narrow
 from channeldesk.feedback.selectors import policy_open_for_feedback
 from channeldesk.licensing.models import (
     UNDER_LICENSED_STATUSES,
@@ -303,10 +304,9 @@ def backoffice_partner_list(
             ),
         )
     )
-    if filters.tier:
-        partners = partners.filter(tier_code=filters.tier)
-    if filters.postal_code:
-        partners = partners.filter(postal_code__startswith=filters.postal_code)
+    partners = queryset_narrow(
+        partners, tier_code=filters.tier, postal_code__startswith=filters.postal_code
+    )
     if filters.training_missing:
         partners = partners.filter(_training_missing(today=today, draft=draft))
     sort = filters.sort.lstrip("-")
@@ -516,11 +516,12 @@ def compliance_list(*, day: dt.date, filters: ComplianceFilters) -> QuerySet[Com
     current = CustomerAssignment.objects.filter(
         customer_id=OuterRef("contract__customer_id"), valid_to__isnull=True
     ).order_by("-valid_from")
-    records = ComplianceRecord.objects.filter(
-        day=day, status__in=COMPLIANCE_LIST_STATES.get(filters.state, ())
+    records = queryset_narrow(
+        ComplianceRecord.objects.filter(
+            day=day, status__in=COMPLIANCE_LIST_STATES.get(filters.state, ())
+        ),
+        contract__customer__sector=filters.sector,
     )
-    if filters.sector:
-        records = records.filter(contract__customer__sector=filters.sector)
     if filters.partner_number:
         partner_customers = CustomerAssignment.objects.filter(
             valid_to__isnull=True, partner__partner_number=filters.partner_number

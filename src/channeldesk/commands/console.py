@@ -61,7 +61,8 @@ class SubcommandCommand(ChannelDeskCommand, metaclass=ABCMeta):
     gives each action `--format table|json` unless `formats=False`; `formats=("table", "json",
     "csv")` offers those) and implements `do_<action>(options)` (`do_refresh_numbers` for
     `refresh-numbers`). `self.format` is set before it runs, `self.console` (rich, on stdout)
-    is made when first used, and `self.emit(document)` writes one JSON document.
+    is made when first used, `self.emit(document)` writes one JSON document and
+    `self.answer(document, line)` gives a one-line result in either format.
     """
 
     format: str
@@ -96,6 +97,13 @@ class SubcommandCommand(ChannelDeskCommand, metaclass=ABCMeta):
 
     def emit(self, document: Any) -> None:
         self.stdout.write(to_json(document))
+
+    def answer(self, document: Any, line: str) -> None:
+        """An action's one result: `document` as JSON with `--format json`, else `line`."""
+        if self.format == "json":
+            self.emit(document)
+        else:
+            self.console.print(line)
 
 
 def out_console(stdout: Any) -> Console:

@@ -13,7 +13,6 @@ from abc import abstractmethod
 from collections.abc import Callable
 from typing import Any
 
-from django.core.management.base import CommandError
 from django.db import close_old_connections
 
 from channeldesk.commands.console import SubcommandCommand, positive_int, stop_signal
@@ -133,13 +132,11 @@ def review_decide(
     text: str,
 ) -> None:
     """Release or dismiss each referenced item of a kind through its `Reviewable`, printing
-    its new status (a line, or a JSON document per item); a refusal ends the command. Also used
-    by commands that host a kind's review beside other actions (`tiers notices-release`)."""
+    its new status (a line, or a JSON document per item); a refusal (a `DomainError`) ends the
+    command. Also used by commands that host a kind's review beside other actions
+    (`tiers notices-release`)."""
     for reference in references:
-        try:
-            item = kind.decide(kind.get(reference), action=action, actor=None, text=text)
-        except kind.refusals as error:
-            raise CommandError(str(error)) from error
+        item = kind.decide(kind.get(reference), action=action, actor=None, text=text)
         if command.format == "json":
             command.emit({**kind.reference(item), "status": item.status})
         else:

@@ -9,13 +9,17 @@ pages and never an action that changes something. See docs/security-admin.md.
 An action (or a back-office view) runs each service call inside `action_refusals(request)`: a
 business rule's refusal (`DomainError`) becomes an error message on the page, never a server
 error, and the action goes on with the next item.
+
+Records that only the services write are shown through `ReadOnlyAdmin` (and, on their parent's
+page, `ReadOnlyInline`, or `EventHistoryInline` for a delivery's history); a stored PDF is
+served from its own admin page by `StoredPdfAdmin`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import allauth.account.admin
 import allauth.mfa.admin
@@ -24,12 +28,16 @@ from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections, transaction
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.core.errors import DomainError, domain_error_message
@@ -56,6 +64,93 @@ def action_refusals(request: HttpRequest) -> Iterator[None]:
         yield
     except DomainError as error:
         messages.error(request, domain_error_message(error))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that only the services write: staff look at them and never add, change or
+    delete one here (superusers included); the view permission decides who sees them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown on their parent's page (a history, a statement's lines) that are never added
+    or changed there, whatever the parent's own permissions."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EventHistoryInline(ReadOnlyInline):
+    """What happened to a delivery (an e-mail, a reminder), oldest first, with who acted."""
+
+    ordering = ["at", "id"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("actor")
+
+
+class StoredPdf(Protocol):
+    """What a stored PDF offers to be served: the documents archive's `Document`."""
+
+    file: FieldFile
+    kind: str
+    reference: str
+
+
+def stored_pdf_response(document: StoredPdf) -> FileResponse:
+    """The document's PDF exactly as it was archived; a file missing from the archive is a 404."""
+    try:
+        stored = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The stored file of this document is missing.")) from None
+    return FileResponse(
+        stored,
+        content_type="application/pdf",
+        filename=f"{document.kind}-{document.reference}.pdf",
+    )
+
+
+class StoredPdfAdmin(admin.ModelAdmin):
+    """An admin with a page (`pdf_route`, named `pdf_url_name`) that serves the stored PDF of
+    one of its objects to everyone who may view the objects.
+
+    A subclass says which document belongs to an object (`pdf_document`) and shows the link to
+    the page with `pdf_link`.
+    """
+
+    pdf_route = "<int:pk>/document.pdf"
+    pdf_url_name = ""
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.pdf_view)
+        return [path(self.pdf_route, view, name=self.pdf_url_name), *super().get_urls()]
+
+    def pdf_view(self, request: HttpRequest, pk: int) -> FileResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return stored_pdf_response(self.pdf_document(pk))
+
+    def pdf_document(self, pk: int) -> StoredPdf:
+        """The document whose PDF the page of object `pk` serves (a 404 if there is none)."""
+        raise NotImplementedError
+
+    def pdf_link(self, obj: Model, label: object) -> str:
+        url = reverse(f"admin:{self.pdf_url_name}", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, label)
 
 
 class LargeTablePaginator(Paginator):
@@ -115,10 +210,11 @@ SERVICE_TOKEN_FIELDS = (
 
 
 @admin.register(ServiceToken)
-class ServiceTokenAdmin(admin.ModelAdmin):
+class ServiceTokenAdmin(ReadOnlyAdmin):
     """Tokens are made with `channeldesk tokens create` (the secret is shown once); here staff
     see them, and those who may change tokens revoke them. Nothing else about a token is edited
-    here: a revoked token stays revoked."""
+    here: a revoked token stays revoked. Nor is one deleted: the row says which system had a
+    login until when."""
 
     list_display = SERVICE_TOKEN_FIELDS[:-1]
     list_filter = ["scope"]
@@ -126,16 +222,6 @@ class ServiceTokenAdmin(admin.ModelAdmin):
     search_fields = ["name", "=key_id", "user__username"]
     fields = readonly_fields = SERVICE_TOKEN_FIELDS
     actions = ["revoke"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Revoked, not deleted: the row says which system had a login until when.
-        return False
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return permission_check(request, ServiceToken, "change")

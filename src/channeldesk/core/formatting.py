@@ -13,7 +13,7 @@ number and its unit.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
@@ -97,3 +97,17 @@ def format_number(number: int | Decimal, *, language: str) -> str:
     from babel.numbers import format_decimal  # noqa: PLC0415 - Babel: not at every start
 
     return format_decimal(number, locale=babel_locale(language), decimal_quantization=False)
+
+
+def format_figure(value: object, *, unit: str, language: str) -> str:
+    """A figure as recorded in JSON (a number, or a string of one): an amount when `unit` is
+    `EUR`, else a number; "–" when there is none, and anything else as it is."""
+    if value in (None, ""):
+        return "–"
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if unit == "EUR":
+        return format_money(amount, language=language)
+    return format_number(amount, language=language)

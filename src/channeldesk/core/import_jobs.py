@@ -18,12 +18,13 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from channeldesk.core.fields import actor_field
 
 if TYPE_CHECKING:
     # Imported where used: this module holds a model, loaded at every start, and the import
@@ -76,14 +77,7 @@ class ImportJob(models.Model):
     message = models.TextField(
         _("message"), blank=True, help_text=_("The report's summary, or why the job failed.")
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("started by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = actor_field(_("started by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -141,10 +135,11 @@ def import_job_run(
     *,
     job_id: str,
     importer: Importer[Any],
-    after: Callable[[ImportResult], None] | None = None,
+    after: Callable[[ImportResult], object] | None = None,
 ) -> ImportJob | None:
     """Run a queued import (on a worker). Idempotent: a job already claimed is left alone, so a
-    task delivered twice imports once. `after` runs after an accepted, written import."""
+    task delivered twice imports once. `after` runs after an accepted, written import (what it
+    returns is ignored)."""
     claimed = ImportJob.objects.filter(pk=job_id, state=ImportJobState.QUEUED).update(
         state=ImportJobState.RUNNING, started_at=timezone.now(), stage=STAGE_READING
     )

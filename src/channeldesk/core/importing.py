@@ -42,6 +42,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Protocol
 
 from babel import Locale
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import connection, models, transaction
@@ -357,6 +358,16 @@ def _country(value: str) -> str:
     return value
 
 
+def _language_or_none(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    language = value.strip().lower()
+    codes = [code for code, _ in settings.LANGUAGES]
+    if language not in codes:
+        raise ValueError(f"{value!r} is not a language of ChannelDesk ({', '.join(codes)})")
+    return language
+
+
 # Reusable types for row models. Plain `str` fields are trimmed by `ImportRow`; give them a
 # `Field(max_length=...)` matching the model field so PostgreSQL never sees a too-long value, and
 # `NotBlank` after it when the cell must not be empty:
@@ -373,6 +384,8 @@ OptionalDate = Annotated[CsvDate | None, BeforeValidator(_blank_as_none)]
 EmailAddress = Annotated[str, Field(max_length=254), NotBlank, AfterValidator(_email)]
 EmailOrBlank = Annotated[str, Field(max_length=254), AfterValidator(_email_or_blank)]
 CountryCode = Annotated[str, BeforeValidator(_upper), AfterValidator(_country)]
+# A language of ChannelDesk (`de`, `en`); an empty cell is None (the stored language stays).
+LanguageOrNone = Annotated[str | None, BeforeValidator(_language_or_none)]
 # Metadata for choices: `Annotated[PartnerStatus, CaseInsensitive]` accepts "Authorized".
 CaseInsensitive = BeforeValidator(_lower)
 

@@ -5,6 +5,21 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class NamedInTwoLanguages(models.Model):
+    """A row with a German and an English name, `name_de` and `name_en` (each model declares
+    them, with its own length and whether they may be empty)."""
+
+    name_de: str
+    name_en: str
+
+    class Meta:
+        abstract = True
+
+    def name_for(self, language: str) -> str:
+        """The name in `language`: German for "de…", English for any other."""
+        return self.name_de if language.startswith("de") else self.name_en
+
+
 class UserPreference(models.Model):
     """A user's personal settings, such as the language of the UI and of e-mails sent to them."""
 

@@ -1,9 +1,9 @@
 """Partners' feedback on a draft tier policy that staff opened for comment (R3)."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from channeldesk.core.fields import actor_field
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.models import TierPolicy
 
@@ -29,14 +29,7 @@ class PolicyFeedback(models.Model):
     partner = models.ForeignKey(
         Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="feedback"
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("written by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    author = actor_field(_("written by"))
     stance = models.CharField(_("stance"), max_length=16, choices=FeedbackStance.choices)
     comment = models.TextField(_("comment"), blank=True)
     current_tier = models.CharField(_("tier when written"), max_length=50, blank=True)

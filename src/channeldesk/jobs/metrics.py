@@ -31,7 +31,7 @@ from typing import Any
 import structlog
 from django.core.cache import cache
 from django.db import DatabaseError
-from django.db.models import Count, Min
+from django.db.models import Min
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 from huey.exceptions import RateLimitExceeded, RetryTask, TaskLockedException
@@ -42,6 +42,7 @@ from channeldesk.core.logging import structlog_configure
 from channeldesk.core.metrics import JOB_DURATION, JOB_RUNS, metrics_collector_register
 from channeldesk.licensing.models import ComplianceEpisode, ComplianceRecord, ComplianceStatus
 from channeldesk.notifications.models import DUE_STATUSES, OutboxMessage, OutboxStatus
+from channeldesk.notifications.selectors import status_counts
 
 structlog_configure()
 logger = structlog.get_logger("channeldesk.jobs")
@@ -151,34 +152,26 @@ def job_names() -> list[str]:
 
 def database_figures(*, now: dt.datetime) -> dict[str, Any]:
     """The outbox and compliance figures: a handful of small, indexed queries."""
-    outbox = dict(
-        OutboxMessage.objects.filter(status__in=OUTBOX_STATES)
-        .order_by()
-        .values_list("status")
-        .annotate(count=Count("id"))
-        .values_list("status", "count")
+    outbox = status_counts(
+        OutboxMessage.objects.filter(status__in=OUTBOX_STATES), statuses=OUTBOX_STATES
     )
     oldest_due = OutboxMessage.objects.filter(
         status__in=DUE_STATUSES, next_attempt_at__lte=now
     ).aggregate(oldest=Min("next_attempt_at"))["oldest"]
     latest_day = ComplianceRecord.objects.order_by("-day").values_list("day", flat=True).first()
     compliance = (
-        dict(
-            ComplianceRecord.objects.filter(day=latest_day)
-            .order_by()
-            .values_list("status")
-            .annotate(count=Count("id"))
-            .values_list("status", "count")
+        status_counts(
+            ComplianceRecord.objects.filter(day=latest_day), statuses=ComplianceStatus.values
         )
         if latest_day is not None
-        else {}
+        else dict.fromkeys(ComplianceStatus.values, 0)
     )
     return {
-        "outbox": {state: outbox.get(state, 0) for state in OUTBOX_STATES},
+        "outbox": outbox,
         "outbox_oldest_due_seconds": (
             max(0.0, (now - oldest_due).total_seconds()) if oldest_due is not None else 0.0
         ),
-        "compliance": {status: compliance.get(status, 0) for status in ComplianceStatus.values},
+        "compliance": compliance,
         "compliance_scan_day": (
             dt.datetime.combine(latest_day, dt.time(), tzinfo=dt.UTC).timestamp()
             if latest_day is not None
@@ -208,6 +201,16 @@ def _figures() -> dict[str, Any] | None:
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, documentation, value=value)
+
+
+def _gauges(
+    name: str, documentation: str, label: str, values: Mapping[str, float]
+) -> GaugeMetricFamily:
+    """One gauge family with a sample per label value (per job, per state, ...)."""
+    family = GaugeMetricFamily(name, documentation, labels=[label])
+    for label_value, value in values.items():
+        family.add_metric([label_value], value)
+    return family
 
 
 class OperationsCollector(Collector):
@@ -241,38 +244,35 @@ class OperationsCollector(Collector):
             found = cache.get_many([LAST_SUCCESS_KEY + name for name in names])
         except Exception:
             return
-        family = GaugeMetricFamily(
+        yield _gauges(
             "channeldesk_job_last_success_timestamp_seconds",
             "When each periodic job last succeeded (Unix time); absent until its first success.",
-            labels=["job"],
+            "job",
+            {
+                name: float(found[LAST_SUCCESS_KEY + name])
+                for name in names
+                if (LAST_SUCCESS_KEY + name) in found
+            },
         )
-        for name in names:
-            if (LAST_SUCCESS_KEY + name) in found:
-                family.add_metric([name], float(found[LAST_SUCCESS_KEY + name]))
-        yield family
 
     def _database(self, figures: dict[str, Any]) -> Iterator[GaugeMetricFamily]:
-        outbox = GaugeMetricFamily(
+        yield _gauges(
             "channeldesk_outbox_messages",
             "Outbox messages per state (sent and dismissed ones are not counted).",
-            labels=["state"],
+            "state",
+            figures["outbox"],
         )
-        for state, count in figures["outbox"].items():
-            outbox.add_metric([state], count)
-        yield outbox
         yield _gauge(
             "channeldesk_outbox_oldest_due_seconds",
             "How long the oldest message due for sending has been waiting (0: none due).",
             figures["outbox_oldest_due_seconds"],
         )
-        compliance = GaugeMetricFamily(
+        yield _gauges(
             "channeldesk_compliance_contracts",
             "Enterprise contracts per compliance status in the latest daily scan.",
-            labels=["status"],
+            "status",
+            figures["compliance"],
         )
-        for status, count in figures["compliance"].items():
-            compliance.add_metric([status], count)
-        yield compliance
         if figures["compliance_scan_day"] is not None:
             yield _gauge(
                 "channeldesk_compliance_scan_day_timestamp_seconds",

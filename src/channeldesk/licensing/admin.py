@@ -26,7 +26,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from channeldesk.core.admin import LargeTablePaginator, action_refusals, permission_check
+from channeldesk.core.admin import (
+    LargeTablePaginator,
+    ReadOnlyAdmin,
+    action_refusals,
+    permission_check,
+)
 from channeldesk.licensing.models import (
     KEYCODE_REVEAL_PERMISSION,
     ComplianceEpisode,
@@ -47,17 +52,6 @@ def contract_number(obj: Any) -> str:
     """The contract by its number: a contract's own text carries its end date in ISO form
     (`V-1 (C-1, until 2027-03-31)`), which the lists showed to German readers."""
     return str(obj.contract.contract_number)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def keycode_reveal_allowed(request: HttpRequest) -> bool:
@@ -291,31 +285,25 @@ class InstallationAdmin(ReadOnlyAdmin):
         self.message_user(request, _("%(count)d installations retired.") % {"count": done})
 
 
+# A day's compliance record beside its contract, in the list and on its page.
+COMPLIANCE_RECORD_FIGURES = [
+    "day",
+    "seats",
+    "active_installations",
+    "peak_installations",
+    "tolerance",
+    "status",
+    "over_since",
+]
+
+
 @admin.register(ComplianceRecord)
 class ComplianceRecordAdmin(ReadOnlyAdmin):
-    list_display = [
-        contract_number,
-        "day",
-        "seats",
-        "active_installations",
-        "peak_installations",
-        "tolerance",
-        "status",
-        "over_since",
-    ]
+    list_display = [contract_number, *COMPLIANCE_RECORD_FIGURES]
     list_filter = ["status", "day"]
     search_fields = ["contract__contract_number"]
     list_select_related = ["contract"]
-    readonly_fields = [
-        "contract",
-        "day",
-        "seats",
-        "active_installations",
-        "peak_installations",
-        "tolerance",
-        "status",
-        "over_since",
-    ]
+    readonly_fields = ["contract", *COMPLIANCE_RECORD_FIGURES]
     paginator = LargeTablePaginator
     show_full_result_count = False
 

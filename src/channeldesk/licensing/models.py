@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.catalog.models import Product
 from channeldesk.contracts.models import Contract
+from channeldesk.core.fields import actor_field, span_history_constraints, unconstrained_foreign_key
 from channeldesk.notifications.models import OutboxMessage
 
 
@@ -43,14 +43,7 @@ class Keycode(models.Model):
         _("status"), max_length=16, choices=KeycodeStatus.choices, default=KeycodeStatus.ACTIVE
     )
     issued_at = models.DateTimeField(_("issued at"))
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("issued by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    issued_by = actor_field(_("issued by"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revocation_reason = models.CharField(_("reason for revoking"), max_length=300, blank=True)
     replaces = models.OneToOneField(
@@ -107,14 +100,7 @@ class KeycodeReveal(models.Model):
         Keycode, verbose_name=_("keycode"), on_delete=models.PROTECT, related_name="reveals"
     )
     revealed_at = models.DateTimeField(_("revealed at"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("revealed to"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    actor = actor_field(_("revealed to"))
     channel = models.CharField(_("through"), max_length=16, choices=RevealChannel.choices)
     partner = models.ForeignKey(
         "partners.Partner",
@@ -163,14 +149,7 @@ class LicenceCertificate(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
     issued_at = models.DateTimeField(_("issued at"))
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("issued by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    issued_by = actor_field(_("issued by"))
 
     class Meta:
         verbose_name = _("licence certificate")
@@ -244,13 +223,9 @@ class Heartbeat(models.Model):
     # The day first: a day's heartbeats are appended at the right edge of the index instead of
     # being scattered over it by installation, which keeps the ingest's inserts cheap.
     pk = models.CompositePrimaryKey("seen_on", "installation_id")
-    installation = models.ForeignKey(
-        Installation,
-        verbose_name=_("installation"),
-        on_delete=models.PROTECT,
-        related_name="heartbeats",
-        db_index=False,
-        db_constraint=False,  # written in bulk by the ingest; installations are never deleted
+    # Written in bulk by the ingest; installations are never deleted.
+    installation = unconstrained_foreign_key(
+        Installation, verbose_name=_("installation"), related_name="heartbeats"
     )
     seen_on = models.DateField(_("seen on"))
     product_version = models.CharField(_("product version"), max_length=32, blank=True)
@@ -276,13 +251,9 @@ UNDER_LICENSED_STATUSES = (ComplianceStatus.UNDER_LICENSED, ComplianceStatus.HEA
 class ComplianceRecord(models.Model):
     """One enterprise contract on one day, written by the daily scan (`compliance.py`)."""
 
-    contract = models.ForeignKey(
-        Contract,
-        verbose_name=_("contract"),
-        on_delete=models.PROTECT,
-        related_name="compliance_records",
-        db_index=False,
-        db_constraint=False,  # written in bulk by the scan; contracts are never deleted
+    # Written in bulk by the scan; contracts are never deleted.
+    contract = unconstrained_foreign_key(
+        Contract, verbose_name=_("contract"), related_name="compliance_records"
     )
     day = models.DateField(_("day"))
     seats = models.PositiveIntegerField(_("licensed seats"))
@@ -341,16 +312,9 @@ class ComplianceEpisode(models.Model):
         verbose_name = _("under-licensing episode")
         verbose_name_plural = _("under-licensing episodes")
         ordering = ["-started_on", "contract"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["contract"],
-                condition=models.Q(ended_on__isnull=True),
-                name="compliance_episode_one_open_per_contract",
-            ),
-            models.UniqueConstraint(
-                fields=["contract", "started_on"], name="compliance_episode_unique_start"
-            ),
-        ]
+        constraints = span_history_constraints(
+            prefix="compliance_episode", owner="contract", start="started_on", end="ended_on"
+        )
 
     def __str__(self) -> str:
         return f"{self.contract_id} under-licensed since {self.started_on}"

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from channeldesk.contracts.models import Contract, CustomerAssignment, CustomerSector
 from channeldesk.contracts.selectors import contracts_visible_to
 from channeldesk.core.exports import PLAIN_CSV, CsvExport, ExportColumn, ExportFormat
+from channeldesk.core.querysets import queryset_narrow
 from channeldesk.licensing.keycodes import keycode_mask
 from channeldesk.licensing.models import (
     UNDER_LICENSED_STATUSES,
@@ -287,9 +288,7 @@ def contract_licence_trend(
 
 
 def compliance_latest_day(*, on: dt.date | None = None) -> dt.date | None:
-    records = ComplianceRecord.objects.all()
-    if on is not None:
-        records = records.filter(day__lte=on)
+    records = queryset_narrow(ComplianceRecord.objects.all(), day__lte=on)
     return records.order_by("-day").values_list("day", flat=True).first()
 
 

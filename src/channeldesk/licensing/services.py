@@ -20,7 +20,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from channeldesk.audit.services import audit_record
+from channeldesk.audit.services import actor_user, audit_record
 from channeldesk.catalog.models import ProductKind
 from channeldesk.contracts.models import Contract, ContractStatus
 from channeldesk.core.errors import Conflict
@@ -113,7 +113,7 @@ def keycode_reveal(
     KeycodeReveal.objects.create(
         keycode=keycode,
         revealed_at=timezone.now(),
-        actor=_actor_or_none(actor),
+        actor=actor_user(actor),
         channel=RevealChannel(channel),
         partner=partner,
         detail=detail[:200],
@@ -224,11 +224,6 @@ def _chain_keycode(*, contract: Contract) -> Keycode | None:
     return None
 
 
-def _actor_or_none(actor: User | None) -> Any:
-    """The user to record: None for anonymous callers (the CLI, jobs)."""
-    return actor if actor is not None and actor.is_authenticated else None
-
-
 def _keycode_insert(*, contract: Contract, actor: User, now: dt.datetime, **fields: Any) -> Keycode:
     key_id = key_material().keycode_key_id
     for _attempt in range(5):
@@ -239,7 +234,7 @@ def _keycode_insert(*, contract: Contract, actor: User, now: dt.datetime, **fiel
                     key_id=key_id,
                     serial=secrets.randbelow(MAX_SERIAL + 1),
                     issued_at=now,
-                    issued_by=_actor_or_none(actor),
+                    issued_by=actor_user(actor),
                     **fields,
                 )
         except IntegrityError:
@@ -387,7 +382,7 @@ def certificate_issue(
         valid_from=valid_from,
         valid_until=valid_until,
         issued_at=now,
-        issued_by=_actor_or_none(actor),
+        issued_by=actor_user(actor),
     )
 
 

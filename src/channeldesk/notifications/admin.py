@@ -15,6 +15,7 @@ from django.contrib import admin
 from django.utils.translation import get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
 
+from channeldesk.core.admin import EventHistoryInline, ReadOnlyInline
 from channeldesk.notifications.models import OutboxAttachment, OutboxEvent, OutboxMessage
 from channeldesk.notifications.review import (
     AdminTexts,
@@ -61,39 +62,21 @@ class LanguageListFilter(NamedValuesListFilter):
 
 REVIEW_TEXTS = AdminTexts(
     release=_("Send again (release review/failed messages)"),
-    dismiss=_("Dismiss (do not send) with the reason given"),
     reason_help=_("Needed to dismiss messages."),
     reason_missing=_("Give a reason to dismiss messages."),
     updated=_("%(count)d message(s) updated."),
 )
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class OutboxEventInline(ReadOnlyInline):
+class OutboxEventInline(EventHistoryInline):
     model = OutboxEvent
-    fields = ["at", "kind", "attempt", "worker", "actor", "detail"]
-    readonly_fields = ["at", "kind", "attempt", "worker", "actor", "detail"]
-    ordering = ["at", "id"]
+    fields = readonly_fields = ("at", "kind", "attempt", "worker", "actor", "detail")
     verbose_name_plural = _("history")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
 
 
 class OutboxAttachmentInline(ReadOnlyInline):
     model = OutboxAttachment
-    fields = ["filename", "mimetype", "path", "size"]
-    readonly_fields = ["filename", "mimetype", "path", "size"]
+    fields = readonly_fields = ("filename", "mimetype", "path", "size")
 
     @admin.display(description=_("stored bytes"))
     def size(self, attachment: OutboxAttachment) -> str:

@@ -56,6 +56,7 @@ from channeldesk.notifications.models import (
     OutboxMessage,
     OutboxStatus,
 )
+from channeldesk.notifications.services import outbox_events_add
 
 type Clock = Callable[[], dt.datetime]
 
@@ -169,20 +170,16 @@ def _to_review(messages: Sequence[OutboxMessage], *, now: dt.datetime) -> None:
         status=OutboxStatus.REVIEW,
         last_error="Outcome unknown: the dispatcher's lease ran out while it was sending.",
     )
-    OutboxEvent.objects.bulk_create(
-        OutboxEvent(
-            message=message,
-            kind=OutboxEventKind.REVIEW,
-            at=now,
-            attempt=message.attempts,
-            worker=message.claimed_by,
-            detail=(
-                f"{message.claimed_by} was sending attempt {message.attempts} when its lease "
-                f"ran out at {_local(message.lease_expires_at)}. The server may or "
-                "may not have the message: release it to send it again, or dismiss it."
-            ),
-        )
-        for message in messages
+    outbox_events_add(
+        messages,
+        kind=OutboxEventKind.REVIEW,
+        at=now,
+        by_claimant=True,
+        detail=lambda message: (
+            f"{message.claimed_by} was sending attempt {message.attempts} when its lease "
+            f"ran out at {_local(message.lease_expires_at)}. The server may or "
+            "may not have the message: release it to send it again, or dismiss it."
+        ),
     )
 
 
@@ -195,16 +192,12 @@ def _requeue(messages: Sequence[OutboxMessage], *, now: dt.datetime, detail: str
         OutboxMessage.objects.filter(pk__in=[message.pk for message in group]).update(
             status=status, **CLAIM_CLEARED
         )
-    OutboxEvent.objects.bulk_create(
-        OutboxEvent(
-            message=message,
-            kind=OutboxEventKind.RETURNED,
-            at=now,
-            attempt=message.attempts,
-            worker=message.claimed_by,
-            detail=detail.format(worker=message.claimed_by),
-        )
-        for message in messages
+    outbox_events_add(
+        messages,
+        kind=OutboxEventKind.RETURNED,
+        at=now,
+        by_claimant=True,
+        detail=lambda message: detail.format(worker=message.claimed_by),
     )
 
 

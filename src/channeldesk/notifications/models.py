@@ -5,10 +5,10 @@ never references to the business rows that caused it (notifications sits below e
 The states and what moves a message between them are described in docs/outbox.md.
 """
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from channeldesk.core.fields import actor_field
 from channeldesk.notifications.leases import LeaseMixin
 
 
@@ -168,34 +168,39 @@ class OutboxAttachment(models.Model):
         return self.filename
 
 
-class OutboxEvent(models.Model):
-    """One step in a message's history: stored, sent, failed (why), reviewed, released, ...
+class DeliveryEvent(models.Model):
+    """One step in the history of a row the delivery engine sends (docs/delivery.md): what
+    happened (`kind`), when, in which worker, the detail, and the staff member who decided it.
 
-    Events are written by the service that changes the message, in the same transaction, and
-    never changed afterwards.
+    Events are written by the service that changes the row, in the same transaction, and never
+    changed afterwards. Each kind of row adds its own foreign key and its own `kind` choices.
     """
+
+    at = models.DateTimeField(_("at"))
+    worker = models.CharField(_("worker"), max_length=200, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+    actor = actor_field(_("by"))
+
+    # Declared by each kind of event, with its own choices.
+    kind: str
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class OutboxEvent(DeliveryEvent):
+    """One step in a message's history: stored, sent, failed (why), reviewed, released, ..."""
 
     message = models.ForeignKey(
         OutboxMessage, verbose_name=_("message"), on_delete=models.CASCADE, related_name="events"
     )
     kind = models.CharField(_("kind"), max_length=16, choices=OutboxEventKind.choices)
-    at = models.DateTimeField(_("at"))
     attempt = models.PositiveIntegerField(_("attempt"), default=0)
-    worker = models.CharField(_("worker"), max_length=200, blank=True)
-    detail = models.TextField(_("detail"), blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("outbox event")
         verbose_name_plural = _("outbox events")
         ordering = ["message", "at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -9,7 +9,7 @@ and the CLI subcommands (`commands.delivery`) take it and need nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,9 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+
+from channeldesk.audit.services import audit_record
+from channeldesk.core.errors import DomainError
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise  # django-stubs: what gettext_lazy returns
@@ -44,7 +47,7 @@ class Reviewable[T: Model]:
     get: Callable[[Any], T]
     reference: Callable[[T], dict[str, Any]]
     name: Callable[[T], str]
-    refusals: tuple[type[Exception], ...]
+    refusals: tuple[type[DomainError], ...]
 
     def decide(self, item: T, *, action: str, actor: Actor, text: str) -> T:
         """Release (`text` is the note) or dismiss (`text` is the reason) one row."""
@@ -55,18 +58,76 @@ class Reviewable[T: Model]:
         raise LookupError(f"Unknown review action '{action}'.")
 
 
+@dataclass(frozen=True)
+class ReviewLock[T: Model]:
+    """How staff decisions on one kind lock a row, refuse a row in the wrong status, and are
+    recorded in the audit trail.
+
+    Called with the row, the statuses the action allows and the action's name, it returns the
+    row locked against dispatchers, or raises `refusal`: "<name> is failed; only planned,
+    review <noun> can be dismissed." `partner(item)` is the partner its audit entries are filed
+    under (none by default).
+    """
+
+    noun: str
+    name: Callable[[T], str]
+    refusal: type[DomainError]
+    partner: Callable[[T], int | None] = lambda item: None
+
+    def __call__(self, item: T, *, allowed: Collection[str], action: str) -> T:
+        locked = type(item)._default_manager.select_for_update().get(pk=item.pk)
+        status = locked.serializable_value("status")
+        if status not in allowed:
+            names = ", ".join(str(allowed_status) for allowed_status in allowed)
+            raise self.refusal(
+                f"{self.name(locked)} is {status}; only {names} {self.noun} can be {action}."
+            )
+        return locked
+
+    def audit(self, action: str, item: T, *, before: str, actor: Actor, note: str) -> None:
+        """`review_audit` of a decision on a row of this kind, filed under its partner."""
+        review_audit(
+            action, item, before=before, actor=actor, note=note, partner=self.partner(item)
+        )
+
+
+def review_audit(
+    action: str,
+    item: Model,
+    *,
+    before: str,
+    actor: Actor,
+    note: str = "",
+    details: dict[str, str] | None = None,
+    partner: int | None = None,
+) -> None:
+    """Record a staff decision on a row: its status before and after, and the note or reason
+    (a `note`, if any, is recorded as the details `{"note": note}`)."""
+    audit_record(
+        action=action,
+        target=item,
+        actor=actor,
+        partner=partner,
+        changes={"status": (before, item.serializable_value("status"))},
+        details=details if details is not None else ({"note": note} if note else None),
+    )
+
+
 class ReviewActionForm(ActionForm):
     """The admin's action bar with the reason field that dismissing needs."""
 
     reason = forms.CharField(label=_("reason"), required=False)
 
 
-@dataclass(frozen=True)
+DISMISS_TEXT = _("Dismiss (do not send) with the reason given")
+
+
+@dataclass(frozen=True, kw_only=True)
 class AdminTexts:
     """The admin's texts for one kind (plural nouns differ, and so do their translations)."""
 
     release: _StrPromise
-    dismiss: _StrPromise
+    dismiss: _StrPromise = DISMISS_TEXT
     reason_help: _StrPromise
     reason_missing: _StrPromise
     updated: _StrPromise

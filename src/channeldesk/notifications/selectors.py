@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db.models import Count, QuerySet
 
 from channeldesk.core.errors import NotFound
+from channeldesk.core.querysets import queryset_narrow
 from channeldesk.notifications.models import OutboxEvent, OutboxMessage, OutboxStatus
 
 
@@ -22,9 +24,7 @@ def outbox_list(*, statuses: Sequence[str] = (), limit: int = 100) -> list[Outbo
     if unknown:
         raise ValueError(f"Unknown status(es): {', '.join(sorted(unknown))}.")
     messages: QuerySet[OutboxMessage] = OutboxMessage.objects.order_by("-created_at", "-id")
-    if statuses:
-        messages = messages.filter(status__in=statuses)
-    return list(messages[:limit])
+    return list(queryset_narrow(messages, status__in=statuses)[:limit])
 
 
 def outbox_get(*, key: str) -> OutboxMessage:
@@ -41,10 +41,15 @@ def outbox_history(*, message: OutboxMessage) -> list[OutboxEvent]:
 
 def outbox_counts() -> dict[str, int]:
     """Messages per status, every status present (zero when none)."""
+    return status_counts(OutboxMessage.objects.all(), statuses=OutboxStatus.values)
+
+
+def status_counts(rows: QuerySet[Any], *, statuses: Sequence[str]) -> dict[str, int]:
+    """Rows per status, every one of `statuses` present (zero when none)."""
     counts = dict(
-        OutboxMessage.objects.order_by()
+        rows.order_by()
         .values_list("status")
         .annotate(count=Count("id"))
         .values_list("status", "count")
     )
-    return {status: counts.get(status, 0) for status in OutboxStatus.values}
+    return {status: counts.get(status, 0) for status in statuses}

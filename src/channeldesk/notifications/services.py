@@ -9,15 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import mimetypes
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
-from channeldesk.audit.services import audit_record
+from channeldesk.audit.services import actor_user, audit_record
 from channeldesk.core.errors import DomainError
 from channeldesk.notifications.conf import outbox_settings
 from channeldesk.notifications.models import (
@@ -30,11 +29,9 @@ from channeldesk.notifications.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from channeldesk.notifications.review import Reviewable
+from channeldesk.notifications.review import Actor, Reviewable, ReviewLock, review_audit
 from channeldesk.notifications.sealing import redact, seal
 from channeldesk.notifications.selectors import MessageNotFound, outbox_get
-
-type Actor = AbstractBaseUser | AnonymousUser | None
 
 KEY_MAX_LENGTH = 200
 SUBJECT_MAX_LENGTH = 500
@@ -250,7 +247,7 @@ def outbox_release(
     of them again. A message released from review may arrive twice if it had arrived after
     all; that is the decision staff take here, and the event records who took it.
     """
-    locked = _locked(message=message, allowed=RELEASABLE_STATUSES, action="released")
+    locked = _review(message, allowed=RELEASABLE_STATUSES, action="released")
     now = now or timezone.now()
     detail = f"Released from {locked.status} after {locked.attempts} attempt(s). {note}".strip()
     before = locked.status
@@ -260,13 +257,7 @@ def outbox_release(
     _clear_claim(locked)
     locked.save(update_fields=[*_CLAIM_FIELDS, "status", "attempts", "next_attempt_at"])
     _event(message=locked, kind=OutboxEventKind.RELEASED, at=now, actor=actor, detail=detail)
-    audit_record(
-        action="outbox.release",
-        target=locked,
-        actor=actor,
-        changes={"status": (before, locked.status)},
-        details={"note": note} if note else None,
-    )
+    _review.audit("outbox.release", locked, before=before, actor=actor, note=note)
     return locked
 
 
@@ -285,7 +276,7 @@ def outbox_dismiss(
     """
     if not reason.strip():
         raise OutboxError("Say why the message is dismissed.")
-    locked = _locked(message=message, allowed=DISMISSABLE_STATUSES, action="dismissed")
+    locked = _review(message, allowed=DISMISSABLE_STATUSES, action="dismissed")
     now = now or timezone.now()
     detail = f"Dismissed from {locked.status}: {reason.strip()}"
     before = locked.status
@@ -293,12 +284,8 @@ def outbox_dismiss(
     _clear_claim(locked)
     locked.save(update_fields=[*_CLAIM_FIELDS, "status"])
     _event(message=locked, kind=OutboxEventKind.DISMISSED, at=now, actor=actor, detail=detail)
-    audit_record(
-        action="outbox.dismiss",
-        target=locked,
-        actor=actor,
-        changes={"status": (before, locked.status)},
-        details={"reason": reason.strip()},
+    review_audit(
+        "outbox.dismiss", locked, before=before, actor=actor, details={"reason": reason.strip()}
     )
     return locked
 
@@ -333,17 +320,12 @@ def outbox_dismiss_many(
     OutboxMessage.objects.filter(pk__in=[message.pk for message in messages]).update(
         status=OutboxStatus.DISMISSED, claim_token=None, claimed_by="", lease_expires_at=None
     )
-    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    OutboxEvent.objects.bulk_create(
-        OutboxEvent(
-            message=message,
-            kind=OutboxEventKind.DISMISSED,
-            at=now,
-            attempt=message.attempts,
-            actor_id=actor_id,
-            detail=f"Dismissed from {message.status}: {reason.strip()}",
-        )
-        for message in messages
+    outbox_events_add(
+        messages,
+        kind=OutboxEventKind.DISMISSED,
+        at=now,
+        actor=actor,
+        detail=lambda message: f"Dismissed from {message.status}: {reason.strip()}",
     )
     if messages:
         audit_record(
@@ -361,17 +343,10 @@ def outbox_dismiss_many(
 _CLAIM_FIELDS = ("claim_token", "claimed_by", "lease_expires_at")
 
 
-def _locked(
-    *, message: OutboxMessage, allowed: Sequence[OutboxStatus], action: str
-) -> OutboxMessage:
-    """The row, locked against dispatchers, if its status allows the action."""
-    locked = OutboxMessage.objects.select_for_update().get(pk=message.pk)
-    if locked.status not in allowed:
-        names = ", ".join(str(status) for status in allowed)
-        raise OutboxError(
-            f"{locked.idempotency_key} is {locked.status}; only {names} messages can be {action}."
-        )
-    return locked
+# How a staff decision locks the row (if its status allows the action) and is recorded.
+_review = ReviewLock[OutboxMessage](
+    noun="messages", name=lambda message: message.idempotency_key, refusal=OutboxError
+)
 
 
 def _clear_claim(message: OutboxMessage) -> None:
@@ -389,13 +364,34 @@ def _event(
     actor: Actor,
     detail: str,
 ) -> None:
-    OutboxEvent.objects.create(
-        message=message,
-        kind=kind,
-        at=at,
-        attempt=message.attempts,
-        actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
-        detail=detail,
+    outbox_events_add([message], kind=kind, at=at, actor=actor, detail=lambda _message: detail)
+
+
+def outbox_events_add(
+    messages: Iterable[OutboxMessage],
+    *,
+    kind: OutboxEventKind,
+    at: dt.datetime,
+    detail: Callable[[OutboxMessage], str],
+    actor: Actor = None,
+    by_claimant: bool = False,
+) -> None:
+    """One event per message at its current attempt, in one insert.
+
+    The event names the staff `actor`, or with `by_claimant` the dispatcher that held the
+    message's claim (`claimed_by`).
+    """
+    OutboxEvent.objects.bulk_create(
+        OutboxEvent(
+            message=message,
+            kind=kind,
+            at=at,
+            attempt=message.attempts,
+            worker=message.claimed_by if by_claimant else "",
+            actor=actor_user(actor),
+            detail=detail(message),
+        )
+        for message in messages
     )
 
 

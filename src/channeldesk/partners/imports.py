@@ -8,7 +8,6 @@ nothing, not even `updated_at`). Partners missing from the file are kept: an exp
 from collections.abc import Sequence
 from typing import Annotated, Any, Protocol
 
-from django.conf import settings
 from pydantic import Field, ValidationInfo, field_validator
 from stdnum import exceptions as stdnum_errors
 from stdnum.eu import vat as eu_vat
@@ -20,6 +19,7 @@ from channeldesk.core.importing import (
     EmailOrBlank,
     Importer,
     ImportRow,
+    LanguageOrNone,
     NotBlank,
     ProblemLog,
     SourceRow,
@@ -90,23 +90,12 @@ class PartnerRow(ImportRow):
     email: EmailOrBlank
     status: Annotated[PartnerStatus, CaseInsensitive]
     phone: Annotated[str, Field(max_length=32)] = ""
-    language: str | None = None
+    language: LanguageOrNone = None
 
     @field_validator("vat_id")
     @classmethod
     def _vat_id_checks_out(cls, value: str, info: ValidationInfo) -> str:
         return vat_id_normalise(vat_id=value, country=info.data.get("country"))
-
-    @field_validator("language", mode="before")
-    @classmethod
-    def _language_is_known(cls, value: object) -> str | None:
-        if not isinstance(value, str) or not value.strip():
-            return None
-        language = value.strip().lower()
-        codes = [code for code, _ in settings.LANGUAGES]
-        if language not in codes:
-            raise ValueError(f"{value!r} is not a language of ChannelDesk ({', '.join(codes)})")
-        return language
 
     def field_values(self) -> dict[str, Any]:
         """The partner's fields from this row: optional columns only when the file has them.

@@ -15,6 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.views.decorators.http import require_http_methods
 
 from channeldesk.partners.models import MembershipRole, PartnerMembership
 from channeldesk.partners.selectors import membership_for_user
@@ -38,6 +39,11 @@ def partner_view(view: PortalView) -> Callable[..., HttpResponseBase]:
         return view(request, membership, *args, **kwargs)
 
     return wrapped
+
+
+def partner_page(view: PortalView) -> Callable[..., HttpResponseBase]:
+    """A page or download a partner user reads (`partner_view`); GET and HEAD only."""
+    return partner_view(require_http_methods(["GET", "HEAD"])(view))
 
 
 def partner_admin_view(view: PortalView) -> Callable[..., HttpResponseBase]:

@@ -211,8 +211,20 @@ def message_letter(*, user: AnyUser, document_id: int) -> Document:
 # --- Describing each kind for the reader ------------------------------------------------------
 
 
-def _day(at: dt.datetime, language: str) -> str:
-    return format_date(timezone.localdate(at), language=language)
+def _message(
+    at: dt.datetime,
+    language: str,
+    *,
+    kind: str,
+    summary: str,
+    letter_url: str = "",
+    page_url: str = "",
+) -> Message:
+    """A message received at `at`, its day written for the reader in `language`."""
+    day = format_date(timezone.localdate(at), language=language)
+    return Message(
+        at=at, day=day, kind=kind, summary=summary, letter_url=letter_url, page_url=page_url
+    )
 
 
 def _letter_url(document_id: int | None) -> str:
@@ -234,9 +246,9 @@ def _describe_reminders(ids: list[int], language: str) -> dict[int, Message]:
     kinds = _reminder_kinds()
     reminders = Reminder.objects.filter(pk__in=ids).select_related("rule", "contract__customer")
     return {
-        reminder.pk: Message(
-            at=reminder.sent_at or timezone.now(),
-            day=_day(reminder.sent_at or timezone.now(), language),
+        reminder.pk: _message(
+            reminder.sent_at or timezone.now(),
+            language,
             kind=kinds.get(reminder.rule.template, _("Renewal reminder")),
             summary=_("%(customer)s (%(number)s), contract %(contract)s, end date %(end)s")
             % {
@@ -258,9 +270,9 @@ def _describe_tier_notices(ids: list[int], language: str) -> dict[int, Message]:
     for notice in notices:
         at = notice.sent_at or timezone.now()
         tier, previous = notice.tier, notice.previous_tier
-        result[notice.pk] = Message(
-            at=at,
-            day=_day(at, language),
+        result[notice.pk] = _message(
+            at,
+            language,
             kind=_("Tier notice"),
             summary=_("From %(date)s: %(tier)s (until then: %(previous)s)")
             % {
@@ -281,9 +293,9 @@ def _describe_compliance(ids: list[int], language: str) -> dict[int, Message]:
     for episode in episodes:
         assert episode.notice is not None  # the source keeps episodes with a notice only
         at = episode.notice.sent_at or episode.notice.created_at
-        result[episode.pk] = Message(
-            at=at,
-            day=_day(at, language),
+        result[episode.pk] = _message(
+            at,
+            language,
             kind=_("Licence compliance notice"),
             summary=_("%(customer)s, contract %(contract)s: under-licensed since %(date)s")
             % {
@@ -312,9 +324,9 @@ def _describe_training(ids: list[int], language: str) -> dict[int, Message]:
             if enrollment.valid_until is not None
             else None
         )
-        result[enrollment.pk] = Message(
-            at=at,
-            day=_day(at, language),
+        result[enrollment.pk] = _message(
+            at,
+            language,
             kind=_("Training expiry notice"),
             summary=_("%(participant)s: %(course)s, valid until %(date)s")
             % {
@@ -330,9 +342,9 @@ def _describe_statements(ids: list[int], language: str) -> dict[int, Message]:
     result = {}
     for statement in Statement.objects.filter(pk__in=ids):
         month = babel_format_date(statement.period, format="LLLL y", locale=babel_locale(language))
-        result[statement.pk] = Message(
-            at=statement.issued_at,
-            day=_day(statement.issued_at, language),
+        result[statement.pk] = _message(
+            statement.issued_at,
+            language,
             kind=_("Usage statement"),
             summary=_("Statement %(number)s for %(month)s")
             % {"number": statement.number, "month": month},

@@ -10,11 +10,11 @@ decision is a tier override.
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import BaseModelAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import translation
@@ -24,7 +24,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from channeldesk.core.admin import LargeTablePaginator
+from channeldesk.core.admin import LargeTablePaginator, ReadOnlyAdmin, ReadOnlyInline
+from channeldesk.core.formatting import format_figure
 from channeldesk.core.periods import PeriodKind
 from channeldesk.notifications.review import AdminTexts, review_action_form, review_admin_actions
 from channeldesk.partners.admin import PartnerAdmin
@@ -54,57 +55,55 @@ def _is_draft_or_new(*, obj: object | None, path: str) -> bool:
     return policy is None or not policy.is_published
 
 
-class DraftOnlyInline(admin.TabularInline):
-    """An inline that can be changed while its parent belongs to a draft policy.
+class DraftOnlyPermissions(BaseModelAdmin):
+    """Objects that can be changed and deleted, by those whose permissions allow it, while they
+    belong to a draft policy.
 
-    `policy_path` leads from the parent object to its policy ("" when the parent is the policy).
+    `policy_path` leads from the object (an inline's: from its parent) to its policy ("" when
+    that is the policy itself).
     """
 
-    extra = 0
     policy_path = ""
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and _is_draft_or_new(obj=obj, path=self.policy_path)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and _is_draft_or_new(obj=obj, path=self.policy_path)
+
+
+class DraftOnlyInline(DraftOnlyPermissions, admin.TabularInline):
+    """An inline that can be changed while its parent belongs to a draft policy."""
+
+    extra = 0
 
     def has_add_permission(self, request, obj=None):
         allowed = super().has_add_permission(request, obj)
         return allowed and _is_draft_or_new(obj=obj, path=self.policy_path)
 
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and _is_draft_or_new(obj=obj, path=self.policy_path)
 
-    def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and _is_draft_or_new(obj=obj, path=self.policy_path)
+class DraftOnlyAdmin(DraftOnlyPermissions, admin.ModelAdmin):
+    """A model admin whose objects can be changed while they belong to a draft policy; a new
+    one may only be attached to a draft (the first step of `policy_path` offers drafts only)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        steps = self.policy_path.split(".") if self.policy_path else []
+        if steps and db_field.name == steps[0]:
+            # Seen from the related model: "policy__status" for a tier, "status" for a policy.
+            draft = {"__".join([*steps[1:], "status"]): PolicyStatus.DRAFT}
+            kwargs["queryset"] = db_field.related_model.objects.filter(**draft)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class DraftOnlyAdmin(admin.ModelAdmin):
-    """A model admin whose objects can be changed while they belong to a draft policy.
-
-    `policy_path` leads from the object to its policy ("" when the object is the policy).
-    """
-
-    policy_path = ""
-
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and _is_draft_or_new(obj=obj, path=self.policy_path)
-
-    def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and _is_draft_or_new(obj=obj, path=self.policy_path)
+# What a tier is, beside its code: its rank, its names, its discount and its target band.
+TIER_TERMS = ["rank", "name_de", "name_en", "discount_percent", "target_min", "target_max"]
 
 
 class TierInline(DraftOnlyInline):
     model = Tier
-    fields = [
-        "code",
-        "rank",
-        "name_de",
-        "name_en",
-        "discount_percent",
-        "target_min",
-        "target_max",
-        "criteria_summary",
-    ]
+    fields = ["code", *TIER_TERMS, "criteria_summary"]
     readonly_fields = ["criteria_summary"]
     show_change_link = True
 
@@ -263,36 +262,15 @@ class TierCriterionInline(DraftOnlyInline):
     policy_path = "policy"
 
 
-def _draft_policies_only(*, db_field, kwargs, path: str) -> None:
-    """New tiers and criteria may only be attached to drafts."""
-    kwargs["queryset"] = db_field.related_model.objects.filter(**{path: PolicyStatus.DRAFT})
-
-
 @admin.register(Tier)
 class TierAdmin(DraftOnlyAdmin):
-    list_display = [
-        "code",
-        "policy",
-        "rank",
-        "name_de",
-        "name_en",
-        "discount_percent",
-        "target_min",
-        "target_max",
-        "hotline_phone",
-        "support_priority",
-    ]
+    list_display = ["code", "policy", *TIER_TERMS, "hotline_phone", "support_priority"]
     list_filter = ["policy__status", "policy"]
     list_select_related = ["policy"]
     search_fields = ["code", "name_de", "name_en", "policy__code"]
     inlines = [TierCriterionInline]
 
     policy_path = "policy"
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "policy":
-            _draft_policies_only(db_field=db_field, kwargs=kwargs, path="status")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(TierCriterion)
@@ -306,14 +284,9 @@ class TierCriterionAdmin(DraftOnlyAdmin):
 
     policy_path = "tier.policy"
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "tier":
-            _draft_policies_only(db_field=db_field, kwargs=kwargs, path="policy__status")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
 
 @admin.register(TierAssignment)
-class TierAssignmentAdmin(admin.ModelAdmin):
+class TierAssignmentAdmin(ReadOnlyAdmin):
     """The tier history, to look at: it is written by `tiers apply` and never edited."""
 
     list_display = [
@@ -332,15 +305,6 @@ class TierAssignmentAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = LargeTablePaginator
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("tier"), ordering="tier__rank")
     def tier_name(self, assignment: TierAssignment) -> str:
         return assignment.tier.name_for(_language())
@@ -352,7 +316,6 @@ class TierAssignmentAdmin(admin.ModelAdmin):
 
 NOTICE_REVIEW_TEXTS = AdminTexts(
     release=_("Send again (release tier notices in review)"),
-    dismiss=_("Dismiss (do not send) with the reason given"),
     reason_help=_("Needed to dismiss tier notices."),
     reason_missing=_("Give a reason to dismiss tier notices."),
     updated=_("%(count)d tier notice(s) updated."),
@@ -443,7 +406,7 @@ class TierOverrideAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class TierHistoryInline(admin.TabularInline):
+class TierHistoryInline(ReadOnlyInline):
     """A partner's tiers over time, newest first, with the reasons (read-only: history)."""
 
     model = TierAssignment
@@ -452,16 +415,7 @@ class TierHistoryInline(admin.TabularInline):
     template = "admin/edit_inline/tabular_without_row_text.html"
     # The tier and the programme by their names in the reader's language: the models' own
     # texts are codes (`gold (default@1)`, `default@1 (draft)`).
-    fields = [
-        "valid_from",
-        "valid_to",
-        "tier_name",
-        "discount",
-        "programme",
-        "source",
-        "reasons_text",
-    ]
-    readonly_fields = (
+    fields = readonly_fields = (
         "valid_from",
         "valid_to",
         "tier_name",
@@ -471,8 +425,6 @@ class TierHistoryInline(admin.TabularInline):
         "reasons_text",
     )
     ordering = ["-valid_from"]
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TierAssignment]:
         return (
@@ -481,12 +433,6 @@ class TierHistoryInline(admin.TabularInline):
             .select_related("tier", "policy")
             .prefetch_related("policy__tiers")
         )
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     @admin.display(description=_("discount %"))
     def discount(self, assignment: TierAssignment) -> object:
@@ -523,24 +469,12 @@ def reason_line(reason: dict[str, Any], *, names: dict[str, str], language: str)
     mark = "✔" if reason.get("holds", reason.get("held")) else "✘"
     measured = reason.get("measured", reason.get("value"))
     figures = " / ".join(
-        _figure(value, unit=kind.unit, language=language)
+        format_figure(value, unit=kind.unit, language=language)
         for value in (measured, reason.get("threshold"))
         if value not in (None, "")
     )
     tier = names.get(str(reason.get("tier", "")), "")
     return f"{tier} · {kind.label}: {figures} {mark}".strip(" ·")
-
-
-def _figure(value: object, *, unit: str, language: str) -> str:
-    from channeldesk.core.formatting import format_money, format_number  # noqa: PLC0415 - admin modules load at every start; Babel is heavy
-
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    if unit == "EUR":
-        return format_money(amount, language=language)
-    return format_number(amount, language=language)
 
 
 # A search with this many digits may be a telephone number (shorter ones are partner numbers).

@@ -2,8 +2,8 @@
 
 A kind says which per-partner figure it measures and how that figure is compared with the
 criterion's threshold. The order-line kinds of a policy are measured together in one aggregate
-query over the order lines (see `selectors.tiers_measure`); adding such a kind means adding one
-`CriterionKind` entry here with its aggregate expression.
+query over the order lines (see `selectors.tiers_measure`); adding such a kind means writing its
+aggregate expression here, registered with `@_order_line_kind`.
 
 A domain above the tiers (training) adds its own kind with `criterion_kind_register` from its
 `AppConfig.ready()`: such a kind brings a *set-based measure* instead of an aggregate, one query
@@ -82,10 +82,29 @@ class CriterionKind:
     check: Callable[[dict[str, Any]], list[str]] | None = None
 
 
+# Every kind by code: the order-line kinds below, then those other domains register.
+KINDS: dict[str, CriterionKind] = {}
+
+
+def _order_line_kind[AggregateT: Callable[..., tuple[str, Aggregate | Coalesce]]](
+    code: str, label: Any, unit: str, *, is_numeric: bool = True
+) -> Callable[[AggregateT], AggregateT]:
+    """Register the decorated aggregate expression as the order-line kind `code`."""
+
+    def register(aggregate: AggregateT) -> AggregateT:
+        KINDS[code] = CriterionKind(
+            code=code, label=label, unit=unit, is_numeric=is_numeric, aggregate=aggregate
+        )
+        return aggregate
+
+    return register
+
+
 def _in_period(period: Period) -> Q:
     return Q(order_date__gte=period.start, order_date__lt=period.end)
 
 
+@_order_line_kind("orders", _("orders in the evaluation period"), unit="orders")
 def _orders(parameters: dict[str, Any], context: MeasureContext) -> tuple[str, Aggregate]:
     # Credit notes are not orders: only orders with at least one positive line count.
     return "orders", Count(
@@ -93,6 +112,7 @@ def _orders(parameters: dict[str, Any], context: MeasureContext) -> tuple[str, A
     )
 
 
+@_order_line_kind("revenue", _("net revenue over the last months"), unit="EUR")
 def _revenue(parameters: dict[str, Any], context: MeasureContext) -> tuple[str, Coalesce]:
     months = int(parameters.get("months", 12))
     window = months_ending(context.period.end, months)
@@ -106,6 +126,9 @@ def _revenue(parameters: dict[str, Any], context: MeasureContext) -> tuple[str, 
     )
 
 
+@_order_line_kind(
+    "beyond_retail", _("buys more than retail products"), unit="lines", is_numeric=False
+)
 def _beyond_retail(parameters: dict[str, Any], context: MeasureContext) -> tuple[str, Aggregate]:
     # Positive lines of any non-retail product in the period; zero means "retail only" (or nothing).
     return "non_retail_lines", Count(
@@ -116,47 +139,15 @@ def _beyond_retail(parameters: dict[str, Any], context: MeasureContext) -> tuple
     )
 
 
+@_order_line_kind(
+    "distinct_products", _("distinct products in the evaluation period"), unit="products"
+)
 def _distinct_products(
     parameters: dict[str, Any], context: MeasureContext
 ) -> tuple[str, Aggregate]:
     return "distinct_products", Count(
         "product_id", distinct=True, filter=_in_period(context.period) & Q(quantity__gt=0)
     )
-
-
-KINDS: dict[str, CriterionKind] = {
-    kind.code: kind
-    for kind in (
-        CriterionKind(
-            code="orders",
-            label=_("orders in the evaluation period"),
-            unit="orders",
-            is_numeric=True,
-            aggregate=_orders,
-        ),
-        CriterionKind(
-            code="revenue",
-            label=_("net revenue over the last months"),
-            unit="EUR",
-            is_numeric=True,
-            aggregate=_revenue,
-        ),
-        CriterionKind(
-            code="beyond_retail",
-            label=_("buys more than retail products"),
-            unit="lines",
-            is_numeric=False,
-            aggregate=_beyond_retail,
-        ),
-        CriterionKind(
-            code="distinct_products",
-            label=_("distinct products in the evaluation period"),
-            unit="products",
-            is_numeric=True,
-            aggregate=_distinct_products,
-        ),
-    )
-}
 
 
 class CriterionKindConflict(ValueError):

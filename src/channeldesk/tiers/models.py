@@ -1,11 +1,12 @@
 """Tier policies (versioned data, not code), the partners' tier history (R2–R6), each tier's
 support hotline (R8, R9) and the notices of tier changes."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from channeldesk.core.fields import actor_field, span_history_constraints
+from channeldesk.core.models import NamedInTwoLanguages
 from channeldesk.core.periods import PeriodKind
 from channeldesk.documents.models import Document
 from channeldesk.notifications.leases import LeaseMixin
@@ -37,7 +38,7 @@ class PolicyStatus(models.TextChoices):
     PUBLISHED = "published", _("published")
 
 
-class TierPolicy(models.Model):
+class TierPolicy(NamedInTwoLanguages):
     """One version of a tier programme: tiers, their criteria and discounts, and when it applies.
 
     A policy is addressed by `code` (its latest version) or `code@version`. Drafts may be edited,
@@ -93,8 +94,7 @@ class TierPolicy(models.Model):
 
     def name_for(self, language: str) -> str:
         """The programme's name in `language` ("de…" or any other: English), else `name`."""
-        localized = self.name_de if language.startswith("de") else self.name_en
-        return localized or self.name
+        return super().name_for(language) or self.name
 
     def title_for(self, language: str) -> str:
         """The name as pages show it: `Partnerprogramm 2027 (Version 2)` from version 2 on,
@@ -111,7 +111,7 @@ class TierPolicy(models.Model):
         return self.status == PolicyStatus.PUBLISHED
 
 
-class Tier(models.Model):
+class Tier(NamedInTwoLanguages):
     """A tier of a policy. Higher `rank` is the better tier; the lowest rank is the entry tier
     that every authorised partner gets at least (R4)."""
 
@@ -155,9 +155,6 @@ class Tier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.policy.reference})"
-
-    def name_for(self, language: str) -> str:
-        return self.name_de if language.startswith("de") else self.name_en
 
 
 class TierCriterion(models.Model):
@@ -213,29 +210,13 @@ class TierAssignment(models.Model):
     source = models.CharField(_("source"), max_length=16, choices=AssignmentSource.choices)
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = actor_field(_("created by"))
 
     class Meta:
         verbose_name = _("tier assignment")
         verbose_name_plural = _("tier assignments")
         ordering = ["partner", "-valid_from"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["partner", "valid_from"], name="tier_assignment_unique_start"
-            ),
-            models.UniqueConstraint(
-                fields=["partner"],
-                condition=models.Q(valid_to__isnull=True),
-                name="tier_assignment_one_open_per_partner",
-            ),
-        ]
+        constraints = span_history_constraints(prefix="tier_assignment", owner="partner")
 
     def __str__(self) -> str:
         return f"{self.partner_id}: {self.tier.code} from {self.valid_from}"
@@ -252,14 +233,7 @@ class TierOverride(models.Model):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = actor_field(_("created by"))
 
     class Meta:
         verbose_name = _("tier override")

@@ -34,7 +34,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from channeldesk.audit.services import audit_record
 from channeldesk.core.errors import Conflict, NotFound
 from channeldesk.notifications.leases import (
     CLAIM_CLEARED,
@@ -47,7 +46,7 @@ from channeldesk.notifications.leases import (
     leases_held,
     leases_return,
 )
-from channeldesk.notifications.review import Actor, Reviewable
+from channeldesk.notifications.review import Actor, Reviewable, ReviewLock
 from channeldesk.tiers.criteria import criterion_holds
 from channeldesk.tiers.evaluation import TierDecision, move_direction
 from channeldesk.tiers.models import (
@@ -435,14 +434,14 @@ def tier_notice_get(*, pk: int) -> TierNotice:
 def tier_notice_release(*, notice: TierNotice, actor: Actor = None, note: str = "") -> TierNotice:
     """Send a notice in review again: it is planned and goes out on the next run, with the
     letter and the e-mail stored before its dispatcher died, if any (they are kept per key)."""
-    locked = _locked(notice, allowed=RELEASABLE, action="released")
+    locked = _review(notice, allowed=RELEASABLE, action="released")
     before = locked.status
     locked.status = NoticeStatus.PLANNED
     locked.decision = f"Released from {before}. {note}".strip()
     for name, value in CLAIM_CLEARED.items():
         setattr(locked, name, value)
     locked.save(update_fields=["status", "decision", *CLAIM_CLEARED])
-    _decision_audit("tier_notice.release", locked, before=before, actor=actor, note=note)
+    _review.audit("tier_notice.release", locked, before=before, actor=actor, note=note)
     return locked
 
 
@@ -451,35 +450,23 @@ def tier_notice_dismiss(*, notice: TierNotice, reason: str, actor: Actor = None)
     """Close a planned or review notice without sending it, saying why."""
     if not reason.strip():
         raise NoticeError("Say why the tier notice is dismissed.")
-    locked = _locked(notice, allowed=DISMISSABLE, action="dismissed")
+    locked = _review(notice, allowed=DISMISSABLE, action="dismissed")
     before = locked.status
     locked.status = NoticeStatus.CANCELLED
     locked.decision = f"Dismissed from {before}: {reason.strip()}"
     locked.save(update_fields=["status", "decision"])
-    _decision_audit("tier_notice.dismiss", locked, before=before, actor=actor, note=reason.strip())
+    _review.audit("tier_notice.dismiss", locked, before=before, actor=actor, note=reason.strip())
     return locked
 
 
-def _locked(notice: TierNotice, *, allowed: Sequence[str], action: str) -> TierNotice:
-    """The row, locked against dispatchers, if its status allows the action."""
-    locked = TierNotice.objects.select_for_update().get(pk=notice.pk)
-    if locked.status not in allowed:
-        names = ", ".join(str(status) for status in allowed)
-        raise NoticeError(f"{locked.key} is {locked.status}; only {names} notices can be {action}.")
-    return locked
-
-
-def _decision_audit(
-    action: str, notice: TierNotice, *, before: str, actor: Actor, note: str
-) -> None:
-    audit_record(
-        action=action,
-        target=notice,
-        actor=actor,
-        partner=notice.partner_id,
-        changes={"status": (before, notice.status)},
-        details={"note": note} if note else None,
-    )
+# How a staff decision locks the row (if its status allows the action) and is recorded, under
+# its partner.
+_review = ReviewLock[TierNotice](
+    noun="notices",
+    name=lambda notice: notice.key,
+    refusal=NoticeError,
+    partner=lambda notice: notice.partner_id,
+)
 
 
 # How staff review tier notices, in the admin (and any other face that takes a `Reviewable`).

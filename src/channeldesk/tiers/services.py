@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
-from channeldesk.audit.services import audit_quiet, audit_record
+from channeldesk.audit.services import actor_user, audit_quiet, audit_record
 from channeldesk.core.errors import Conflict
 from channeldesk.partners.models import Partner
 from channeldesk.tiers.criteria import KINDS
@@ -153,6 +153,27 @@ def tier_policy_draft_from(
     return draft
 
 
+# What a new draft version takes over unchanged from the version it is based on.
+_POLICY_COPIED = ("code", "name", "name_de", "name_en", "description", "evaluation_period")
+_TIER_COPIED = (
+    "code",
+    "rank",
+    "name_de",
+    "name_en",
+    "discount_percent",
+    "hotline_phone",
+    "hotline_hours_de",
+    "hotline_hours_en",
+    "callback_minutes",
+    "support_priority",
+)
+_CRITERION_COPIED = ("kind", "parameters", "is_calibrated", "position")
+
+
+def _copied(instance: object, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(instance, name) for name in names}
+
+
 def _draft_copy(
     *,
     policy: TierPolicy,
@@ -162,41 +183,24 @@ def _draft_copy(
 ) -> TierPolicy:
     latest = TierPolicy.objects.filter(code=policy.code).aggregate(Max("version"))["version__max"]
     draft = TierPolicy.objects.create(
-        code=policy.code,
+        **_copied(policy, _POLICY_COPIED),
         version=(latest or 0) + 1,
-        name=policy.name,
-        name_de=policy.name_de,
-        name_en=policy.name_en,
-        description=policy.description,
-        evaluation_period=policy.evaluation_period,
         based_on=policy,
         notes=notes,
     )
     for tier in policy.tiers.prefetch_related("criteria").order_by("rank"):
         target_min, target_max = targets.get(tier.code, (tier.target_min, tier.target_max))
         copy = Tier.objects.create(
+            **_copied(tier, _TIER_COPIED),
             policy=draft,
-            code=tier.code,
-            rank=tier.rank,
-            name_de=tier.name_de,
-            name_en=tier.name_en,
-            discount_percent=tier.discount_percent,
             target_min=target_min,
             target_max=target_max,
-            hotline_phone=tier.hotline_phone,
-            hotline_hours_de=tier.hotline_hours_de,
-            hotline_hours_en=tier.hotline_hours_en,
-            callback_minutes=tier.callback_minutes,
-            support_priority=tier.support_priority,
         )
         TierCriterion.objects.bulk_create(
             TierCriterion(
+                **_copied(criterion, _CRITERION_COPIED),
                 tier=copy,
-                kind=criterion.kind,
                 threshold=thresholds.get(criterion.id, criterion.threshold),
-                parameters=criterion.parameters,
-                is_calibrated=criterion.is_calibrated,
-                position=criterion.position,
             )
             for criterion in tier.criteria.all()
         )
@@ -289,7 +293,7 @@ def tiers_apply(
             policy=policy, as_of=as_of, partner_ids=partner_ids, today=today
         )
     with transaction.atomic():
-        result = _record(evaluation, as_of, _actor_or_none(actor))
+        result = _record(evaluation, as_of, actor_user(actor))
         _apply_audit(result, actor=actor, whole_programme=partner_ids is None)
         return result
 
@@ -378,10 +382,6 @@ def _record(evaluation: Evaluation, as_of: dt.date, actor: Any) -> ApplyResult:
     return result
 
 
-def _actor_or_none(actor: User) -> Any:
-    return actor if actor is not None and actor.is_authenticated else None
-
-
 # --- Overrides --------------------------------------------------------------------------------
 
 
@@ -416,7 +416,7 @@ def tier_override_create(
         reason=reason.strip(),
         valid_from=valid_from,
         valid_until=valid_until,
-        created_by=_actor_or_none(actor),
+        created_by=actor_user(actor),
     )
     tiers_apply(
         policy=policy,

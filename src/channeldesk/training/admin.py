@@ -5,6 +5,7 @@ the import or `enrollment_correct`, never edited by hand)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from channeldesk.core.admin import ReadOnlyAdmin
 from channeldesk.training.models import Course, Enrollment, Participant
 
 
@@ -32,40 +33,25 @@ class ParticipantAdmin(admin.ModelAdmin):
     autocomplete_fields = ["partner"]
 
 
+# An enrollment as the training company's record has it: the list's columns.
+ENROLLMENT_COLUMNS = (
+    "record_id",
+    "partner",
+    "participant",
+    "course",
+    "session_date",
+    "status",
+    "valid_until",
+    "expiry_notified_on",
+)
+
+
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = [
-        "record_id",
-        "partner",
-        "participant",
-        "course",
-        "session_date",
-        "status",
-        "valid_until",
-        "expiry_notified_on",
-    ]
+class EnrollmentAdmin(ReadOnlyAdmin):
+    list_display = ENROLLMENT_COLUMNS
     list_filter = ["status", "course"]
     list_select_related = ["partner", "participant", "course"]
     search_fields = ["=record_id", "=partner__partner_number", "participant__name"]
     search_help_text = _("Exact record id or partner number, or part of the participant's name.")
-    readonly_fields = [
-        "record_id",
-        "partner",
-        "participant",
-        "course",
-        "session_date",
-        "status",
-        "valid_until",
-        "expiry_notified_on",
-        "created_at",
-        "updated_at",
-    ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # The record's page shows its columns and when it was imported and last changed.
+    readonly_fields = [*ENROLLMENT_COLUMNS, "created_at", "updated_at"]

@@ -35,6 +35,7 @@ from channeldesk.core.importing import (
     NotBlank,
     ProblemLog,
     SourceRow,
+    UpsertPlan,
     report_duplicates,
     select_in,
 )
@@ -65,8 +66,20 @@ class EnrollmentRow(ImportRow):
     status: Annotated[EnrollmentStatus, CaseInsensitive, BeforeValidator(_status)]
 
 
-@dataclass
-class EnrollmentsPlan:
+# What a correction may change in a stored enrollment.
+_UPDATE_FIELDS = [
+    "partner",
+    "participant",
+    "course",
+    "session_date",
+    "status",
+    "valid_until",
+    "updated_at",
+]
+
+
+@dataclass(kw_only=True)
+class EnrollmentsPlan(UpsertPlan[Enrollment]):
     """Participants to create, enrollments to create and to correct, partners to re-tier."""
 
     rows: Sequence[SourceRow[EnrollmentRow]]
@@ -75,19 +88,8 @@ class EnrollmentsPlan:
     participants: dict[tuple[int, str], int]
     existing: dict[str, Enrollment]
     new_participants: dict[tuple[int, str], str] = field(default_factory=dict)
-    to_create: list[Enrollment] = field(default_factory=list)
-    to_update: list[Enrollment] = field(default_factory=list)
-    unchanged: int = 0
     touched_partners: set[int] = field(default_factory=set)
     retiered: int = 0
-
-    @property
-    def created(self) -> int:
-        return len(self.to_create)
-
-    @property
-    def updated(self) -> int:
-        return len(self.to_update)
 
     def apply(self) -> None:
         """Participants first (their ids are needed), then the enrollments, then re-tiering."""
@@ -105,20 +107,7 @@ class EnrollmentsPlan:
         for enrollment in (*self.to_create, *self.to_update):
             key = getattr(enrollment, "_participant_key")  # noqa: B009 - set by _plan_row
             enrollment.participant_id = self.participants[key]
-        Enrollment.objects.bulk_create(self.to_create, batch_size=WRITE_BATCH)
-        Enrollment.objects.bulk_update(
-            self.to_update,
-            [
-                "partner",
-                "participant",
-                "course",
-                "session_date",
-                "status",
-                "valid_until",
-                "updated_at",
-            ],
-            batch_size=WRITE_BATCH,
-        )
+        super().apply()
         self.retiered = training_changed(partner_ids=self.touched_partners)
 
 
@@ -153,6 +142,11 @@ def enrollments_import_plan(
         )
     )
     plan = EnrollmentsPlan(
+        model=Enrollment,
+        to_create=[],
+        to_update=[],
+        update_fields=_UPDATE_FIELDS,
+        unchanged=0,
         rows=rows,
         partner_ids=partner_ids,
         courses={course.code: course for course in Course.objects.all()},

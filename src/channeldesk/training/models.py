@@ -9,10 +9,11 @@ the same record sent twice is stored once and a later record with the same id co
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from channeldesk.core.models import NamedInTwoLanguages
 from channeldesk.partners.models import Partner
 
 
-class Course(models.Model):
+class Course(NamedInTwoLanguages):
     """A course of the training company and the tiers it qualifies for."""
 
     code = models.CharField(_("code"), max_length=32, unique=True)
@@ -40,9 +41,6 @@ class Course(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name_en}"
-
-    def name_for(self, language: str) -> str:
-        return self.name_de if language.startswith("de") else self.name_en
 
 
 class Participant(models.Model):

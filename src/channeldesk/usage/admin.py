@@ -3,14 +3,12 @@ ratings, periods and statements are machine-written records and read-only."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.contracts.models import Contract
+from channeldesk.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from channeldesk.usage.models import (
     RatingResult,
     RerateRequest,
@@ -24,19 +22,10 @@ from channeldesk.usage.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the services only: looked at, never added, changed or deleted."""
+class UsageRecordAdmin(ReadOnlyAdmin):
+    """Records written by the services only, in numbers that make counting a whole list slow."""
 
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ServiceTerms)
@@ -90,7 +79,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(UsageEvent)
-class UsageEventAdmin(ReadOnlyAdmin):
+class UsageEventAdmin(UsageRecordAdmin):
     list_display = [
         "event_id",
         "subscription",
@@ -108,27 +97,25 @@ class UsageEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RatingResult)
-class RatingResultAdmin(ReadOnlyAdmin):
+class RatingResultAdmin(UsageRecordAdmin):
     list_display = ["month", "subscription", "partner", "tier_code", "units", "net_amount"]
     list_select_related = ["subscription", "partner"]
     list_filter = ["month"]
 
 
 @admin.register(UsagePeriod)
-class UsagePeriodAdmin(ReadOnlyAdmin):
+class UsagePeriodAdmin(UsageRecordAdmin):
     list_display = ["month", "status", "closing_started_at", "closed_at"]
 
 
 @admin.register(RerateRequest)
-class RerateRequestAdmin(ReadOnlyAdmin):
+class RerateRequestAdmin(UsageRecordAdmin):
     list_display = ["subscription", "month", "version", "rated_version"]
     list_select_related = ["subscription"]
 
 
-class StatementLineInline(admin.TabularInline):
+class StatementLineInline(ReadOnlyInline):
     model = StatementLine
-    extra = 0
-    can_delete = False
     fields = readonly_fields = (
         "position",
         "customer",
@@ -143,15 +130,9 @@ class StatementLineInline(admin.TabularInline):
         "net_amount",
     )
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Statement)
-class StatementAdmin(ReadOnlyAdmin):
+class StatementAdmin(UsageRecordAdmin):
     list_display = ["number", "partner", "period", "net_total", "issued_at"]
     list_select_related = ["partner"]
     list_filter = ["period"]

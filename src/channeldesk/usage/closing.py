@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from itertools import groupby
 
@@ -103,22 +103,7 @@ def period_rate(*, month: dt.date) -> PeriodRateResult:
 
 
 def _rating_result(line: RatedLine, rated_at: dt.datetime) -> RatingResult:
-    key = line.key
-    return RatingResult(
-        month=line.month,
-        subscription_id=key.subscription_id,
-        partner_id=key.partner_id,
-        line_kind=key.line_kind,
-        tier_code=key.tier_code,
-        discount_percent=key.discount_percent,
-        unit_price=key.unit_price,
-        units=line.units,
-        list_amount=line.list_amount,
-        net_amount=line.net_amount,
-        first_day=line.first_day,
-        last_day=line.last_day,
-        rated_at=rated_at,
-    )
+    return RatingResult(month=line.month, **asdict(line.key), **line.figures(), rated_at=rated_at)
 
 
 def period_close(*, month: dt.date, now: dt.datetime | None = None) -> CloseResult:
@@ -258,11 +243,7 @@ def _draft(line: RatedLine, *, is_adjustment: bool) -> _Draft:
         usage_month=line.month,
         is_adjustment=is_adjustment,
         billing_unit=line.billing_unit,
-        units=line.units,
-        list_amount=line.list_amount,
-        net_amount=line.net_amount,
-        first_day=line.first_day,
-        last_day=line.last_day,
+        **line.figures(),
     )
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channeldesk.catalog.models import Product, ProductKind
 from channeldesk.contracts.models import Contract, Customer
+from channeldesk.core.fields import unconstrained_foreign_key
 from channeldesk.core.models import ServiceToken
 from channeldesk.partners.models import Partner
 
@@ -143,13 +144,8 @@ class UsageEvent(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    subscription = models.ForeignKey(
-        Subscription,
-        verbose_name=_("subscription"),
-        on_delete=models.PROTECT,
-        related_name="events",
-        db_index=False,
-        db_constraint=False,
+    subscription = unconstrained_foreign_key(
+        Subscription, verbose_name=_("subscription"), related_name="events"
     )
     event_id = models.CharField(_("event id"), max_length=100)
     kind = models.CharField(_("kind"), max_length=8, choices=EventKind.choices)

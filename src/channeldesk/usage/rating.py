@@ -79,6 +79,17 @@ class RatedLine:
     def net_amount(self) -> Decimal:
         return net_after_discount(self.list_amount, self.key.discount_percent)
 
+    def figures(self) -> dict[str, Any]:
+        """What every stored form of the line (rating result, statement line) takes from it: the
+        units, both amounts and the days they span."""
+        return {
+            "units": self.units,
+            "list_amount": self.list_amount,
+            "net_amount": self.net_amount,
+            "first_day": self.first_day,
+            "last_day": self.last_day,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class _Span:

@@ -12,6 +12,7 @@ import datetime as dt
 from django.db.models import QuerySet
 
 from channeldesk.contracts.models import Customer
+from channeldesk.core.querysets import queryset_narrow
 from channeldesk.partners.selectors import AnyUser, partner_scope_filter
 from channeldesk.usage.models import (
     RatingResult,
@@ -42,11 +43,11 @@ def statements_filter(
     period: dt.date | None = None,
     partner_number: str | None = None,
 ) -> QuerySet[Statement]:
-    if period is not None:
-        statements = statements.filter(period=period.replace(day=1))
-    if partner_number:
-        statements = statements.filter(partner__partner_number=partner_number)
-    return statements
+    return queryset_narrow(
+        statements,
+        period=period.replace(day=1) if period is not None else None,
+        partner__partner_number=partner_number,
+    )
 
 
 def statement_lines(
@@ -57,9 +58,7 @@ def statement_lines(
     lines = StatementLine.objects.filter(statement=statement).select_related(
         "contract__product", "customer"
     )
-    if customer is not None:
-        lines = lines.filter(customer=customer)
-    return lines.order_by("position")
+    return queryset_narrow(lines, customer=customer).order_by("position")
 
 
 def statement_customers(*, statement: Statement) -> QuerySet[Customer]:

@@ -111,14 +111,11 @@ def mover_list(request: HttpRequest) -> HttpResponse:
     if projection is not None:
         names = partner_names(numbers=[mover["partner_number"] for mover in page])
         rows = list(mover_rows(page, names=names, tier_names=projection.tier_names, german=german))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "form": form,
         "projection": projection,
         "page": page,
         "rows": rows,
-        "query": query.urlencode(),
         "section": "dashboard",
     }
     return render(request, "backoffice/movers.html", context)

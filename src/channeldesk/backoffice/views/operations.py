@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -12,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -165,51 +167,58 @@ def _back(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('backoffice:outbox')}?tab={request.POST.get('tab', 'review')}")
 
 
+@dataclass(frozen=True)
+class ReviewedRows[T: Model]:
+    """A delivery kind the outbox page reviews: its rows, how they are decided (`Reviewable`),
+    and the error shown for a dismissal without a reason."""
+
+    model: type[T]
+    reviewable: Reviewable[T]
+    reason_missing: Promise
+
+
+OUTBOX_MESSAGES = ReviewedRows(
+    OutboxMessage, OUTBOX_REVIEW, gettext_lazy("Say why the message is dismissed.")
+)
+REMINDERS = ReviewedRows(
+    Reminder, REMINDER_REVIEW, gettext_lazy("Say why the reminder is dismissed.")
+)
+
+
 def review_action[T: Model](
-    request: HttpRequest, *, reviewable: Reviewable[T], item: T, action: str, reason_missing: str
+    request: HttpRequest, *, rows: ReviewedRows[T], pk: int, action: str
 ) -> HttpResponse:
-    """Release or dismiss one row of a delivery kind (`Reviewable`) and go back to the tab;
-    a refusal or a dismissal without a reason is shown as an error, nothing changes."""
+    """Release or dismiss one row of a delivery kind and go back to the tab; a refusal or a
+    dismissal without a reason is shown as an error, nothing changes."""
+    item = get_object_or_404(rows.model, pk=pk)
     if action not in ("release", "dismiss"):
         raise Http404("Unknown action.")
     text = "back office"
     if action == "dismiss":
         form = DismissForm(request.POST)
         if not form.is_valid():
-            messages.error(request, reason_missing)
+            messages.error(request, str(rows.reason_missing))
             return _back(request)
         text = form.cleaned_data["reason"]
     try:
-        reviewable.decide(item, action=action, actor=request.user, text=text)
-    except reviewable.refusals as error:
+        rows.reviewable.decide(item, action=action, actor=request.user, text=text)
+    except rows.reviewable.refusals as error:
         messages.error(request, str(error))
         return _back(request)
-    messages.success(request, _("Done: %(key)s.") % {"key": reviewable.name(item)})
+    messages.success(request, _("Done: %(key)s.") % {"key": rows.reviewable.name(item)})
     return _back(request)
 
 
 @manager_view
 @require_POST
 def message_action(request: HttpRequest, message_id: int, action: str) -> HttpResponse:
-    return review_action(
-        request,
-        reviewable=OUTBOX_REVIEW,
-        item=get_object_or_404(OutboxMessage, pk=message_id),
-        action=action,
-        reason_missing=_("Say why the message is dismissed."),
-    )
+    return review_action(request, rows=OUTBOX_MESSAGES, pk=message_id, action=action)
 
 
 @manager_view
 @require_POST
 def reminder_action(request: HttpRequest, reminder_id: int, action: str) -> HttpResponse:
-    return review_action(
-        request,
-        reviewable=REMINDER_REVIEW,
-        item=get_object_or_404(Reminder, pk=reminder_id),
-        action=action,
-        reason_missing=_("Say why the reminder is dismissed."),
-    )
+    return review_action(request, rows=REMINDERS, pk=reminder_id, action=action)
 
 
 @manager_view
@@ -297,12 +306,9 @@ def compliance(request: HttpRequest) -> HttpResponse:
         rows = compliance_list_rows(page.object_list)
     sectors = [(_sector_name(group.key), group) for group in report.by_sector]
     language = translation.get_language() or "en"
-    export_query = request.GET.copy()
-    export_query.pop("page", None)
     context = {
         "report": report,
         "form": form,
-        "export_query": export_query.urlencode(),
         "page": page,
         "rows": rows,
         "sectors": sectors,

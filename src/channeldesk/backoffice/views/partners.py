@@ -117,8 +117,6 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(partners, PAGE_SIZE).get_page(request.GET.get("page"))
     projection = draft_projection(policy=draft)
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "form": form,
         "page": page,
@@ -126,7 +124,6 @@ def partner_list(request: HttpRequest) -> HttpResponse:
         "window": window,
         "projection": projection,
         "sort": filters.sort,
-        "query": query.urlencode(),
         "is_manager": user_is_channel_manager(user=request.user),
         "section": "partners",
     }

@@ -43,12 +43,9 @@ from channeldesk.usage.closing import (
     periods_close_due,
 )
 from channeldesk.usage.events import EventInput
+from channeldesk.usage.ingest import usage_events_ingest
 from channeldesk.usage.models import BillingUnit, ServiceTerms, Subscription
-from channeldesk.usage.services import (
-    service_terms_set,
-    subscription_create,
-    usage_events_ingest,
-)
+from channeldesk.usage.services import service_terms_set, subscription_create
 
 PARTNERS = 4
 CONTRACTS_PER_PARTNER = 4

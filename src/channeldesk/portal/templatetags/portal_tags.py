@@ -92,6 +92,22 @@ def query_with(context: template.Context, **changes: Any) -> str:
     return query.urlencode()
 
 
+@register.simple_tag(takes_context=True)
+def page_query(context: template.Context, param: str, number: int) -> str:
+    """The current query string on page `number` of a list paged by the parameter `param`
+    (`page` when empty: a page with one list)."""
+    return query_with(context, **{param or "page": number})
+
+
+@register.simple_tag(takes_context=True)
+def list_query(context: template.Context) -> str:
+    """The list's filters and sort from the current query, without its page number, as `?…`
+    (empty for an unfiltered list): what a download link next to the list carries."""
+    query = context["request"].GET.copy()
+    query.pop("page", None)
+    return f"?{query.urlencode()}" if query else ""
+
+
 @register.filter
 def as_decimal(value: Any) -> Decimal | None:
     """An amount or percentage from a JSON document (a string), for `money` and `percent`."""

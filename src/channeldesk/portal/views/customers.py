@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import structlog
 from django import forms
+from django.core.paginator import Page
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from channeldesk.contracts.models import Customer, Reminder
+from channeldesk.contracts.models import Customer
 from channeldesk.core.exports import CsvExport, ExportColumn, csv_attachment, export_format
 from channeldesk.licensing import services as licensing_services
 from channeldesk.licensing.models import KeycodeStatus, RevealChannel
 from channeldesk.licensing.selectors import keycodes_visible_to
 from channeldesk.partners.models import PartnerMembership
-from channeldesk.portal.access import partner_view
+from channeldesk.portal.access import partner_page, partner_view
 from channeldesk.portal.forms import CustomerSearchForm
 from channeldesk.portal.panels import contract_panels
 from channeldesk.portal.selectors import (
@@ -27,6 +30,7 @@ from channeldesk.portal.selectors import (
     portal_letter,
     portal_reminders,
 )
+from channeldesk.portal.views.common import pdf_download, selected_or_404
 
 PAGE_SIZE = 25
 
@@ -44,9 +48,11 @@ class CustomerListForm(CustomerSearchForm):
     )
 
 
-@partner_view
-@require_http_methods(["GET", "HEAD"])
-def customer_list(request: HttpRequest, membership: PartnerMembership) -> HttpResponse:
+def _customer_selection(
+    request: HttpRequest, *, today: dt.date, number: str | None, per_page: int
+) -> tuple[CustomerListForm, str, Page[int], list[Customer]]:
+    """The form, the sort and a page of the customers it asks for (search, sector, licence):
+    the list and its CSV both read them here, so the file holds what the page shows."""
     form = CustomerListForm(request.GET or None)
     search = sector = licence = ""
     if form.is_valid():
@@ -60,17 +66,22 @@ def customer_list(request: HttpRequest, membership: PartnerMembership) -> HttpRe
         sort=sort,
         sector=sector,
         licence=licence,
-        today=timezone.localdate(),
-        number=request.GET.get("page"),
-        per_page=PAGE_SIZE,
+        today=today,
+        number=number,
+        per_page=per_page,
     )
-    query = request.GET.copy()
-    query.pop("page", None)
+    return form, sort, page, customers
+
+
+@partner_page
+def customer_list(request: HttpRequest, membership: PartnerMembership) -> HttpResponse:
+    form, sort, page, customers = _customer_selection(
+        request, today=timezone.localdate(), number=request.GET.get("page"), per_page=PAGE_SIZE
+    )
     context = {
         "form": form,
         "page": page,
         "customers": customers,
-        "query": query.urlencode(),
         "sort": sort,
         "section": "customers",
     }
@@ -94,26 +105,13 @@ CSV_COLUMNS = (
 CSV_MAX_ROWS = 1_000_000
 
 
-@partner_view
-@require_http_methods(["GET", "HEAD"])
+@partner_page
 def customer_csv(request: HttpRequest, membership: PartnerMembership) -> HttpResponse:
     """The customer list with the page's search, filters and sort, every match, as CSV in the
     reader's dialect (`core.exports`): sectors and licence states by name."""
-    form = CustomerListForm(request.GET or None)
-    search = sector = licence = ""
-    if form.is_valid():
-        search = form.cleaned_data["q"].strip()
-        sector = form.cleaned_data["sector"]
-        licence = form.cleaned_data["licence"]
     today = timezone.localdate()
-    _page, customers = portal_customers_page(
-        user=request.user,
-        search=search,
-        sort=form.cleaned_sort() if request.GET else "name",
-        sector=sector,
-        licence=licence,
-        today=today,
-        per_page=CSV_MAX_ROWS,
+    _form, _sort, _page, customers = _customer_selection(
+        request, today=today, number=None, per_page=CSV_MAX_ROWS
     )
     writer = CsvExport(columns=CSV_COLUMNS, export=export_format())
     rows = (
@@ -133,15 +131,13 @@ def customer_csv(request: HttpRequest, membership: PartnerMembership) -> HttpRes
     return csv_attachment(text=writer.text(rows), filename=filename)
 
 
-@partner_view
-@require_http_methods(["GET", "HEAD"])
+@partner_page
 def customer_detail(
     request: HttpRequest, membership: PartnerMembership, customer_number: str
 ) -> HttpResponse:
-    try:
-        customer = portal_customer(user=request.user, customer_number=customer_number)
-    except Customer.DoesNotExist:
-        raise Http404("No such customer.") from None
+    customer = selected_or_404(
+        portal_customer, "No such customer.", user=request.user, customer_number=customer_number
+    )
     contracts = portal_customer_contracts(user=request.user, customer=customer)
     reminders = portal_reminders(contracts=contracts)
     panels = contract_panels(
@@ -157,25 +153,18 @@ def customer_detail(
     return render(request, "portal/customer_detail.html", context)
 
 
-@partner_view
-@require_http_methods(["GET", "HEAD"])
+@partner_page
 def letter_download(
     request: HttpRequest, membership: PartnerMembership, reminder_id: int
 ) -> FileResponse:
     """The archived PDF of a letter the customer got, for the partner who looks after it."""
-    try:
-        reminder = portal_letter(user=request.user, reminder_id=reminder_id)
-    except Reminder.DoesNotExist:
-        raise Http404("No such letter.") from None
+    reminder = selected_or_404(
+        portal_letter, "No such letter.", user=request.user, reminder_id=reminder_id
+    )
     document = reminder.document
     assert document is not None  # the selector only finds reminders with a letter
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The letter's file is missing from the archive.") from None
-    filename = f"{document.kind}-{reminder.contract.contract_number}.pdf"
-    return FileResponse(
-        handle, as_attachment=True, filename=filename, content_type="application/pdf"
+    return pdf_download(
+        document, filename=f"{document.kind}-{reminder.contract.contract_number}.pdf"
     )
 
 

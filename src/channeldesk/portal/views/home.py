@@ -27,7 +27,7 @@ from channeldesk.partners.selectors import (
     user_is_channel_manager,
     user_is_vendor_staff,
 )
-from channeldesk.portal.access import partner_view
+from channeldesk.portal.access import partner_page, partner_view
 from channeldesk.portal.forms import FeedbackForm
 from channeldesk.portal.panels import home_panels
 from channeldesk.portal.selectors import portal_home_counts
@@ -80,8 +80,7 @@ def _next_retiering(policy: TierPolicy, today: dt.date) -> dt.date:
     return running_period(today=today, kind=policy.evaluation_period).end
 
 
-@partner_view
-@require_http_methods(["GET", "HEAD"])
+@partner_page
 def home(request: HttpRequest, membership: PartnerMembership) -> HttpResponse:
     return render(request, "portal/home.html", _home_context(request, membership, None))
 

@@ -11,12 +11,11 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
 
 from channeldesk.contracts.models import Contract
 from channeldesk.core.exports import CsvExport, ExportColumn, csv_download, export_format
 from channeldesk.partners.models import Partner, PartnerMembership
-from channeldesk.portal.access import partner_view
+from channeldesk.portal.access import partner_page
 from channeldesk.portal.selectors import (
     RENEWAL_WINDOW_DAYS,
     RenewalLine,
@@ -45,8 +44,7 @@ CSV_COLUMNS = (
 )
 
 
-@partner_view
-@require_http_methods(["GET", "HEAD"])
+@partner_page
 def renewal_list(request: HttpRequest, membership: PartnerMembership) -> HttpResponse:
     today = timezone.localdate()
     page, contracts = portal_renewals_page(
@@ -63,8 +61,7 @@ def renewal_list(request: HttpRequest, membership: PartnerMembership) -> HttpRes
     return render(request, "portal/renewals.html", context)
 
 
-@partner_view
-@require_http_methods(["GET", "HEAD"])
+@partner_page
 def renewal_csv(request: HttpRequest, membership: PartnerMembership) -> StreamingHttpResponse:
     """Every renewal of the window as CSV in the reader's dialect (German Excel in German, plain
     CSV in English; `core.exports`), streamed in batches so a partner with thousands of

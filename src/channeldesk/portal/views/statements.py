@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
-from django.views.decorators.http import require_http_methods
 
 from channeldesk.partners.models import PartnerMembership
-from channeldesk.portal.access import partner_view
+from channeldesk.portal.access import partner_page
 from channeldesk.portal.selectors import portal_statement, portal_statements_page
-from channeldesk.usage.models import Statement
+from channeldesk.portal.views.common import selected_or_404
 from channeldesk.usage.statements import statement_tier_names
 
 PAGE_SIZE = 25
 
 
-@partner_view
-@require_http_methods(["GET", "HEAD"])
+@partner_page
 def statement_list(request: HttpRequest, membership: PartnerMembership) -> HttpResponse:
     page = portal_statements_page(
         user=request.user, number=request.GET.get("page"), per_page=PAGE_SIZE
@@ -26,15 +24,13 @@ def statement_list(request: HttpRequest, membership: PartnerMembership) -> HttpR
     return render(request, "portal/statements.html", context)
 
 
-@partner_view
-@require_http_methods(["GET", "HEAD"])
+@partner_page
 def statement_detail(
     request: HttpRequest, membership: PartnerMembership, number: str
 ) -> HttpResponse:
-    try:
-        shown = portal_statement(user=request.user, number=number)
-    except Statement.DoesNotExist:
-        raise Http404("No such statement.") from None
+    shown = selected_or_404(
+        portal_statement, "No such statement.", user=request.user, number=number
+    )
     lines = [line for group in shown.customers for line in group.lines]
     names = statement_tier_names(
         codes={line.tier_code for line in lines}, language=get_language() or ""

@@ -73,10 +73,7 @@ class Command(SubcommandCommand):
 
     def do_stale(self, options: dict[str, Any]) -> None:
         stale = installations_mark_stale(today=options["date"] or timezone.localdate())
-        if self.format == "json":
-            self.emit({"stale_installations": stale})
-            return
-        self.console.print(f"stale installations: {stale}")
+        self.answer({"stale_installations": stale}, f"stale installations: {stale}")
 
     def do_report(self, options: dict[str, Any]) -> None:
         report = compliance_report(on=options["date"])

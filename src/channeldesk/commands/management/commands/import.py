@@ -15,9 +15,8 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from channeldesk.catalog.imports import ORDERS_IMPORTER, PRODUCTS_IMPORTER
 from channeldesk.commands.console import ChannelDeskCommand, err_console
-from channeldesk.contracts.imports import CONTRACTS_IMPORTER, CUSTOMERS_IMPORTER
+from channeldesk.contracts.imports import IMPORTERS, import_followup
 from channeldesk.core.importing import (
     Importer,
     ImportProgress,
@@ -26,21 +25,7 @@ from channeldesk.core.importing import (
     ProgressCallback,
     import_file,
 )
-from channeldesk.partners.imports import PARTNERS_IMPORTER
-from channeldesk.tiers.hotlines import caller_numbers_refresh
-from channeldesk.training.imports import TRAINING_IMPORTER
 
-IMPORTERS: dict[str, Importer[Any]] = {
-    importer.name: importer
-    for importer in (
-        PARTNERS_IMPORTER,
-        PRODUCTS_IMPORTER,
-        ORDERS_IMPORTER,
-        CUSTOMERS_IMPORTER,
-        CONTRACTS_IMPORTER,
-        TRAINING_IMPORTER,
-    )
-}
 # Files smaller than this import in well under a second; a bar would only flicker.
 PROGRESS_BAR_MIN_BYTES = 1024 * 1024
 
@@ -102,9 +87,8 @@ class Command(ChannelDeskCommand):
         if not report.accepted:
             raise CommandError(report.summary())
         self.stdout.write(report.summary(), style_func=self.style.SUCCESS)
-        if kind == PARTNERS_IMPORTER.name and not dry_run:
-            # New or changed phone numbers route calls from now on, not from the nightly rebuild.
-            numbers = caller_numbers_refresh()
+        numbers = None if dry_run else import_followup(kind)
+        if numbers is not None:
             self.stdout.write(f"{numbers:,} caller numbers ready for call routing.")
 
     def _run(self, *, importer: Importer[Any], path: Path, dry_run: bool) -> ImportResult:

@@ -19,6 +19,7 @@ from django.core.management.base import CommandError
 from channeldesk.commands.console import SubcommandCommand, new_table
 from channeldesk.contracts.models import Contract
 from channeldesk.licensing.models import Keycode, KeycodeStatus, RevealChannel
+from channeldesk.licensing.reports import keycode_report
 from channeldesk.licensing.services import (
     keycode_check,
     keycode_issue,
@@ -44,17 +45,10 @@ def _active(contract: Contract) -> Keycode:
 
 def keycode_row(keycode: Keycode) -> dict[str, Any]:
     """The keycode as shown on the command line: the whole code, so the reveal is recorded."""
-    return {
-        "code": keycode_reveal(
-            keycode=keycode, actor=None, channel=RevealChannel.CLI, detail=getpass.getuser()
-        ),
-        "contract_number": keycode.contract.contract_number,
-        "key_id": keycode.key_id,
-        "status": keycode.status,
-        "issued_at": keycode.issued_at.isoformat(),
-        "revoked_at": keycode.revoked_at.isoformat() if keycode.revoked_at else None,
-        "revocation_reason": keycode.revocation_reason,
-    }
+    code = keycode_reveal(
+        keycode=keycode, actor=None, channel=RevealChannel.CLI, detail=getpass.getuser()
+    )
+    return keycode_report(keycode, code=code)
 
 
 class Command(SubcommandCommand):

@@ -72,12 +72,10 @@ class Command(SubcommandCommand):
             "size_bytes": batch.size_bytes,
             "sha256": batch.sha256,
         }
-        if self.format == "json":
-            self.emit(summary)
-            return
-        self.console.print(
+        self.answer(
+            summary,
             f"{target}: {batch.letters} letter(s), {batch.pages} page(s), "
-            f"{batch.size_bytes} bytes, sha256 {batch.sha256}"
+            f"{batch.size_bytes} bytes, sha256 {batch.sha256}",
         )
 
 

@@ -69,12 +69,10 @@ class Command(DeliveryCommand):
 
     def do_plan(self, options: dict[str, Any]) -> None:
         report = reminders_plan(today=options["date"])
-        if self.format == "json":
-            self.emit(asdict(report))
-            return
-        self.console.print(
+        self.answer(
+            asdict(report),
             f"plan: {report.planned} planned, {report.replanned} re-planned, "
-            f"{report.cancelled} cancelled"
+            f"{report.cancelled} cancelled",
         )
 
     def do_run(self, options: dict[str, Any]) -> None:

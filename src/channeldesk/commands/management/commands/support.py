@@ -22,7 +22,6 @@ class Command(SubcommandCommand):
 
     def do_refresh_numbers(self, options: dict[str, Any]) -> None:
         numbers = caller_numbers_refresh()
-        if self.format == "json":
-            self.emit({"caller_numbers": numbers})
-            return
-        self.console.print(f"{numbers:,} caller numbers ready for call routing.")
+        self.answer(
+            {"caller_numbers": numbers}, f"{numbers:,} caller numbers ready for call routing."
+        )

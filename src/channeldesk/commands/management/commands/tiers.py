@@ -252,16 +252,11 @@ class Command(SubcommandCommand):
 
     def _summary(self, evaluation: Evaluation) -> None:
         document = reports.evaluation_document(evaluation)
-        period = document["evaluation_period"]
-        self.console.print(
-            f"{document['policy']} as of {document['as_of']} "
-            f"(evaluation period {period['start']} – {period['end']})"
+        self._period_header(
+            document,
+            partial=f"these figures run only up to {evaluation.today} and can only be "
+            f"previewed, not applied.",
         )
-        if period["partial"]:
-            self.console.print(
-                f"Partial: the evaluation period has not ended; these figures run only up to "
-                f"{evaluation.today} and can only be previewed, not applied."
-            )
         previous = document["previous_counts"]
         table = new_table("tier", "now", "after")
         for code, count in document["counts"].items():
@@ -290,13 +285,11 @@ class Command(SubcommandCommand):
                 raise CommandError("Nothing applied.")
         result = tiers_apply(policy=policy, as_of=as_of, evaluation=evaluation)
         summary = reports.apply_document(result)
-        if self.format == "json":
-            self.emit(summary)
-        else:
-            self.console.print(
-                f"Applied {policy.reference} from {as_of}: {result.created} new assignments, "
-                f"{result.corrected} corrected, {result.unchanged} unchanged."
-            )
+        self.answer(
+            summary,
+            f"Applied {policy.reference} from {as_of}: {result.created} new assignments, "
+            f"{result.corrected} corrected, {result.unchanged} unchanged.",
+        )
 
     def _movers(self, evaluation: Evaluation, limit: int = 50) -> None:
         movers = evaluation.movers()
@@ -354,6 +347,17 @@ class Command(SubcommandCommand):
         )
         self._movers(simulation.evaluation)
 
+    def _period_header(self, document: dict[str, Any], *, partial: str) -> None:
+        """The policy, its as-of day and evaluation period; for a period that has not ended,
+        `partial` says what the figures are good for."""
+        period = document["evaluation_period"]
+        self.console.print(
+            f"{document['policy']} as of {document['as_of']} "
+            f"(evaluation period {period['start']} – {period['end']})"
+        )
+        if period["partial"]:
+            self.console.print(f"Partial: the evaluation period has not ended; {partial}")
+
     def do_calibrate(self, options: dict[str, Any]) -> None:
         policy = self.policy(options)
         with status(f"Calibrating {policy.reference}…"):
@@ -367,16 +371,9 @@ class Command(SubcommandCommand):
         if self.format == "json":
             self.emit(document)
             return
-        period = document["evaluation_period"]
-        self.console.print(
-            f"{document['policy']} as of {document['as_of']} "
-            f"(evaluation period {period['start']} – {period['end']})"
+        self._period_header(
+            document, partial=f"the thresholds fit the figures up to {calibration.today} only."
         )
-        if period["partial"]:
-            self.console.print(
-                f"Partial: the evaluation period has not ended; the thresholds fit the figures "
-                f"up to {calibration.today} only."
-            )
         table = new_table(
             "tier", "criterion", "threshold before", "threshold", "target", "count", "met"
         )
@@ -408,10 +405,10 @@ class Command(SubcommandCommand):
         policy = tier_policy_publish(
             policy=self.policy(options), effective_from=options["effective"]
         )
-        if self.format == "json":
-            self.emit(reports.policy_document(policy))
-        else:
-            self.console.print(f"Published {policy.reference}, effective {policy.effective_from}.")
+        self.answer(
+            reports.policy_document(policy),
+            f"Published {policy.reference}, effective {policy.effective_from}.",
+        )
 
     def do_override(self, options: dict[str, Any]) -> None:
         partner = self.partner(options["partner_number"])
@@ -429,13 +426,11 @@ class Command(SubcommandCommand):
             "valid_until": override.valid_until,
             "reason": override.reason,
         }
-        if self.format == "json":
-            self.emit(document)
-        else:
-            self.console.print(
-                f"{partner.partner_number} is {override.tier_code} from {override.valid_from} "
-                f"until {override.valid_until or 'further notice'}."
-            )
+        self.answer(
+            document,
+            f"{partner.partner_number} is {override.tier_code} from {override.valid_from} "
+            f"until {override.valid_until or 'further notice'}.",
+        )
 
     def do_history(self, options: dict[str, Any]) -> None:
         partner = self.partner(options["partner_number"])
@@ -516,13 +511,11 @@ class Command(SubcommandCommand):
             "emails": result.emails,
             "without_email": result.without_email,
         }
-        if self.format == "json":
-            self.emit(document)
-            return
-        self.console.print(
+        self.answer(
+            document,
             f"Tier notices due by {day}: {result.sent} sent ({result.letters} letters, "
             f"{result.emails} e-mails); {len(result.without_email)} partners without an "
-            f"e-mail address got the letter only; {result.dispatch.review} to review."
+            f"e-mail address got the letter only; {result.dispatch.review} to review.",
         )
 
     def _notices_send(self, *, day: dt.date, limit: int) -> NoticeSendResult:

@@ -25,11 +25,9 @@ class Command(SubcommandCommand):
 
     def do_sweep(self, options: dict[str, Any]) -> None:
         result = training_sweep(today=options["date"] or timezone.localdate())
-        if self.format == "json":
-            self.emit(asdict(result))
-            return
-        self.console.print(
+        self.answer(
+            asdict(result),
             f"expiry notices queued: {result.expiry_notices} "
             f"(partners without an e-mail address: {result.without_email}); "
-            f"partners re-tiered: {result.retiered}"
+            f"partners re-tiered: {result.retiered}",
         )

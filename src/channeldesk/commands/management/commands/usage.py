@@ -38,15 +38,10 @@ from channeldesk.usage.closing import (
     periods_rate_open,
 )
 from channeldesk.usage.events import FIELDS, EventInput, Rejection, event_parse
+from channeldesk.usage.ingest import usage_events_check, usage_events_ingest
 from channeldesk.usage.models import BillingUnit, Statement, Subscription
 from channeldesk.usage.selectors import statement_customer, statement_lines
-from channeldesk.usage.services import (
-    sender_grant,
-    service_terms_set,
-    subscription_create,
-    usage_events_check,
-    usage_events_ingest,
-)
+from channeldesk.usage.services import sender_grant, service_terms_set, subscription_create
 from channeldesk.usage.statements import (
     statement_csv_write,
     statement_evidence_write,

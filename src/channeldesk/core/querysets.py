@@ -1,0 +1,25 @@
+"""Query helpers shared by the selectors of every domain."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from django.db.models import Model, QuerySet
+
+
+def queryset_narrow[ModelT: Model](queryset: QuerySet[ModelT], **lookups: Any) -> QuerySet[ModelT]:
+    """`queryset` filtered by the lookups that are given, the way list filters are read.
+
+    A lookup whose value is None, an empty string or an empty collection is left out: the
+    caller did not narrow by it. The others are applied together (`status__in=[...]`,
+    `end_date__lte=date`, `partner__partner_number="P-1"`).
+    """
+    given = {lookup: value for lookup, value in lookups.items() if _given(value)}
+    return queryset.filter(**given) if given else queryset
+
+
+def _given(value: object) -> bool:
+    if isinstance(value, Collection):  # strings too: an empty one narrows nothing
+        return len(value) > 0
+    return value is not None
