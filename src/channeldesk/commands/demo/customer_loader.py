@@ -38,7 +38,12 @@ from channeldesk.commands.demo.customers import (
 from channeldesk.commands.demo.population import Population
 from channeldesk.commands.demo.streaming import chunked, prefetched
 from channeldesk.commands.demo.writers import TableWriter, next_id, sequences_reset
-from channeldesk.contracts.models import Contract, Customer, CustomerAssignment
+from channeldesk.contracts.models import (
+    CUSTOMER_MASTER_DATA,
+    Contract,
+    Customer,
+    CustomerAssignment,
+)
 from channeldesk.partners.models import Partner
 
 CHUNK_CONTRACTS = 50_000
@@ -47,21 +52,7 @@ DEMO_CUSTOMER_NUMBER = r"^K[0-9]{7}$"
 # Cancellations are recorded in the morning of the day they came in.
 CANCELLED_AT = dt.time(10, 0)
 
-CUSTOMER_FIELDS = (
-    "id",
-    "customer_number",
-    "name",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "language",
-    "sector",
-    "contact_name",
-    "contact_email",
-    "created_at",
-    "updated_at",
-)
+CUSTOMER_FIELDS = ("id", *CUSTOMER_MASTER_DATA, "created_at", "updated_at")
 CUSTOMER_ASSIGNMENT_FIELDS = ("id", "customer", "partner", "valid_from", "valid_to", "created_at")
 CONTRACT_FIELDS = (
     "id",
