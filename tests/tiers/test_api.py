@@ -165,6 +165,30 @@ def test_evaluate_pages_partners(programme: Personas) -> None:
     assert [p["partner_number"] for p in response.json()["partners"]] == ["A-1000"]
 
 
+def test_a_draft_without_tiers_is_refused_by_evaluate_simulate_and_calibrate(
+    programme: Personas,
+) -> None:
+    # Given a draft policy whose tiers have not been written yet (once a 500: ValueError)
+    TierPolicy.objects.create(code="empty", name="Empty", status="draft")
+    client = client_for(programme.staff)
+    # When staff evaluate, simulate or calibrate it
+    answers = [
+        client.get("/api/v1/tiers/evaluate/", {"policy": "empty", "as_of": "2026-07-01"}),
+        client.post("/api/v1/tiers/simulate/", {"policy": "empty"}, format="json"),
+        client.post(
+            "/api/v1/tiers/calibrate/",
+            {"policy": "empty", "targets": {"gold": {"min": 1, "max": 1}}},
+            format="json",
+        ),
+    ]
+    # Then each is a 409 that says what is missing, and nothing was written
+    for answer in answers:
+        assert answer.status_code == 409, answer.content
+        assert answer.json()["error"]["code"] == "policy_without_tiers"
+        assert "empty@1" in answer.json()["error"]["message"]  # in the caller's language
+    assert TierPolicy.objects.filter(code="empty").count() == 1
+
+
 @pytest.mark.today("2026-12-07")
 def test_applying_before_the_period_ends_is_refused_with_the_day_it_can_run(
     programme: Personas,

@@ -53,6 +53,9 @@ Document = dict[str, Any]
 
 
 NO_POLICY = {404: error_response("No such tier policy (or, for a partner, not visible).")}
+INCOMPLETE = {
+    409: error_response("The policy has no tiers yet, or a criterion of a kind not known here.")
+}
 TIER_RULE = {409: error_response("The programme's rules do not allow this; nothing was written.")}
 
 
@@ -166,7 +169,7 @@ class EvaluateView(APIView):
             ),
             OpenApiParameter("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
         ],
-        responses={200: EvaluationDocumentSerializer, **NO_POLICY},
+        responses={200: EvaluationDocumentSerializer, **NO_POLICY, **INCOMPLETE},
         summary="Evaluate a policy",
     )
     def get(self, request: Request) -> Response:
@@ -193,7 +196,7 @@ class SimulateView(APIView):
 
     @extend_schema(
         request=PolicyReferenceSerializer,
-        responses={200: SimulationDocumentSerializer, **NO_POLICY},
+        responses={200: SimulationDocumentSerializer, **NO_POLICY, **INCOMPLETE},
         summary="Preview a policy: counts, movers, discount cost",
     )
     def post(self, request: Request) -> Response:
@@ -207,7 +210,7 @@ class CalibrateView(APIView):
 
     @extend_schema(
         request=CalibrateSerializer,
-        responses={200: CalibrationDocumentSerializer, **NO_POLICY},
+        responses={200: CalibrationDocumentSerializer, **NO_POLICY, **INCOMPLETE},
         summary="Find thresholds that meet target tier counts",
     )
     def post(self, request: Request) -> Response:

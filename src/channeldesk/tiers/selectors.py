@@ -13,10 +13,11 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import FilteredRelation, Q
+from django.utils.translation import gettext as _
 
 from channeldesk.catalog.models import OrderLine
 from channeldesk.core.database import transaction_settings
-from channeldesk.core.errors import NotFound
+from channeldesk.core.errors import Conflict, NotFound
 from channeldesk.core.money import money_round
 from channeldesk.core.periods import Period, PeriodKind, last_complete_period, months_ending
 from channeldesk.partners.models import Partner, PartnerStatus
@@ -37,6 +38,13 @@ class PolicyNotFound(NotFound):
     """No policy matches the reference (`code` or `code@version`)."""
 
     code = "policy_not_found"
+
+
+class PolicyIncomplete(Conflict):
+    """The policy cannot be evaluated as it stands: it has no tiers yet, or a criterion of a kind
+    this installation does not know (`code` says which). A draft being built, not a bug."""
+
+    code = "policy_incomplete"
 
 
 def policy_get(*, reference: str) -> TierPolicy:
@@ -195,7 +203,11 @@ def policy_compile(*, policy: TierPolicy, as_of: dt.date) -> CompiledPolicy:
             )
         )
     if not tiers:
-        raise ValueError(f"Tier policy {policy.reference} has no tiers.")
+        raise PolicyIncomplete(
+            _("Tier policy %(policy)s has no tiers yet; add one before evaluating it.")
+            % {"policy": policy.reference},
+            code="policy_without_tiers",
+        )
     return CompiledPolicy(
         policy=policy,
         period=period,
@@ -216,7 +228,11 @@ def _criterion_compile(
     """One criterion resolved: its kind, and its metric added to the aggregate or the measures."""
     kind = KINDS.get(criterion.kind)
     if kind is None:
-        raise ValueError(f"Tier '{tier_code}' uses unknown criterion kind '{criterion.kind}'.")
+        raise PolicyIncomplete(
+            _("Tier %(tier)s uses the criterion kind %(kind)s, unknown to this installation.")
+            % {"tier": tier_code, "kind": criterion.kind},
+            code="unknown_criterion_kind",
+        )
     parameters = criterion.parameters or {}
     if kind.measure is not None:
         metric, measure = kind.measure(parameters, context)
