@@ -63,12 +63,19 @@ class AccessCase[World]:
 
 def table_cases(table: Mapping[str, Sequence[AccessCase[Any]]]) -> list[Any]:
     """Every (row name, case, persona) of an access table as a test parameter, with the id
-    `name[case label]-persona`, for each persona the case expects an answer from."""
+    `name[case label]-persona`, in the order of PERSONA_NAMES. A case must expect an answer from
+    every persona: one left out (say partner B, who must not see A's data) would go untested
+    silently, so it fails the collection instead."""
+    for name, cases in table.items():
+        for case in cases:
+            if set(case.expect) != set(PERSONA_NAMES):
+                missing = sorted(set(PERSONA_NAMES) - set(case.expect))
+                raise ValueError(f"{name}[{case.label}] expects no answer from {missing}.")
     return [
         pytest.param(name, case, persona, id=f"{name}[{case.label}]-{persona}")
         for name, cases in table.items()
         for case in cases
-        for persona in case.expect
+        for persona in PERSONA_NAMES
     ]
 
 

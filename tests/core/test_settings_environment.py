@@ -45,6 +45,15 @@ def test_a_variable_set_to_nothing_gets_the_default_as_if_it_were_not_set() -> N
     )
 
 
+def test_a_variable_set_to_nothing_beside_its_file_variable_reads_the_file(
+    tmp_path: Path,
+) -> None:
+    secret = tmp_path / "database_url"
+    secret.write_text("postgres://app@db/app\n", encoding="utf-8")
+    environ = {"DATABASE_URL": "", "DATABASE_URL_FILE": str(secret)}
+    assert secret_from_environment("DATABASE_URL", environ=environ) == "postgres://app@db/app"
+
+
 def test_a_secret_set_both_ways_is_refused(tmp_path: Path) -> None:
     secret = tmp_path / "secret_key"
     secret.write_text("from the file", encoding="utf-8")

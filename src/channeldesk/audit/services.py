@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Literal
 
 from auditlog.context import disable_auditlog
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
@@ -71,7 +72,7 @@ def audit_record(
     )
 
 
-def actor_user(actor: Any) -> Any:
+def actor_user[U: AbstractBaseUser](actor: U | AnonymousUser | None) -> U | None:
     """The signed-in user who acted, or None for an anonymous or missing one (the system)."""
     return actor if actor is not None and actor.is_authenticated else None
 

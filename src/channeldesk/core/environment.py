@@ -29,7 +29,7 @@ def secret_from_environment(
     path = environ.get(f"{name}_FILE", "")
     if not path:
         return environ.get(name) or default
-    if name in environ:
+    if environ.get(name):
         raise ImproperlyConfigured(f"Set either {name} or {name}_FILE, not both.")
     try:
         with open(path, encoding="utf-8") as handle:

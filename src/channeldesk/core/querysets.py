@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Count, Model, QuerySet
 
 
 def queryset_narrow[ModelT: Model](queryset: QuerySet[ModelT], **lookups: Any) -> QuerySet[ModelT]:
@@ -23,3 +23,14 @@ def _given(value: object) -> bool:
     if isinstance(value, Collection):  # strings too: an empty one narrows nothing
         return len(value) > 0
     return value is not None
+
+
+def status_counts(rows: QuerySet[Any], *, statuses: Sequence[str]) -> dict[str, int]:
+    """Rows per status, every one of `statuses` present (zero when none)."""
+    counts = dict(
+        rows.order_by()
+        .values_list("status")
+        .annotate(count=Count("id"))
+        .values_list("status", "count")
+    )
+    return {status: counts.get(status, 0) for status in statuses}

@@ -40,9 +40,9 @@ from prometheus_client.registry import Collector
 
 from channeldesk.core.logging import structlog_configure
 from channeldesk.core.metrics import JOB_DURATION, JOB_RUNS, metrics_collector_register
+from channeldesk.core.querysets import status_counts
 from channeldesk.licensing.models import ComplianceEpisode, ComplianceRecord, ComplianceStatus
 from channeldesk.notifications.models import DUE_STATUSES, OutboxMessage, OutboxStatus
-from channeldesk.notifications.selectors import status_counts
 
 structlog_configure()
 logger = structlog.get_logger("channeldesk.jobs")

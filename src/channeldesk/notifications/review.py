@@ -87,7 +87,12 @@ class ReviewLock[T: Model]:
     def audit(self, action: str, item: T, *, before: str, actor: Actor, note: str) -> None:
         """`review_audit` of a decision on a row of this kind, filed under its partner."""
         review_audit(
-            action, item, before=before, actor=actor, note=note, partner=self.partner(item)
+            action,
+            item,
+            before=before,
+            actor=actor,
+            details={"note": note} if note else None,
+            partner=self.partner(item),
         )
 
 
@@ -97,19 +102,18 @@ def review_audit(
     *,
     before: str,
     actor: Actor,
-    note: str = "",
     details: dict[str, str] | None = None,
     partner: int | None = None,
 ) -> None:
-    """Record a staff decision on a row: its status before and after, and the note or reason
-    (a `note`, if any, is recorded as the details `{"note": note}`)."""
+    """Record a staff decision on a row: its status before and after, and why (`details`,
+    e.g. `{"note": …}` or `{"reason": …}`)."""
     audit_record(
         action=action,
         target=item,
         actor=actor,
         partner=partner,
         changes={"status": (before, item.serializable_value("status"))},
-        details=details if details is not None else ({"note": note} if note else None),
+        details=details,
     )
 
 

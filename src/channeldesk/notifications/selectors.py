@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from channeldesk.core.errors import NotFound
-from channeldesk.core.querysets import queryset_narrow
+from channeldesk.core.querysets import queryset_narrow, status_counts
 from channeldesk.notifications.models import OutboxEvent, OutboxMessage, OutboxStatus
 
 
@@ -42,14 +41,3 @@ def outbox_history(*, message: OutboxMessage) -> list[OutboxEvent]:
 def outbox_counts() -> dict[str, int]:
     """Messages per status, every status present (zero when none)."""
     return status_counts(OutboxMessage.objects.all(), statuses=OutboxStatus.values)
-
-
-def status_counts(rows: QuerySet[Any], *, statuses: Sequence[str]) -> dict[str, int]:
-    """Rows per status, every one of `statuses` present (zero when none)."""
-    counts = dict(
-        rows.order_by()
-        .values_list("status")
-        .annotate(count=Count("id"))
-        .values_list("status", "count")
-    )
-    return {status: counts.get(status, 0) for status in statuses}

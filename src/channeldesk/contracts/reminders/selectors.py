@@ -10,9 +10,8 @@ from django.db.models import QuerySet
 
 from channeldesk.contracts.models import Reminder, ReminderStatus
 from channeldesk.core.errors import NotFound
-from channeldesk.core.querysets import queryset_narrow
+from channeldesk.core.querysets import queryset_narrow, status_counts
 from channeldesk.documents.models import Document
-from channeldesk.notifications.selectors import status_counts
 
 
 class ReminderNotFound(NotFound):

@@ -11,12 +11,16 @@ from django.http import FileResponse, Http404
 from channeldesk.documents.models import Document
 
 
-def selected_or_404[T](selector: Callable[..., T], message: str, **lookup: Any) -> T:
-    """What `selector(**lookup)` finds, or 404 with `message`: the portal's selectors are
-    scoped to the user's partner, so another partner's row is not found either."""
+def selected_or_404[T](
+    selector: Callable[..., T], missing: type[ObjectDoesNotExist], message: str, **lookup: Any
+) -> T:
+    """What `selector(**lookup)` finds, or 404 with `message` when it raises `missing` (the
+    selected model's `DoesNotExist`, and only that: another lookup failing inside the selector
+    is a bug and stays a 500). The portal's selectors are scoped to the user's partner, so
+    another partner's row is not found either."""
     try:
         return selector(**lookup)
-    except ObjectDoesNotExist:
+    except missing:
         raise Http404(message) from None
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from channeldesk.contracts.models import Customer
+from channeldesk.contracts.models import Customer, Reminder
 from channeldesk.core.exports import CsvExport, ExportColumn, csv_attachment, export_format
 from channeldesk.licensing import services as licensing_services
 from channeldesk.licensing.models import KeycodeStatus, RevealChannel
@@ -136,7 +136,11 @@ def customer_detail(
     request: HttpRequest, membership: PartnerMembership, customer_number: str
 ) -> HttpResponse:
     customer = selected_or_404(
-        portal_customer, "No such customer.", user=request.user, customer_number=customer_number
+        portal_customer,
+        Customer.DoesNotExist,
+        "No such customer.",
+        user=request.user,
+        customer_number=customer_number,
     )
     contracts = portal_customer_contracts(user=request.user, customer=customer)
     reminders = portal_reminders(contracts=contracts)
@@ -159,7 +163,11 @@ def letter_download(
 ) -> FileResponse:
     """The archived PDF of a letter the customer got, for the partner who looks after it."""
     reminder = selected_or_404(
-        portal_letter, "No such letter.", user=request.user, reminder_id=reminder_id
+        portal_letter,
+        Reminder.DoesNotExist,
+        "No such letter.",
+        user=request.user,
+        reminder_id=reminder_id,
     )
     document = reminder.document
     assert document is not None  # the selector only finds reminders with a letter

@@ -6,6 +6,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 
+from channeldesk.documents.models import Document
 from channeldesk.partners.models import PartnerMembership
 from channeldesk.portal.access import partner_page
 from channeldesk.portal.correspondence import message_letter, messages_page
@@ -30,6 +31,10 @@ def message_letter_download(
 ) -> FileResponse:
     """The archived PDF of a letter among the partner's messages."""
     document = selected_or_404(
-        message_letter, "No such letter.", user=request.user, document_id=document_id
+        message_letter,
+        Document.DoesNotExist,
+        "No such letter.",
+        user=request.user,
+        document_id=document_id,
     )
     return pdf_download(document, filename=f"{document.kind}-{document.reference}.pdf")

@@ -10,6 +10,7 @@ from channeldesk.partners.models import PartnerMembership
 from channeldesk.portal.access import partner_page
 from channeldesk.portal.selectors import portal_statement, portal_statements_page
 from channeldesk.portal.views.common import selected_or_404
+from channeldesk.usage.models import Statement
 from channeldesk.usage.statements import statement_tier_names
 
 PAGE_SIZE = 25
@@ -29,7 +30,11 @@ def statement_detail(
     request: HttpRequest, membership: PartnerMembership, number: str
 ) -> HttpResponse:
     shown = selected_or_404(
-        portal_statement, "No such statement.", user=request.user, number=number
+        portal_statement,
+        Statement.DoesNotExist,
+        "No such statement.",
+        user=request.user,
+        number=number,
     )
     lines = [line for group in shown.customers for line in group.lines]
     names = statement_tier_names(
