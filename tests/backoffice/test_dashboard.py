@@ -156,7 +156,8 @@ def test_a_failing_run_stores_its_error(portal_world: PortalWorld, settings: Any
 
     assert run.status == RunStatus.FAILED
     # (the refusal, in the installation's language, as the run page shows it)
-    assert run.error.startswith("PolicyIncomplete: ") and "default@1" in run.error
+    assert run.error.startswith("PolicyIncomplete: ")
+    assert "default@1" in run.error
 
 
 def test_staff_open_the_draft_for_feedback_and_publish_it(
