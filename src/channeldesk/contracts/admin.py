@@ -21,6 +21,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.contracts.models import (
+    CONTRACT_TERMS,
     CUSTOMER_MASTER_DATA,
     Contract,
     Customer,
@@ -117,16 +118,7 @@ class CustomerAssignmentAdmin(ReadOnlyAdmin):
 # Changed on an existing contract only through the services (see the module docstring).
 SERVICE_FIELDS = ["status", "end_date", "renews", "cancelled_at", "cancellation_reason"]
 # A contract's columns in the list, and the first fields of its page.
-CONTRACT_COLUMNS = (
-    "contract_number",
-    "customer",
-    "partner",
-    "product",
-    "seats",
-    "start_date",
-    "end_date",
-    "status",
-)
+CONTRACT_COLUMNS = CONTRACT_TERMS
 
 
 @admin.register(Contract)

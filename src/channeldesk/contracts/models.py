@@ -82,6 +82,18 @@ CUSTOMER_MASTER_DATA = (
     "contact_name",
     "contact_email",
 )
+# A contract's terms: who buys what, how many seats, for when, and its state (the admin's
+# columns, the first columns of the demo's bulk load).
+CONTRACT_TERMS = (
+    "contract_number",
+    "customer",
+    "partner",
+    "product",
+    "seats",
+    "start_date",
+    "end_date",
+    "status",
+)
 
 
 class CustomerAssignment(models.Model):

@@ -39,6 +39,7 @@ from channeldesk.commands.demo.population import Population
 from channeldesk.commands.demo.streaming import chunked, prefetched
 from channeldesk.commands.demo.writers import TableWriter, next_id, sequences_reset
 from channeldesk.contracts.models import (
+    CONTRACT_TERMS,
     CUSTOMER_MASTER_DATA,
     Contract,
     Customer,
@@ -56,14 +57,7 @@ CUSTOMER_FIELDS = ("id", *CUSTOMER_MASTER_DATA, "created_at", "updated_at")
 CUSTOMER_ASSIGNMENT_FIELDS = ("id", "customer", "partner", "valid_from", "valid_to", "created_at")
 CONTRACT_FIELDS = (
     "id",
-    "contract_number",
-    "customer",
-    "partner",
-    "product",
-    "seats",
-    "start_date",
-    "end_date",
-    "status",
+    *CONTRACT_TERMS,
     "renews",
     "cancelled_at",
     "cancellation_reason",
