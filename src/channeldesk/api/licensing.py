@@ -14,6 +14,7 @@ and a contract's licence status (R12, R13).
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from django.http import HttpResponse
@@ -229,12 +230,13 @@ class KeycodeCheckView(APIView):
 # without a reason, then 409 when the contract has no active keycode; the answer is the keycode
 # `change` returns, with `answer_status`. (A comment, not a docstring: drf-spectacular would
 # show a docstring as the description of both operations.)
-class _KeycodeChangeView(APIView):
+class _KeycodeChangeView(APIView, metaclass=ABCMeta):
     permission_classes = [IsAuthenticated, MayManageKeycodes]
     answer_status: int = status.HTTP_200_OK
 
+    @abstractmethod
     def change(self, keycode: Keycode, *, reason: str, actor: Any) -> Keycode:
-        raise NotImplementedError
+        """Apply this view's change to the active `keycode`; the keycode to answer with."""
 
     def post(self, request: Request, contract_number: str) -> Response:
         contract = _contract(contract_number)

@@ -9,6 +9,7 @@ exist, so nobody can probe for other partners' data.
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from django.db.models import QuerySet
@@ -68,15 +69,16 @@ def visible_partner(*, user: Any, partner_number: str) -> Partner:
 # A document about one partner as of today (`document`), for partner users (their own partner)
 # and vendor staff; a partner the caller may not see answers 404. (A comment, not a docstring:
 # drf-spectacular would show a docstring as the description.)
-class PartnerDocumentView(APIView):
+class PartnerDocumentView(APIView, metaclass=ABCMeta):
     permission_classes = [IsAuthenticated, IsPartnerUserOrVendorStaff]
 
     def get(self, request: Request, partner_number: str) -> Response:
         partner = visible_partner(user=request.user, partner_number=partner_number)
         return Response(self.document(partner, today=timezone.localdate()))
 
+    @abstractmethod
     def document(self, partner: Partner, *, today: dt.date) -> dict[str, Any]:
-        raise NotImplementedError
+        """The document this view answers with, about `partner` as of `today`."""
 
 
 # --- Partners -----------------------------------------------------------------------------------

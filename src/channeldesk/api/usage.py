@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from django.conf import settings
@@ -295,13 +296,14 @@ _CUSTOMER = OpenApiParameter(
 
 # A statement as a file: the whole, or one customer's lines (`?customer_number=`). (A comment,
 # not a docstring: drf-spectacular would show a docstring as the description.)
-class _StatementFileView(_StatementView):
+class _StatementFileView(_StatementView, metaclass=ABCMeta):
     def get(self, request: Request, number: str) -> HttpResponseBase:
         statement = self.statement(request, number)
         return self.file(statement, customer=self.customer(request, statement))
 
+    @abstractmethod
     def file(self, statement: Statement, *, customer: Customer | None) -> HttpResponseBase:
-        raise NotImplementedError
+        """The statement (or one customer's part of it) as this view's file."""
 
 
 def _file_schema(media_type: str, answer: Any, *, summary: str) -> Any:

@@ -16,6 +16,7 @@ generic views, so it may not import them back.
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -34,14 +35,14 @@ if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
 
 
-class FilteredListViewSet[M: Model](viewsets.GenericViewSet[M]):
+class FilteredListViewSet[M: Model](viewsets.GenericViewSet[M], metaclass=ABCMeta):
     """A view set whose list takes the filters of `filter_serializer_class`."""
 
     filter_serializer_class: type[serializers.Serializer[Any]]
 
+    @abstractmethod
     def filter_rows(self, rows: QuerySet[M], **filters: Any) -> QuerySet[M]:
         """`rows` narrowed by the checked filters (a selector of the domain)."""
-        raise NotImplementedError
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The filters narrow the list only: a detail URL answers the same whatever the query.

@@ -17,6 +17,7 @@ served from its own admin page by `StoredPdfAdmin`.
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -33,6 +34,7 @@ from django.core.paginator import Paginator
 from django.db import connections, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.fields.files import FieldFile
+from django.forms.widgets import MediaDefiningClass
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -124,7 +126,12 @@ def stored_pdf_response(document: StoredPdf) -> FileResponse:
     )
 
 
-class StoredPdfAdmin(admin.ModelAdmin):
+class _AbstractAdminMeta(MediaDefiningClass, ABCMeta):
+    """ModelAdmin's metaclass with abstract methods: a subclass that forgets a hook fails when
+    it is registered, not when a page is opened."""
+
+
+class StoredPdfAdmin(admin.ModelAdmin, metaclass=_AbstractAdminMeta):
     """An admin with a page (`pdf_route`, named `pdf_url_name`) that serves the stored PDF of
     one of its objects to everyone who may view the objects.
 
@@ -144,9 +151,9 @@ class StoredPdfAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return stored_pdf_response(self.pdf_document(pk))
 
+    @abstractmethod
     def pdf_document(self, pk: int) -> StoredPdf:
         """The document whose PDF the page of object `pk` serves (a 404 if there is none)."""
-        raise NotImplementedError
 
     def pdf_link(self, obj: Model, label: object) -> str:
         url = reverse(f"admin:{self.pdf_url_name}", args=[obj.pk])
