@@ -165,6 +165,7 @@ def test_evaluate_pages_partners(programme: Personas) -> None:
     assert [p["partner_number"] for p in response.json()["partners"]] == ["A-1000"]
 
 
+@pytest.mark.today("2026-12-07")
 def test_a_draft_without_tiers_is_refused_by_evaluate_simulate_and_calibrate(
     programme: Personas,
 ) -> None:

@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from channeldesk.backoffice.models import ProgrammeRun, RunKind, RunStatus
+from channeldesk.core.errors import DomainError, domain_error_message
 from channeldesk.tiers.calibration import tiers_calibrate
 from channeldesk.tiers.evaluation import tiers_evaluate
 from channeldesk.tiers.models import TierPolicy
@@ -123,13 +124,18 @@ def run_execute(*, run_id: int) -> ProgrammeRun:
     try:
         result, draft = _work(run)
     except Exception as error:  # any failure is shown to the user on the run
-        logger.exception("Programme run %s failed", run_id)
+        if isinstance(error, DomainError):  # a refusal: its message is for people, as it is
+            logger.warning("Programme run %s refused: %s", run_id, error.code)
+            shown = domain_error_message(error)
+        else:  # a bug: the type says more than the message alone
+            logger.exception("Programme run %s failed", run_id)
+            shown = f"{type(error).__name__}: {error}"
         _progress(
             run_id,
             progress=100,
             step="failed",
             status=RunStatus.FAILED,
-            error=f"{type(error).__name__}: {error}",
+            error=shown,
             finished_at=timezone.now(),
         )
     else:
