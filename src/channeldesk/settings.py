@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "channeldesk.partners",
     "channeldesk.documents",
     "channeldesk.catalog",
+    "channeldesk.webhooks",
     "channeldesk.tiers",
     "channeldesk.pricing",
     "channeldesk.contracts",
@@ -573,6 +574,10 @@ ACCOUNT_RATE_LIMITS = {
 MFA_ADAPTER = "channeldesk.portal.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "ChannelDesk"
+# --- Passkeys (WebAuthn as second factor and passwordless login) ------------------------------
+# --- end passkeys ---
+# --- Single sign-on for vendor staff (OpenID Connect through allauth) -------------------------
+# --- end single sign-on ---
 # A partner admin's invitation link works this many seconds, once (portal.accounts).
 PORTAL_INVITATION_TIMEOUT = env.int("PORTAL_INVITATION_TIMEOUT", default=3 * 24 * 3600)
 # Back office: simulation and calibration runs go to a background thread of the web process;
