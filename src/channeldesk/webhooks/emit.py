@@ -134,7 +134,7 @@ def webhook_events_emit(drafts: Sequence[EventDraft], *, now: dt.datetime | None
 
 def webhook_event_emit(
     *,
-    type: str,  # noqa: A002 - the event's type, as receivers name it
+    type: str,
     key: str,
     data: Mapping[str, Any],
     partner_id: int | None = None,
