@@ -586,6 +586,11 @@ PORTAL_INVITATION_TIMEOUT = env.int("PORTAL_INVITATION_TIMEOUT", default=3 * 24 
 BACKOFFICE_RUNS_INLINE = env.bool("BACKOFFICE_RUNS_INLINE", default=False)
 BACKOFFICE_RUN_TIMEOUT_SECONDS = env.int("BACKOFFICE_RUN_TIMEOUT_SECONDS", default=1800)
 
+# --- Webhooks: delivery (docs/webhooks.md) ---------------------------------------------------
+# --- end webhooks delivery ---
+# --- Webhooks in the OpenAPI schema ------------------------------------------------------------
+# --- end webhooks schema ---
+
 # --- Audit trail (docs/audit.md) --------------------------------------------------------------
 # django-auditlog writes into ChannelDesk's own entry table (insert-only; services add one
 # entry per action or set-based run), before/after values as JSON, never for fixture loads.
