@@ -9,7 +9,12 @@ from django.urls import include, path
 
 from channeldesk.core.health import liveness_view, readiness_view
 from channeldesk.core.metrics import metrics_view
-from channeldesk.core.second_factor import ActivateTOTPView, admin_login_redirect
+from channeldesk.core.second_factor import (
+    ActivateTOTPView,
+    AddPasskeyView,
+    RemovePasskeyView,
+    admin_login_redirect,
+)
 from channeldesk.core.views import set_language
 
 # Registers the job and database figures that /metrics reports.
@@ -25,6 +30,12 @@ urlpatterns = [
     # allauth's TOTP setup, which also records the proved factor in the session.
     path("accounts/2fa/totp/activate/", ActivateTOTPView.as_view(), name="mfa_activate_totp"),
     path("accounts/invitation/<str:token>/", invitation_accept, name="account_invitation_accept"),
+    path("accounts/2fa/webauthn/add/", AddPasskeyView.as_view(), name="mfa_add_webauthn"),
+    path(
+        "accounts/2fa/webauthn/keys/<int:pk>/remove/",
+        RemovePasskeyView.as_view(),
+        name="mfa_remove_webauthn",
+    ),
     path("accounts/", include("allauth.urls")),
     path("portal/", include("channeldesk.portal.urls")),
     path("backoffice/", include("channeldesk.backoffice.urls")),

@@ -52,6 +52,7 @@ TWINS: dict[str, tuple[str, tuple[str, ...]]] = {
     "tiers_daily_sweep": ("tiers_sweep", ("tiers", "sweep")),
     "reminders_hourly_sweep": ("reminders_run", ("reminders", "run")),
     "outbox_minutely_dispatch": ("outbox_dispatch", ("outbox", "dispatch")),
+    "webhooks_minutely_dispatch": ("webhooks_dispatch", ("webhooks", "dispatch")),
     "training_daily_sweep": ("training_sweep", ("training", "sweep")),
     "tier_notices_dispatch": ("tier_notices_send", ("tiers", "notices")),
     "caller_numbers_daily_refresh": ("caller_numbers_refresh", ("support", "refresh-numbers")),
