@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
@@ -572,11 +574,97 @@ ACCOUNT_RATE_LIMITS = {
     "portal_invitation": "20/h/user,3/h/key",
 }
 MFA_ADAPTER = "channeldesk.portal.adapters.MFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = "ChannelDesk"
 # --- Passkeys (WebAuthn as second factor and passwordless login) ------------------------------
+# A passkey is a second factor after the password, and on its own a passwordless sign-in: the
+# browser asks for its PIN or biometrics (user verification), so possession and knowledge are
+# proved in one step and the session counts as signed in (core.second_factor, docs/security.md).
+MFA_PASSKEY_LOGIN_ENABLED = env.bool("MFA_PASSKEY_LOGIN_ENABLED", default=True)
+# Sign-up is closed (portal.adapters.AccountAdapter), so no account is made from a passkey.
+MFA_PASSKEY_SIGNUP_ENABLED = False
+# As a second factor the key asks for its PIN where it can; the passwordless sign-in always
+# requires it (allauth).
+MFA_WEBAUTHN_USER_VERIFICATION = "preferred"
+# WebAuthn needs a secure context: https, or http://localhost (browsers and python-fido2 both
+# accept it, so the tests and `channeldesk runserver` on localhost need no switch). An address
+# such as 127.0.0.1 is never a valid WebAuthn domain, so allauth's
+# MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN (which would accept any origin) stays off.
 # --- end passkeys ---
 # --- Single sign-on for vendor staff (OpenID Connect through allauth) -------------------------
+# Vendor staff may sign in with the company's identity provider (docs/sso.md); partner users
+# never do. Without OIDC_PROVIDER_URL there is no provider, no button and nothing changes.
+# OIDC_PROVIDER_URL: the issuer (its /.well-known/openid-configuration is read); OIDC_CLIENT_ID
+# and OIDC_CLIENT_SECRET (or OIDC_CLIENT_SECRET_FILE) of ChannelDesk's client there; OIDC_NAME:
+# the sign-in button's label. The redirect URI to register at the provider:
+# https://<host>/accounts/oidc/<OIDC_PROVIDER_ID>/login/callback/
+OIDC_PROVIDER_URL = env.str("OIDC_PROVIDER_URL", default="")
+OIDC_PROVIDER_ID = env.str("OIDC_PROVIDER_ID", default="company")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = secret_from_environment("OIDC_CLIENT_SECRET")
+OIDC_NAME = env.str("OIDC_NAME", default="Company sign-in")
+# The scopes asked for; the role claim must be among what they release.
+OIDC_SCOPES = env.list("OIDC_SCOPES", default=["openid", "profile", "email", "groups"])
+# The claim (in the ID token or the userinfo answer) that lists the person's roles or groups,
+# and which of its values make which staff role (core/roles.py: "channel manager", "support
+# desk"), as "value=role,value=role". Nobody without one of these values gets a back office.
+OIDC_ROLES_CLAIM = env.str("OIDC_ROLES_CLAIM", default="groups")
+OIDC_STAFF_ROLES = env.dict(
+    "OIDC_STAFF_ROLES",
+    default={
+        "channeldesk-channel-manager": "channel manager",
+        "channeldesk-support-desk": "support desk",
+    },
+)
+# Addresses in these domains count as verified by the provider even without its
+# `email_verified` claim (Entra ID sends none), so they match existing staff logins.
+OIDC_VERIFIED_EMAIL_DOMAINS = env.list("OIDC_VERIFIED_EMAIL_DOMAINS", default=[])
+# Off (the default): staff pass ChannelDesk's own second factor after the identity provider,
+# as after a password. On: a login whose ID token proves a second factor at the provider
+# (`amr` holds one of OIDC_MFA_AMR_VALUES, or `acr` is one of OIDC_MFA_ACR_VALUES) counts as
+# the second-factor step (docs/sso.md, "The second factor").
+OIDC_TRUST_IDP_MFA = env.bool("OIDC_TRUST_IDP_MFA", default=False)
+OIDC_MFA_AMR_VALUES = env.list("OIDC_MFA_AMR_VALUES", default=["mfa", "otp", "hwk", "swk"])
+OIDC_MFA_ACR_VALUES = env.list("OIDC_MFA_ACR_VALUES", default=[])
+# Off: staff sign in only through the identity provider; their password (and passkey) sign-in
+# is refused. Superusers keep theirs as the break-glass way in (docs/sso.md).
+STAFF_PASSWORD_LOGIN = env.bool("STAFF_PASSWORD_LOGIN", default=True)
+if OIDC_PROVIDER_URL and not OIDC_CLIENT_ID:
+    raise ImproperlyConfigured("OIDC_PROVIDER_URL needs OIDC_CLIENT_ID (docs/sso.md).")
+SOCIALACCOUNT_ADAPTER = "channeldesk.portal.sso.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": OIDC_PROVIDER_ID,
+                "name": OIDC_NAME,
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {
+                    "server_url": OIDC_PROVIDER_URL,
+                    "scope": OIDC_SCOPES,
+                    "verified_email": OIDC_VERIFIED_EMAIL_DOMAINS,
+                },
+            }
+        ]
+        if OIDC_PROVIDER_URL
+        else [],
+    }
+}
+# The button's form is answered with a redirect to the provider's sign-in page, which the CSP's
+# form-action must allow (browsers check it on redirects): the issuer's origin.
+if OIDC_PROVIDER_URL and isinstance(_form_action := SECURE_CSP["form-action"], list):
+    # "https://login.example.com/realms/staff" -> "https://login.example.com"
+    SECURE_CSP["form-action"] = [*_form_action, "/".join(OIDC_PROVIDER_URL.split("/")[:3])]
+# A new staff login is made from the provider's answer at once (no sign-up form), with the
+# address as the provider verified it; access tokens are not kept.
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+# Seconds ChannelDesk waits for the provider's discovery, token and userinfo answers.
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("SOCIALACCOUNT_REQUESTS_TIMEOUT", default=5)
 # --- end single sign-on ---
 # A partner admin's invitation link works this many seconds, once (portal.accounts).
 PORTAL_INVITATION_TIMEOUT = env.int("PORTAL_INVITATION_TIMEOUT", default=3 * 24 * 3600)
@@ -587,8 +675,47 @@ BACKOFFICE_RUNS_INLINE = env.bool("BACKOFFICE_RUNS_INLINE", default=False)
 BACKOFFICE_RUN_TIMEOUT_SECONDS = env.int("BACKOFFICE_RUN_TIMEOUT_SECONDS", default=1800)
 
 # --- Webhooks: delivery (docs/webhooks.md) ---------------------------------------------------
+# Outgoing requests: seconds to connect and to wait for each read of the answer, and the most
+# a whole request may take (the answer's body is read until then, 64 KiB at most).
+WEBHOOKS_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOKS_CONNECT_TIMEOUT_SECONDS", default=5.0)
+WEBHOOKS_READ_TIMEOUT_SECONDS = env.float("WEBHOOKS_READ_TIMEOUT_SECONDS", default=10.0)
+WEBHOOKS_TOTAL_TIMEOUT_SECONDS = env.float("WEBHOOKS_TOTAL_TIMEOUT_SECONDS", default=30.0)
+# The waits after each failed attempt, in seconds (one attempt more than there are waits):
+# 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 20 h, about three days in all. Each wait is
+# drawn uniformly from [wait × (1 - JITTER), wait × (1 + JITTER)] (1.0: full jitter); a
+# Retry-After answer longer than the wait is honoured, up to the longest wait of the list.
+WEBHOOKS_RETRY_SCHEDULE_SECONDS = env.list(
+    "WEBHOOKS_RETRY_SCHEDULE_SECONDS",
+    cast=float,
+    default=[5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 72000],
+)
+WEBHOOKS_RETRY_JITTER = env.float("WEBHOOKS_RETRY_JITTER", default=0.5)
+# Private, loopback, link-local and other non-public addresses are refused (SSRF), and http://
+# with them, unless this is on: by default in DEBUG (a receiver on the developer's machine).
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+# The dispatcher (webhooks/conf.py): deliveries claimed at once, marked sending together, a
+# claim's lease (no send starts in its second half), the idle sleep of `webhooks dispatch --loop`.
+WEBHOOKS_BATCH_SIZE = env.int("WEBHOOKS_BATCH_SIZE", default=100)
+WEBHOOKS_WINDOW = env.int("WEBHOOKS_WINDOW", default=50)
+WEBHOOKS_LEASE_SECONDS = env.float("WEBHOOKS_LEASE_SECONDS", default=600)
+WEBHOOKS_POLL_SECONDS = env.float("WEBHOOKS_POLL_SECONDS", default=2)
 # --- end webhooks delivery ---
 # --- Webhooks in the OpenAPI schema ------------------------------------------------------------
+# Every event type is an OpenAPI webhook: the envelope with the type's `data` model
+# (webhooks/payloads.py), built in channeldesk/api/webhooks.py and imported from there by name.
+from channeldesk.webhooks.events import EVENT_TYPES as _WEBHOOK_EVENT_TYPES  # noqa: E402
+
+SPECTACULAR_SETTINGS["WEBHOOKS"] = [
+    "channeldesk.api.webhooks.webhook__" + _event_type.replace(".", "__")
+    for _event_type in _WEBHOOK_EVENT_TYPES
+]
+# Webhooks are an OpenAPI 3.1 feature.
+SPECTACULAR_SETTINGS["OAS_VERSION"] = "3.1.0"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
+    "WebhookSubscriptionStatusEnum": "channeldesk.webhooks.models.SubscriptionStatus",
+    "WebhookDeliveryStatusEnum": "channeldesk.webhooks.models.DeliveryStatus",
+}
 # --- end webhooks schema ---
 
 # --- Audit trail (docs/audit.md) --------------------------------------------------------------

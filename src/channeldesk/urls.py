@@ -4,6 +4,7 @@ There is one sign-in for everyone, allauth's: `/admin/login/` sends people there
 `next`), so the admin is never reached with the password alone (core.second_factor).
 """
 
+from allauth.urls import urlpatterns as allauth_urlpatterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -22,6 +23,12 @@ from channeldesk.jobs import metrics as _job_metrics  # noqa: F401
 from channeldesk.portal.views.colleagues import invitation_accept
 from channeldesk.portal.views.home import site_root
 
+# allauth's pages without the four unnamed legacy redirects of socialaccount (`social/…`, kept
+# by allauth for old links): ChannelDesk never published those links, and every page is named.
+ALLAUTH_URLS = [
+    pattern for pattern in allauth_urlpatterns if not str(pattern.pattern).startswith("social/")
+]
+
 urlpatterns = [
     path("", site_root, name="site-root"),
     path("admin/login/", admin_login_redirect, name="admin-login"),
@@ -36,7 +43,7 @@ urlpatterns = [
         RemovePasskeyView.as_view(),
         name="mfa_remove_webauthn",
     ),
-    path("accounts/", include("allauth.urls")),
+    path("accounts/", include(ALLAUTH_URLS)),
     path("portal/", include("channeldesk.portal.urls")),
     path("backoffice/", include("channeldesk.backoffice.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -144,14 +144,40 @@ PAGES: dict[str, list[PageCase]] = {
         PageCase(
             "export of a filtered list", MANAGER_PAGE, query={"tier": "silver", "sort": "-revenue"}
         ),
+        PageCase("export as Excel", MANAGER_PAGE, query={"format": "xlsx"}),
+        PageCase(
+            "filtered list as Excel",
+            MANAGER_PAGE,
+            query={"tier": "silver", "sort": "-revenue", "format": "xlsx"},
+        ),
+        PageCase("an unknown file format", _managers(400), query={"format": "ods"}),
     ],
     "backoffice:movers": [
         PageCase("movers of the draft", MANAGER_PAGE),
         PageCase("movers down", MANAGER_PAGE, query={"direction": "down"}),
         PageCase("an unknown draft", _managers(404), query={"policy": "default@99"}),
     ],
-    "backoffice:movers-csv": [PageCase("movers export", MANAGER_PAGE)],
-    "backoffice:renewals-csv": [PageCase("pipeline export", MANAGER_PAGE)],
+    "backoffice:movers-csv": [
+        PageCase("movers export", MANAGER_PAGE),
+        PageCase("movers as Excel", MANAGER_PAGE, query={"format": "xlsx"}),
+    ],
+    "backoffice:renewals-csv": [
+        PageCase("pipeline export", MANAGER_PAGE),
+        PageCase("pipeline as Excel", MANAGER_PAGE, query={"format": "xlsx"}),
+    ],
+    "backoffice:export-partners": [
+        PageCase("partners for the import", MANAGER_PAGE),
+        PageCase("partners for the import as Excel", MANAGER_PAGE, query={"format": "xlsx"}),
+    ],
+    "backoffice:export-orders": [
+        PageCase("orders for the import", MANAGER_PAGE),
+        PageCase("orders for the import as Excel", MANAGER_PAGE, query={"format": "xlsx"}),
+    ],
+    "backoffice:export-contracts": [
+        PageCase("contracts for the import", MANAGER_PAGE),
+        PageCase("contracts for the import as Excel", MANAGER_PAGE, query={"format": "xlsx"}),
+        PageCase("an unknown file format", _managers(400), query={"format": "ods"}),
+    ],
     "backoffice:compliance-csv": [PageCase("compliance export", MANAGER_PAGE)],
     "backoffice:partner": [
         PageCase("partner A", STAFF_PAGE, kwargs=given(partner_number="A-1000")),

@@ -26,6 +26,7 @@ from tests.backoffice.test_operations_lists import (  # noqa: F401 - the scan fi
 )
 from tests.backoffice.test_partner_list import english, german
 from tests.portal.world import PortalWorld
+from tests.xlsx_exports import assert_same_rows
 
 pytestmark = pytest.mark.today("2026-12-07")
 
@@ -196,6 +197,36 @@ def test_the_compliance_download_has_the_contracts_the_page_lists(
     page = client.get("/backoffice/compliance/", query).content.decode()
 
     assert _csv_contracts(client, query) == expected == contracts_listed(page)
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize(("query", "expected"), COMPLIANCE_FILTERS)
+def test_the_compliance_workbook_holds_the_rows_of_the_filtered_csv(
+    scan: PortalWorld,  # noqa: F811
+    client_for: Callable[[str], Client],
+    query: dict[str, str],
+    expected: list[str],
+    language: str,
+) -> None:
+    rows = assert_same_rows(
+        client_for("staff"), "/backoffice/compliance.csv", query, language=language
+    )
+
+    assert [row[0] for row in rows[1:]] == expected
+
+
+def test_the_compliance_page_links_the_workbook_with_its_filters(
+    scan: PortalWorld,  # noqa: F811
+    client_for: Callable[[str], Client],
+) -> None:
+    page = english(client_for("staff")).get(
+        "/backoffice/compliance/", {"sector": "public_authority"}
+    )
+
+    assert (
+        'href="/backoffice/compliance.csv?sector=public_authority&amp;format=xlsx"'
+        in page.content.decode()
+    )
 
 
 def test_the_compliance_page_links_the_download_with_its_filters_but_not_its_page(

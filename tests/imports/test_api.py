@@ -155,7 +155,9 @@ def test_a_request_without_a_file_is_refused(staff_client: APIClient) -> None:
     assert response.json() == {
         "error": {
             "code": "file_missing",
-            "message": "Send the CSV file as multipart field 'file' or as a text/csv request body.",
+            "message": (
+                "Send the file as multipart field 'file', or as a text/csv or .xlsx request body."
+            ),
             "details": [{"field": "file", "message": "No file was sent."}],
         }
     }
@@ -224,9 +226,13 @@ def test_the_schema_documents_the_import_endpoints(staff_client: APIClient) -> N
     for kind in ("partners", "products", "orders"):
         operation = schema["paths"][f"/api/v1/imports/{kind}"]["post"]
         assert operation["operationId"] == f"imports_{kind}"
-        assert set(operation["requestBody"]["content"]) == {"multipart/form-data", "text/csv"}
+        assert set(operation["requestBody"]["content"]) == {
+            "multipart/form-data",
+            "text/csv",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
         names = [parameter["name"] for parameter in operation["parameters"]]
-        assert sorted(names) == ["background", "dry_run"]
+        assert sorted(names) == ["background", "dry_run", "sheet"]
         # 202: a large file imports in the background; 413: a body over the upload limit (the
         # API answers it in its error format).
         assert set(operation["responses"]) == {"200", "202", "400", "401", "403", "413"}

@@ -6,6 +6,7 @@ function itself, as `channeldesk run_huey` would), so every step can be looked a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,10 @@ from channeldesk.api import imports as api_imports
 from channeldesk.catalog.models import Order, OrderLine
 from channeldesk.core import import_jobs
 from channeldesk.core.import_jobs import ImportJob, ImportJobState
+from channeldesk.core.spreadsheets import XLSX_CONTENT_TYPE
 from channeldesk.jobs.imports import import_run
 from tests.factories import PartnerFactory, ProductFactory
-from tests.imports.helpers import database_state, excel_csv
+from tests.imports.helpers import database_state, excel_csv, workbook
 from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
@@ -302,3 +304,79 @@ def test_a_body_spooled_to_disk_is_stored_whole(
     assert response.status_code == 202
     assert response.json()["bytes_total"] == len(body)
     assert [path.read_bytes() == body for path in stored_uploads(settings)] == [True]
+
+
+# --- Excel workbooks -----------------------------------------------------------------------------
+
+
+def xlsx_upload(content: bytes, name: str) -> dict[str, Any]:
+    return {"file": SimpleUploadedFile(name, content, content_type=XLSX_CONTENT_TYPE)}
+
+
+def orders_workbook(*, last_amount: object = 10.5) -> bytes:
+    rows: list[list[object]] = [
+        ["order_number", "partner_number", "order_date", "sku", "quantity", "net_amount"]
+    ]
+    rows += [
+        [f"SO-{line}", "P-1001", dt.date(2026, 3, 15), "AV-BOX", 1, 10.5] for line in range(20)
+    ]
+    rows[-1][-1] = last_amount
+    return workbook(rows, title="Orders", before={"Read me": [["Orders: next sheet."]]})
+
+
+@pytest.mark.today("2026-12-07")
+def test_a_workbook_imports_in_the_background_from_its_named_sheet(
+    staff_client: APIClient,
+    queue: list[str],
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # Given a workbook posted for a background import of its second sheet
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            f"{ORDERS_URL}?background=true&sheet=Orders",
+            xlsx_upload(orders_workbook(), name="orders.xlsx"),
+            format="multipart",
+        )
+    assert response.status_code == 202
+    job = ImportJob.objects.get()
+    assert (job.sheet, Path(job.stored_as).suffix) == ("Orders", ".xlsx")
+    assert response.json()["sheet"] == "Orders"
+    # When the worker runs it
+    import_run.call_local(queue[0])
+    # Then the sheet was imported, and the status says so
+    status = staff_client.get(response.json()["url"]).json()
+    assert (status["state"], status["rows_total"]) == ("succeeded", 20)
+    assert (status["report"]["sheet"], status["report"]["created"]) == ("Orders", 20)
+    assert (
+        status["message"]
+        == "orders.xlsx:Orders: 20 rows, orders: 20 created, 0 updated, 0 unchanged."
+    )
+    assert OrderLine.objects.count() == 20
+
+
+@pytest.mark.today("2026-12-07")
+def test_a_rejected_background_workbook_lists_its_problems_with_the_sheet(
+    staff_client: APIClient, queue: list[str], django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            f"{ORDERS_URL}?background=true&sheet=Orders",
+            xlsx_upload(orders_workbook(last_amount=10.555), name="orders.xlsx"),
+            format="multipart",
+        )
+
+    import_run.call_local(queue[0])
+
+    status = staff_client.get(response.json()["url"]).json()
+    assert (status["state"], status["problem_count"]) == ("rejected", 1)
+    assert status["problems"] == [
+        {
+            "file": "orders.xlsx",
+            "sheet": "Orders",
+            "row": 21,
+            "column": "net_amount",
+            "message": "10.555 has more than two decimal places",
+        }
+    ]
+    assert not OrderLine.objects.exists()

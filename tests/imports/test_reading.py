@@ -227,7 +227,8 @@ def test_a_row_with_more_values_than_the_header_is_a_problem_but_trailing_emptie
         (b"", "things.csv:1: no header line; expected: name, amount, day, count"),
         (
             b"PK\x03\x04\x14\x00rest",
-            "things.csv:1: this is an Excel workbook, not CSV; save it as CSV",
+            # Read as the workbook it claims to be (docs/imports.md, "Excel workbooks").
+            "things.csv: not a readable .xlsx workbook (File is not a zip file)",
         ),
         (
             "name;amount;day\n".encode("utf-16"),

@@ -157,6 +157,12 @@ PAGES: dict[str, list[PageCase]] = {
     ],
     "portal:customers-csv": [
         PageCase("every customer as CSV", PARTNER_PAGE),
+        PageCase("every customer as Excel", PARTNER_PAGE, query={"format": "xlsx"}),
+        PageCase(
+            "search, filters and sort as Excel",
+            PARTNER_PAGE,
+            query={"q": "Anton", "sort": "-contracts", "format": "xlsx"},
+        ),
         PageCase(
             "search, filters and sort as CSV",
             PARTNER_PAGE,
@@ -177,7 +183,11 @@ PAGES: dict[str, list[PageCase]] = {
         PageCase("partner B's customer's keycode", PARTNER_B_PAGE, kwargs=_keycode_b),
     ],
     "portal:renewals": [PageCase("next 90 days", PARTNER_PAGE)],
-    "portal:renewals-csv": [PageCase("CSV export", PARTNER_PAGE)],
+    "portal:renewals-csv": [
+        PageCase("CSV export", PARTNER_PAGE),
+        PageCase("Excel export", PARTNER_PAGE, query={"format": "xlsx"}),
+        PageCase("an unknown file format", partner_answers(400), query={"format": "ods"}),
+    ],
     "portal:statements": [
         PageCase("none issued yet", PARTNER_PAGE),
         PageCase("each partner's own", PARTNER_PAGE, kwargs=_statements_issued),

@@ -21,6 +21,7 @@ def test_the_table_htmx_swaps_in_links_the_export_with_the_new_filters(
 
     assert "<html" not in text
     assert 'href="/portal/customers.csv?q=Anton&amp;sector=other"' in text
+    assert 'href="/portal/customers.csv?q=Anton&amp;sector=other&amp;format=xlsx"' in text
 
 
 def test_the_full_page_has_the_export_link_once(
@@ -28,5 +29,7 @@ def test_the_full_page_has_the_export_link_once(
 ) -> None:
     text = client_for("partner_a_user").get("/portal/customers/").content.decode()
 
-    assert text.count('href="/portal/customers.csv') == 1
-    assert 'href="/portal/customers.csv"' in text
+    # The CSV link and the Excel link beside it, each once.
+    assert text.count('href="/portal/customers.csv') == 2
+    assert text.count('href="/portal/customers.csv"') == 1
+    assert text.count('href="/portal/customers.csv?format=xlsx"') == 1

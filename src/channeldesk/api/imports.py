@@ -1,9 +1,10 @@
-"""API endpoints: imports. POST a CSV file to /api/v1/imports/{partners,products,orders,customers,
-contracts}.
+"""API endpoints: imports. POST a CSV file or an Excel workbook to
+/api/v1/imports/{partners,products,orders,customers,contracts}.
 
 The same imports as `channeldesk import`, for the ERP to push to: the file as multipart field
-`file`, or as the raw request body with `Content-Type: text/csv`; `?dry_run=true` checks without
-writing. A rejected file answers 400 with every problem in `details` and writes nothing.
+`file`, or as the raw request body with `Content-Type: text/csv` or the .xlsx content type;
+`?dry_run=true` checks without writing, `?sheet=NAME` picks a workbook's sheet. A rejected file
+answers 400 with every problem in `details` and writes nothing.
 
 A file of BACKGROUND_MIN_BYTES or more (or any file with `?background=true`) is imported by a
 job worker instead: the answer is 202 with the job's status, which
@@ -48,9 +49,11 @@ from channeldesk.core.import_jobs import (
     import_job_progress,
 )
 from channeldesk.core.importing import Importer, ImportResult, import_file
+from channeldesk.core.spreadsheets import XLSX_CONTENT_TYPE
 from channeldesk.partners.imports import PARTNERS_IMPORTER
 
 BODY_FILE_NAME = "body.csv"
+WORKBOOK_BODY_FILE_NAME = "body.xlsx"
 # Files from this size on are imported in the background (202 and a status resource). 2 MiB is
 # about 35,000 order lines, a few seconds; well within gunicorn's 30 s, even on a busy host.
 BACKGROUND_MIN_BYTES = 2 * 1024 * 1024
@@ -76,22 +79,50 @@ class ImportQuerySerializer(serializers.Serializer[Any]):
             f"report. Default: in the background from {BACKGROUND_MIN_BYTES // 1024 // 1024} MiB."
         ),
     )
+    sheet = serializers.CharField(
+        required=False,
+        default=None,
+        max_length=255,
+        help_text=(
+            "The worksheet of an .xlsx workbook to import (default: its first worksheet). "
+            "Naming a sheet for a CSV file rejects it."
+        ),
+    )
 
 
-class ImportProblemSerializer(serializers.Serializer[Any]):
+class _WithSheet(serializers.Serializer[Any]):
+    """Leaves `sheet` out where it is None: a CSV file's answer stays as it always was."""
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if data.get("sheet") is None:
+            data.pop("sheet", None)
+        return data
+
+
+_SHEET_HELP = "The worksheet, for an .xlsx workbook only (then `row` is the sheet's row)."
+
+
+class ImportProblemSerializer(_WithSheet):
     file = serializers.CharField()
+    sheet = serializers.CharField(required=False, help_text=_SHEET_HELP)
     row = serializers.IntegerField(allow_null=True, help_text="The line in the file (1 = header).")
     column = serializers.CharField(allow_null=True)
     message = serializers.CharField(source="reason")
 
 
-class ImportReportSerializer(serializers.Serializer[Any]):
+class ImportReportSerializer(_WithSheet):
     kind = serializers.CharField()
     file = serializers.CharField()
+    sheet = serializers.CharField(
+        required=False, help_text="The worksheet read, for an .xlsx workbook only."
+    )
     dry_run = serializers.BooleanField()
     accepted = serializers.BooleanField()
-    encoding = serializers.CharField(help_text="utf-8, utf-8 (BOM) or windows-1252.")
-    delimiter = serializers.CharField()
+    encoding = serializers.CharField(
+        help_text="utf-8, utf-8 (BOM) or windows-1252; xlsx for a workbook."
+    )
+    delimiter = serializers.CharField(help_text="; , or a tab; empty for a workbook.")
     rows = serializers.IntegerField(help_text="Data rows read (blank lines not counted).")
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
@@ -103,16 +134,18 @@ class ImportErrorDetailSerializer(serializers.Serializer[Any]):
     """A problem of a rejected file (`file`, `row`, `column`), or of the request (`field`)."""
 
     file = serializers.CharField(required=False)
+    sheet = serializers.CharField(required=False, help_text=_SHEET_HELP)
     row = serializers.IntegerField(required=False, allow_null=True)
     column = serializers.CharField(required=False, allow_null=True)
     field = serializers.CharField(required=False, allow_null=True)
     message = serializers.CharField()
 
 
-class ImportJobProblemSerializer(serializers.Serializer[Any]):
+class ImportJobProblemSerializer(_WithSheet):
     """A problem of a file, as a rejected synchronous import lists it in `details`."""
 
     file = serializers.CharField()
+    sheet = serializers.CharField(required=False, help_text=_SHEET_HELP)
     row = serializers.IntegerField(allow_null=True, help_text="The line in the file (1 = header).")
     column = serializers.CharField(allow_null=True)
     message = serializers.CharField()
@@ -125,6 +158,9 @@ class ImportJobSerializer(serializers.Serializer[Any]):
     url = serializers.SerializerMethodField(help_text="This status resource.")
     kind = serializers.CharField()
     file = serializers.CharField(source="file_name")
+    sheet = serializers.CharField(
+        help_text="The worksheet asked for (blank: the first, or a CSV file)."
+    )
     dry_run = serializers.BooleanField()
     state = serializers.CharField(
         help_text="queued, running, succeeded, rejected (the file has problems) or failed."
@@ -177,6 +213,12 @@ _ERROR_RESPONSE = inline_serializer(
 _UPLOAD = inline_serializer(name="ImportUpload", fields={"file": serializers.FileField()})
 
 
+class XlsxBodyParser(CsvBodyParser):
+    """An .xlsx workbook as the raw body: spooled and bounded like a CSV body."""
+
+    media_type = XLSX_CONTENT_TYPE
+
+
 def _upload(request: Request) -> tuple[Iterable[bytes], str, int]:
     """The file, its name and size: from the multipart field `file` or from the raw body."""
     upload = request.FILES.get("file")
@@ -186,14 +228,21 @@ def _upload(request: Request) -> tuple[Iterable[bytes], str, int]:
     body = request.data.get("body") if isinstance(request.data, Mapping) else None
     if body is None:
         raise ApiError(
-            str(_("Send the CSV file as multipart field 'file' or as a text/csv request body.")),
+            str(
+                _(
+                    "Send the file as multipart field 'file', or as a text/csv or .xlsx "
+                    "request body."
+                )
+            ),
             code="file_missing",
             details=[{"field": "file", "message": str(_("No file was sent."))}],
         )
     disposition = _FILENAME.search(request.headers.get("Content-Disposition", ""))
     size = body.seek(0, os.SEEK_END)
     body.seek(0)
-    return body, disposition.group(1) if disposition else BODY_FILE_NAME, size
+    workbook = (request.content_type or "").startswith(XLSX_CONTENT_TYPE)
+    default = WORKBOOK_BODY_FILE_NAME if workbook else BODY_FILE_NAME
+    return body, disposition.group(1) if disposition else default, size
 
 
 def _rejection(report: ImportResult) -> ApiError:
@@ -205,7 +254,7 @@ class ImportView(APIView):
     """Runs one importer on the posted file; the subclasses name the importer."""
 
     importer: ClassVar[Importer[Any]]
-    parser_classes = [IngestMultiPartParser, CsvBodyParser]
+    parser_classes = [IngestMultiPartParser, CsvBodyParser, XlsxBodyParser]
     permission_classes = [IsAuthenticated, MayImport]
 
     def post(self, request: Request) -> Response:
@@ -220,6 +269,7 @@ class ImportView(APIView):
                 size=size,
                 dry_run=query["dry_run"],
                 actor=request.user,
+                sheet=query["sheet"],
             )
             data = ImportJobSerializer(job, context={"request": request}).data
             return Response(
@@ -231,6 +281,7 @@ class ImportView(APIView):
             file_name=file_name,
             total_bytes=size,
             dry_run=query["dry_run"],
+            sheet=query["sheet"],
         )
         if not report.accepted:
             raise _rejection(report)
@@ -254,16 +305,23 @@ def _import_schema(importer: Importer[Any], example: str) -> Any:
     optional = ", ".join(importer.optional_columns) or "none"
     return extend_schema(
         operation_id=f"imports_{importer.name}",
-        summary=f"Import {importer.name} from a CSV file",
+        summary=f"Import {importer.name} from a CSV file or an Excel workbook",
         description=(
             f"Columns: {', '.join(importer.required_columns)}; optional: {optional}. "
             "German Excel files (';', Windows-1252 or UTF-8 with BOM, 1.234,50, dd.mm.yyyy) "
-            "and plain ones (',', UTF-8, ISO dates) are accepted. The file is imported whole "
-            "or not at all; re-importing the same file changes nothing. Vendor staff only."
+            "and plain ones (',', UTF-8, ISO dates) are accepted, and .xlsx workbooks (told by "
+            "the file name or its first bytes; the first worksheet or `sheet`; the header in "
+            "the first row; numbers and dates as the cells store them; a problem's `sheet` and "
+            "`row` name the sheet's row). The file is imported whole or not at all; "
+            "re-importing the same file changes nothing. Vendor staff only."
         ),
         tags=["imports"],
         parameters=[ImportQuerySerializer],
-        request={"multipart/form-data": _UPLOAD, "text/csv": OpenApiTypes.BINARY},
+        request={
+            "multipart/form-data": _UPLOAD,
+            "text/csv": OpenApiTypes.BINARY,
+            XLSX_CONTENT_TYPE: OpenApiTypes.BINARY,
+        },
         responses={
             200: ImportReportSerializer,
             202: OpenApiResponse(

@@ -18,6 +18,7 @@ urlpatterns = [
     path("training/", include("channeldesk.api.training")),
     path("support/", include("channeldesk.api.support")),
     path("usage/", include("channeldesk.api.usage")),
+    path("", include("channeldesk.api.webhooks")),
     # Anything else under /api/v1/ answers 404 in the API's error format, not an HTML page.
     # Exempt from CSRF: a POST to an unknown path is a 404, not a CSRF refusal.
     re_path(r"^(?P<path>.*)$", csrf_exempt(not_found), name="api-not-found"),

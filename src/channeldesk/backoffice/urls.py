@@ -10,6 +10,7 @@ from channeldesk.backoffice.views import (
     operations,
     partners,
     support,
+    webhooks,
 )
 
 app_name = "backoffice"
@@ -27,6 +28,9 @@ urlpatterns = [
     path("movers.csv", exports.movers_csv, name="movers-csv"),
     path("renewals.csv", exports.renewals_csv, name="renewals-csv"),
     path("compliance.csv", exports.compliance_csv, name="compliance-csv"),
+    path("exports/partners/", exports.partner_register, name="export-partners"),
+    path("exports/orders/", exports.orders_register, name="export-orders"),
+    path("exports/contracts/", exports.contracts_register, name="export-contracts"),
     path("partners/<str:partner_number>/", partners.partner_detail, name="partner"),
     path("renewals/", operations.renewals, name="renewals"),
     path("outbox/", operations.outbox, name="outbox"),
@@ -44,4 +48,31 @@ urlpatterns = [
     path("compliance/", operations.compliance, name="compliance"),
     path("training/", operations.training, name="training"),
     path("audit/", audit.audit_trail, name="audit"),
+    path("webhooks/", webhooks.subscription_list, name="webhooks"),
+    path("webhooks/new/", webhooks.subscription_create, name="webhook-create"),
+    path("webhooks/<int:subscription_id>/", webhooks.subscription_detail, name="webhook"),
+    path("webhooks/<int:subscription_id>/edit/", webhooks.subscription_edit, name="webhook-edit"),
+    path(
+        "webhooks/<int:subscription_id>/pause/", webhooks.subscription_pause, name="webhook-pause"
+    ),
+    path(
+        "webhooks/<int:subscription_id>/resume/",
+        webhooks.subscription_resume,
+        name="webhook-resume",
+    ),
+    path(
+        "webhooks/<int:subscription_id>/rotate-secret/",
+        webhooks.subscription_rotate,
+        name="webhook-rotate",
+    ),
+    path(
+        "webhooks/<int:subscription_id>/delete/",
+        webhooks.subscription_delete,
+        name="webhook-delete",
+    ),
+    path(
+        "webhooks/deliveries/<int:delivery_id>/send-again/",
+        webhooks.delivery_send_again,
+        name="webhook-send-again",
+    ),
 ]

@@ -7,6 +7,9 @@ renewing or cancelling a contract cancels its planned reminders, and changing an
 cancels the old ones and plans the new ones, together with the change or not at all. Expiring
 changes no reminder: the one after an unrenewed end is exactly for expired contracts.
 
+`contract_renew` and `contracts_expire` emit their webhook events (`contract.renewed`,
+`contract.expired`, `webhook_events.py`) in their transaction.
+
 Each locks the contract row (`SELECT … FOR UPDATE` on PostgreSQL; SQLite has one writer at a time)
 and checks its status again under the lock, so two requests racing to renew the same contract
 cannot both succeed; the named unique constraint `contract_one_follow_up` is the hard guard
@@ -22,6 +25,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from channeldesk.audit.services import audit_record
@@ -37,8 +41,14 @@ from channeldesk.contracts.models import (
 from channeldesk.contracts.reminders.planning import reminders_plan
 from channeldesk.contracts.reminders.withdrawal import reminder_emails_withdraw
 from channeldesk.contracts.selectors import contracts_active_past_end, customer_partner_on
+from channeldesk.contracts.webhook_events import (
+    EXPIRED,
+    contract_renewed_emit,
+    contracts_expired_emit,
+)
 from channeldesk.core.errors import Conflict
 from channeldesk.partners.models import Partner
+from channeldesk.webhooks.wanted import webhook_type_wanted
 
 # Renewing brings a contract that ran out back into the register; only these can be renewed.
 RENEWABLE = (ContractStatus.ACTIVE, ContractStatus.EXPIRED)
@@ -220,6 +230,7 @@ def contract_renew(
     _mark_renewed(previous=previous)
     reminders_plan(contract_ids=[previous.pk, follow_up.pk])
     reminder_emails_withdraw(contract_ids=[previous.pk])
+    contract_renewed_emit(previous=previous, follow_up=follow_up)
     _copy_state(source=previous, target=contract)
     return follow_up
 
@@ -290,7 +301,10 @@ def contracts_expire(*, today: dt.date | None = None) -> int:
     """
     today = today or timezone.localdate()
     due = contracts_active_past_end(today=today)
-    expired = due.update(status=ContractStatus.EXPIRED, updated_at=timezone.now())
+    if webhook_type_wanted(EXPIRED):
+        expired = _expire_with_events(due)
+    else:
+        expired = due.update(status=ContractStatus.EXPIRED, updated_at=timezone.now())
     if expired:
         audit_record(
             action="contracts.expire",
@@ -298,6 +312,21 @@ def contracts_expire(*, today: dt.date | None = None) -> int:
             counts={"contracts": expired},
             details={"today": today},
         )
+    return expired
+
+
+def _expire_with_events(due: QuerySet[Contract]) -> int:
+    """Expire `due` and emit `contract.expired` for each, in one call: the rows are locked and
+    read first (id and end date), then updated by id, 5,000 at a time."""
+    rows = list(due.select_for_update().order_by("id").values_list("id", "end_date"))
+    now = timezone.now()
+    expired = 0
+    for start in range(0, len(rows), 5000):
+        ids = [contract_id for contract_id, _end in rows[start : start + 5000]]
+        expired += Contract.objects.filter(id__in=ids, status=ContractStatus.ACTIVE).update(
+            status=ContractStatus.EXPIRED, updated_at=now
+        )
+    contracts_expired_emit(expired=rows)
     return expired
 
 

@@ -24,8 +24,10 @@ from typing import Any, Protocol
 
 import allauth.account.admin
 import allauth.mfa.admin
+import allauth.socialaccount.admin
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialApp, SocialToken
 from django.contrib import admin, messages
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -242,6 +244,10 @@ class ServiceTokenAdmin(ReadOnlyAdmin):
 # allauth's own admins are imported above so that they are registered before they are replaced
 # here (Django imports each app's admin in INSTALLED_APPS order, and allauth comes after us).
 
+# Single sign-on is configured from the environment (docs/sso.md) and stores no provider tokens,
+# so allauth's admins of provider apps and tokens would only offer a second, unused place.
+admin.site.unregister(SocialApp)
+admin.site.unregister(SocialToken)
 admin.site.unregister(Authenticator)
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.core.fields import actor_field
+from channeldesk.core.spreadsheets import WORKBOOK_SUFFIXES
 
 if TYPE_CHECKING:
     # Imported where used: this module holds a model, loaded at every start, and the import
@@ -61,6 +62,8 @@ class ImportJob(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=32)
     file_name = models.CharField(_("file name"), max_length=255)
+    # The worksheet of a workbook to import; blank for its first worksheet, and for CSV files.
+    sheet = models.CharField(_("sheet"), max_length=255, blank=True)
     stored_as = models.CharField(_("stored as"), max_length=255, blank=True)
     dry_run = models.BooleanField(_("dry run"), default=False)
     state = models.CharField(
@@ -116,15 +119,21 @@ def import_job_create(
     size: int | None,
     dry_run: bool,
     actor: Any,
+    sheet: str | None = None,
 ) -> ImportJob:
     """Store the file and queue its import; the job is enqueued once this transaction commits
-    (a worker must find the row)."""
+    (a worker must find the row). `sheet` names a workbook's sheet (default: the first)."""
     if _runner is None:
         raise RuntimeError("no job queue registered for background imports")
-    job = ImportJob(kind=kind, file_name=file_name, dry_run=dry_run, bytes_total=size)
+    job = ImportJob(
+        kind=kind, file_name=file_name, sheet=sheet or "", dry_run=dry_run, bytes_total=size
+    )
     job.created_by = actor if getattr(actor, "pk", None) else None
     upload = source if isinstance(source, File) else File(source)  # type: ignore[arg-type]
-    job.stored_as = default_storage.save(f"{UPLOAD_FOLDER}/{job.id}.csv", upload)
+    # Stored under its kind of name, for whoever looks into the storage; the worker tells a
+    # workbook from a CSV file by the upload's name and the file's first bytes, as ever.
+    suffix = ".xlsx" if file_name.lower().endswith(WORKBOOK_SUFFIXES) else ".csv"
+    job.stored_as = default_storage.save(f"{UPLOAD_FOLDER}/{job.id}{suffix}", upload)
     job.save()
     runner = _runner
     transaction.on_commit(lambda: runner(str(job.id)))
@@ -170,6 +179,7 @@ def _run(job: ImportJob, *, importer: Importer[Any]) -> ImportResult:
             total_bytes=job.bytes_total,
             dry_run=job.dry_run,
             progress=progress,
+            sheet=job.sheet or None,
         )
 
 
@@ -216,10 +226,13 @@ def _finish(job: ImportJob, *, state: ImportJobState, message: str) -> None:
 
 
 def report_as_dict(report: ImportResult) -> dict[str, Any]:
-    """The report as the API answers it (`channeldesk.api.imports.ImportReportSerializer`)."""
+    """The report as the API answers it (`channeldesk.api.imports.ImportReportSerializer`):
+    `sheet` only for a workbook."""
+    sheet = {} if report.sheet is None else {"sheet": report.sheet}
     return {
         "kind": report.kind,
         "file": report.file,
+        **sheet,
         "dry_run": report.dry_run,
         "accepted": report.accepted,
         "encoding": report.encoding,

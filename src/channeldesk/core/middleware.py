@@ -12,11 +12,18 @@ from django.utils.translation import gettext as _
 
 from channeldesk.core.second_factor import Standing, session_standing
 
-# What vendor staff without a second factor may still reach: setting TOTP up, confirming the
-# password it asks for first, signing out, and the language switch.
+# What vendor staff without a second factor may still reach: the security page, which offers
+# both, setting TOTP up or adding a passkey, confirming the password they ask for first,
+# signing out, and the language switch. (Adding a passkey needs nothing else: its script is a
+# static file and the page posts to itself.)
 ENROLMENT_URL_NAMES = (
+    "mfa_index",
     "mfa_activate_totp",
+    "mfa_add_webauthn",
     "account_reauthenticate",
+    # A login made by single sign-on has no password: it confirms by a code sent by e-mail.
+    "account_request_reauthentication_code",
+    "account_confirm_reauthentication_code",
     "account_logout",
     "set_language",
 )
@@ -44,10 +51,10 @@ class SecondFactorMiddleware:
     """Applies `core.second_factor`'s rule to every request with a signed-in session.
 
     A session that skipped the second factor of its login is signed out before any view runs;
-    vendor staff without a second factor are sent to the TOTP setup (an API request by session
-    gets 403 in the API's error format) and reach nothing else. Requests with a service or API
-    token carry no session user and are not concerned. Runs after the authentication and the
-    messages middleware.
+    vendor staff without a second factor are sent to the TOTP setup, which offers a passkey
+    instead (an API request by session gets 403 in the API's error format), and reach nothing
+    else. Requests with a service or API token carry no session user and are not concerned.
+    Runs after the authentication and the messages middleware.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -69,7 +76,9 @@ def _enrolment_path(request: HttpRequest) -> bool:
 
 
 def _to_enrolment(request: HttpRequest) -> HttpResponse:
-    message = _("Vendor staff need a second factor: set up an authenticator app first.")
+    message = _(
+        "Vendor staff need a second factor: set up an authenticator app or a passkey first."
+    )
     if request.path_info.startswith("/api/"):
         error = {"code": "second_factor_required", "message": message, "details": []}
         return JsonResponse({"error": error}, status=403)

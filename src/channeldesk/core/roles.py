@@ -30,6 +30,7 @@ CHANNELDESK_APPS = (
     "backoffice",
     "documents",
     "notifications",
+    "webhooks",
 )
 
 

@@ -2,21 +2,29 @@
 
 Everyone signs in through allauth (`/accounts/login/`; `/admin/login/` sends people there).
 allauth records each step of a sign-in in the session (`account_authentication_methods`: the
-password, then `mfa` for the TOTP code, a recovery code or a passkey). The rule, applied to
-every request by `core.middleware.SecondFactorMiddleware`:
+password, then `mfa` for the TOTP code, a recovery code or a passkey). The second factor is
+TOTP or a passkey (WebAuthn). The rule, applied to every request by
+`core.middleware.SecondFactorMiddleware`:
 
 1. A session whose record has no `mfa` step, of a login that has a second factor (TOTP or a
    passkey), is **signed out**: it came from somewhere that skipped the code (the old admin
    login, a forged or stale session), so it ends.
 2. Vendor staff (`is_staff`) without a second factor must first set one up: they reach only
-   the TOTP setup and what it needs (confirming the password, signing out, the language
-   switch). Staff cannot remove their last one (`portal.adapters.MFAAdapter`); if a superuser
-   removes it, the next request sends them to the setup.
+   the security page, the TOTP setup and the passkey setup and what those need (confirming the
+   password, signing out, the language switch). Staff cannot remove their last one
+   (`portal.adapters.MFAAdapter`, asked by allauth for TOTP and by `RemovePasskeyView` for a
+   passkey); if a superuser removes it, the next request sends them to the setup.
 3. Every other session is signed in: with the `mfa` step on record, or a partner user
-   without TOTP (the password alone).
+   without a second factor (the password alone).
 
-Setting TOTP up proves the factor, so the session records it as allauth records a sign-in
-with it (`record_enrolment`); the login is not thrown out by step 2 a moment later.
+A passwordless sign-in with a passkey records one step, `mfa` (type `webauthn`,
+`passwordless`), and no password: allauth accepts it only with user verification (the key's PIN
+or biometrics), so the one step proves possession and knowledge or inherence, both factors, and
+the session is signed in by step 3, staff included.
+
+Setting a second factor up proves it, so the session records it as allauth records a sign-in
+with it (`record_enrolment`, by `ActivateTOTPView` and `AddPasskeyView`); the login is not
+thrown out by step 1 a moment later.
 """
 
 from __future__ import annotations
@@ -26,8 +34,11 @@ from typing import Any
 
 from allauth.account.authentication import get_authentication_records
 from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp import views as allauth_totp_views
+from allauth.mfa.webauthn import views as allauth_webauthn_views
+from django import forms
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -38,6 +49,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 # The authenticators that are a second factor; recovery codes only stand in for one.
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 SECOND_FACTOR_METHOD = "mfa"
+# The type of the `mfa` step recorded for a second factor proved at the identity provider.
+IDENTITY_PROVIDER_FACTOR = "identity_provider"
 
 
 class Standing(enum.Enum):
@@ -58,7 +71,7 @@ def session_standing(request: HttpRequest, user: Any) -> Standing:
     has_factor = user_has_second_factor(user)
     if has_factor and not proved:
         return Standing.SIGNED_OUT
-    if user.is_staff and not has_factor:
+    if user.is_staff and not has_factor and not session_proved_by_identity_provider(request, user):
         return Standing.MUST_ENROL
     return Standing.SIGNED_IN
 
@@ -66,6 +79,18 @@ def session_standing(request: HttpRequest, user: Any) -> Standing:
 def session_has_second_factor(request: HttpRequest, user: Any) -> bool:
     records = get_authentication_records(request, user)
     return any(record.get("method") == SECOND_FACTOR_METHOD for record in records)
+
+
+def session_proved_by_identity_provider(request: HttpRequest, user: Any) -> bool:
+    """The login's second factor was proved at the company's identity provider (its `amr` or
+    `acr` claim, trusted only with `OIDC_TRUST_IDP_MFA`: `portal.sso`), so staff signed in that
+    way need no authenticator of their own."""
+    records = get_authentication_records(request, user)
+    return any(
+        record.get("method") == SECOND_FACTOR_METHOD
+        and record.get("type") == IDENTITY_PROVIDER_FACTOR
+        for record in records
+    )
 
 
 def user_has_second_factor(user: Any) -> bool:
@@ -96,6 +121,53 @@ class ActivateTOTPView(allauth_totp_views.ActivateTOTPView):
         )
         record_enrolment(self.request, authenticator)
         return response
+
+
+class AddPasskeyView(allauth_webauthn_views.AddWebAuthnView):
+    """allauth's passkey setup, which also records in the session that the factor was proved."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        newest = (
+            Authenticator.objects.filter(
+                user_id=self.request.user.pk, type=Authenticator.Type.WEBAUTHN
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if newest is not None:
+            record_enrolment(self.request, newest)
+        return response
+
+
+class RemovePasskeyForm(forms.Form):
+    """Removing a passkey asks the MFA adapter first, as allauth's TOTP switch-off does."""
+
+    def __init__(self, *args: Any, authenticator: Authenticator, **kwargs: Any) -> None:
+        self.authenticator = authenticator
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned_data = super().clean()
+        adapter = get_mfa_adapter()
+        if not adapter.can_delete_authenticator(self.authenticator):
+            raise adapter.validation_error("cannot_delete_authenticator")
+        return cleaned_data
+
+
+class RemovePasskeyView(allauth_webauthn_views.RemoveWebAuthnView):
+    """allauth's passkey removal, refused where the MFA adapter says no (staff's last factor).
+
+    allauth removes a passkey without asking the adapter; here the page answers with the
+    refusal and the passkey stays.
+    """
+
+    form_class = RemovePasskeyForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["authenticator"] = self.object
+        return kwargs
 
 
 def admin_login_redirect(request: HttpRequest) -> HttpResponse:

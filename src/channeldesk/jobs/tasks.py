@@ -44,4 +44,4 @@ def outbox_minutely_dispatch() -> DispatchResult:
 import channeldesk.jobs.metrics  # noqa: E402, F401
 
 # The other domains' schedules live beside this module; importing them here registers them.
-from channeldesk.jobs import imports, licensing, training, usage  # noqa: E402, F401
+from channeldesk.jobs import imports, licensing, training, usage, webhooks  # noqa: E402, F401

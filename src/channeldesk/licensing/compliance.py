@@ -23,7 +23,9 @@ from the data known at the time of the run.
 
 Episodes: an under-licensed contract without an open episode gets one (its true-up quote is
 stored with it); an open episode whose contract is no longer under-licensed is closed. The
-partner is told once per episode (`notices.py`).
+partner is told once per episode (`notices.py`). The opening and closing emit the webhook events
+`licence.under_licensed` and `licence.compliant_again` in the scan's transaction, all of a day's
+in one call (`webhook_events.py`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from channeldesk.licensing.models import (
     ComplianceRecord,
 )
 from channeldesk.licensing.services import installations_mark_stale, keycodes_follow_renewals
+from channeldesk.licensing.webhook_events import compliance_transitions_emit
 from channeldesk.partners.models import Partner
 from channeldesk.pricing.selectors import NoTierInForce, PriceQuote, price_quote
 
@@ -141,6 +144,7 @@ def compliance_scan(*, day: dt.date, with_quotes: bool = True) -> ScanResult:
             contracts = cursor.rowcount
         closed = _episodes_close(day=day)
         opened = _episodes_open(day=day)
+        compliance_transitions_emit(day=day)
         if with_quotes:
             episodes_quote()
     by_status = dict(

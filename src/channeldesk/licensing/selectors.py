@@ -464,10 +464,10 @@ REPORT_CSV_COLUMNS = (
 )
 
 
-def compliance_report_csv(*, report: ComplianceReport, export: ExportFormat = PLAIN_CSV) -> str:
-    """The under-licensed contracts of the report as CSV in one dialect (`core.exports`):
-    sectors, states and tiers by name, amounts as numbers, text cells safe from formulas."""
-    german = export.language == "de"
+def compliance_report_rows(*, report: ComplianceReport, language: str) -> list[list[object]]:
+    """The under-licensed contracts of the report as export rows (`REPORT_CSV_COLUMNS`):
+    sectors, states and tiers by name in `language`, amounts as numbers; for CSV and `.xlsx`."""
+    german = language == "de"
     tiers = {
         code: name_de if german else name_en
         for code, name_de, name_en in Tier.objects.filter(
@@ -476,8 +476,14 @@ def compliance_report_csv(*, report: ComplianceReport, export: ExportFormat = PL
         .order_by("policy_id")
         .values_list("code", "name_de", "name_en")
     }
+    return [_report_csv_row(row, tiers) for row in report.under_licensed]
+
+
+def compliance_report_csv(*, report: ComplianceReport, export: ExportFormat = PLAIN_CSV) -> str:
+    """The under-licensed contracts of the report as CSV in one dialect (`core.exports`), text
+    cells safe from formulas."""
     writer = CsvExport(columns=REPORT_CSV_COLUMNS, export=export)
-    return writer.text(_report_csv_row(row, tiers) for row in report.under_licensed)
+    return writer.text(compliance_report_rows(report=report, language=export.language))
 
 
 def _report_csv_row(row: ReportContract, tiers: dict[str, str]) -> list[object]:

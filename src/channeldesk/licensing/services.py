@@ -25,7 +25,12 @@ from channeldesk.catalog.models import ProductKind
 from channeldesk.contracts.models import Contract, ContractStatus
 from channeldesk.core.errors import Conflict
 from channeldesk.licensing.certificates import ANSWER_PREFIX, CERTIFICATE_PREFIX, token_sign
-from channeldesk.licensing.keycodes import MAX_SERIAL, keycode_compose, keycode_verify
+from channeldesk.licensing.keycodes import (
+    MAX_SERIAL,
+    keycode_compose,
+    keycode_mask,
+    keycode_verify,
+)
 from channeldesk.licensing.keys import key_material
 from channeldesk.licensing.models import (
     UNDER_LICENSED_STATUSES,
@@ -40,6 +45,7 @@ from channeldesk.licensing.models import (
     LicensingPolicy,
     RevealChannel,
 )
+from channeldesk.licensing.webhook_events import keycode_revoked_emit
 
 type User = AbstractBaseUser | AnonymousUser | None
 
@@ -279,7 +285,17 @@ def keycode_revoke(
     with transaction.atomic():
         revoked = _keycode_revoke(keycode=keycode, reason=reason, now=now or timezone.now())
         _keycode_audit("keycode.revoke", revoked, actor=actor, reason=reason)
+        keycode_revoked_emit(keycode=revoked, masked=_masked_or_none)
     return revoked
+
+
+def _masked_or_none(keycode: Keycode) -> str | None:
+    """The masked code for a webhook payload; None when the key id's secret is gone (the
+    revocation must not fail for the payload's sake)."""
+    try:
+        return keycode_mask(keycode_text(keycode=keycode))
+    except LicensingError:
+        return None
 
 
 def _keycode_revoke(*, keycode: Keycode, reason: str, now: dt.datetime) -> Keycode:
@@ -309,6 +325,7 @@ def keycode_rotate(
         _keycode_audit(
             "keycode.rotate", old, actor=actor, reason=reason, replaced_by=new, installations=moved
         )
+        keycode_revoked_emit(keycode=old, masked=_masked_or_none, replaced_by=new)
     return IssuedKeycode(keycode=new, code=keycode_text(keycode=new))
 
 

@@ -44,21 +44,32 @@ class SealedBody:
 def seal(*, text: str, html: str) -> str:
     """The body, encrypted and authenticated under the current SECRET_KEY's sealing key."""
     payload = json.dumps({"text": text, "html": html}, ensure_ascii=False).encode()
-    return _keys().encrypt(payload).decode("ascii")
+    return seal_bytes(payload, purpose=_PURPOSE)
 
 
 def unseal(sealed: str) -> SealedBody:
     """The body of `seal`; ValueError when no configured key opens it (or it was altered)."""
+    body = json.loads(unseal_bytes(sealed, purpose=_PURPOSE))
+    return SealedBody(text=body["text"], html=body["html"])
+
+
+def seal_bytes(payload: bytes, *, purpose: bytes) -> str:
+    """`payload` encrypted and authenticated under a key derived from SECRET_KEY for `purpose`
+    (HKDF's "info"): each use of sealing (outbox bodies, webhook secrets) has a key of its own."""
+    return _keys(purpose).encrypt(payload).decode("ascii")
+
+
+def unseal_bytes(sealed: str, *, purpose: bytes) -> bytes:
+    """The payload of `seal_bytes` under the same `purpose`; ValueError when no configured key
+    (SECRET_KEY, SECRET_KEY_FALLBACKS) opens it, or it was altered."""
     from cryptography.fernet import InvalidToken  # noqa: PLC0415 - not loaded at every start (benchmarks/cli_start.py)
 
     try:
-        payload = _keys().decrypt(sealed.encode("ascii"))
+        return _keys(purpose).decrypt(sealed.encode("ascii"))
     except (InvalidToken, UnicodeEncodeError):
         raise ValueError(
-            "The sealed body opens with neither SECRET_KEY nor SECRET_KEY_FALLBACKS."
+            "The sealed value opens with neither SECRET_KEY nor SECRET_KEY_FALLBACKS."
         ) from None
-    body = json.loads(payload)
-    return SealedBody(text=body["text"], html=body["html"])
 
 
 def redact(text: str, *, secrets: Iterable[str]) -> str:
@@ -72,18 +83,18 @@ def redact(text: str, *, secrets: Iterable[str]) -> str:
     return text
 
 
-def _keys() -> MultiFernet:
+def _keys(purpose: bytes) -> MultiFernet:
     """The current key first (it seals), then the fallbacks' (they only open)."""
     from cryptography.fernet import MultiFernet  # noqa: PLC0415 - not loaded at every start (benchmarks/cli_start.py)
 
     secret_keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    return MultiFernet([_fernet(secret_key) for secret_key in secret_keys])
+    return MultiFernet([_fernet(secret_key, purpose) for secret_key in secret_keys])
 
 
-def _fernet(secret_key: str) -> Fernet:
+def _fernet(secret_key: str, purpose: bytes) -> Fernet:
     from cryptography.fernet import Fernet  # noqa: PLC0415 - not loaded at every start (benchmarks/cli_start.py)
     from cryptography.hazmat.primitives.hashes import SHA256  # noqa: PLC0415 - not loaded at every start (benchmarks/cli_start.py)
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF  # noqa: PLC0415 - not loaded at every start (benchmarks/cli_start.py)
 
-    key = HKDF(algorithm=SHA256(), length=32, salt=None, info=_PURPOSE).derive(secret_key.encode())
+    key = HKDF(algorithm=SHA256(), length=32, salt=None, info=purpose).derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(key))

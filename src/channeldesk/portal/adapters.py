@@ -7,6 +7,11 @@ in the outbox like every other message (docs/outbox.md), so they are retried and
 inline from a request; the links and codes in them are **secrets** of the recipient, so the
 outbox stores those e-mails sealed and shows everyone else a redacted copy
 (`notifications.sealing`, docs/security-login.md).
+
+With `STAFF_PASSWORD_LOGIN` off, vendor staff sign in only through the company's identity
+provider (`portal.sso`, docs/sso.md): their password and passkey sign-ins are refused once the
+password proved right, so the refusal tells nobody else that a login is staff. Superusers keep
+their password (with their second factor) as the break-glass way in.
 """
 
 from __future__ import annotations
@@ -15,15 +20,23 @@ import uuid
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.stagekit import clear_login
+from allauth.core import context as allauth_context
 from allauth.core.internal.ratelimit import get_ip
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
 from channeldesk.core.second_factor import SECOND_FACTOR_TYPES
 from channeldesk.notifications.services import outbox_enqueue
+from channeldesk.portal.sso import just_signed_in_through_provider, record_provider_second_factor
 
 # What allauth puts into an e-mail's context that lets its reader act as the recipient: the
 # reset link and its key, the e-mail confirmation link and key, sign-in and reset codes.
@@ -33,6 +46,37 @@ SECRET_CONTEXT_NAMES = ("password_reset_url", "activate_url", "key", "code", "to
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def pre_login(
+        self, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any
+    ) -> HttpResponse | None:
+        """Refuse a staff login's local sign-in when staff sign in through the identity
+        provider only; record a second factor the trusted provider proved (portal.sso)."""
+        response = super().pre_login(request, user, **kwargs)
+        if response is not None:
+            return response
+        sociallogin = (kwargs.get("signal_kwargs") or {}).get("sociallogin")
+        if sociallogin is not None:
+            record_provider_second_factor(request, user, sociallogin)
+            return None
+        if local_sign_in_allowed(user):
+            return None
+        clear_login(request)
+        messages.error(
+            request,
+            gettext(
+                "Vendor staff sign in with the company sign-in. The password sign-in is "
+                "switched off for staff logins."
+            ),
+        )
+        return HttpResponseRedirect(reverse("account_login"))
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """A sign-in through the identity provider moments ago counts as confirmed: the
+        login it made has no password to confirm (portal.sso)."""
+        if just_signed_in_through_provider(allauth_context.request):
+            return False
+        return bool(super().is_reauthentication_required(app=app, **kwargs))
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         request = context.get("request")
@@ -72,6 +116,14 @@ class AccountAdapter(DefaultAccountAdapter):
         return f"{login_key}@{get_ip(request)}"
 
 
+def local_sign_in_allowed(user: AbstractBaseUser) -> bool:
+    """Password and passkey sign-in: for everyone unless STAFF_PASSWORD_LOGIN is off, then
+    for partner users and superusers (break-glass) only."""
+    if settings.STAFF_PASSWORD_LOGIN:
+        return True
+    return not getattr(user, "is_staff", False) or getattr(user, "is_superuser", False)
+
+
 def mail_secrets(context: dict[str, Any]) -> list[str]:
     """The secrets in an allauth e-mail's context (see SECRET_CONTEXT_NAMES)."""
     return [str(context[name]) for name in SECRET_CONTEXT_NAMES if context.get(name)]
@@ -79,7 +131,12 @@ def mail_secrets(context: dict[str, Any]) -> list[str]:
 
 class MFAAdapter(DefaultMFAAdapter):
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
-        """Vendor staff must keep a second factor: not their last TOTP or passkey."""
+        """Vendor staff must keep a second factor: not their last TOTP or passkey.
+
+        A passkey counts as much as TOTP: staff with both may remove either, staff with one
+        passkey and no TOTP may not remove it. allauth asks this when TOTP is switched off;
+        a passkey's removal asks it through `core.second_factor.RemovePasskeyView`.
+        """
         if not authenticator.user.is_staff or authenticator.type not in SECOND_FACTOR_TYPES:
             return True
         others = Authenticator.objects.filter(

@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from channeldesk.portal.views import colleagues, customers, home, messages, renewals, statements
+from channeldesk.portal.views import (
+    colleagues,
+    customers,
+    home,
+    messages,
+    renewals,
+    statements,
+    webhooks,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -25,4 +33,31 @@ urlpatterns = [
     ),
     path("colleagues/", colleagues.colleague_list, name="colleagues"),
     path("colleagues/<int:user_id>/remove/", colleagues.colleague_delete, name="colleague-remove"),
+    path("webhooks/", webhooks.subscription_list, name="webhooks"),
+    path("webhooks/new/", webhooks.subscription_create, name="webhook-create"),
+    path("webhooks/<int:subscription_id>/", webhooks.subscription_detail, name="webhook"),
+    path("webhooks/<int:subscription_id>/edit/", webhooks.subscription_edit, name="webhook-edit"),
+    path(
+        "webhooks/<int:subscription_id>/pause/", webhooks.subscription_pause, name="webhook-pause"
+    ),
+    path(
+        "webhooks/<int:subscription_id>/resume/",
+        webhooks.subscription_resume,
+        name="webhook-resume",
+    ),
+    path(
+        "webhooks/<int:subscription_id>/rotate-secret/",
+        webhooks.subscription_rotate,
+        name="webhook-rotate",
+    ),
+    path(
+        "webhooks/<int:subscription_id>/delete/",
+        webhooks.subscription_delete,
+        name="webhook-delete",
+    ),
+    path(
+        "webhooks/deliveries/<int:delivery_id>/send-again/",
+        webhooks.delivery_send_again,
+        name="webhook-send-again",
+    ),
 ]

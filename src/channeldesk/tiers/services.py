@@ -29,6 +29,7 @@ from channeldesk.tiers.models import (
 )
 from channeldesk.tiers.notices import Change, tier_notices_plan
 from channeldesk.tiers.selectors import evaluation_period, policy_in_force, policy_uses_kind
+from channeldesk.tiers.webhook_events import programme_published_emit, tier_changes_emit
 
 User = AbstractBaseUser | AnonymousUser | None
 
@@ -119,6 +120,7 @@ def tier_policy_publish(*, policy: TierPolicy, effective_from: dt.date) -> TierP
             "effective_from": (before, effective_from),
         },
     )
+    programme_published_emit(policy=policy)
     return policy
 
 
@@ -337,6 +339,7 @@ def _record(evaluation: Evaluation, as_of: dt.date, actor: Any) -> ApplyResult:
     to_create: list[TierAssignment] = []
     to_correct: list[TierAssignment] = []
     changes: list[Change] = []
+    previous_tier_ids: dict[int, int | None] = {}
     for decision in evaluation.decisions:
         tier_id = tier_ids[decision.tier]
         current = open_rows.get(decision.partner_id)
@@ -369,6 +372,7 @@ def _record(evaluation: Evaluation, as_of: dt.date, actor: Any) -> ApplyResult:
         if current:
             to_close.append(current["id"])
             changes.append(Change(decision, assignment, current["tier_id"], corrected=False))
+        previous_tier_ids[decision.partner_id] = current["tier_id"] if current else None
         to_create.append(assignment)
     for start in range(0, len(to_close), 5000):
         TierAssignment.objects.filter(id__in=to_close[start : start + 5000]).update(valid_to=as_of)
@@ -379,6 +383,11 @@ def _record(evaluation: Evaluation, as_of: dt.date, actor: Any) -> ApplyResult:
     result.created = len(to_create)
     result.corrected = len(to_correct)
     result.notices = tier_notices_plan(changes=changes, effective_from=as_of)
+    tier_changes_emit(
+        assignments=[*to_create, *to_correct],
+        previous_tier_ids=previous_tier_ids,
+        corrected_partner_ids=[assignment.partner_id for assignment in to_correct],
+    )
     return result
 
 

@@ -21,6 +21,7 @@ from channeldesk.tiers.services import tiers_reevaluate
 from channeldesk.training.criteria import KIND_CODE
 from channeldesk.training.models import Enrollment, EnrollmentStatus
 from channeldesk.training.validity import valid_until
+from channeldesk.training.webhook_events import completions_expiring_emit
 
 # Partners whose completion expired or whose booked session passed within this many days are
 # re-evaluated by the daily sweep, so a missed or late run still catches up.
@@ -133,6 +134,7 @@ def _expiry_notices_send(*, today: dt.date) -> tuple[int, int]:
     Enrollment.objects.filter(id__in=[enrollment.id for enrollment in expiring]).update(
         expiry_notified_on=today
     )
+    completions_expiring_emit(enrollments=expiring)
     return len(drafts), len(expiring) - len(drafts)
 
 

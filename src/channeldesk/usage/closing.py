@@ -41,6 +41,7 @@ from channeldesk.usage.models import (
 )
 from channeldesk.usage.rating import LineKey, RatedLine, month_bounds, month_rate
 from channeldesk.usage.services import UsageError, last_closed_month
+from channeldesk.usage.webhook_events import statements_issued_emit
 
 ZERO = Decimal(0)
 
@@ -430,6 +431,7 @@ def _statements_write(*, month: dt.date, drafts: list[_Draft], issued_at: dt.dat
                 )
             )
     StatementLine.objects.bulk_create(rows, batch_size=1000)
+    statements_issued_emit(statements=statements, lines=rows)
 
 
 def _summary(month: dt.date, *, closed_now: bool) -> CloseResult:

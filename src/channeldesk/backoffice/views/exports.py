@@ -1,14 +1,19 @@
 """The back office's downloads: the partner list and the movers as filtered on their pages,
-the renewals pipeline and the compliance report. Every one is written by the shared writer
-(`core.exports`): German Excel for a German reader, plain CSV in English otherwise, names not
-codes, text cells safe from formulas. Each costs a fixed number of queries, whatever its size."""
+the renewals pipeline and the compliance report, and the ERP files (partners, orders, contracts)
+in the columns their imports read. Every one is written by the shared writer (`core.exports`):
+German Excel for a German reader, plain CSV in English otherwise, names not codes, text cells
+safe from formulas; `?format=xlsx` gives the same columns and rows as an Excel workbook. Each
+costs a fixed number of queries, whatever its size."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -26,19 +31,31 @@ from channeldesk.backoffice.selectors import (
 from channeldesk.backoffice.views.movers import mover_rows, mover_selection
 from channeldesk.backoffice.views.operations import compliance_filters
 from channeldesk.backoffice.views.partners import partner_filters, partner_rows
+from channeldesk.catalog.models import OrderLine
+from channeldesk.contracts.imports import IMPORTERS
+from channeldesk.contracts.models import Contract
 from channeldesk.core.exports import (
     CsvExport,
     ExportColumn,
+    ExportFormat,
+    FileFormat,
+    Label,
+    XlsxExport,
     csv_attachment,
     csv_download,
     export_format,
+    requested_file_format,
+    xlsx_download,
 )
 from channeldesk.core.money import money_round
 from channeldesk.licensing.selectors import (
+    REPORT_CSV_COLUMNS,
     ComplianceReport,
     compliance_latest_day,
     compliance_report_csv,
+    compliance_report_rows,
 )
+from channeldesk.partners.models import Partner
 
 CHUNK = 2000
 
@@ -79,10 +96,29 @@ def _german(language: str) -> bool:
     return language == "de"
 
 
+def _download(
+    *,
+    file_format: FileFormat,
+    columns: Sequence[ExportColumn],
+    export: ExportFormat,
+    rows: Iterable[Sequence[object]],
+    name: str,
+    title: Label,
+) -> HttpResponseBase:
+    """The rows as the file `?format=` asks for: `name.csv` streamed (the default) or
+    `name.xlsx`, a sheet called `title`; the same columns and rows either way."""
+    if file_format is FileFormat.XLSX:
+        writer = XlsxExport(columns=columns, export=export, title=title)
+        return xlsx_download(writer=writer, rows=rows, filename=f"{name}.xlsx")
+    csv_writer = CsvExport(columns=columns, export=export)
+    return csv_download(lines=csv_writer.lines(rows), filename=f"{name}.csv")
+
+
 @manager_view
 @require_http_methods(["GET", "HEAD"])
-def partners_csv(request: HttpRequest) -> StreamingHttpResponse:
+def partners_csv(request: HttpRequest) -> HttpResponseBase:
     """The partner list as filtered and sorted on its page, every page of it."""
+    file_format = requested_file_format(request)
     today = timezone.localdate()
     export = export_format()
     german = _german(export.language)
@@ -113,17 +149,23 @@ def partners_csv(request: HttpRequest) -> StreamingHttpResponse:
                 row.draft_tier or None,
             ]
 
-    writer = CsvExport(columns=PARTNER_COLUMNS, export=export)
-    return csv_download(lines=writer.lines(rows()), filename=f"partners-{today.isoformat()}.csv")
+    return _download(
+        file_format=file_format,
+        columns=PARTNER_COLUMNS,
+        export=export,
+        rows=rows(),
+        name=f"partners-{today.isoformat()}",
+        title=_("Partners"),
+    )
 
 
 @manager_view
 @require_http_methods(["GET", "HEAD"])
-def movers_csv(request: HttpRequest) -> StreamingHttpResponse:
+def movers_csv(request: HttpRequest) -> HttpResponseBase:
     """Every mover of the draft's latest simulation, as filtered on the movers page."""
+    file_format = requested_file_format(request)
     export = export_format()
     _form, projection, movers = mover_selection(request)
-    writer = CsvExport(columns=MOVER_COLUMNS, export=export)
     rows: list[list[object]] = []
     if projection is not None:
         # One query for every partner's name: cheaper than an IN list of thousands of numbers.
@@ -138,13 +180,21 @@ def movers_csv(request: HttpRequest) -> StreamingHttpResponse:
             )
         ]
     reference = projection.policy.reference.replace("@", "-") if projection else "none"
-    return csv_download(lines=writer.lines(rows), filename=f"movers-{reference}.csv")
+    return _download(
+        file_format=file_format,
+        columns=MOVER_COLUMNS,
+        export=export,
+        rows=rows,
+        name=f"movers-{reference}",
+        title=_("Movers"),
+    )
 
 
 @manager_view
 @require_http_methods(["GET", "HEAD"])
-def renewals_csv(request: HttpRequest) -> StreamingHttpResponse:
+def renewals_csv(request: HttpRequest) -> HttpResponseBase:
     """The active contracts of the renewals pipeline (this month and the next eleven)."""
+    file_format = requested_file_format(request)
     today = timezone.localdate()
     export = export_format()
     german = _german(export.language)
@@ -178,8 +228,14 @@ def renewals_csv(request: HttpRequest) -> StreamingHttpResponse:
                 money_round(Decimal(str(list_value or 0))),
             ]
 
-    writer = CsvExport(columns=RENEWAL_COLUMNS, export=export)
-    return csv_download(lines=writer.lines(rows()), filename=f"renewals-{today.isoformat()}.csv")
+    return _download(
+        file_format=file_format,
+        columns=RENEWAL_COLUMNS,
+        export=export,
+        rows=rows(),
+        name=f"renewals-{today.isoformat()}",
+        title=_("Renewals"),
+    )
 
 
 @manager_view
@@ -199,11 +255,132 @@ def compliance_csv(request: HttpRequest) -> HttpResponse:
             _("These filters could not be used: %(errors)s") % {"errors": errors},
             content_type="text/plain; charset=utf-8",
         )
+    file_format = requested_file_format(request)
     day = compliance_latest_day()
     rows = compliance_export_rows(day=day, filters=filters) if day is not None else []
+    report = ComplianceReport(day=day, under_licensed=rows)
+    export = export_format()
+    name = f"compliance-{day.isoformat() if day else 'none'}"
+    if file_format is FileFormat.XLSX:
+        return _download(
+            file_format=file_format,
+            columns=REPORT_CSV_COLUMNS,
+            export=export,
+            rows=compliance_report_rows(report=report, language=export.language),
+            name=name,
+            title=_("Compliance"),
+        )
     return csv_attachment(
-        text=compliance_report_csv(
-            report=ComplianceReport(day=day, under_licensed=rows), export=export_format()
-        ),
-        filename=f"compliance-{day.isoformat() if day else 'none'}.csv",
+        text=compliance_report_csv(report=report, export=export), filename=f"{name}.csv"
+    )
+
+
+# --- The ERP files: what the imports read, so an export imported again changes nothing --------
+
+# The stored field of each column of an import, by the column's name. The columns and their
+# order are the importer's (`contracts.imports.IMPORTERS`); a column the importer reads and this
+# map lacks fails the export loudly instead of writing a file the import would refuse.
+PARTNER_FIELDS = {
+    "partner_number": "partner_number",
+    "name": "name",
+    "street": "street",
+    "postal_code": "postal_code",
+    "city": "city",
+    "country": "country",
+    "vat_id": "vat_id",
+    "email": "email",
+    "status": "status",
+    "phone": "phone",
+    "language": "language",
+}
+ORDER_FIELDS = {
+    "order_number": "order__order_number",
+    "partner_number": "partner__partner_number",
+    "order_date": "order_date",
+    "sku": "product__sku",
+    "quantity": "quantity",
+    "net_amount": "net_amount",
+}
+CONTRACT_FIELDS = {
+    "contract_number": "contract_number",
+    "customer_number": "customer__customer_number",
+    "partner_number": "partner__partner_number",
+    "sku": "product__sku",
+    "seats": "seats",
+    "start_date": "start_date",
+    "end_date": "end_date",
+    "renews_contract_number": "renews__contract_number",
+}
+
+
+def import_columns(kind: str) -> tuple[ExportColumn, ...]:
+    """The columns the import `kind` reads, in its order, headed by their names: an import file
+    is read by a machine, so its headers are the same in every language (its cells follow the
+    reader's dialect, which the import reads either way)."""
+    return tuple(ExportColumn(name, name) for name in IMPORTERS[kind].row_model.columns())
+
+
+def _import_rows(
+    queryset: QuerySet[Any], *, columns: Sequence[ExportColumn], fields: Mapping[str, str]
+) -> Iterator[Sequence[object]]:
+    """The stored values of the columns: codes as stored (the import's values), amounts as
+    Decimal, dates as dates, empty values as empty cells."""
+    values = queryset.values_list(*(fields[column.key] for column in columns))
+    for row in values.iterator(chunk_size=CHUNK):
+        yield [None if value == "" else value for value in row]
+
+
+def _import_download(
+    request: HttpRequest, *, kind: str, queryset: QuerySet[Any], fields: Mapping[str, str]
+) -> HttpResponseBase:
+    file_format = requested_file_format(request)
+    columns = import_columns(kind)
+    return _download(
+        file_format=file_format,
+        columns=columns,
+        export=export_format(),
+        rows=_import_rows(queryset, columns=columns, fields=fields),
+        name=f"{kind}-{timezone.localdate().isoformat()}",
+        title=IMPORT_TITLES[kind],
+    )
+
+
+IMPORT_TITLES: dict[str, Label] = {
+    "partners": _("Partners"),
+    "orders": _("Orders"),
+    "contracts": _("Contracts"),
+}
+
+
+@manager_view
+@require_http_methods(["GET", "HEAD"])
+def partner_register(request: HttpRequest) -> HttpResponseBase:
+    """Every partner in the columns of the partners import, by partner number."""
+    return _import_download(
+        request,
+        kind="partners",
+        queryset=Partner.objects.order_by("partner_number"),
+        fields=PARTNER_FIELDS,
+    )
+
+
+@manager_view
+@require_http_methods(["GET", "HEAD"])
+def orders_register(request: HttpRequest) -> HttpResponseBase:
+    """Every order line in the columns of the orders import: the lines of an order together, in
+    their order, so the import numbers them as they are stored."""
+    lines = OrderLine.objects.order_by("order_id", "line_number")
+    return _import_download(request, kind="orders", queryset=lines, fields=ORDER_FIELDS)
+
+
+@manager_view
+@require_http_methods(["GET", "HEAD"])
+def contracts_register(request: HttpRequest) -> HttpResponseBase:
+    """Every contract in the columns of the contracts import (with the contract it renews), by
+    contract number."""
+    return _import_download(
+        request,
+        kind="contracts",
+        queryset=Contract.objects.order_by("contract_number"),
+        fields=CONTRACT_FIELDS,
     )

@@ -1,7 +1,9 @@
 """Sending one claimed reminder: re-check it, build it, hand it over, record what happened.
 
 E-mails are handed to the outbox in the same transaction that marks the reminder sent, so a
-reminder is sent with its e-mail or not at all, and the outbox delivers it exactly once.
+reminder is sent with its e-mail or not at all, and the outbox delivers it exactly once. The
+webhook event `contract.renewal_due` is emitted in that transaction too, once per contract and
+reminder date (`contracts.webhook_events`).
 
 Letters take three steps, because rendering takes a while and must not hold a transaction:
 
@@ -50,6 +52,7 @@ from channeldesk.contracts.reminders.occasion import (
 from channeldesk.contracts.reminders.planning import stale_reason
 from channeldesk.contracts.reminders.schedules import ScheduleSpan, schedule_for_end_date
 from channeldesk.contracts.selectors import customer_partner_on
+from channeldesk.contracts.webhook_events import renewal_due_emit
 from channeldesk.documents.letters import Letter, LetterError
 from channeldesk.documents.models import Document
 from channeldesk.documents.services import DocumentStorageUnavailable, letter_store
@@ -375,6 +378,13 @@ def _mark_sent(
     )
     events_add(
         [(reminder.pk, ReminderEventKind.SENT, detail)], at=now, worker=dispatch.claim.lease.worker
+    )
+    renewal_due_emit(
+        contract=occasion.contract,
+        partner=occasion.partner,
+        reminder_date=reminder.due_on,
+        days_from_end=reminder.offset_days,
+        at=now,
     )
     return Outcome.LATE if days_late > 0 else Outcome.SENT
 

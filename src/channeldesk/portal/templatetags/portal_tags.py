@@ -100,11 +100,14 @@ def page_query(context: template.Context, param: str, number: int) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def list_query(context: template.Context) -> str:
+def list_query(context: template.Context, **extra: str) -> str:
     """The list's filters and sort from the current query, without its page number, as `?…`
-    (empty for an unfiltered list): what a download link next to the list carries."""
+    (empty for an unfiltered list): what a download link next to the list carries. `extra`
+    parameters are set on top (`{% list_query format="xlsx" %}` for the Excel variant)."""
     query = context["request"].GET.copy()
     query.pop("page", None)
+    for name, value in extra.items():
+        query[name] = value
     return f"?{query.urlencode()}" if query else ""
 
 

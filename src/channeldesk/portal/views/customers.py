@@ -8,13 +8,23 @@ import structlog
 from django import forms
 from django.core.paginator import Page
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from channeldesk.contracts.models import Customer, Reminder
-from channeldesk.core.exports import CsvExport, ExportColumn, csv_attachment, export_format
+from channeldesk.core.exports import (
+    CsvExport,
+    ExportColumn,
+    FileFormat,
+    XlsxExport,
+    csv_attachment,
+    export_format,
+    requested_file_format,
+    xlsx_download,
+)
 from channeldesk.licensing import services as licensing_services
 from channeldesk.licensing.models import KeycodeStatus, RevealChannel
 from channeldesk.licensing.selectors import keycodes_visible_to
@@ -106,14 +116,16 @@ CSV_MAX_ROWS = 1_000_000
 
 
 @partner_page
-def customer_csv(request: HttpRequest, membership: PartnerMembership) -> HttpResponse:
+def customer_csv(request: HttpRequest, membership: PartnerMembership) -> HttpResponseBase:
     """The customer list with the page's search, filters and sort, every match, as CSV in the
-    reader's dialect (`core.exports`): sectors and licence states by name."""
+    reader's dialect (`core.exports`): sectors and licence states by name; `?format=xlsx`: the
+    same columns and rows as a workbook."""
+    file_format = requested_file_format(request)
     today = timezone.localdate()
     _form, _sort, _page, customers = _customer_selection(
         request, today=today, number=None, per_page=CSV_MAX_ROWS
     )
-    writer = CsvExport(columns=CSV_COLUMNS, export=export_format())
+    export = export_format()
     rows = (
         [
             customer.customer_number,
@@ -127,8 +139,12 @@ def customer_csv(request: HttpRequest, membership: PartnerMembership) -> HttpRes
         ]
         for customer in customers
     )
-    filename = f"customers-{membership.partner.partner_number}-{today.isoformat()}.csv"
-    return csv_attachment(text=writer.text(rows), filename=filename)
+    name = f"customers-{membership.partner.partner_number}-{today.isoformat()}"
+    if file_format is FileFormat.XLSX:
+        workbook = XlsxExport(columns=CSV_COLUMNS, export=export, title=gettext_lazy("Customers"))
+        return xlsx_download(writer=workbook, rows=rows, filename=f"{name}.xlsx")
+    writer = CsvExport(columns=CSV_COLUMNS, export=export)
+    return csv_attachment(text=writer.text(rows), filename=f"{name}.csv")
 
 
 @partner_page

@@ -1,4 +1,5 @@
-"""Renewals: the partner's contracts ending in the next 90 days, with quotes, and as CSV."""
+"""Renewals: the partner's contracts ending in the next 90 days, with quotes, and as a file
+(CSV, or Excel with `?format=xlsx`)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,23 @@ import itertools
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from channeldesk.contracts.models import Contract
-from channeldesk.core.exports import CsvExport, ExportColumn, csv_download, export_format
+from channeldesk.core.exports import (
+    CsvExport,
+    ExportColumn,
+    FileFormat,
+    XlsxExport,
+    csv_download,
+    export_format,
+    requested_file_format,
+    xlsx_download,
+)
 from channeldesk.partners.models import Partner, PartnerMembership
 from channeldesk.portal.access import partner_page
 from channeldesk.portal.selectors import (
@@ -62,17 +73,21 @@ def renewal_list(request: HttpRequest, membership: PartnerMembership) -> HttpRes
 
 
 @partner_page
-def renewal_csv(request: HttpRequest, membership: PartnerMembership) -> StreamingHttpResponse:
+def renewal_csv(request: HttpRequest, membership: PartnerMembership) -> HttpResponseBase:
     """Every renewal of the window as CSV in the reader's dialect (German Excel in German, plain
     CSV in English; `core.exports`), streamed in batches so a partner with thousands of
-    renewals costs little memory."""
+    renewals costs little memory; `?format=xlsx`: the same columns and rows as a workbook."""
+    file_format = requested_file_format(request)
     today = timezone.localdate()
     contracts = portal_renewals(user=request.user, today=today)
     export = export_format()
-    writer = CsvExport(columns=CSV_COLUMNS, export=export)
     rows = _csv_rows(membership.partner, contracts, today, german=export.language == "de")
-    filename = f"renewals-{membership.partner.partner_number}-{today.isoformat()}.csv"
-    return csv_download(lines=writer.lines(rows), filename=filename)
+    name = f"renewals-{membership.partner.partner_number}-{today.isoformat()}"
+    if file_format is FileFormat.XLSX:
+        workbook = XlsxExport(columns=CSV_COLUMNS, export=export, title=_("Renewals"))
+        return xlsx_download(writer=workbook, rows=rows, filename=f"{name}.xlsx")
+    writer = CsvExport(columns=CSV_COLUMNS, export=export)
+    return csv_download(lines=writer.lines(rows), filename=f"{name}.csv")
 
 
 def _csv_rows(

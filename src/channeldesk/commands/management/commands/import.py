@@ -1,9 +1,12 @@
 # ruff: noqa: N999 - Django names a command after its module, and the command is `import`.
-"""`channeldesk import partners|products|orders|customers|contracts|training FILE [--dry-run]`:
-ERP CSV files (and the training company's records) into ChannelDesk.
+"""`channeldesk import partners|products|orders|customers|contracts|training FILE [--dry-run]
+[--sheet NAME]`: ERP CSV files or Excel workbooks (and the training company's records) into
+ChannelDesk.
 
 The file is imported whole or not at all. Every problem is printed as `FILE:ROW: column: reason`
-(the form editors and CI logs link to), then the command fails with exit code 1.
+(the form editors and CI logs link to), in a workbook `FILE:SHEET!ROW: column: reason`, then the
+command fails with exit code 1. A workbook is told by its name (`.xlsx`) or its first bytes (a zip
+archive), never by an option; `--sheet` picks its sheet (default: the first worksheet).
 """
 
 from __future__ import annotations
@@ -66,20 +69,34 @@ def _columns_help() -> str:
 
 class Command(ChannelDeskCommand):
     help = (
-        "Import a CSV file from the ERP, whole or not at all. Accepts German Excel files "
-        "(';', Windows-1252 or UTF-8 with BOM, 1.234,50, dd.mm.yyyy) and plain ones. "
+        "Import a CSV file or an Excel workbook (.xlsx) from the ERP, whole or not at all. "
+        "Accepts German Excel CSV files (';', Windows-1252 or UTF-8 with BOM, 1.234,50, "
+        "dd.mm.yyyy), plain ones, and workbooks (typed cells; the first worksheet or --sheet). "
         f"Columns: {_columns_help()}."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=sorted(IMPORTERS), help="What the file holds.")
-        parser.add_argument("file", type=Path, help="The CSV file.")
+        parser.add_argument("file", type=Path, help="The CSV file or .xlsx workbook.")
         parser.add_argument(
             "--dry-run", action="store_true", help="Check everything, write nothing."
         )
+        parser.add_argument(
+            "--sheet",
+            metavar="NAME",
+            help="The worksheet of an .xlsx workbook to import (default: the first).",
+        )
 
-    def handle(self, *args: Any, kind: str, file: Path, dry_run: bool, **options: Any) -> None:
-        report = self._run(importer=IMPORTERS[kind], path=file, dry_run=dry_run)
+    def handle(
+        self,
+        *args: Any,
+        kind: str,
+        file: Path,
+        dry_run: bool,
+        sheet: str | None = None,
+        **options: Any,
+    ) -> None:
+        report = self._run(importer=IMPORTERS[kind], path=file, dry_run=dry_run, sheet=sheet)
         for warning in report.warnings:
             self.stderr.write(f"{warning} (warning)", style_func=self.style.WARNING)
         for problem in report.problems:
@@ -91,7 +108,9 @@ class Command(ChannelDeskCommand):
         if numbers is not None:
             self.stdout.write(f"{numbers:,} caller numbers ready for call routing.")
 
-    def _run(self, *, importer: Importer[Any], path: Path, dry_run: bool) -> ImportResult:
+    def _run(
+        self, *, importer: Importer[Any], path: Path, dry_run: bool, sheet: str | None
+    ) -> ImportResult:
         try:
             total_bytes = path.stat().st_size
             with path.open("rb") as source, progress_bar(total_bytes=total_bytes) as progress:
@@ -102,6 +121,7 @@ class Command(ChannelDeskCommand):
                     total_bytes=total_bytes,
                     dry_run=dry_run,
                     progress=progress,
+                    sheet=sheet,
                 )
         except OSError as error:
             raise CommandError(f"{path}: cannot be read ({error.strerror})") from None
