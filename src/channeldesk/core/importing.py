@@ -19,6 +19,11 @@ Excel writes them as often as they arrive plain, and a half-imported file is wor
    same list, so one run reports every problem of the file, each with file, line and column.
 5. Apply the plan in one transaction, and only when no problem was found and it is not a dry run.
 
+An Excel workbook (`.xlsx`, told by its name or its first bytes) takes the place of steps 1-2:
+its sheet is read row by row as typed cells, each turned into the text a plain CSV file would
+hold for it, so steps 3-5 and every row model read a workbook as they read its CSV twin
+(`_workbook_values`, `core/spreadsheets.py`; problems then read `FILE:SHEET!ROW`).
+
 Registers (partners, products, customers, contracts, training records) keep their valid rows in
 memory for the planner, which checks them against each other. An import whose files grow
 without bound (orders: millions of lines) has a *stager* instead: steps 3-4 then write each valid
@@ -33,13 +38,14 @@ import csv
 import datetime as dt
 import functools
 import heapq
+import io
 import itertools
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Protocol
+from typing import IO, Annotated, Any, Protocol
 
 from babel import Locale
 from django.conf import settings
@@ -62,6 +68,17 @@ from pydantic_core import ErrorDetails
 from channeldesk.audit.services import audit_record
 from channeldesk.core.database import commit_mark, others_committed_since
 from channeldesk.core.money import CENT
+from channeldesk.core.spreadsheets import (
+    OLE_SIGNATURE,
+    WORKBOOK_SUFFIXES,
+    CellError,
+    SheetReader,
+    WorkbookError,
+    cell_text,
+    column_letter,
+    is_encrypted_or_legacy,
+    is_workbook_start,
+)
 from channeldesk.core.staging import StagingTable, staging_table
 
 # Lookups pass at most this many keys per query: one query for any ERP file we know of, and well
@@ -81,7 +98,6 @@ GERMAN_NUMBERS = "german_numbers"
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-ZIP_SIGNATURE = b"PK\x03\x04"
 
 
 # --- Problems and the report -------------------------------------------------------------------
@@ -95,14 +111,32 @@ class ImportProblem:
     row: int | None
     column: str | None
     reason: str
+    sheet: str | None = None  # the worksheet, in a workbook (.xlsx)
 
     def __str__(self) -> str:
-        place = self.file if self.row is None else f"{self.file}:{self.row}"
+        """`FILE:ROW: column: reason`, or `FILE:SHEET!ROW: column: reason` in a workbook."""
+        place = self.file if self.sheet is None else f"{self.file}:{self.sheet}"
+        if self.row is not None:
+            place = f"{place}:{self.row}" if self.sheet is None else f"{place}!{self.row}"
         column = f" {self.column}:" if self.column else ""
         return f"{place}:{column} {self.reason}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "row": self.row, "column": self.column, "message": self.reason}
+        """As the API answers it; `sheet` only for a workbook, so a CSV file's stays as it was."""
+        if self.sheet is None:
+            return {
+                "file": self.file,
+                "row": self.row,
+                "column": self.column,
+                "message": self.reason,
+            }
+        return {
+            "file": self.file,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.reason,
+        }
 
 
 class ProblemLog:
@@ -115,6 +149,7 @@ class ProblemLog:
 
     def __init__(self, file: str, *, limit: int | None = None) -> None:
         self.file = file
+        self.sheet: str | None = None  # set once a workbook's sheet is chosen
         self.limit = MAX_PROBLEMS if limit is None else limit
         self._kept: list[tuple[int, int, ImportProblem]] = []  # heap of (-row, -order, problem)
         self._found = 0
@@ -133,7 +168,8 @@ class ProblemLog:
 
     def add(self, *, row: int | None, column: str | None, reason: str) -> None:
         self._found += 1
-        entry = (-(row or 0), -self._found, ImportProblem(self.file, row, column, reason))
+        problem = ImportProblem(self.file, row, column, reason, self.sheet)
+        entry = (-(row or 0), -self._found, problem)
         if len(self._kept) < self.limit:
             heapq.heappush(self._kept, entry)
         elif entry > self._kept[0]:
@@ -166,6 +202,12 @@ class ImportResult:
     warnings: list[ImportProblem]
     problems: list[ImportProblem]
     omitted_problems: int = 0  # found beyond the MAX_PROBLEMS listed in `problems`
+    sheet: str | None = None  # the worksheet read, for a workbook (.xlsx)
+
+    @property
+    def place(self) -> str:
+        """The file, and in a workbook its sheet (`orders.xlsx:Orders`)."""
+        return self.file if self.sheet is None else f"{self.file}:{self.sheet}"
 
     @property
     def accepted(self) -> bool:
@@ -180,12 +222,12 @@ class ImportResult:
             count = self.problem_count
             noun = "problem" if count == 1 else "problems"
             listed = f" (the first {len(self.problems):,} listed)" if self.omitted_problems else ""
-            return f"{self.file}: rejected with {count:,} {noun}{listed}; nothing was imported."
+            return f"{self.place}: rejected with {count:,} {noun}{listed}; nothing was imported."
         counts = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
         if self.dry_run:
             counts = f"dry run, nothing written; would be {counts}"
         rows = "1 row" if self.rows == 1 else f"{self.rows} rows"
-        return f"{self.file}: {rows}, {self.kind}: {counts}."
+        return f"{self.place}: {rows}, {self.kind}: {counts}."
 
 
 class ImportStage(StrEnum):
@@ -463,8 +505,6 @@ class _LineDecoder:
     def _strip_signature(self, raw: bytes) -> bytes:
         if raw.startswith(UTF16_BOMS):
             raise _UnreadableFileError("the file is UTF-16 text; save it as CSV (UTF-8 or ANSI)")
-        if raw.startswith(ZIP_SIGNATURE):
-            raise _UnreadableFileError("this is an Excel workbook, not CSV; save it as CSV")
         if raw.startswith(UTF8_BOM):
             self.encoding, self.label = "utf-8", "utf-8 (BOM)"
             self.offset += len(UTF8_BOM)
@@ -584,26 +624,32 @@ class _Header:
 
 
 def _read_header(
-    names: list[str], *, row_model: type[ImportRow], warnings: ProblemLog, problems: ProblemLog
+    names: list[str],
+    *,
+    row_model: type[ImportRow],
+    warnings: ProblemLog,
+    problems: ProblemLog,
+    line: int = 1,
 ) -> _Header | None:
-    """Check the header against the row model's columns; None when a required column is missing."""
+    """Check the header (on `line`) against the row model's columns; None when a required column
+    is missing."""
     known = row_model.columns()
     normalised = [normalise_column(name) for name in names]
     seen: set[str] = set()
     for position, name in enumerate(normalised, start=1):
         if (character := control_character(name)) is not None:
             reason = f"column {position}: {control_character_reason(character)}"
-            problems.add(row=1, column=None, reason=reason)
+            problems.add(row=line, column=None, reason=reason)
         elif not name:
-            warnings.add(row=1, column=None, reason=f"column {position} has no name; ignored")
+            warnings.add(row=line, column=None, reason=f"column {position} has no name; ignored")
         elif name in seen:
-            problems.add(row=1, column=name, reason="the column appears twice in the header")
+            problems.add(row=line, column=name, reason="the column appears twice in the header")
         elif name not in known:
-            warnings.add(row=1, column=name, reason="unknown column; ignored")
+            warnings.add(row=line, column=name, reason="unknown column; ignored")
         seen.add(name)
     missing = [name for name, required in known.items() if required and name not in seen]
     for name in missing:
-        problems.add(row=1, column=name, reason="required column is missing from the header")
+        problems.add(row=line, column=name, reason="required column is missing from the header")
     if missing or len(problems):
         return None
     return _Header(tuple(name if name in known else None for name in normalised), tuple(normalised))
@@ -664,6 +710,7 @@ class ParsedFile[RowT: ImportRow]:
     delimiter: str
     warnings: ProblemLog
     problems: ProblemLog
+    sheet: str | None = None  # the worksheet read, for a workbook
 
     @property
     def german(self) -> bool:
@@ -678,10 +725,12 @@ def read_csv_rows[RowT: ImportRow](
     file_name: str,
     total_bytes: int | None = None,
     progress: ProgressCallback | None = None,
+    sheet: str | None = None,
 ) -> ParsedFile[RowT]:
-    """Read and validate a CSV file line by line (steps 1-3 of the module docstring), keeping
-    every valid row: for the imports whose files are registers (partners, products, ...), whose
-    planners check rows against each other. Staged imports use `stream_values` instead.
+    """Read and validate a CSV file line by line (steps 1-3 of the module docstring), or a
+    workbook's sheet row by row, keeping every valid row: for the imports whose files are
+    registers (partners, products, ...), whose planners check rows against each other. Staged
+    imports use `stream_values` instead.
 
     `source` yields the file's lines as bytes; an open binary file or a Django upload does.
     Blank lines (Excel writes `;;;;` for formatted empty rows) are skipped.
@@ -690,7 +739,12 @@ def read_csv_rows[RowT: ImportRow](
         file_name, [], 0, "utf-8", ",", ProblemLog(file_name), ProblemLog(file_name)
     )
     values = stream_values(
-        parsed, row_model=row_model, source=source, total_bytes=total_bytes, progress=progress
+        parsed,
+        row_model=row_model,
+        source=source,
+        total_bytes=total_bytes,
+        progress=progress,
+        sheet=sheet,
     )
     for line, cells in values:
         row = validate_row(
@@ -712,16 +766,34 @@ def stream_values[RowT: ImportRow](
     source: Iterable[bytes],
     total_bytes: int | None = None,
     progress: ProgressCallback | None = None,
+    sheet: str | None = None,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Each data record of the file as (line, column → cell), read line by line and never held.
 
     The header, blank lines, records with a control character or too many values are dealt
     with here (problems and warnings go to `parsed`); the cells are not yet validated.
     `parsed.encoding` is settled once the generator is exhausted.
+
+    A workbook (`.xlsx`: the name, or a file starting as a zip archive does) is read from its
+    first worksheet or from `sheet`, as `_workbook_values` describes; `sheet` on a CSV file is
+    a problem.
     """
     counter = _ByteCounter(
         total=total_bytes, progress=progress or _ignore_progress, rows=lambda: parsed.row_count
     )
+    head, source = _peek(source)
+    if is_encrypted_or_legacy(head):
+        parsed.problems.add(row=None, column=None, reason=_ENCRYPTED)
+        return
+    if is_workbook_start(head) or parsed.file.lower().endswith(WORKBOOK_SUFFIXES):
+        parsed.encoding, parsed.delimiter = WORKBOOK_ENCODING, ""
+        yield from _workbook_values(
+            parsed, row_model=row_model, source=_seekable(source), sheet=sheet, counter=counter
+        )
+        return
+    if sheet is not None:
+        parsed.problems.add(row=None, column=None, reason=_SHEET_OF_CSV)
+        return
     decoder = _LineDecoder(problems=parsed.problems, counter=counter)
     try:
         yield from _values_of(parsed, row_model=row_model, lines=decoder.decode(source))
@@ -754,6 +826,151 @@ def _values_of[RowT: ImportRow](
             values = header.values(cells, line, parsed.problems, joined=joined)
             if values is not None:
                 yield line, values
+
+
+# --- Reading a workbook --------------------------------------------------------------------------
+
+# What a report says for the encoding of a workbook (its cells are typed; nothing is decoded).
+WORKBOOK_ENCODING = "xlsx"
+# Rows read between two progress reports of a workbook.
+_WORKBOOK_PROGRESS_ROWS = 2_000
+_ENCRYPTED = (
+    "an encrypted (password-protected) workbook or an old .xls file; save it as .xlsx "
+    "without a password, or as CSV"
+)
+_SHEET_OF_CSV = "a sheet was named, but the file is CSV, not an .xlsx workbook"
+
+
+def _peek(source: Iterable[bytes]) -> tuple[bytes, Iterable[bytes]]:
+    """The file's first bytes (enough to tell its format), and the source to read it whole."""
+    if _is_seekable(source):
+        head = source.read(len(OLE_SIGNATURE))  # type: ignore[attr-defined]
+        source.seek(0)  # type: ignore[attr-defined]
+        return head, source
+    lines = iter(source)
+    first = next(lines, b"")
+    return first, itertools.chain([first], lines)
+
+
+def _is_seekable(source: object) -> bool:
+    seekable = getattr(source, "seekable", None)
+    return hasattr(source, "read") and seekable is not None and bool(seekable())
+
+
+def _seekable(source: Iterable[bytes]) -> IO[bytes]:
+    """A zip archive is read from its end: an open file or an upload is used as it is; the
+    lines of an iterable (tests, small bodies) are joined into one buffer."""
+    if _is_seekable(source):
+        return source  # type: ignore[return-value]
+    return io.BytesIO(b"".join(source))
+
+
+def _workbook_values[RowT: ImportRow](
+    parsed: ParsedFile[RowT],
+    *,
+    row_model: type[RowT],
+    source: IO[bytes],
+    sheet: str | None,
+    counter: _ByteCounter,
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each data row of a workbook's sheet as (row number, column → cell text), like a CSV
+    file's records (`stream_values`):
+
+    1. Open the workbook and choose the sheet (the first worksheet, or the one named); a file
+       that is not a readable workbook, or a sheet not in it, is one problem.
+    2. The first row with a value is the header; empty rows are skipped (formatted and merged
+       rows at the end of a sheet included).
+    3. Each cell becomes the text a plain CSV file would hold (`spreadsheets.cell_text`):
+       numbers and dates as Excel stores them, never read the German way. An Excel error in a
+       column the import reads is a problem of its row, as is a value right of the header's
+       last column.
+    """
+    try:
+        reader = SheetReader(source, sheet=sheet)
+    except WorkbookError as error:
+        parsed.problems.add(row=None, column=None, reason=str(error))
+        return
+    parsed.sheet = parsed.problems.sheet = parsed.warnings.sheet = reader.name
+    scale = counter.total if counter.total is not None else reader.size
+    try:
+        for number, values in _sheet_rows(parsed, row_model=row_model, reader=reader):
+            yield number, values
+            if parsed.row_count % _WORKBOOK_PROGRESS_ROWS == 0:
+                counter.add(round(scale * reader.fraction_read()) - counter.done)
+    except WorkbookError as error:
+        parsed.problems.add(row=None, column=None, reason=str(error))
+    finally:
+        reader.close()
+    counter.add(scale - counter.done)
+    counter.finish()
+
+
+def _sheet_rows[RowT: ImportRow](
+    parsed: ParsedFile[RowT], *, row_model: type[RowT], reader: SheetReader
+) -> Iterator[tuple[int, dict[str, str]]]:
+    header: _Header | None = None
+    for number, cells in reader.rows():
+        if header is None:
+            names = [cell_text(cell) for cell in cells]
+            while names and not names[-1].strip():
+                names.pop()
+            if not names:
+                continue
+            header = _read_header(
+                names,
+                row_model=row_model,
+                warnings=parsed.warnings,
+                problems=parsed.problems,
+                line=number,
+            )
+            if header is None:
+                return
+            continue
+        texts = _row_texts(header, cells, number, parsed)
+        if texts is not None:
+            values = header.values(texts, number, parsed.problems, joined="".join(texts))
+            if values is not None:
+                yield number, values
+    if header is None:
+        expected = ", ".join(row_model.columns())
+        parsed.problems.add(
+            row=None, column=None, reason=f"the sheet is empty; expected a header row: {expected}"
+        )
+
+
+def _row_texts[RowT: ImportRow](
+    header: _Header, cells: tuple[object, ...], number: int, parsed: ParsedFile[RowT]
+) -> list[str] | None:
+    """The texts of a row's cells in the header's columns; None for an empty row (not counted)
+    and, after adding its problems, for a row with a failed formula or a value beyond the
+    header."""
+    width = len(header.columns)
+    texts = [cell_text(cell) for cell in cells[:width]]
+    beyond = next(
+        (position for position in range(width, len(cells)) if cell_text(cells[position]).strip()),
+        None,
+    )
+    failed = [
+        (header.columns[position], cell)
+        for position, cell in enumerate(cells[:width])
+        if isinstance(cell, CellError) and header.columns[position]
+    ]
+    if beyond is None and not failed and not "".join(texts).strip():
+        return None
+    parsed.row_count += 1
+    for column, cell in failed:
+        parsed.problems.add(row=number, column=column, reason=_failed_cell_reason(cell))
+    if beyond is not None:
+        reason = (
+            f"has a value in column {column_letter(beyond + 1)}, right of the header's last "
+            "column; name the column in the header or clear the cell"
+        )
+        parsed.problems.add(row=number, column=None, reason=reason)
+    return None if failed or beyond is not None else texts
+
+
+def _failed_cell_reason(cell: CellError) -> str:
+    return f"the cell holds the Excel error {cell.code}; correct the formula or type the value"
 
 
 # --- Planning and writing ----------------------------------------------------------------------
@@ -843,8 +1060,10 @@ def import_file[RowT: ImportRow](
     total_bytes: int | None = None,
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
+    sheet: str | None = None,
 ) -> ImportResult:
-    """Import a whole CSV file, or nothing of it (the five steps of the module docstring).
+    """Import a whole CSV file or workbook sheet, or nothing of it (the five steps of the module
+    docstring). `sheet` names a workbook's sheet (default: its first worksheet).
 
     The file is rejected when the report has problems; a dry run stops before writing but runs
     every check, including the database-level ones.
@@ -859,6 +1078,7 @@ def import_file[RowT: ImportRow](
             total_bytes=total_bytes,
             dry_run=dry_run,
             progress=notify,
+            sheet=sheet,
         )
     parsed = read_csv_rows(
         row_model=importer.row_model,
@@ -866,6 +1086,7 @@ def import_file[RowT: ImportRow](
         file_name=file_name,
         total_bytes=total_bytes,
         progress=notify,
+        sheet=sheet,
     )
     notify(ImportProgress(ImportStage.CHECKING, 0, None, parsed.row_count))
     planner = importer.plan
@@ -889,6 +1110,7 @@ def _import_staged[RowT: ImportRow](
     total_bytes: int | None,
     dry_run: bool,
     progress: ProgressCallback,
+    sheet: str | None,
 ) -> ImportResult:
     """A staged import: the rows go into a staging table CHUNK_ROWS at a time, so memory does
     not grow with the file; the checks and the writes are set-based SQL over that table.
@@ -909,6 +1131,7 @@ def _import_staged[RowT: ImportRow](
             source=source,
             total_bytes=total_bytes,
             progress=progress,
+            sheet=sheet,
         )
         table.analyze()
         progress(ImportProgress(ImportStage.CHECKING, 0, None, parsed.row_count))
@@ -964,6 +1187,7 @@ def _stage_rows[RowT: ImportRow](
     source: Iterable[bytes],
     total_bytes: int | None,
     progress: ProgressCallback,
+    sheet: str | None,
 ) -> None:
     """Validate the rows and write the valid ones to the staging table, a chunk at a time.
 
@@ -977,6 +1201,7 @@ def _stage_rows[RowT: ImportRow](
         source=source,
         total_bytes=total_bytes,
         progress=progress,
+        sheet=sheet,
     )
     for line, cells in values:
         staged = stager.quick(line=line, values=cells, german=parsed.german)
@@ -1052,6 +1277,7 @@ def _report[RowT: ImportRow](
         warnings=parsed.warnings.in_file_order(),
         problems=parsed.problems.in_file_order(),
         omitted_problems=parsed.problems.omitted,
+        sheet=parsed.sheet,
     )
 
 
