@@ -362,6 +362,8 @@ SPECTACULAR_SETTINGS = {
         "PartnerStatusEnum": "channeldesk.partners.models.PartnerStatus",
         "ProductKindEnum": "channeldesk.catalog.models.ProductKind",
         "PolicyStatusEnum": "channeldesk.tiers.models.PolicyStatus",
+        "WebhookSubscriptionStatusEnum": "channeldesk.webhooks.models.SubscriptionStatus",
+        "WebhookDeliveryStatusEnum": "channeldesk.webhooks.models.DeliveryStatus",
     },
 }
 
@@ -711,11 +713,6 @@ SPECTACULAR_SETTINGS["WEBHOOKS"] = [
 ]
 # Webhooks are an OpenAPI 3.1 feature.
 SPECTACULAR_SETTINGS["OAS_VERSION"] = "3.1.0"
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
-    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
-    "WebhookSubscriptionStatusEnum": "channeldesk.webhooks.models.SubscriptionStatus",
-    "WebhookDeliveryStatusEnum": "channeldesk.webhooks.models.DeliveryStatus",
-}
 # --- end webhooks schema ---
 
 # --- Audit trail (docs/audit.md) --------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 PAYLOAD_VERSION = 1
@@ -28,7 +29,7 @@ class Audience(StrEnum):
 class EventType:
     name: str
     audience: Audience
-    description: str
+    description: str | Promise
 
 
 EVENT_TYPES: dict[str, EventType] = {

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -240,7 +240,7 @@ def renewals_csv(request: HttpRequest) -> HttpResponseBase:
 
 @manager_view
 @require_http_methods(["GET", "HEAD"])
-def compliance_csv(request: HttpRequest) -> HttpResponse:
+def compliance_csv(request: HttpRequest) -> HttpResponseBase:
     """The contracts of the latest scan as the compliance page lists them (its sector, partner
     and state filters; every page of it), in the columns the API and the CLI give."""
     form, filters = compliance_filters(request)
