@@ -52,6 +52,7 @@ def test_names_and_local_dates_pass(text: str, language: str) -> None:
     assert findings(text, language=language) == []
 
 
+@pytest.mark.django_db
 def test_a_label_that_equals_its_code_is_text_in_that_language_only() -> None:
     # The partner status `authorized` reads "authorized" in English, "autorisiert" in German.
     assert "authorized" not in raw_codes("en")
