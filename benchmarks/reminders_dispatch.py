@@ -15,22 +15,28 @@ dispatchers also run the reminders' send-time check per batch, as they do in pro
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
-import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from common import database_url, emit_compared, parser, setup_scratch_django
+from common import database_url, parser, setup_scratch_django
+from dispatch_support import (
+    DISPATCHERS,
+    Measured,
+    dispatch_rate,
+    emit_figures,
+    free_port,
+    measure,
+    peer_running,
+    tables_analyze,
+    tables_empty,
+)
 
 MESSAGES = {"small": 500, "full": 10_000}
-DISPATCHERS = 2
 TARGET = 500
-STARTUP_TIMEOUT = 120  # seconds
-RUN_TIMEOUT = 600  # seconds
 # Children first, so that DELETE on SQLite meets no foreign key.
 TABLES = (
     "notifications_outboxevent",
@@ -80,14 +86,6 @@ def _sink(port: int, control: Connection) -> None:
     controller.stop()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 # --- The dispatchers (processes) ----------------------------------------------------------
 
 
@@ -128,53 +126,12 @@ def _dispatcher(job: Dispatcher, ready: Any, start: Any, out: Any) -> None:
     out.put((time.perf_counter(), result.sent, time.process_time() - cpu))
 
 
-@dataclass(frozen=True)
-class Measured:
-    """E-mails per second, and the sender's CPU time per e-mail (all its processes)."""
-
-    rate: float
-    cpu_ms: float
-
-
-def dispatch_rate(url: str, email_url: str, window: int | None) -> Measured:
-    """Two dispatcher processes, timed from a common start signal."""
-    context = multiprocessing.get_context("spawn")
-    ready, start, out = context.Semaphore(0), context.Event(), context.Queue()
-    processes = [
-        context.Process(
-            target=_dispatcher,
-            args=(Dispatcher(url, email_url, window, number), ready, start, out),
-        )
-        for number in range(DISPATCHERS)
-    ]
-    for process in processes:
-        process.start()
-    for _ in processes:
-        if not ready.acquire(timeout=STARTUP_TIMEOUT):
-            _stop(processes)
-            raise RuntimeError("A dispatcher process did not start; see its traceback above.")
-    began = time.perf_counter()
-    start.set()
-    reports = [out.get(timeout=RUN_TIMEOUT) for _ in processes]
-    for process in processes:
-        process.join()
-    sent = sum(report[1] for report in reports)
-    cpu = sum(report[2] for report in reports)
-    return Measured(sent / (max(report[0] for report in reports) - began), cpu * 1000 / sent)
-
-
 def warm_up() -> None:
     """Render one e-mail, so that the email package's lazy imports and regular expressions
     are not timed: the bare loop runs in a process that has them already."""
     from django.core.mail import EmailMultiAlternatives
 
     EmailMultiAlternatives("Warm-up", "-", "a@example.com", ["b@example.com"]).message().as_bytes()
-
-
-def _stop(processes: list[Any]) -> None:
-    for process in processes:
-        process.kill()
-        process.join()
 
 
 # --- The bare loop and the data -----------------------------------------------------------
@@ -208,12 +165,10 @@ def bare_rate(messages: list[Any]) -> Measured:
 
 def refill(count: int) -> list[Any]:
     """An empty outbox, then `count` reminder-like messages, all due."""
-    from django.db import connection
-
     from channeldesk.notifications.models import OutboxMessage
     from channeldesk.notifications.services import MessageDraft, outbox_enqueue_many
 
-    _empty_outbox()
+    tables_empty(TABLES)
     drafts = [
         MessageDraft(
             key=f"reminder:{number}:partner",
@@ -227,22 +182,8 @@ def refill(count: int) -> list[Any]:
     ]
     for start in range(0, count, 2000):
         outbox_enqueue_many(drafts=drafts[start : start + 2000])
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM ANALYZE {', '.join(TABLES)}")
+    tables_analyze(TABLES)
     return list(OutboxMessage.objects.order_by("id"))
-
-
-def _empty_outbox() -> None:
-    """DELETE, then VACUUM on PostgreSQL: the deleted rows would otherwise stay behind as dead
-    tuples wherever autovacuum is off (as on the benchmark machine) and slow later runs down."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for table in TABLES:
-            cursor.execute(f"DELETE FROM {table}")
-        if connection.vendor == "postgresql":
-            cursor.execute(f"VACUUM {', '.join(TABLES)}")
 
 
 def _arguments() -> argparse.Namespace:
@@ -252,84 +193,46 @@ def _arguments() -> argparse.Namespace:
     return options.parse_args()
 
 
-@dataclass
-class Figures:
-    bare: list[Measured]
-    outbox: list[Measured]
-    exactly_once: bool = True
-
-    def median(self, which: str, field: str) -> float:
-        return statistics.median(getattr(m, field) for m in getattr(self, which))
-
-
-def measure(options: argparse.Namespace, url: str, control: Connection, port: int) -> Figures:
-    """Per run: refill, the bare loop, refill, the two dispatchers; each checked at the sink."""
-    email_url = f"smtp://127.0.0.1:{port}"
-    figures = Figures(bare=[], outbox=[])
-    for _ in range(options.runs or 3):
-        messages = refill(options.messages or MESSAGES[options.scale])
-        figures.bare.append(bare_rate(messages))
-        figures.exactly_once &= _arrived_once(control, messages)
-        messages = refill(options.messages or MESSAGES[options.scale])
-        figures.outbox.append(dispatch_rate(url, email_url, options.window))
-        figures.exactly_once &= _arrived_once(control, messages)
-    return figures
-
-
 def main() -> None:
     options = _arguments()
-    port = _free_port()
+    port = free_port()
     os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
     database = setup_scratch_django("outbox")
     from channeldesk.notifications.conf import outbox_settings
 
     warm_up()
 
-    context = multiprocessing.get_context("spawn")
-    control, remote = context.Pipe()
-    sink = context.Process(target=_sink, args=(port, remote), daemon=True)
-    sink.start()
-    assert control.recv() == "ready"
-    figures = measure(options, database_url("outbox"), control, port)
-    control.send("stop")
-    sink.join()
+    count = options.messages or MESSAGES[options.scale]
+    url, email_url = database_url("outbox"), f"smtp://127.0.0.1:{port}"
+    jobs = [(Dispatcher(url, email_url, options.window, n),) for n in range(DISPATCHERS)]
+    with peer_running(_sink, port) as control:
+        figures = measure(
+            options.runs or 3,
+            control,
+            refill=lambda: refill(count),
+            bare=bare_rate,
+            dispatch=lambda: dispatch_rate(_dispatcher, jobs),
+            key=lambda message: message.message_id,
+        )
 
-    common = {
-        "dispatchers": DISPATCHERS,
-        "window": options.window or outbox_settings().window,
-        "batch_size": outbox_settings().batch_size,
-        "messages": options.messages or MESSAGES[options.scale],
-        "scale": options.scale,
-        "database": database,
-        "runs": len(figures.outbox),
-        "exactly_once": figures.exactly_once,
-    }
-    value, baseline = figures.median("outbox", "rate"), figures.median("bare", "rate")
-    emit_compared(
-        "reminders_dispatch.emails_per_second",
-        value,
-        "emails/s",
-        baseline=baseline,
-        target=f">= {TARGET} emails/s",
-        meets_target=value >= TARGET,
-        rates=[round(m.rate, 1) for m in figures.outbox],
-        baselines=[round(m.rate, 1) for m in figures.bare],
-        **common,
+    value = figures.median("dispatch", "rate")
+    emit_figures(
+        figures,
+        rate=("reminders_dispatch.emails_per_second", "emails/s"),
+        cpu_name="reminders_dispatch.cpu_per_email",
+        cpu_note=(
+            "sender CPU only (dispatchers vs bare loop); the sink and the database not counted"
+        ),
+        targets={"target": f">= {TARGET} emails/s", "meets_target": value >= TARGET},
+        common={
+            "dispatchers": DISPATCHERS,
+            "window": options.window or outbox_settings().window,
+            "batch_size": outbox_settings().batch_size,
+            "messages": count,
+            "scale": options.scale,
+            "database": database,
+        },
     )
-    cpu, bare_cpu = figures.median("outbox", "cpu_ms"), figures.median("bare", "cpu_ms")
-    emit_compared(
-        "reminders_dispatch.cpu_per_email",
-        cpu,
-        "ms",
-        baseline=bare_cpu,
-        note="sender CPU only (dispatchers vs bare loop); the sink and the database not counted",
-        **common,
-    )
-
-
-def _arrived_once(control: Connection, messages: list[Any]) -> bool:
-    control.send("stats")
-    return control.recv() == {message.message_id: 1 for message in messages}
 
 
 if __name__ == "__main__":

@@ -15,23 +15,28 @@ WEBHOOKS_ALLOW_PRIVATE_ADDRESSES allows (set here for them).
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
-import statistics
 import time
 from collections import Counter
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from common import database_url, emit_compared, parser, setup_scratch_django
+from common import database_url, parser, setup_scratch_django
+from dispatch_support import (
+    DISPATCHERS,
+    Measured,
+    dispatch_rate,
+    emit_figures,
+    free_port,
+    measure,
+    peer_running,
+    tables_analyze,
+    tables_empty,
+)
 
 DELIVERIES = {"small": 500, "full": 10_000}
-DISPATCHERS = 2
 TARGET = 200
 RATIO = 0.5
-STARTUP_TIMEOUT = 120  # seconds
-RUN_TIMEOUT = 600  # seconds
 SECRET = "whsec_" + "C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
 # Children first, so that DELETE on SQLite meets no foreign key.
 TABLES = (
@@ -79,14 +84,6 @@ def _receiver(port: int, control: Connection) -> None:
     server.shutdown()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 # --- The dispatchers (processes) -----------------------------------------------------------
 
 
@@ -110,39 +107,6 @@ def _dispatcher(url: str, number: int, ready: Any, start: Any, out: Any) -> None
     cpu = time.process_time()
     result = webhooks_dispatch(limit=10**9, worker=f"bench-{number}")
     out.put((time.perf_counter(), result.sent, time.process_time() - cpu))
-
-
-@dataclass(frozen=True)
-class Measured:
-    """Deliveries per second, and the sender's CPU time per delivery (all its processes)."""
-
-    rate: float
-    cpu_ms: float
-
-
-def dispatch_rate(url: str) -> Measured:
-    """Two dispatcher processes, timed from a common start signal."""
-    context = multiprocessing.get_context("spawn")
-    ready, start, out = context.Semaphore(0), context.Event(), context.Queue()
-    processes = [
-        context.Process(target=_dispatcher, args=(url, number, ready, start, out))
-        for number in range(DISPATCHERS)
-    ]
-    for process in processes:
-        process.start()
-    for _ in processes:
-        if not ready.acquire(timeout=STARTUP_TIMEOUT):
-            for process in processes:
-                process.kill()
-            raise RuntimeError("A dispatcher process did not start; see its traceback above.")
-    began = time.perf_counter()
-    start.set()
-    reports = [out.get(timeout=RUN_TIMEOUT) for _ in processes]
-    for process in processes:
-        process.join()
-    sent = sum(report[1] for report in reports)
-    cpu = sum(report[2] for report in reports)
-    return Measured(sent / (max(report[0] for report in reports) - began), cpu * 1000 / sent)
 
 
 # --- The bare loop and the data -----------------------------------------------------------
@@ -179,14 +143,14 @@ def bare_rate(receiver_url: str, events: list[Any]) -> Measured:
 
 def refill(count: int, receiver_url: str) -> list[Any]:
     """Empty webhook tables, one subscription to the receiver, `count` events due to it."""
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
 
     from channeldesk.webhooks.emit import EventDraft, webhook_events_emit
     from channeldesk.webhooks.models import WebhookEvent, WebhookSubscription
     from channeldesk.webhooks.secrets import webhook_secret_seal
 
-    _empty()
+    tables_empty(TABLES)
     now = timezone.now()
     WebhookSubscription.objects.create(
         name="Benchmark receiver",
@@ -214,20 +178,8 @@ def refill(count: int, receiver_url: str) -> list[Any]:
     for begin in range(0, count, 2000):
         with transaction.atomic():
             webhook_events_emit(drafts[begin : begin + 2000])
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM ANALYZE {', '.join(TABLES)}")
+    tables_analyze(TABLES)
     return list(WebhookEvent.objects.order_by("id"))
-
-
-def _empty() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for table in TABLES:
-            cursor.execute(f"DELETE FROM {table}")
-        if connection.vendor == "postgresql":
-            cursor.execute(f"VACUUM {', '.join(TABLES)}")
 
 
 def _arguments() -> argparse.Namespace:
@@ -238,84 +190,48 @@ def _arguments() -> argparse.Namespace:
     return options.parse_args()
 
 
-@dataclass
-class Figures:
-    bare: list[Measured]
-    dispatch: list[Measured]
-    exactly_once: bool = True
-
-    def median(self, which: str, field: str) -> float:
-        return statistics.median(getattr(m, field) for m in getattr(self, which))
-
-
-def _arrived_once(control: Connection, events: list[Any]) -> bool:
-    control.send("stats")
-    return control.recv() == {event.event_id: 1 for event in events}
-
-
-def measure(options: argparse.Namespace, url: str, control: Connection, port: int) -> Figures:
-    """Per run: refill, the bare loop, refill, the two dispatchers; each checked at the receiver."""
-    receiver_url = f"http://127.0.0.1:{port}/hooks"
-    count = options.deliveries or DELIVERIES[options.scale]
-    figures = Figures(bare=[], dispatch=[])
-    for _ in range(options.runs or 3):
-        events = refill(count, receiver_url)
-        figures.bare.append(bare_rate(receiver_url, events))
-        figures.exactly_once &= _arrived_once(control, events)
-        events = refill(count, receiver_url)
-        figures.dispatch.append(dispatch_rate(url))
-        figures.exactly_once &= _arrived_once(control, events)
-    return figures
-
-
 def main() -> None:
     options = _arguments()
-    port = _free_port()
+    port = free_port()
     os.environ["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"] = "1"
     database = setup_scratch_django("webhooks")
     from channeldesk.webhooks.conf import webhook_settings
 
-    context = multiprocessing.get_context("spawn")
-    control, remote = context.Pipe()
-    receiver = context.Process(target=_receiver, args=(port, remote), daemon=True)
-    receiver.start()
-    assert control.recv() == "ready"
-    figures = measure(options, database_url("webhooks"), control, port)
-    control.send("stop")
-    receiver.join()
+    receiver_url = f"http://127.0.0.1:{port}/hooks"
+    count = options.deliveries or DELIVERIES[options.scale]
+    url = database_url("webhooks")
+    with peer_running(_receiver, port) as control:
+        figures = measure(
+            options.runs or 3,
+            control,
+            refill=lambda: refill(count, receiver_url),
+            bare=lambda events: bare_rate(receiver_url, events),
+            dispatch=lambda: dispatch_rate(
+                _dispatcher, [(url, number) for number in range(DISPATCHERS)]
+            ),
+            key=lambda event: event.event_id,
+        )
 
     config = webhook_settings()
-    common = {
-        "dispatchers": DISPATCHERS,
-        "window": config.window,
-        "batch_size": config.batch_size,
-        "deliveries": options.deliveries or DELIVERIES[options.scale],
-        "scale": options.scale,
-        "database": database,
-        "runs": len(figures.dispatch),
-        "exactly_once": figures.exactly_once,
-    }
-    value, baseline = figures.median("dispatch", "rate"), figures.median("bare", "rate")
-    emit_compared(
-        "webhooks_dispatch.deliveries_per_second",
-        value,
-        "deliveries/s",
-        baseline=baseline,
-        at_least=RATIO,
-        rate_target=f">= {TARGET} deliveries/s",
-        meets_rate_target=value >= TARGET,
-        rates=[round(m.rate, 1) for m in figures.dispatch],
-        baselines=[round(m.rate, 1) for m in figures.bare],
-        **common,
-    )
-    cpu, bare_cpu = figures.median("dispatch", "cpu_ms"), figures.median("bare", "cpu_ms")
-    emit_compared(
-        "webhooks_dispatch.cpu_per_delivery",
-        cpu,
-        "ms",
-        baseline=bare_cpu,
-        note="sender CPU only (dispatchers vs bare loop); receiver and database not counted",
-        **common,
+    value = figures.median("dispatch", "rate")
+    emit_figures(
+        figures,
+        rate=("webhooks_dispatch.deliveries_per_second", "deliveries/s"),
+        cpu_name="webhooks_dispatch.cpu_per_delivery",
+        cpu_note="sender CPU only (dispatchers vs bare loop); receiver and database not counted",
+        targets={
+            "at_least": RATIO,
+            "rate_target": f">= {TARGET} deliveries/s",
+            "meets_rate_target": value >= TARGET,
+        },
+        common={
+            "dispatchers": DISPATCHERS,
+            "window": config.window,
+            "batch_size": config.batch_size,
+            "deliveries": count,
+            "scale": options.scale,
+            "database": database,
+        },
     )
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 
 from channeldesk.backoffice.views.exports import import_columns
 from channeldesk.contracts.imports import IMPORTERS
+from channeldesk.core import exports
 from tests.backoffice.test_movers_and_exports import movers_stored  # noqa: F401 - a fixture
 from tests.backoffice.test_partner_list import english, german
 from tests.factories import order_with_lines
@@ -139,6 +140,28 @@ def test_the_contract_file_names_the_contract_each_one_renews(
     assert rows["V-A-SOON"][5] == dt.datetime.combine(
         portal_world.contract_soon.start_date, dt.time()
     )
+
+
+@pytest.mark.usefixtures("orders_stored")
+def test_an_order_file_too_long_for_a_workbook_is_refused_but_its_csv_streams(
+    client_for: Callable[[str], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a cap below the four order lines stored
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)
+    client = english(client_for("staff"))
+
+    refused = client.get("/backoffice/exports/orders/", {"format": "xlsx"})
+    as_csv = client.get("/backoffice/exports/orders/")
+
+    assert refused.status_code == 400
+    assert refused["Content-Type"] == "text/plain; charset=utf-8"
+    assert "more than 3 rows" in refused.content.decode()
+    assert "Download it as CSV instead" in refused.content.decode()
+    assert as_csv.status_code == 200
+    assert len(b"".join(as_csv.streaming_content).decode().splitlines()) == 5  # type: ignore[attr-defined]
+    # At the cap, the workbook
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 4)
+    assert client.get("/backoffice/exports/orders/", {"format": "xlsx"}).status_code == 200
 
 
 @pytest.mark.parametrize(

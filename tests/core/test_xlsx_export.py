@@ -12,13 +12,15 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import BadRequest
+from django.http import FileResponse, HttpResponse
 from django.test import RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from channeldesk.contracts.models import CustomerSector
+from channeldesk.core import exports
 from channeldesk.core.exports import (
     GERMAN_EXCEL,
     PLAIN_CSV,
@@ -253,7 +255,7 @@ def test_requested_file_format_is_csv_unless_xlsx_is_asked_for() -> None:
     assert requested_file_format(factory.get("/x")) is FileFormat.CSV
     assert requested_file_format(factory.get("/x", {"format": "csv"})) is FileFormat.CSV
     assert requested_file_format(factory.get("/x", {"format": "xlsx"})) is FileFormat.XLSX
-    with pytest.raises(BadRequest, match="Unknown export format ods"):
+    with translation.override("en"), pytest.raises(BadRequest, match="Unknown export format ods"):
         requested_file_format(factory.get("/x", {"format": "ods"}))
 
 
@@ -264,10 +266,51 @@ def test_the_download_is_an_xlsx_attachment() -> None:
 
     assert response["Content-Type"] == XLSX_CONTENT_TYPE
     assert response["Content-Disposition"] == ('attachment; filename="customers-2026-12-07.xlsx"')
+    assert isinstance(response, FileResponse)
     data = b"".join(response.streaming_content)  # type: ignore[arg-type]
     assert _sheet(data)["A2"].value == "Müller GmbH"
     with pytest.raises(ValueError, match=r"not the name of an \.xlsx file"):
         xlsx_download(writer=writer, rows=[], filename="customers.csv")
+
+
+def test_a_download_beyond_the_row_cap_is_refused_pointing_to_the_csv(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)
+    writer = XlsxExport(columns=ONE, export=PLAIN_CSV, title="Few")
+    taken: list[int] = []
+
+    def rows(count: int) -> Iterator[list[object]]:
+        for number in range(count):
+            taken.append(number)
+            yield [f"row {number}"]
+
+    # Up to the cap: the workbook, every row in it
+    response = xlsx_download(writer=writer, rows=rows(3), filename="few.xlsx")
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
+    assert isinstance(response, FileResponse)
+    data = b"".join(response.streaming_content)  # type: ignore[arg-type]
+    assert [cell.value for cell in _sheet(data)["A"]] == ["a", "row 0", "row 1", "row 2"]
+
+    # One more: 400 in plain text, saying to take the CSV; writing stopped at the first beyond
+    taken.clear()
+    with translation.override("en"):
+        refused = xlsx_download(writer=writer, rows=rows(1_000), filename="few.xlsx")
+    assert isinstance(refused, HttpResponse)
+    assert refused.status_code == 400
+    assert refused["Content-Type"] == "text/plain; charset=utf-8"
+    assert refused.content.decode() == (
+        "This export has more than 3 rows, more than an Excel download holds. Download it as "
+        "CSV instead (without format=xlsx): the CSV file has no limit."
+    )
+    # (the first rows are read ahead for the column widths)
+    assert len(taken) == max(exports.WIDTH_SAMPLE_ROWS, 4) < 1_000
+    with pytest.raises(exports.TooManyRows):
+        writer.write(target=io.BytesIO(), rows=rows(5), max_rows=4)
+
+
+def test_the_row_cap_is_within_excels_sheet() -> None:
+    assert 0 < exports.XLSX_MAX_ROWS < 1_048_576 - 1
 
 
 def _rows(count: int) -> Iterator[list[object]]:

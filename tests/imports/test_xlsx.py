@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import random
 import struct
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
 
 from channeldesk.catalog.imports import ORDERS_IMPORTER, PRODUCTS_IMPORTER
 from channeldesk.catalog.models import OrderLine, Product
@@ -46,6 +52,7 @@ from tests.imports.helpers import (
     with_sheet_xml,
     workbook,
 )
+from tests.personas import Personas
 
 pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-12-07")]
 
@@ -372,7 +379,11 @@ def test_a_workbook_imports_exactly_as_its_csv_twin(
         (None, ""),
         ("1.234,50", "1.234,50"),
         (19.99, "19.99"),
-        (0.1 + 0.2, "0.30000000000000004"),
+        (0.1 + 0.2, "0.3"),
+        (100 * 1.15, "115"),
+        (0.1 * 3 * 10, "3"),
+        (1 / 3, "0.333333333333333"),
+        (123456.78901234567, "123456.789012346"),
         (1e-05, "0.00001"),
         (1.5e20, "150000000000000000000"),
         (10.0, "10"),
@@ -408,6 +419,43 @@ def test_a_number_cell_becomes_the_exact_decimal_it_shows(price: object, stored:
 
     assert report.accepted, problem_lines(report)
     assert Product.objects.get().list_price == stored
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_amounts_and_quantities_computed_by_formulas_are_read_as_excel_shows_them() -> None:
+    # Given formulas with their results as Excel saves them, 17 digits: =100*1.15 shows 115.00,
+    # =0.1+0.2 shows 0.30, =0.1*3*10 shows 3 (openpyxl would write the results shorter)
+    rows: list[list[object]] = [
+        ORDERS_HEADER,
+        ["SO-1", "P-1001", dt.date(2026, 3, 15), "AV-BOX", "=0.1*3*10", "=100*1.15"],
+        ["SO-2", "P-1001", dt.date(2026, 3, 15), "AV-BOX", 1, "=0.1+0.2"],
+        ["SO-3", "P-1001", dt.date(2026, 3, 15), "AV-BOX", 2, "=19.99"],
+    ]
+    results = {
+        "0.1*3*10": repr(0.1 * 3 * 10),
+        "100*1.15": repr(100 * 1.15),
+        "0.1+0.2": repr(0.1 + 0.2),
+        "19.99": "19.99",
+    }
+    assert results["100*1.15"] == "114.99999999999999"
+
+    def saved(xml: str) -> str:
+        for formula, result in results.items():
+            xml = xml.replace(f"<f>{formula}</f><v />", f"<f>{formula}</f><v>{result}</v>")
+        return xml
+
+    content = with_sheet_xml(workbook(rows), saved)
+
+    report = run_import(ORDERS_IMPORTER, content, name="orders.xlsx")
+
+    assert counts(report) == (True, 3, 0, 0), problem_lines(report)
+    assert sorted(
+        OrderLine.objects.values_list("order__order_number", "quantity", "net_amount")
+    ) == [
+        ("SO-1", 3, Decimal("115.00")),
+        ("SO-2", 1, Decimal("0.30")),
+        ("SO-3", 2, Decimal("19.99")),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -969,3 +1017,182 @@ def test_a_large_workbook_is_staged_a_chunk_at_a_time_with_rising_progress(
     assert 0 < reading[0].done < len(content)
     assert reading[-1] == ImportProgress(ImportStage.READING, len(content), len(content), lines)
     assert [item.stage for item in seen][-2:] == [ImportStage.CHECKING, ImportStage.WRITING]
+
+
+# --- Damaged archives: a clean problem, never a traceback -------------------------------------
+
+
+def _central_entry(data: bytearray, part: str) -> int:
+    """Where the central directory's entry of `part` starts."""
+    central = data.find(b"PK\x01\x02")
+    while central >= 0:
+        length = struct.unpack_from("<H", data, central + 28)[0]
+        if data[central + 46 : central + 46 + length] == part.encode():
+            return central
+        central = data.find(b"PK\x01\x02", central + 4)
+    raise AssertionError(part)
+
+
+def _flagged(content: bytes, part: str, bit: int) -> bytes:
+    """`part` with general purpose flag `bit` set: 0 encrypted (zipfile asks for a password),
+    5 compressed patched data and 6 strong encryption (zipfile cannot unpack either)."""
+    data = bytearray(content)
+    info = zipfile.ZipFile(io.BytesIO(content)).getinfo(part)
+    for flags in (info.header_offset + 6, _central_entry(data, part) + 8):
+        data[flags] |= 1 << bit
+    return bytes(data)
+
+
+def _compressed_with(content: bytes, part: str, method: int) -> bytes:
+    """`part` saying it is compressed with `method` (99: AES, which zipfile cannot unpack)."""
+    data = bytearray(content)
+    info = zipfile.ZipFile(io.BytesIO(content)).getinfo(part)
+    struct.pack_into("<H", data, info.header_offset + 8, method)
+    struct.pack_into("<H", data, _central_entry(data, part) + 10, method)
+    return bytes(data)
+
+
+def _needing_zip_version(content: bytes, part: str, version: int) -> bytes:
+    """`part` needing a newer zip version to unpack than zipfile knows."""
+    data = bytearray(content)
+    struct.pack_into("<H", data, _central_entry(data, part) + 6, version)
+    return bytes(data)
+
+
+def _damaged_central_directory(content: bytes) -> bytes:
+    """The end record placing the central directory further on than it is: the parts' offsets
+    are moved by the difference, before the start of the file ("negative seek value")."""
+    data = bytearray(content)
+    end = data.rfind(b"PK\x05\x06")
+    offset = struct.unpack_from("<I", data, end + 16)[0]
+    struct.pack_into("<I", data, end + 16, offset + len(data))
+    return bytes(data)
+
+
+def _products_workbook() -> bytes:
+    return workbook(_product_rows(19.99))
+
+
+DAMAGED = {
+    "encrypted-styles": (
+        lambda: _flagged(_products_workbook(), "xl/styles.xml", 0),
+        "p.xlsx: the workbook's part 'xl/styles.xml' is encrypted (password-protected); save it "
+        "as .xlsx without a password, or as CSV",
+    ),
+    "encrypted-sheet": (
+        lambda: _flagged(_products_workbook(), "xl/worksheets/sheet1.xml", 0),
+        "p.xlsx: the workbook's part 'xl/worksheets/sheet1.xml' is encrypted "
+        "(password-protected); save it as .xlsx without a password, or as CSV",
+    ),
+    "patched-data-sheet": (
+        lambda: _flagged(_products_workbook(), "xl/worksheets/sheet1.xml", 5),
+        "p.xlsx:Sheet1: the sheet 'Sheet1' is damaged (compressed patched data (flag bit 5))",
+    ),
+    "strong-encryption-styles": (
+        lambda: _flagged(_products_workbook(), "xl/styles.xml", 6),
+        "p.xlsx: the workbook is damaged (strong encryption (flag bit 6))",
+    ),
+    "compression-99-sheet": (
+        lambda: _compressed_with(_products_workbook(), "xl/worksheets/sheet1.xml", 99),
+        "p.xlsx:Sheet1: the sheet 'Sheet1' is damaged (That compression method is not supported)",
+    ),
+    "compression-99-styles": (
+        lambda: _compressed_with(_products_workbook(), "xl/styles.xml", 99),
+        "p.xlsx: the workbook is damaged (That compression method is not supported)",
+    ),
+    "zip-version": (
+        lambda: _needing_zip_version(_products_workbook(), "xl/styles.xml", 99),
+        "p.xlsx: not a readable .xlsx workbook (zip file version 9.9)",
+    ),
+    "central-directory": (
+        lambda: _damaged_central_directory(_products_workbook()),
+        "p.xlsx: the workbook is damaged (negative seek value -",
+    ),
+}
+
+
+@pytest.mark.parametrize(("make", "problem"), DAMAGED.values(), ids=DAMAGED.keys())
+def test_a_damaged_archive_is_one_clear_problem_naming_the_file(
+    make: Callable[[], bytes], problem: str
+) -> None:
+    before = everything()
+
+    report = run_import(PRODUCTS_IMPORTER, make(), name="p.xlsx")
+
+    [line] = problem_lines(report)
+    assert line.startswith(problem)
+    assert everything() == before
+
+
+def _flipped(content: bytes, rng: random.Random) -> bytes:
+    data = bytearray(content)
+    for _ in range(rng.randint(1, 8)):
+        data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+    return bytes(data)
+
+
+@pytest.mark.parametrize("shared_strings", [False, True], ids=["inline", "shared-strings"])
+def test_flipped_bits_give_a_clean_import_or_clear_problems_never_an_exception(
+    shared_strings: bool,
+) -> None:
+    # Given a valid workbook (with an error cell, so that its scan runs) and a fixed seed
+    content = workbook([*_product_rows(19.99), ["AV-TWO", "Zwei", "Two", "retail", 5, "Stück"]])
+    content = with_sheet_xml(
+        content, lambda xml: xml.replace('<c r="E3" t="n"><v>5</v>', '<c r="E3" t="e"><v>#N/A</v>')
+    )
+    if shared_strings:
+        content = as_excel_saves(content)
+    rng = random.Random(16)
+    outcomes = {"imported": 0, "problems": 0}
+
+    for _ in range(200):
+        # When a few bits of it are flipped, the import either takes it or lists problems
+        report = run_import(PRODUCTS_IMPORTER, _flipped(content, rng), name="p.xlsx", dry_run=True)
+
+        assert report.accepted or report.problems, problem_lines(report)
+        outcomes["imported" if report.accepted else "problems"] += 1
+
+    assert outcomes["problems"] > 100
+
+
+def test_the_api_answers_a_damaged_archive_with_400_and_the_problem(
+    personas: Personas, api_client: APIClient
+) -> None:
+    api_client.force_authenticate(personas.staff)
+    upload = SimpleUploadedFile(
+        "products.xlsx",
+        _damaged_central_directory(_products_workbook()),
+        content_type=spreadsheets.XLSX_CONTENT_TYPE,
+    )
+
+    response = api_client.post("/api/v1/imports/products", {"file": upload}, format="multipart")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "import_rejected"
+    [detail] = error["details"]
+    assert detail["message"].startswith("the workbook is damaged (")
+    assert detail == {
+        "file": "products.xlsx",
+        "row": None,
+        "column": None,
+        "message": detail["message"],
+    }
+    assert not Product.objects.exists()
+
+
+def test_the_command_names_a_damaged_archive_and_fails_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "products.xlsx"
+    path.write_bytes(_compressed_with(_products_workbook(), "xl/worksheets/sheet1.xml", 99))
+    stderr = StringIO()
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import", "products", str(path), stderr=stderr)
+
+    assert str(raised.value) == f"{path}:Sheet1: rejected with 1 problem; nothing was imported."
+    assert stderr.getvalue().splitlines() == [
+        f"{path}:Sheet1: the sheet 'Sheet1' is damaged (That compression method is not supported)"
+    ]
+    assert not Product.objects.exists()

@@ -199,3 +199,29 @@ def test_event_types_are_listed(api_as: Any) -> None:
 
     assert [item["name"] for item in response.json()] == list(EVENT_TYPES)
     assert response.json()[1]["audience"] == "programme"
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999999", str(2**63), "0", "-1", "x"])
+def test_an_id_filter_out_of_range_answers_400(api_as: Any, value: str) -> None:
+    body = _error(api_as("staff").get(DELIVERIES, {"subscription": value}), 400, "invalid")
+    assert body["details"][0]["field"] == "subscription"
+
+
+@pytest.mark.parametrize("path", [SUBSCRIPTIONS, DELIVERIES])
+def test_a_huge_id_in_the_path_is_not_found(api_as: Any, path: str) -> None:
+    _error(api_as("staff").get(f"{path}99999999999999999999999999/"), 404, "not_found")
+
+
+def test_a_notify_email_longer_than_254_answers_400(api_as: Any, personas: Personas) -> None:
+    client = api_as("staff")
+    too_long = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".example.com"
+    assert len(too_long) > 254
+
+    body = _error(client.post(SUBSCRIPTIONS, {**NEW, "notify_email": too_long}), 400, "invalid")
+
+    assert body["details"][0]["field"] == "notify_email"
+    assert not WebhookSubscription.objects.exists()
+    subscription = subscription_of(personas.partner_a)
+    url = f"{SUBSCRIPTIONS}{subscription.pk}/"
+    body = _error(client.patch(url, {"notify_email": too_long}, format="json"), 400, "invalid")
+    assert body["details"][0]["field"] == "notify_email"

@@ -13,7 +13,12 @@ from channeldesk.partners.models import Partner
 from channeldesk.tiers import webhook_events
 from channeldesk.tiers.models import AssignmentSource, TierAssignment, TierPolicy
 from channeldesk.tiers.selectors import policy_get
-from channeldesk.tiers.services import tier_override_create, tier_policy_publish, tiers_apply
+from channeldesk.tiers.services import (
+    tier_override_create,
+    tier_override_revoke,
+    tier_policy_publish,
+    tiers_apply,
+)
 from channeldesk.webhooks.models import WebhookEvent
 from tests.factories import PartnerFactory
 from tests.tiers.factories import AS_OF, previous_tier
@@ -185,3 +190,33 @@ def test_publishing_without_a_subscription_stores_nothing() -> None:
     tier_policy_publish(policy=policy_get(reference="default"), effective_from=AS_OF)
 
     assert WebhookEvent.objects.count() == 0
+
+
+def test_a_tier_changed_back_on_the_same_day_is_an_event_of_its_own(
+    published: TierPolicy,
+) -> None:
+    """Evaluated tier → override to gold → override revoked, all on one day: the assignment is
+    corrected in place twice, and the third change (back to the first tier) is still told."""
+    subscribe(TIER_CHANGED)
+    partner: Partner = PartnerFactory()
+    previous_tier(partner, "silver")
+    tiers_apply(policy=published)
+    assignment = TierAssignment.objects.get(partner=partner, policy=published)
+    evaluated = assignment.tier.code
+    assert evaluated != "gold"
+
+    override = tier_override_create(
+        partner=partner, tier_code="gold", reason="Strategic account", valid_from=AS_OF
+    )
+    tier_override_revoke(override=override, on=AS_OF)
+
+    assignment.refresh_from_db()
+    assert assignment.tier.code == evaluated, "corrected in place, back to the evaluated tier"
+    told = [valid(event) for event in sorted(events(TIER_CHANGED), key=lambda e: e.pk)]
+    assert [data["tier"]["code"] for data in told] == [evaluated, "gold", evaluated]
+    assert {data["assignment_id"] for data in told} == {assignment.pk}
+    assert len({event.idempotency_key for event in events(TIER_CHANGED)}) == 3
+    # Emitting the corrected assignment once more still adds nothing.
+    with transaction.atomic():
+        again = webhook_events.tier_changes_emit(assignments=[assignment], previous_tier_ids={})
+    assert again == 0

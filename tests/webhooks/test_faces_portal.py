@@ -113,3 +113,25 @@ def test_pages_render_in_both_languages(client_for: Any, personas: Personas, lan
         f"/portal/webhooks/{subscription.pk}/edit/",
     ):
         assert client.get(url, HTTP_ACCEPT_LANGUAGE=language).status_code == 200, url
+
+
+def test_partner_users_read_channeldesk_staff_instead_of_a_staff_members_name(
+    client_for: Any, personas: Personas
+) -> None:
+    from channeldesk.webhooks.review import webhook_delivery_release
+
+    subscription = subscription_of(personas.partner_a, name="Alpha CRM")
+    failed = delivery_of(subscription, status=DeliveryStatus.FAILED, response="no route")
+    staff = personas.staff
+    setattr(staff, staff.USERNAME_FIELD, "hannelore.vendorstaff")
+    staff.save()
+    webhook_delivery_release(delivery_id=failed.pk, actor=staff)
+    staff_name = "hannelore.vendorstaff"
+
+    portal = client_for("partner_a_user").get(f"/portal/webhooks/{subscription.pk}/")
+    backoffice = client_for("staff").get(f"/backoffice/webhooks/{subscription.pk}/")
+
+    assert portal.status_code == backoffice.status_code == 200
+    assert staff_name not in portal.content.decode()
+    assert "ChannelDesk staff" in portal.content.decode()
+    assert staff_name in backoffice.content.decode()

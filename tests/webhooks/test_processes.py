@@ -159,6 +159,67 @@ def test_an_endless_answer_is_read_up_to_64_kib(receiver: tuple[Receiver, str]) 
     assert written[0] < 200 * 1024 * 1024
 
 
+@pytest.fixture
+def trickling_server() -> Iterator[tuple[str, list[int]]]:
+    """A server on loopback that answers every request with one header line every 0.25 s
+    (each line well within the read timeout), 60 lines in all, then 200: the URL, and how
+    many header lines it got out before the client hung up (one entry per connection)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    lines_sent: list[int] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.recv(65536)
+                sent = 0
+                try:
+                    connection.sendall(b"HTTP/1.1 200 OK\r\n")
+                    while sent < 60 and not stop.is_set():
+                        connection.sendall(b"X-Trickle-%d: yes\r\n" % sent)
+                        sent += 1
+                        stop.wait(0.25)
+                    connection.sendall(b"Content-Length: 0\r\n\r\n")
+                except OSError:
+                    pass
+                lines_sent.append(sent)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/hooks", lines_sent
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        listener.close()
+
+
+@pytest.mark.django_db
+def test_headers_trickled_line_by_line_are_cut_off_at_the_total_timeout(
+    loopback: None, settings: Any, trickling_server: tuple[str, list[int]]
+) -> None:
+    """Each header line comes within the read timeout, so only the total timeout (1 s here)
+    can end the request: a temporary failure, long before the server would have finished."""
+    settings.WEBHOOKS_TOTAL_TIMEOUT_SECONDS = 1
+    settings.WEBHOOKS_RETRY_SCHEDULE_SECONDS = [3600.0, 3600.0]
+    url, lines_sent = trickling_server
+    subscription_make(url=url)
+    events_emit(1)
+
+    result = webhooks_dispatch()
+
+    delivery = deliveries()[0]
+    assert (result.retried, delivery.status, delivery.last_status_code) == (1, "retry", None)
+    assert delivery.last_error.startswith("Timed out (ReadTimeout).")
+    wait_for(lambda: lines_sent, timeout=20, what="the server to notice the hang-up")
+    assert lines_sent[0] < 60, "the request was not cut off before the answer was complete"
+
+
 @pytest.mark.django_db
 def test_the_connection_goes_to_the_checked_address_with_the_urls_host(
     receiver: tuple[Receiver, str], monkeypatch: pytest.MonkeyPatch
@@ -196,9 +257,13 @@ def test_loopback_is_refused_unless_allowed(receiver: tuple[Receiver, str], sett
     delivery = deliveries()[0]
     assert sum(running.requests.values()) == 0
     assert delivery.status == "failed"
-    assert "a loopback address" in delivery.last_error
+    # What the partner reads names no address (it could be an internal one).
+    assert sending.ADDRESS_REFUSED in delivery.last_error
+    assert "127.0.0.1" not in delivery.last_error
+    assert "127.0.0.1" not in WebhookAttempt.objects.get(delivery=delivery).detail
     subscription.refresh_from_db()
     assert subscription.status == "paused"
+    assert "127.0.0.1" not in subscription.paused_reason
 
 
 # --- Dispatcher processes (PostgreSQL: they share the test database) -------------------------

@@ -4,6 +4,7 @@ rotating the secret, deleting; and the selectors' scoping."""
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from channeldesk.audit.models import AuditEntry
 from channeldesk.core.errors import Conflict, DomainError, NotFound
+from channeldesk.webhooks import sending
 from channeldesk.webhooks.models import DeliveryStatus, SubscriptionStatus, WebhookSubscription
 from channeldesk.webhooks.secrets import webhook_secret_unseal
 from channeldesk.webhooks.selectors import (
@@ -97,6 +99,53 @@ def test_production_refuses_plain_http_and_private_addresses(
     error = _refused("url_not_allowed", personas.staff, url=url)
 
     assert error.details[0]["field"] == "url"
+
+
+def resolving(monkeypatch: pytest.MonkeyPatch, names: dict[str, list[str]]) -> None:
+    """Host names resolve as `names` says; any other name does not resolve."""
+
+    def getaddrinfo(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        if host not in names:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        family = lambda a: socket.AF_INET6 if ":" in a else socket.AF_INET  # noqa: E731
+        return [(family(a), socket.SOCK_STREAM, 6, "", (a, port)) for a in names[host]]
+
+    monkeypatch.setattr(sending.socket, "getaddrinfo", getaddrinfo)
+
+
+def test_a_name_resolving_only_to_private_addresses_is_refused_at_once(
+    personas: Personas, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.DEBUG = False
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
+    resolving(
+        monkeypatch,
+        {
+            "loopback.example.com": ["127.0.0.1", "::1"],
+            "intranet.example.com": ["10.20.30.40"],
+            "crm.example.com": ["93.184.215.14"],
+            "mixed.example.com": ["93.184.215.14", "10.0.0.7"],
+        },
+    )
+
+    for host in ("loopback.example.com", "intranet.example.com"):
+        error = _refused("url_not_allowed", personas.staff, url=f"https://{host}/hooks")
+        assert "10.20.30.40" not in str(error)
+        assert "127.0.0.1" not in str(error)
+    # A public name passes; one with a private address among public ones is refused at every
+    # send (GuardedBackend), as is a name that does not resolve yet.
+    for host in ("crm.example.com", "mixed.example.com", "not-yet.example.com"):
+        subscription, _secret = _create(personas.staff, url=f"https://{host}/hooks")
+        assert subscription.url == f"https://{host}/hooks"
+
+
+def test_where_private_addresses_are_allowed_a_private_name_passes(
+    personas: Personas, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+    resolving(monkeypatch, {"intranet.example.com": ["10.20.30.40"]})
+    subscription, _secret = _create(personas.staff, url="https://intranet.example.com/hooks")
+    assert subscription.url == "https://intranet.example.com/hooks"
 
 
 @pytest.mark.parametrize("switch", ["DEBUG", "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"])

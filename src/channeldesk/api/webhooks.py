@@ -165,6 +165,8 @@ def _event_type_field(**options: Any) -> serializers.ListField:
 
 
 LANGUAGE_CHOICES = settings.LANGUAGES
+# The largest id a filter accepts: the databases' 64-bit integer (a larger one overflows SQLite).
+MAX_ID = 2**63 - 1
 
 
 class SubscriptionCreateSerializer(serializers.Serializer[Any]):
@@ -183,7 +185,8 @@ class SubscriptionCreateSerializer(serializers.Serializer[Any]):
         ),
     )
     notify_email = serializers.EmailField(
-        help_text="Told when the subscription is paused because its deliveries keep failing."
+        max_length=254,
+        help_text="Told when the subscription is paused because its deliveries keep failing.",
     )
     language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, default="de")
 
@@ -192,7 +195,7 @@ class SubscriptionUpdateSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200, required=False)
     url = serializers.URLField(max_length=2000, required=False)
     event_types = _event_type_field(required=False)
-    notify_email = serializers.EmailField(required=False)
+    notify_email = serializers.EmailField(max_length=254, required=False)
     language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
 
 
@@ -411,7 +414,10 @@ class DeliverySerializer(serializers.ModelSerializer[WebhookDelivery]):
 
 class DeliveryFilterSerializer(serializers.Serializer[Any]):
     subscription = serializers.IntegerField(
-        required=False, min_value=1, help_text="Only this subscription's deliveries."
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Only this subscription's deliveries.",
     )
     status = choice_filter(DeliveryStatus.choices, help_text="Only deliveries in this status.")
     event_type = choice_filter(list(EVENT_TYPES), help_text="Only events of this type.")

@@ -12,6 +12,7 @@ from channeldesk.backoffice.views import (
     support,
     webhooks,
 )
+from channeldesk.webhooks.faces import webhook_routes
 
 app_name = "backoffice"
 urlpatterns = [
@@ -48,31 +49,5 @@ urlpatterns = [
     path("compliance/", operations.compliance, name="compliance"),
     path("training/", operations.training, name="training"),
     path("audit/", audit.audit_trail, name="audit"),
-    path("webhooks/", webhooks.subscription_list, name="webhooks"),
-    path("webhooks/new/", webhooks.subscription_create, name="webhook-create"),
-    path("webhooks/<int:subscription_id>/", webhooks.subscription_detail, name="webhook"),
-    path("webhooks/<int:subscription_id>/edit/", webhooks.subscription_edit, name="webhook-edit"),
-    path(
-        "webhooks/<int:subscription_id>/pause/", webhooks.subscription_pause, name="webhook-pause"
-    ),
-    path(
-        "webhooks/<int:subscription_id>/resume/",
-        webhooks.subscription_resume,
-        name="webhook-resume",
-    ),
-    path(
-        "webhooks/<int:subscription_id>/rotate-secret/",
-        webhooks.subscription_rotate,
-        name="webhook-rotate",
-    ),
-    path(
-        "webhooks/<int:subscription_id>/delete/",
-        webhooks.subscription_delete,
-        name="webhook-delete",
-    ),
-    path(
-        "webhooks/deliveries/<int:delivery_id>/send-again/",
-        webhooks.delivery_send_again,
-        name="webhook-send-again",
-    ),
+    *webhook_routes(webhooks),
 ]

@@ -49,7 +49,10 @@ them back as they were:
 
 The workbook is written with openpyxl's write-only mode: each row goes to a temporary file as
 it comes, so memory stays flat however long the export (`xlsx_download` hands the finished file
-to the response).
+to the response). An `.xlsx` download holds at most `XLSX_MAX_ROWS` rows: the workbook is built
+whole before the answer starts (some 10,000 rows a second), so a longer one would outlast the web
+server's timeout, and a sheet holds at most 1,048,576 rows anyway. A longer export is refused
+with 400 and a text telling to take the CSV, which streams and has no limit.
 """
 
 from __future__ import annotations
@@ -67,7 +70,14 @@ from enum import StrEnum
 from typing import IO, Any, Protocol
 
 from django.core.exceptions import BadRequest
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -92,6 +102,9 @@ MIN_COLUMN_WIDTH = 8
 MAX_COLUMN_WIDTH = 60
 # A workbook up to this size is built in memory, a larger one in a temporary file.
 XLSX_SPOOL_BYTES = 4 * 1024 * 1024
+# The most data rows an .xlsx download holds (module docstring): built in some 10 s, well within
+# the web timeout, and far below Excel's 1,048,575 rows under a header. Longer: take the CSV.
+XLSX_MAX_ROWS = 100_000
 # Sheet names: at most 31 characters, none of these.
 SHEET_NAME_LENGTH = 31
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
@@ -314,11 +327,20 @@ def _exact_in_excel(value: Decimal) -> bool:
     return value.is_finite() and len(value.as_tuple().digits) <= EXCEL_DIGITS
 
 
+class TooManyRows(Exception):
+    """An export has more rows than the workbook may hold (`XlsxExport.write(max_rows=…)`)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit:,} rows")
+        self.limit = limit
+
+
 class XlsxExport:
     """Writes rows of typed cells as one Excel sheet (see the module docstring): the same columns
     and rows as `CsvExport`, cells typed instead of text, formulas never.
 
-    `write()` writes the workbook to a binary target and returns the number of data rows.
+    `write()` writes the workbook to a binary target and returns the number of data rows; with
+    `max_rows` it stops at the first row beyond and raises `TooManyRows`.
     """
 
     def __init__(
@@ -332,7 +354,13 @@ class XlsxExport:
         self._text = CsvExport(columns=columns, export=export)
         self._bold = Font(bold=True)
 
-    def write(self, *, target: IO[bytes], rows: Iterable[Sequence[object]]) -> int:
+    def write(
+        self,
+        *,
+        target: IO[bytes],
+        rows: Iterable[Sequence[object]],
+        max_rows: int | None = None,
+    ) -> int:
         workbook = Workbook(write_only=True)
         with translation.override(self.export.language):
             sheet = workbook.create_sheet(sheet_name(str(self.title)))
@@ -340,7 +368,7 @@ class XlsxExport:
             sample = list(itertools.islice(rows, WIDTH_SAMPLE_ROWS))
             self._set_up(sheet, sample)
             try:
-                count = self._append(sheet, itertools.chain(sample, rows))
+                count = self._append(sheet, itertools.chain(sample, rows), max_rows)
             except BaseException:
                 # Finish the half-written sheet and drop it: saving removes its temporary file.
                 workbook.save(io.BytesIO())
@@ -348,9 +376,13 @@ class XlsxExport:
         workbook.save(target)
         return count
 
-    def _append(self, sheet: WriteOnlyWorksheet, rows: Iterable[Sequence[object]]) -> int:
+    def _append(
+        self, sheet: WriteOnlyWorksheet, rows: Iterable[Sequence[object]], max_rows: int | None
+    ) -> int:
         count = 0
         for values in rows:
+            if max_rows is not None and count >= max_rows:
+                raise TooManyRows(max_rows)
             sheet.append(self.cells(sheet, values))
             count += 1
         return count
@@ -434,14 +466,26 @@ class XlsxExport:
 
 def xlsx_download(
     *, writer: XlsxExport, rows: Iterable[Sequence[object]], filename: str
-) -> FileResponse:
+) -> HttpResponseBase:
     """An Excel download of `rows` written by `writer`: the workbook is written to a temporary
-    file (in memory while small) and streamed from there; `filename` ends in `.xlsx`."""
+    file (in memory while small) and streamed from there; `filename` ends in `.xlsx`. More than
+    `XLSX_MAX_ROWS` rows are refused (400, plain text: take the CSV; module docstring): writing
+    stops at the first row beyond."""
     if not filename.endswith(".xlsx"):
         raise ValueError(f"{filename} is not the name of an .xlsx file")
     target = tempfile.SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES)  # noqa: SIM115 - the response closes it
     try:
-        writer.write(target=target, rows=rows)
+        writer.write(target=target, rows=rows, max_rows=XLSX_MAX_ROWS)
+    except TooManyRows as error:
+        target.close()
+        return HttpResponseBadRequest(
+            gettext(
+                "This export has more than %(limit)s rows, more than an Excel download holds. "
+                "Download it as CSV instead (without format=xlsx): the CSV file has no limit."
+            )
+            % {"limit": f"{error.limit:,}"},
+            content_type="text/plain; charset=utf-8",
+        )
     except BaseException:
         target.close()
         raise

@@ -29,6 +29,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
@@ -52,6 +53,23 @@ MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 MAX_SHARED_STRINGS_BYTES = 128 * 1024 * 1024
 # Floats with an integral value below this are exact whole numbers (2**53).
 _EXACT_INTEGERS = 2**53
+# A zip member's general purpose flag saying it is encrypted.
+_ZIP_ENCRYPTED = 0x1
+# Significant digits Excel shows of a number (and keeps when it saves one).
+EXCEL_DIGITS = 15
+# What reading a damaged archive can raise, from zipfile (a bad CRC, a corrupt central directory
+# "negative seek value", unsupported zip versions or compression methods, a member flagged
+# encrypted "password required"), zlib and calamine: each means the file is not readable.
+_DAMAGE: tuple[type[Exception], ...] = (
+    CalamineError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 class WorkbookError(Exception):
@@ -80,10 +98,12 @@ def cell_text(value: object) -> str:
     """A typed cell as the text a plain CSV file (`,`, ISO dates) would hold for it.
 
     1. Empty cells are empty text; text stays as it is.
-    2. Whole numbers are their digits. A float is written in its shortest form that reads back
-       as the same float (Python's `repr`, Excel's own 15 digits), never in exponent form, so a
-       cell showing 19.99 is 19.99 exactly, never 19.989999999999998; a float with an integral
-       value is a whole number (`10.0` → `10`).
+    2. Whole numbers are their digits. A float is written as Excel displays it: rounded to 15
+       significant digits (Excel's precision), trailing zeros dropped, never in exponent form.
+       So a cell showing 19.99 is 19.99 exactly, never 19.989999999999998, and a formula's
+       result saved as 114.99999999999999 (`=100*1.15`) or 0.30000000000000004 (`=0.1+0.2`) is
+       115 or 0.3, as Excel shows it; a float with an integral value is a whole number
+       (`10.0` → `10`).
     3. Dates are ISO dates; a date and time at midnight (how Excel stores a date) is the date.
     4. Booleans are TRUE and FALSE, as Excel shows them.
     """
@@ -104,7 +124,7 @@ def _datetime_text(value: dt.datetime) -> str:
 def _float_text(value: float) -> str:
     if value.is_integer() and abs(value) < _EXACT_INTEGERS:
         return str(int(value))
-    return format(Decimal(repr(value)), "f")
+    return format(Decimal(f"{value:.{EXCEL_DIGITS}g}"), "f")
 
 
 # In this order: a bool is an int, a datetime is a date.
@@ -139,11 +159,12 @@ class SheetReader:
     def __init__(self, source: IO[bytes], *, sheet: str | None) -> None:
         self._archive = _open_archive(source)
         try:
-            source.seek(0)
-            self._workbook = _open_workbook(source)
-            self.name = self._choose(sheet)
-            self._part = _sheet_part(self._archive, self.name)
-            self.size = self._archive.getinfo(self._part).file_size
+            with _damage_is("the workbook is damaged"):
+                source.seek(0)
+                self._workbook = _open_workbook(source)
+                self.name = self._choose(sheet)
+                self._part = _sheet_part(self._archive, self.name)
+                self.size = self._archive.getinfo(self._part).file_size
         except BaseException:
             self._archive.close()
             raise
@@ -165,18 +186,25 @@ class SheetReader:
         return sheet
 
     def rows(self) -> Iterator[tuple[int, tuple[object, ...]]]:
-        try:
+        # A damaged archive or sheet (a bad CRC, broken XML, a shared string that is not there)
+        # means the same for the import: not readable.
+        damaged = f"the sheet {self.name!r} is damaged"
+        with _damage_is(damaged):
             errors = _error_cells(self._archive, self._part)
             loaded = self._workbook.get_sheet_by_name(self.name)
-        except (CalamineError, zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
-            # A damaged archive or sheet (a bad CRC, broken XML, a shared string that is not
-            # there) means the same for the import: not readable.
-            raise WorkbookError(f"the sheet {self.name!r} is damaged ({error})") from None
-        # calamine's rows start at row 1, their cells at the sheet's first column with a value.
-        start = loaded.start
-        padding: tuple[None, ...] = (None,) * (start[1] if start is not None else 0)
-        self._total = loaded.end[0] + 1 if loaded.end is not None else 0
-        for index, cells in enumerate(loaded.iter_rows()):
+            # calamine's rows start at row 1, their cells at the sheet's first column with a
+            # value.
+            start = loaded.start
+            end = loaded.end
+            padding: tuple[None, ...] = (None,) * (start[1] if start is not None else 0)
+            self._total = end[0] + 1 if end is not None else 0
+            sheet_rows = enumerate(loaded.iter_rows())
+        while True:
+            with _damage_is(damaged):
+                following = next(sheet_rows, None)
+            if following is None:
+                break
+            index, cells = following
             number = index + 1
             self._read = number
             values: tuple[object, ...] = padding + tuple(cells)
@@ -197,16 +225,25 @@ class SheetReader:
         self._archive.close()
 
 
+@contextmanager
+def _damage_is(problem: str) -> Iterator[None]:
+    """Turn what reading a damaged archive raises (`_DAMAGE`) into a WorkbookError saying
+    `problem (the reader's message)`; the import adds the file's name."""
+    try:
+        yield
+    except _DAMAGE as error:
+        raise WorkbookError(f"{problem} ({error or type(error).__name__})") from None
+
+
 def _open_archive(source: IO[bytes]) -> zipfile.ZipFile:
     """The file as a zip archive that is an .xlsx workbook of allowed size; WorkbookError when
     it is not one or unpacks to more than is allowed."""
-    try:
+    with _damage_is("not a readable .xlsx workbook"):
         archive = zipfile.ZipFile(source)
-    except zipfile.BadZipFile as error:
-        raise WorkbookError(f"not a readable .xlsx workbook ({error})") from None
     try:
         for part in ("[Content_Types].xml", "xl/workbook.xml"):
             archive.getinfo(part)
+        _check_not_encrypted(archive)
         _check_unpacked_size(archive)
         _check_declared_sizes(archive)
     except KeyError as error:
@@ -219,11 +256,20 @@ def _open_archive(source: IO[bytes]) -> zipfile.ZipFile:
 
 
 def _open_workbook(source: IO[bytes]) -> CalamineWorkbook:
-    try:
+    # Broken XML, a missing part, a bad CRC: each means the same for the import.
+    with _damage_is("the workbook is damaged"):
         return CalamineWorkbook.from_filelike(source)
-    except CalamineError as error:
-        # Broken XML, a missing part, a bad CRC: each means the same for the import.
-        raise WorkbookError(f"the workbook is damaged ({error})") from None
+
+
+def _check_not_encrypted(archive: zipfile.ZipFile) -> None:
+    """Refuse a part flagged encrypted (zip's own password protection, general purpose bit 0;
+    Excel never writes it): zipfile would ask for a password."""
+    for member in archive.infolist():
+        if member.flag_bits & _ZIP_ENCRYPTED:
+            raise WorkbookError(
+                f"the workbook's part {member.filename!r} is encrypted (password-protected); "
+                "save it as .xlsx without a password, or as CSV"
+            )
 
 
 def _check_unpacked_size(archive: zipfile.ZipFile) -> None:
@@ -254,12 +300,9 @@ def _check_declared_sizes(archive: zipfile.ZipFile) -> None:
     for member in archive.infolist():
         if member.filename.startswith("xl/worksheets/") or member.is_dir():
             continue
-        try:
-            with archive.open(member) as stream:
-                while stream.read(_SCAN_CHUNK):
-                    pass
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
-            raise WorkbookError(f"the workbook is damaged ({error})") from None
+        with _damage_is("the workbook is damaged"), archive.open(member) as stream:
+            while stream.read(_SCAN_CHUNK):
+                pass
 
 
 # --- Finding a sheet's XML, and the error cells in it -------------------------------------------

@@ -11,6 +11,7 @@ from channeldesk.portal.views import (
     statements,
     webhooks,
 )
+from channeldesk.webhooks.faces import webhook_routes
 
 app_name = "portal"
 urlpatterns = [
@@ -33,31 +34,5 @@ urlpatterns = [
     ),
     path("colleagues/", colleagues.colleague_list, name="colleagues"),
     path("colleagues/<int:user_id>/remove/", colleagues.colleague_delete, name="colleague-remove"),
-    path("webhooks/", webhooks.subscription_list, name="webhooks"),
-    path("webhooks/new/", webhooks.subscription_create, name="webhook-create"),
-    path("webhooks/<int:subscription_id>/", webhooks.subscription_detail, name="webhook"),
-    path("webhooks/<int:subscription_id>/edit/", webhooks.subscription_edit, name="webhook-edit"),
-    path(
-        "webhooks/<int:subscription_id>/pause/", webhooks.subscription_pause, name="webhook-pause"
-    ),
-    path(
-        "webhooks/<int:subscription_id>/resume/",
-        webhooks.subscription_resume,
-        name="webhook-resume",
-    ),
-    path(
-        "webhooks/<int:subscription_id>/rotate-secret/",
-        webhooks.subscription_rotate,
-        name="webhook-rotate",
-    ),
-    path(
-        "webhooks/<int:subscription_id>/delete/",
-        webhooks.subscription_delete,
-        name="webhook-delete",
-    ),
-    path(
-        "webhooks/deliveries/<int:delivery_id>/send-again/",
-        webhooks.delivery_send_again,
-        name="webhook-send-again",
-    ),
+    *webhook_routes(webhooks),
 ]

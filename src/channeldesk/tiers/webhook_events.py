@@ -9,12 +9,14 @@ built set-based (a few queries for the partners and tiers) and emitted in one ca
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from channeldesk.core.json_numbers import json_number
 from channeldesk.tiers.models import Tier, TierAssignment, TierPolicy
 from channeldesk.webhooks.emit import EventDraft, webhook_events_emit
+from channeldesk.webhooks.models import WebhookEvent
 from channeldesk.webhooks.payloads import json_instant, partner_refs
 from channeldesk.webhooks.wanted import webhook_type_wanted
 
@@ -33,8 +35,10 @@ def tier_changes_emit(
 
     `previous_tier_ids` names, by partner, the tier of the assignment each new one follows;
     a corrected assignment (a re-run on its first day) follows the one that ended that day,
-    looked up here. The key is the assignment and its tier, so a re-run is a no-op and a
-    correction to another tier is an event of its own.
+    looked up here. The key is the assignment and its tier, so emitting the same assignment
+    again is a no-op; a corrected assignment's key also counts the events its assignment had
+    before, so every correction is an event of its own, even one back to a tier it had earlier
+    that day (authorized → override gold → revoked: authorized again).
     """
     if not assignments or not webhook_type_wanted(TIER_CHANGED):
         return 0
@@ -56,10 +60,14 @@ def tier_changes_emit(
         ).values("id", "code", "version")
     }
     partners = partner_refs(assignment.partner_id for assignment in assignments)
+    corrected_set = set(corrected)
+    earlier = _earlier_events(
+        [a.pk for a in assignments if a.partner_id in corrected_set], corrected
+    )
     drafts = [
         EventDraft(
             type=TIER_CHANGED,
-            key=f"{TIER_CHANGED}:{assignment.pk}:{assignment.tier_id}",
+            key=_key(assignment, earlier=earlier[assignment.pk]),
             partner_id=assignment.partner_id,
             data=_tier_changed(
                 assignment,
@@ -72,6 +80,28 @@ def tier_changes_emit(
         for assignment in assignments
     ]
     return webhook_events_emit(drafts)
+
+
+def _key(assignment: TierAssignment, *, earlier: int) -> str:
+    """The idempotency key of a change to `assignment`, the `earlier`-th event about it."""
+    key = f"{TIER_CHANGED}:{assignment.pk}:{assignment.tier_id}"
+    return f"{key}:{earlier}" if earlier else key
+
+
+def _earlier_events(assignment_ids: Collection[int], partner_ids: Sequence[int]) -> Counter[int]:
+    """How many `partner.tier_changed` events each of `assignment_ids` already has (its keys
+    start with `partner.tier_changed:<assignment id>:`), read by partner in a few queries."""
+    counts: Counter[int] = Counter()
+    wanted = {str(pk) for pk in assignment_ids}
+    for start in range(0, len(partner_ids) if wanted else 0, 5000):
+        keys = WebhookEvent.objects.filter(
+            type=TIER_CHANGED, partner_id__in=partner_ids[start : start + 5000]
+        ).values_list("idempotency_key", flat=True)
+        for key in keys.iterator(chunk_size=5000):
+            parts = key.split(":")
+            if len(parts) > 2 and parts[1] in wanted:
+                counts[int(parts[1])] += 1
+    return counts
 
 
 def _tier_changed(

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import structlog
 from django.db import models, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
@@ -65,6 +66,8 @@ from channeldesk.webhooks.sending import (
 )
 
 type Clock = Callable[[], dt.datetime]
+
+logger = structlog.get_logger(__name__)
 
 # What a run reports (`DispatchResult.document`), in this order.
 WEBHOOK_COUNTS = ("claimed", "sent", "retried", "failed", "expired", "returned")
@@ -235,35 +238,77 @@ def webhooks_deliver(
     """Send one claim (step 3 of `webhooks_dispatch`): window by window, each attempt on record
     (`sending`) before its request is made.
 
-    Deliveries whose subscription was paused since they became due are returned unattempted,
-    as is whatever is left when half the lease is used up.
+    Deliveries whose subscription was paused (or deleted) since they became due are returned
+    unattempted, as is whatever is left when half the lease is used up. The subscriptions'
+    status is read again before every window, so one paused while this claim is being sent
+    gets nothing more from it. No failure of one send loses the other outcomes of its window.
     """
     result = DispatchResult(claimed=len(claim.deliveries))
-    waiting = [d for d in claim.deliveries if claim.targets[d.subscription_id].active]
-    unattempted = [d for d in claim.deliveries if not claim.targets[d.subscription_id].active]
+    waiting = [d for d in claim.deliveries if _active(claim, d)]
+    unattempted = [d for d in claim.deliveries if not _active(claim, d)]
     outcomes: list[tuple[WebhookDelivery, SendOutcome]] = []
     while waiting and time.monotonic() < claim.lease.deadline:
         window, waiting = waiting[: config.window], waiting[config.window :]
         with transaction.atomic():
             result += _record(claim, outcomes, config=config, now=clock())
-            window = _mark_sending(claim, window)
+            _refresh_targets(claim, window)
+            unattempted += [d for d in window if not _active(claim, d)]
+            window = _mark_sending(claim, [d for d in window if _active(claim, d)])
         outcomes = []
         for position, delivery in enumerate(window):
             if time.monotonic() >= claim.lease.deadline:
                 _unmark(claim, window[position:])
                 unattempted += window[position:]
                 break
-            outcomes.append((delivery, _send(claim, delivery, client=client, config=config)))
+            outcomes.append(
+                (delivery, _guarded_send(claim, delivery, client=client, config=config))
+            )
     with transaction.atomic():
         result += _record(claim, outcomes, config=config, now=clock())
         result += _return_unattempted(claim, [*unattempted, *waiting])
     return result
 
 
+def _active(claim: Claim, delivery: WebhookDelivery) -> bool:
+    """Whether the delivery's subscription still exists and is active (as last read)."""
+    target = claim.targets.get(delivery.subscription_id)
+    return target is not None and target.active
+
+
+def _refresh_targets(claim: Claim, window: Sequence[WebhookDelivery]) -> None:
+    """Read again the status of the window's subscriptions: a subscription deleted since
+    the claim loses its target, a paused one becomes inactive."""
+    ids = {delivery.subscription_id for delivery in window}
+    statuses = dict(WebhookSubscription.objects.filter(pk__in=ids).values_list("pk", "status"))
+    for pk in ids:
+        target = claim.targets.get(pk)
+        if pk not in statuses:
+            claim.targets.pop(pk, None)
+        elif target is not None:
+            active = statuses[pk] == SubscriptionStatus.ACTIVE
+            if active != target.active:
+                claim.targets[pk] = Target(target.url, target.secret, active)
+
+
+def _guarded_send(
+    claim: Claim, delivery: WebhookDelivery, *, client: httpx.Client, config: WebhookSettings
+) -> SendOutcome:
+    """`_send`, whose unexpected failure is a temporary failure of this delivery only."""
+    try:
+        return _send(claim, delivery, client=client, config=config)
+    except Exception as error:  # one delivery's problem stays its own
+        logger.exception("webhook_send_failed", delivery=delivery.pk)
+        return SendOutcome(
+            SendKind.TEMPORARY, error=f"The attempt failed ({type(error).__name__})."
+        )
+
+
 def _send(
     claim: Claim, delivery: WebhookDelivery, *, client: httpx.Client, config: WebhookSettings
 ) -> SendOutcome:
-    target = claim.targets[delivery.subscription_id]
+    target = claim.targets.get(delivery.subscription_id)
+    if target is None:
+        return SendOutcome(SendKind.TEMPORARY, error="The subscription is gone.")
     if not target.secret:
         return SendOutcome(
             SendKind.PERMANENT,
@@ -404,6 +449,13 @@ def _write(
 ) -> DispatchResult:
     """One UPDATE for the held deliveries, one INSERT for the attempts, then the pauses."""
     held = set(held)
+    # A delivery deleted meanwhile (with its subscription) has nothing left to record on.
+    existing = set(
+        WebhookDelivery.objects.filter(pk__in=[entry.delivery.pk for entry in settled])
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )
+    settled = [entry for entry in settled if entry.delivery.pk in existing]
     mine = [entry for entry in settled if entry.delivery.pk in held]
     if mine:
         WebhookDelivery.objects.filter(pk__in=[entry.delivery.pk for entry in mine]).update(

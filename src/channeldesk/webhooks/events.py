@@ -51,7 +51,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType(
             "licence.under_licensed",
             Audience.PARTNER,
-            _("A customer uses more than its contracts licence."),
+            _("A customer uses more than its contracts allow."),
         ),
         EventType(
             "licence.compliant_again",

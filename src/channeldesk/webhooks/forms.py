@@ -35,6 +35,7 @@ class SubscriptionForm(forms.Form):
     )
     notify_email = forms.EmailField(
         label=_("Notify e-mail"),
+        max_length=254,
         help_text=_("Told when the subscription is paused because its deliveries keep failing."),
     )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)

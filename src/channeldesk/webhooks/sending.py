@@ -28,6 +28,8 @@ cannot be opened are permanent.
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextvars
 import datetime as dt
 import enum
 import functools
@@ -44,6 +46,7 @@ from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+import structlog
 from standardwebhooks import Webhook
 
 from channeldesk import __version__
@@ -54,6 +57,11 @@ USER_AGENT = f"ChannelDesk-Webhooks/{__version__}"
 # The most of an answer's body that is read, and the part of it kept in the history.
 BODY_LIMIT = 64 * 1024
 EXCERPT_LIMIT = 1024
+# What a partner reads when the endpoint's address is refused: never the address itself (it
+# may be an internal one); staff find it in the server log (`webhook_address_refused`).
+ADDRESS_REFUSED = "The address of the endpoint is not a public internet address."
+
+logger = structlog.get_logger(__name__)
 
 type Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -82,7 +90,8 @@ class SendOutcome:
 
 
 class AddressRefused(Exception):
-    """The endpoint is, or resolves to, an address webhooks may not reach (SSRF)."""
+    """The endpoint is, or resolves to, an address webhooks may not reach (SSRF). Its text is
+    the generic `ADDRESS_REFUSED`: the address is logged, not shown."""
 
 
 def address_refusal(address: Address) -> str:
@@ -101,23 +110,99 @@ def address_refusal(address: Address) -> str:
     return next((name for name, refused in checks if refused), "")
 
 
-def _checked_addresses(host: str, port: int, *, allow_private: bool) -> list[str]:
+# Name lookups run here so that a slow resolver is bounded by a timeout (getaddrinfo has none).
+_resolver = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+
+
+def host_addresses(host: str, port: int, *, timeout: float | None) -> list[str]:
+    """The addresses `host` resolves to, in the resolver's order; httpcore.ConnectError when it
+    does not resolve, httpcore.ConnectTimeout when the lookup takes longer than `timeout`."""
+    lookup = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    try:
+        infos = lookup.result(timeout=timeout)
+    except concurrent.futures.TimeoutError as error:
+        lookup.cancel()
+        raise httpcore.ConnectTimeout(f"Looking up {host} timed out.") from error
+    except (OSError, UnicodeError) as error:
+        raise httpcore.ConnectError(f"{host} could not be resolved: {error}") from error
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def refused_addresses(addresses: typing.Iterable[str]) -> list[tuple[str, str]]:
+    """The (address, reason) of each address webhooks may not reach."""
+    refused = []
+    for text in addresses:
+        reason = address_refusal(ipaddress.ip_address(text.split("%", 1)[0]))
+        if reason:
+            refused.append((text, reason))
+    return refused
+
+
+def _checked_addresses(
+    host: str, port: int, *, allow_private: bool, timeout: float | None = None
+) -> list[str]:
     """Every address `host` resolves to, each checked; AddressRefused if any is refused (a name
     with one public and one private address is refused: which one is used is not ours)."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as error:
-        raise httpcore.ConnectError(f"{host} could not be resolved: {error}") from error
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    addresses = host_addresses(host, port, timeout=_capped(timeout))
     if not allow_private:
-        for text in addresses:
-            reason = address_refusal(ipaddress.ip_address(text.split("%", 1)[0]))
-            if reason:
-                raise AddressRefused(
-                    f"Refused: {host} resolves to {text}, a {reason} address "
-                    "(webhooks reach public addresses only)."
-                )
+        refused = refused_addresses(addresses)
+        if refused:
+            logger.warning(
+                "webhook_address_refused",
+                host=host,
+                addresses=[f"{text} ({reason})" for text, reason in refused],
+            )
+            raise AddressRefused(ADDRESS_REFUSED)
     return addresses
+
+
+# The monotonic moment by which the current request must be over (`webhook_send` sets it for
+# the request it makes): every lookup, connect, read and write is capped to the time left.
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "webhook_deadline", default=None
+)
+
+
+def _capped(timeout: float | None) -> float | None:
+    """`timeout` capped to what is left of the request's total time; ReadTimeout when none is."""
+    deadline = _deadline.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("The request took longer than the total timeout.")
+    return left if timeout is None else min(timeout, left)
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose every read and write ends by the request's total deadline, so
+    a server that trickles its answer (one header line at a time) cannot hold a request longer
+    than `WEBHOOKS_TOTAL_TIMEOUT_SECONDS`."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, timeout=_capped(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, timeout=_capped(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        return DeadlineStream(
+            self._stream.start_tls(ssl_context, server_hostname, timeout=_capped(timeout))
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
 
 
 class GuardedBackend(httpcore.SyncBackend):
@@ -137,17 +222,20 @@ class GuardedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: typing.Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        addresses = _checked_addresses(host, port, allow_private=self.allow_private)
+        addresses = _checked_addresses(
+            host, port, allow_private=self.allow_private, timeout=timeout
+        )
         error: Exception | None = None
         for address in addresses:
             try:
-                return super().connect_tcp(
+                stream = super().connect_tcp(
                     address,
                     port,
-                    timeout=timeout,
+                    timeout=_capped(timeout),
                     local_address=local_address,
                     socket_options=socket_options,
                 )
+                return DeadlineStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as failed:
                 error = failed
         raise error or httpcore.ConnectError(f"{host} has no address.")
@@ -216,6 +304,7 @@ def webhook_url_refusal(url: str, *, allow_private: bool) -> str:
     except ValueError:
         return ""
     reason = "" if allow_private else address_refusal(literal)
+    # The address is the one the URL spells out: naming its class tells nobody anything new.
     return f"Refused: {host} is a {reason} address." if reason else ""
 
 
@@ -266,6 +355,7 @@ def webhook_send(
         return SendOutcome(SendKind.PERMANENT, error=refusal)
     headers = signed_headers(event_id=event_id, body=body, secret=secret, now=now)
     began = time.monotonic()
+    deadline = _deadline.set(began + config.total_timeout)
     try:
         with client.stream("POST", url, content=body, headers=headers) as response:
             excerpt = _read_limited(response, deadline=began + config.total_timeout)
@@ -279,8 +369,21 @@ def webhook_send(
         error, kind = f"Timed out ({type(timeout).__name__}).", SendKind.TEMPORARY
     except (httpx.HTTPError, _BodyTooSlow) as failed:
         error, kind = f"{type(failed).__name__}: {failed}".strip(), SendKind.TEMPORARY
+    except Exception as unexpected:  # whatever an answer does is an outcome
+        logger.warning("webhook_send_crashed", url=url, event_id=event_id, exc_info=True)
+        error = f"The request failed ({type(unexpected).__name__})."
+        kind = SendKind.TEMPORARY
+    finally:
+        _deadline.reset(deadline)
     latency_ms = round((time.monotonic() - began) * 1000)
-    return SendOutcome(kind, latency_ms=latency_ms, error=error[:2000])
+    return SendOutcome(kind, latency_ms=latency_ms, error=storable_text(error[:2000]))
+
+
+def storable_text(text: str) -> str:
+    """`text` as every database stores it: no NUL (PostgreSQL refuses it in text) and no lone
+    surrogate (not encodable as UTF-8), each replaced by U+FFFD."""
+    text = text.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
+    return text.replace("\x00", "\ufffd")
 
 
 class _BodyTooSlow(Exception):
@@ -301,7 +404,7 @@ def _read_limited(response: httpx.Response, *, deadline: float) -> bytes:
 
 def _judged(response: httpx.Response, *, excerpt: bytes, latency_ms: int) -> SendOutcome:
     code = response.status_code
-    text = excerpt[:EXCERPT_LIMIT].decode("utf-8", errors="replace")
+    text = storable_text(excerpt[:EXCERPT_LIMIT].decode("utf-8", errors="replace"))
     if 200 <= code < 300:
         return SendOutcome(SendKind.DELIVERED, code, latency_ms, text)
     if code == 410:
@@ -310,7 +413,9 @@ def _judged(response: httpx.Response, *, excerpt: bytes, latency_ms: int) -> Sen
     error = f"HTTP {code}"
     if 300 <= code < 400:
         location = response.headers.get("location", "")
-        error = f"HTTP {code}: redirects are not followed (to {location or 'nowhere'})."
+        error = storable_text(
+            f"HTTP {code}: redirects are not followed (to {location[:500] or 'nowhere'})."
+        )
     return SendOutcome(
         SendKind.TEMPORARY, code, latency_ms, text, error, retry_after_seconds(response.headers)
     )
@@ -321,12 +426,12 @@ def retry_after_seconds(headers: httpx.Headers) -> float | None:
     value = headers.get("retry-after", "").strip()
     if not value:
         return None
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return max((moment - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return max((moment - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+import httpcore
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -42,6 +43,7 @@ from channeldesk.webhooks.models import (
     WebhookSubscription,
 )
 from channeldesk.webhooks.secrets import webhook_secret_generate, webhook_secret_seal
+from channeldesk.webhooks.sending import host_addresses, refused_addresses
 
 type Actor = AnyUser | None
 
@@ -90,6 +92,25 @@ def _is_private_literal(host: str) -> bool:
     return not address.is_global
 
 
+def _resolves_only_privately(host: str) -> bool:
+    """Whether the host name resolves, and only to addresses webhooks may not reach. A name
+    that does not resolve now passes: every send checks its addresses again (`GuardedBackend`),
+    which also catches a name with a public and a private address."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return False
+    try:
+        addresses = host_addresses(
+            host, 443, timeout=float(settings.WEBHOOKS_CONNECT_TIMEOUT_SECONDS)
+        )
+    except (httpcore.ConnectError, httpcore.ConnectTimeout):
+        return False
+    return bool(addresses) and len(refused_addresses(addresses)) == len(addresses)
+
+
 def subscription_url_check(url: str) -> str:
     """The URL, or `url_not_allowed`: https anywhere public; http only to a loopback host
     where private addresses are allowed (DEBUG, tests)."""
@@ -100,7 +121,9 @@ def subscription_url_check(url: str) -> str:
         host, parts = "", urlsplit("")
     allowed_private = _private_addresses_allowed()
     if parts.scheme == "https" and host:
-        allowed = allowed_private or not (_is_loopback(host) or _is_private_literal(host))
+        allowed = allowed_private or not (
+            _is_loopback(host) or _is_private_literal(host) or _resolves_only_privately(host)
+        )
     elif parts.scheme == "http" and host:
         allowed = allowed_private and _is_loopback(host)
     else:

@@ -3,61 +3,34 @@
 Every partner user reads its partner's subscriptions and their delivery history; the partner's
 admins create, change, pause, resume, rotate, delete and send deliveries again. The partner is
 always the login's own (never chosen, never from the URL): another partner's subscription or
-delivery is not found (404), whatever its id (docs/portal.md).
+delivery is not found (404), whatever its id (docs/portal.md). The page bodies are the back
+office's too (`webhooks.faces`); the access rules are this module's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from channeldesk.core.admin import action_refusals
-from channeldesk.core.errors import DomainError
 from channeldesk.partners.models import MembershipRole, PartnerMembership
 from channeldesk.portal.access import partner_admin_view, partner_page
-from channeldesk.portal.views.common import selected_or_404
-from channeldesk.webhooks.forms import PauseForm, SubscriptionForm
-from channeldesk.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
-from channeldesk.webhooks.review import RELEASABLE_STATUSES, webhook_delivery_release
-from channeldesk.webhooks.selectors import (
-    deliveries_filter,
-    deliveries_visible_to,
-    deliveries_with_attempts,
-    subscriptions_visible_to,
-    subscriptions_with_health,
-)
-from channeldesk.webhooks.subscriptions import (
-    webhook_subscription_create,
-    webhook_subscription_delete,
-    webhook_subscription_pause,
-    webhook_subscription_resume,
-    webhook_subscription_rotate_secret,
-    webhook_subscription_update,
-)
+from channeldesk.webhooks.faces import SubscriptionAction, WebhookFace
+from channeldesk.webhooks.forms import SubscriptionForm
+from channeldesk.webhooks.selectors import subscriptions_visible_to, subscriptions_with_health
+from channeldesk.webhooks.subscriptions import webhook_subscription_create
 
-PAGE_SIZE = 25
-FACE = "portal"
-
-
-def _subscription(request: HttpRequest, subscription_id: int) -> WebhookSubscription:
-    return selected_or_404(
-        lambda pk: subscriptions_visible_to(user=request.user).get(pk=pk),
-        WebhookSubscription.DoesNotExist,
-        "No such webhook subscription.",
-        pk=subscription_id,
-    )
+FACE = WebhookFace(name="portal", page_size=25, note="portal")
 
 
 def _context(membership: PartnerMembership, **more: Any) -> dict[str, Any]:
     return {
         "section": "webhooks",
-        "face": FACE,
+        "face": FACE.name,
         "membership": membership,
         "may_manage": membership.role == MembershipRole.ADMIN,
         **more,
@@ -67,52 +40,28 @@ def _context(membership: PartnerMembership, **more: Any) -> dict[str, Any]:
 @partner_page
 def subscription_list(request: HttpRequest, membership: PartnerMembership) -> HttpResponse:
     rows = subscriptions_with_health(subscriptions=subscriptions_visible_to(user=request.user))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "portal/webhooks/list.html", _context(membership, page=page))
+    context = _context(membership, page=FACE.page(request, rows))
+    return render(request, FACE.template("list"), context)
 
 
 @partner_admin_view
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscription_create(request: HttpRequest, membership: PartnerMembership) -> HttpResponse:
     form = SubscriptionForm(request.POST or None, initial={"language": membership.partner.language})
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = webhook_subscription_create(actor=request.user, **form.cleaned_data)
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            context = _context(membership, subscription=created.subscription, secret=created.secret)
-            return render(request, "portal/webhooks/secret.html", context)
-    status = 400 if request.method == "POST" else 200
-    context = _context(membership, form=form)
-    return render(request, "portal/webhooks/form.html", context, status=status)
+    return FACE.create(
+        request,
+        form,
+        _context(membership),
+        lambda data: webhook_subscription_create(actor=request.user, **data),
+    )
 
 
 @partner_page
 def subscription_detail(
     request: HttpRequest, membership: PartnerMembership, subscription_id: int
 ) -> HttpResponse:
-    subscription = _subscription(request, subscription_id)
-    status = request.GET.get("status", "")
-    if status not in DeliveryStatus.values:
-        status = ""
-    deliveries = deliveries_filter(
-        deliveries=deliveries_visible_to(user=request.user),
-        subscription=subscription.pk,
-        status=status or None,
-    )
-    page = Paginator(deliveries_with_attempts(deliveries=deliveries), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    context = _context(
-        membership,
-        subscription=subscription,
-        page=page,
-        status=status,
-        statuses=DeliveryStatus.choices,
-        resendable=[str(value) for value in RELEASABLE_STATUSES],
-    )
-    return render(request, "portal/webhooks/detail.html", context)
+    subscription = FACE.subscription(request, subscription_id)
+    return FACE.detail(request, subscription, _context(membership))
 
 
 @partner_admin_view
@@ -120,50 +69,12 @@ def subscription_detail(
 def subscription_edit(
     request: HttpRequest, membership: PartnerMembership, subscription_id: int
 ) -> HttpResponse:
-    subscription = _subscription(request, subscription_id)
-    if request.method != "POST":
+    subscription = FACE.subscription(request, subscription_id)
+    if request.method == "POST":
+        form = SubscriptionForm(request.POST)
+    else:
         form = SubscriptionForm.for_subscription(subscription)
-        context = _context(membership, form=form, subscription=subscription)
-        return render(request, "portal/webhooks/form.html", context)
-    form = SubscriptionForm(request.POST)
-    if form.is_valid():
-        try:
-            webhook_subscription_update(
-                actor=request.user, subscription=subscription, **form.cleaned_data
-            )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The subscription has been changed."))
-            return redirect("portal:webhook", subscription.pk)
-    context = _context(membership, form=form, subscription=subscription)
-    return render(request, "portal/webhooks/form.html", context, status=400)
-
-
-@partner_admin_view
-@require_POST
-def subscription_pause(
-    request: HttpRequest, membership: PartnerMembership, subscription_id: int
-) -> HttpResponse:
-    subscription = _subscription(request, subscription_id)
-    form = PauseForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    with action_refusals(request):
-        webhook_subscription_pause(actor=request.user, subscription=subscription, reason=reason)
-        messages.success(request, _("The subscription is paused."))
-    return redirect("portal:webhook", subscription.pk)
-
-
-@partner_admin_view
-@require_POST
-def subscription_resume(
-    request: HttpRequest, membership: PartnerMembership, subscription_id: int
-) -> HttpResponse:
-    subscription = _subscription(request, subscription_id)
-    with action_refusals(request):
-        webhook_subscription_resume(actor=request.user, subscription=subscription)
-        messages.success(request, _("The subscription is active again."))
-    return redirect("portal:webhook", subscription.pk)
+    return FACE.edit(request, subscription, form, _context(membership))
 
 
 @partner_admin_view
@@ -171,23 +82,8 @@ def subscription_resume(
 def subscription_rotate(
     request: HttpRequest, membership: PartnerMembership, subscription_id: int
 ) -> HttpResponse:
-    subscription = _subscription(request, subscription_id)
-    rotated = webhook_subscription_rotate_secret(actor=request.user, subscription=subscription)
-    context = _context(
-        membership, subscription=rotated.subscription, secret=rotated.secret, rotated=True
-    )
-    return render(request, "portal/webhooks/secret.html", context)
-
-
-@partner_admin_view
-@require_POST
-def subscription_delete(
-    request: HttpRequest, membership: PartnerMembership, subscription_id: int
-) -> HttpResponse:
-    subscription = _subscription(request, subscription_id)
-    webhook_subscription_delete(actor=request.user, subscription=subscription)
-    messages.success(request, _("The subscription has been deleted."))
-    return redirect("portal:webhooks")
+    subscription = FACE.subscription(request, subscription_id)
+    return FACE.rotate(request, subscription, _context(membership))
 
 
 @partner_admin_view
@@ -195,13 +91,22 @@ def subscription_delete(
 def delivery_send_again(
     request: HttpRequest, membership: PartnerMembership, delivery_id: int
 ) -> HttpResponse:
-    delivery = selected_or_404(
-        lambda pk: deliveries_visible_to(user=request.user).get(pk=pk),
-        WebhookDelivery.DoesNotExist,
-        "No such webhook delivery.",
-        pk=delivery_id,
-    )
-    with action_refusals(request):
-        webhook_delivery_release(delivery_id=delivery.pk, actor=request.user, note="portal")
-        messages.success(request, _("The delivery will be sent again shortly."))
-    return redirect("portal:webhook", delivery.subscription_id)
+    return FACE.send_again(request, delivery_id)
+
+
+def _subscription_action(act: SubscriptionAction) -> Callable[..., HttpResponseBase]:
+    """A POST view for the partner's admins: `act` on one of the partner's subscriptions."""
+
+    @partner_admin_view
+    @require_POST
+    def view(
+        request: HttpRequest, membership: PartnerMembership, subscription_id: int
+    ) -> HttpResponse:
+        return act(request, FACE.subscription(request, subscription_id))
+
+    return view
+
+
+subscription_pause = _subscription_action(FACE.pause)
+subscription_resume = _subscription_action(FACE.resume)
+subscription_delete = _subscription_action(FACE.delete)
