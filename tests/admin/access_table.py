@@ -153,6 +153,12 @@ ADMIN_ACCESS: dict[str, AdminRow] = {
     "audit.AuditEntry": AdminRow(SUPERUSER, NOBODY, NOBODY, NOBODY),
 }
 for _module in domain_modules("admin_rows"):
+    # A domain's admin_rows imports this module; imported first itself, it is still half-made
+    # here and its rows would be missed without a word.
+    if not hasattr(_module, "admin_rows"):
+        raise ImportError(
+            f"{_module.__name__} was imported before tests.admin.access_table: import that first"
+        )
     ADMIN_ACCESS.update(getattr(_module, "ADMIN_ACCESS", {}))
 
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+import tests.admin.access_table  # noqa: F401 - before the domains' admin_rows, which import it
 from channeldesk.catalog.models import OrderLine
 from channeldesk.contracts.models import CustomerAssignment, Reminder
 from channeldesk.core.models import ServiceToken
