@@ -30,7 +30,7 @@ from typing import Any
 
 from django.core.mail import mailers
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from channeldesk.notifications.checks import send_checks_run
@@ -45,6 +45,7 @@ from channeldesk.notifications.leases import (
     leases_claim,
     leases_expired,
     leases_held,
+    leases_mark_sending,
     leases_return,
 )
 from channeldesk.notifications.models import (
@@ -368,18 +369,13 @@ def _mine(claim: Claim, messages: Sequence[OutboxMessage], statuses: Sequence[st
 
 def _mark_sending(claim: Claim, window: list[OutboxMessage]) -> list[OutboxMessage]:
     """Claimed → sending, attempts + 1; only the messages that are still ours are sent."""
-    if not window:
-        return window
-    marked = _mine(claim, window, (OutboxStatus.CLAIMED,)).update(
-        status=OutboxStatus.SENDING, attempts=F("attempts") + 1
+    return leases_mark_sending(
+        model=OutboxMessage,
+        lease=claim.lease,
+        window=window,
+        claimed_status=OutboxStatus.CLAIMED,
+        sending_status=OutboxStatus.SENDING,
     )
-    if marked < len(window):
-        still = set(_mine(claim, window, (OutboxStatus.SENDING,)).values_list("pk", flat=True))
-        window = [message for message in window if message.pk in still]
-    for message in window:
-        message.status = OutboxStatus.SENDING
-        message.attempts += 1
-    return window
 
 
 def _return_unattempted(

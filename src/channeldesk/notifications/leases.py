@@ -30,7 +30,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 # What a row looks like once no worker holds it.
@@ -207,6 +207,29 @@ def leases_held[M: LeaseMixin](
     return model._default_manager.filter(
         pk__in=[row.pk for row in rows], claim_token=lease.token, status__in=list(statuses)
     )
+
+
+def leases_mark_sending[M: LeaseMixin](
+    *, model: type[M], lease: Lease, window: list[M], claimed_status: str, sending_status: str
+) -> list[M]:
+    """Claimed → sending, `attempts` + 1, for the rows of `window` that `lease` still holds;
+    returns those rows (updated in memory too), the only ones the caller may now send."""
+    if not window:
+        return window
+    marked = leases_held(model=model, lease=lease, rows=window, statuses=(claimed_status,)).update(
+        status=sending_status, attempts=F("attempts") + 1
+    )
+    if marked < len(window):
+        still = set(
+            leases_held(
+                model=model, lease=lease, rows=window, statuses=(sending_status,)
+            ).values_list("pk", flat=True)
+        )
+        window = [row for row in window if row.pk in still]
+    for row in window:
+        row.status = sending_status  # type: ignore[attr-defined]
+        row.attempts += 1
+    return window
 
 
 def leases_return[M: LeaseMixin](

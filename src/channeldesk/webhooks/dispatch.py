@@ -41,6 +41,7 @@ from channeldesk.notifications.leases import (
     leases_claim,
     leases_expired,
     leases_held,
+    leases_mark_sending,
     leases_return,
 )
 from channeldesk.webhooks.conf import WebhookSettings, webhook_settings
@@ -333,18 +334,13 @@ def _mine(claim: Claim, deliveries: Sequence[WebhookDelivery], statuses: Sequenc
 
 def _mark_sending(claim: Claim, window: list[WebhookDelivery]) -> list[WebhookDelivery]:
     """Claimed → sending, attempts + 1; only the deliveries that are still ours are sent."""
-    if not window:
-        return window
-    marked = _mine(claim, window, (DeliveryStatus.CLAIMED,)).update(
-        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1
+    return leases_mark_sending(
+        model=WebhookDelivery,
+        lease=claim.lease,
+        window=window,
+        claimed_status=DeliveryStatus.CLAIMED,
+        sending_status=DeliveryStatus.SENDING,
     )
-    if marked < len(window):
-        still = set(_mine(claim, window, (DeliveryStatus.SENDING,)).values_list("pk", flat=True))
-        window = [delivery for delivery in window if delivery.pk in still]
-    for delivery in window:
-        delivery.status = DeliveryStatus.SENDING
-        delivery.attempts += 1
-    return window
 
 
 def _unmark(claim: Claim, deliveries: Sequence[WebhookDelivery]) -> None:
