@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from channeldesk.contracts.models import CustomerSector
 from channeldesk.core import exports
 from channeldesk.core.exports import (
     GERMAN_EXCEL,
@@ -29,31 +28,13 @@ from channeldesk.core.exports import (
     ExportColumn,
     ExportFormat,
     FileFormat,
-    Month,
     XlsxExport,
     requested_file_format,
     sheet_name,
     xlsx_download,
 )
+from tests.core.test_exports import COLUMNS, ROW
 
-COLUMNS = (
-    ExportColumn("customer_name", gettext_lazy("Customer")),
-    ExportColumn("sector", gettext_lazy("Sector")),
-    ExportColumn("day", gettext_lazy("Date")),
-    ExportColumn("usage_month", gettext_lazy("Usage month")),
-    ExportColumn("net_amount", gettext_lazy("Net amount")),
-    ExportColumn("seats", gettext_lazy("Seats")),
-    ExportColumn("active", gettext_lazy("Status")),
-)
-ROW = (
-    "Müller GmbH",
-    CustomerSector.PUBLIC_AUTHORITY.label,
-    dt.date(2026, 12, 31),
-    Month(dt.date(2026, 10, 1)),
-    Decimal("-1234.50"),
-    12,
-    True,
-)
 ONE = (ExportColumn("a", "a"),)
 
 
